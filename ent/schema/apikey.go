@@ -1,0 +1,39 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// APIKey authenticates a user. Only the SHA-256 of the secret is stored; the
+// secret itself is shown once, when the key is created.
+type APIKey struct{ ent.Schema }
+
+func (APIKey) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+
+func (APIKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("hash").Unique().NotEmpty().Immutable().Sensitive(),
+		// The first characters of the key (og_live_ab12…), safe to show in lists and logs.
+		field.String("display_prefix").NotEmpty().Immutable(),
+		field.String("name").Optional().MaxLen(200),
+		// The mode partitions all data: a test key never sees live data.
+		field.Enum("mode").Values("live", "test").Immutable(),
+		field.Enum("scope").Values("write", "read").Default("write").Immutable(),
+		field.UUID("user_id", NewID()).Immutable(),
+		field.Time("created_at").Default(Now).Immutable(),
+		field.Time("revoked_at").Optional().Nillable(),
+	}
+}
+
+func (APIKey) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("api_keys").Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+func (APIKey) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id")}
+}

@@ -1,0 +1,43 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Roles a member can hold, from most to least powerful.
+var Roles = []string{"owner", "admin", "developer", "viewer"}
+
+// Member is one user's membership of one organization.
+type Member struct{ ent.Schema }
+
+func (Member) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+
+func (Member) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("organization_id", NewID()).Immutable(),
+		field.UUID("user_id", NewID()).Immutable(),
+		field.Enum("role").Values(Roles...),
+		field.Time("joined_at").Default(Now).Immutable(),
+	}
+}
+
+func (Member) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("organization", Organization.Type).Ref("members").Field("organization_id").
+			Unique().Required().Immutable(),
+		edge.From("user", User.Type).Ref("memberships").Field("user_id").
+			Unique().Required().Immutable().Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+func (Member) Indexes() []ent.Index {
+	return []ent.Index{
+		// A user belongs to an organization at most once.
+		index.Fields("organization_id", "user_id").Unique(),
+		index.Fields("user_id"),
+	}
+}

@@ -1,0 +1,27 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// User is a person who calls the API through one or more API keys.
+type User struct{ ent.Schema }
+
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		// Stored lower-cased so that lookups by email are exact.
+		field.String("email").Unique().NotEmpty().MaxLen(254),
+		field.String("name").Optional().MaxLen(200),
+	}
+}
+
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("api_keys", APIKey.Type),
+		edge.To("memberships", Member.Type),
+	}
+}

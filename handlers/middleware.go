@@ -1,0 +1,224 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/problems"
+	"github.com/orgraph/orgraph/store"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	principalKey
+)
+
+// handlerFunc is a handler that may fail; a *problems.Problem is written as
+// such, any other error as a 500 that reveals nothing.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// fail writes an error answer.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var p *problems.Problem
+	if !errors.As(err, &p) {
+		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "error", err.Error())
+		p = problems.Internal()
+	}
+	problems.Write(w, r, p, hydra.ProblemsAsLinkedData(r.Header.Get("Accept")), requestID(r.Context()))
+}
+
+// byMethod maps HTTP methods to handlers on one path.
+type byMethod map[string]handlerFunc
+
+func get(h handlerFunc) byMethod { return byMethod{http.MethodGet: h} }
+
+// methods dispatches on the method: GET also answers HEAD, OPTIONS lists the
+// methods, anything else is a 405 with Allow (PUT included: Orgraph, like
+// API Platform 4, has no PUT).
+func (s *Server) methods(m byMethod) http.Handler {
+	allow := []string{"OPTIONS"}
+	if _, ok := m[http.MethodGet]; ok {
+		allow = append(allow, "HEAD")
+	}
+	order := map[string]int{"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}
+	var rest []string
+	for k := range m {
+		rest = append(rest, k)
+	}
+	sort.Slice(rest, func(i, j int) bool { return order[rest[i]] < order[rest[j]] })
+	allow = append(allow, rest...)
+	allowHeader := strings.Join(allow, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method := r.Method
+		if method == http.MethodHead {
+			method = http.MethodGet
+		}
+		if h, ok := m[method]; ok {
+			w.Header().Set("Allow", allowHeader)
+			if err := h(w, r); err != nil {
+				s.fail(w, r, err)
+			}
+			return
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Allow", allowHeader)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		s.fail(w, r, problems.MethodNotAllowed(r.Method, s.base(r)+r.URL.RequestURI(), allow))
+	})
+}
+
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
+	return problems.NoRoute(r.Method, s.base(r)+r.URL.RequestURI())
+}
+
+// recorder remembers the status for the access log and whether the answer
+// has started, so that a panic can still become a problem document.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (rw *recorder) WriteHeader(code int) {
+	if rw.status == 0 {
+		rw.status = code
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *recorder) Write(b []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	n, err := rw.ResponseWriter.Write(b)
+	rw.bytes += n
+	return n, err
+}
+
+func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+// MaxBodyBytes bounds request bodies (413 beyond).
+const MaxBodyBytes = 1 << 20
+
+var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
+
+// common wraps every route: request id, the headers every answer carries,
+// the body limit, panic recovery and the access log.
+func (s *Server) common(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if !saneRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		r = r.WithContext(ctx)
+
+		h := w.Header()
+		h.Set("X-Request-ID", id)
+		h.Set("Link", hydra.DocsLink(s.base(r)))
+		h.Set("Vary", "Accept")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "deny")
+
+		rw := &recorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(ctx, "panic", "request_id", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if rw.status == 0 {
+					s.fail(rw, r, errors.New("panic"))
+				}
+			}
+			s.log.InfoContext(ctx, "request",
+				"request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+
+		if r.ContentLength > MaxBodyBytes {
+			s.fail(rw, r, tooLarge())
+			return
+		}
+		r.Body = http.MaxBytesReader(rw, r.Body, MaxBodyBytes)
+		next.ServeHTTP(rw, r)
+	})
+}
+
+func tooLarge() *problems.Problem {
+	return problems.Newf(http.StatusRequestEntityTooLarge, "The request body must not be larger than %d bytes.", MaxBodyBytes)
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "req_" + hex.EncodeToString(b)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// principal is the authenticated caller.
+type principal struct {
+	Key  *ent.APIKey
+	User *ent.User
+	Mode string
+}
+
+func caller(ctx context.Context) *principal { return ctx.Value(principalKey).(*principal) }
+
+// authenticated requires an API key (Authorization: Bearer or X-API-Key); a
+// read-scoped key may only read.
+func (s *Server) authenticated(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		secret := r.Header.Get("X-API-Key")
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			scheme, token, ok := strings.Cut(auth, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				return problems.Unauthorized(`The Authorization header must be "Bearer <API key>".`)
+			}
+			secret = strings.TrimSpace(token)
+		}
+		if secret == "" {
+			return problems.Unauthorized("An API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".")
+		}
+		key, err := s.db.Authenticate(r.Context(), secret)
+		if errors.Is(err, store.ErrInvalidKey) {
+			return problems.Unauthorized("The API key is not valid.")
+		}
+		if err != nil {
+			return err
+		}
+		if key.Scope == "read" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return problems.Forbidden("This API key is read-only.")
+		}
+		p := &principal{Key: key, User: key.Edges.User, Mode: string(key.Mode)}
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+	}
+}

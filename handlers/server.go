@@ -1,0 +1,54 @@
+// Package handlers is Orgraph's HTTP layer: one routes file, middleware, and
+// one thin file per resource (decode, authorize, ent transaction, encode).
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/store"
+)
+
+// Config is what the server needs from its caller.
+type Config struct {
+	DB *store.DB
+	// BaseURL is the public scheme and host ("https://api.example.com"); when
+	// empty it is taken from each request's Host.
+	BaseURL string
+	Logger  *slog.Logger
+}
+
+// Server serves the API.
+type Server struct {
+	db      *store.DB
+	api     *hydra.Registry
+	baseURL string
+	log     *slog.Logger
+	router  http.Handler
+}
+
+// New builds the server's handler.
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log}
+	s.router = s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// base is the absolute URL prefix for Link headers and @vocab.
+func (s *Server) base(r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,264 @@
+package hydra
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/orgraph/orgraph/problems"
+)
+
+// Pagination defaults (API Platform: 30 per page; Orgraph allows the client
+// to choose up to 100, because Admin always sends itemsPerPage).
+const (
+	DefaultItemsPerPage = 30
+	MaxItemsPerPage     = 100
+)
+
+// Param is one query parameter, in the order the client sent it.
+type Param struct{ Key, Value string }
+
+// Query is a parsed collection query.
+type Query struct {
+	Page         int
+	ItemsPerPage int
+	// Order lists the requested sort keys in the order sent; unknown
+	// properties are dropped (ignored, as API Platform ignores them).
+	Order []OrderBy
+	// Filters holds the values of declared filters, by variable.
+	Filters map[string]string
+	// Partial skips counting: no totalItems, no first/last.
+	Partial bool
+	params  []Param
+}
+
+// OrderBy is one sort key.
+type OrderBy struct {
+	Property string
+	Desc     bool
+}
+
+// ParseQuery reads page, itemsPerPage, partial, order[...] and the declared
+// filters from a raw query string. Unknown parameters are ignored; invalid
+// values of known ones are a 400 problem.
+func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
+	q := Query{Page: 1, ItemsPerPage: DefaultItemsPerPage, Filters: map[string]string{}}
+	for _, part := range strings.Split(rawQuery, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		key, err1 := url.QueryUnescape(k)
+		val, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return q, problems.BadRequest(fmt.Sprintf("The query string is not valid: %q.", part))
+		}
+		q.params = append(q.params, Param{key, val})
+	}
+	for _, p := range q.params {
+		switch {
+		case p.Key == "page":
+			n, err := strconv.Atoi(p.Value)
+			if err != nil {
+				return q, problems.BadRequest(fmt.Sprintf("The \"page\" parameter must be an integer, %q given.", p.Value))
+			}
+			if n < 1 {
+				return q, problems.BadRequest("Page should not be less than 1")
+			}
+			q.Page = n
+		case p.Key == "itemsPerPage":
+			n, err := strconv.Atoi(p.Value)
+			if err != nil {
+				return q, problems.BadRequest(fmt.Sprintf("The \"itemsPerPage\" parameter must be an integer, %q given.", p.Value))
+			}
+			if n < 0 {
+				return q, problems.BadRequest("Limit should not be less than 0")
+			}
+			q.ItemsPerPage = min(n, MaxItemsPerPage)
+		case p.Key == "partial":
+			switch strings.ToLower(p.Value) {
+			case "1", "true":
+				q.Partial = true
+			case "0", "false", "":
+			default:
+				return q, problems.BadRequest(fmt.Sprintf("The \"partial\" parameter must be true or false, %q given.", p.Value))
+			}
+		case strings.HasPrefix(p.Key, "order[") && strings.HasSuffix(p.Key, "]"):
+			prop := p.Key[len("order[") : len(p.Key)-1]
+			if !contains(r.Orderable, prop) {
+				continue
+			}
+			var desc bool
+			switch strings.ToLower(p.Value) {
+			case "asc":
+			case "desc":
+				desc = true
+			default:
+				return q, problems.BadRequest(fmt.Sprintf("The %q parameter must be \"asc\" or \"desc\", %q given.", p.Key, p.Value))
+			}
+			q.Order = append(q.Order, OrderBy{Property: prop, Desc: desc})
+		default:
+			for _, f := range r.Filters {
+				if f.Variable == p.Key {
+					q.Filters[f.Variable] = p.Value
+				}
+			}
+		}
+	}
+	if q.ItemsPerPage == 0 && q.Page > 1 {
+		return q, problems.BadRequest("Page should not be greater than 1 if limit is equal to 0")
+	}
+	return q, nil
+}
+
+// Offset is the number of items before the page.
+func (q Query) Offset() int { return (q.Page - 1) * q.ItemsPerPage }
+
+// pageURL is the path with the query as sent, page last (API Platform
+// re-encodes the query RFC 3986 style and appends page).
+func (q Query) pageURL(path string, page int) string {
+	var b strings.Builder
+	b.WriteString(path)
+	b.WriteByte('?')
+	for _, p := range q.params {
+		if p.Key == "page" {
+			continue
+		}
+		b.WriteString(escape(p.Key))
+		b.WriteByte('=')
+		b.WriteString(escape(p.Value))
+		b.WriteByte('&')
+	}
+	b.WriteString("page=")
+	b.WriteString(strconv.Itoa(page))
+	return b.String()
+}
+
+func escape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// Collection is one page of a resource collection.
+type Collection struct {
+	Class   *Class
+	Query   Query
+	Members []*Node
+	// Total is the number of items across pages; ignored when Query.Partial.
+	Total int
+}
+
+// AppendJSON writes the collection: a Hydra Collection (API Platform 4
+// unprefixed keys) for LinkedData, a bare array of items for PlainJSON.
+func (c *Collection) AppendJSON(b []byte, mode Mode) []byte {
+	if mode == PlainJSON {
+		b = append(b, '[')
+		for i, n := range c.Members {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = n.AppendJSON(b, mode)
+		}
+		return append(b, ']')
+	}
+	path := c.Class.Resource.Collection
+	b = append(b, `{"@context":`...)
+	b = appendString(b, ContextsPath+c.Class.Name)
+	b = append(b, `,"@id":`...)
+	b = appendString(b, path)
+	b = append(b, `,"@type":"Collection"`...)
+	if !c.Query.Partial {
+		b = append(b, `,"totalItems":`...)
+		b = strconv.AppendInt(b, int64(c.Total), 10)
+	}
+	b = append(b, `,"member":[`...)
+	for i, n := range c.Members {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = n.AppendJSON(b, mode)
+	}
+	b = append(b, ']')
+	b = c.appendView(b, path)
+	b = append(b, c.Class.Resource.search...)
+	return append(b, '}')
+}
+
+// appendView follows API Platform's PaginationHelperTrait: no view for a
+// single unfiltered page; @id and @type only for a single filtered page.
+func (c *Collection) appendView(b []byte, path string) []byte {
+	q := c.Query
+	last := 1
+	if q.ItemsPerPage > 0 && c.Total > 0 {
+		last = (c.Total + q.ItemsPerPage - 1) / q.ItemsPerPage
+	}
+	paginated := q.Partial || last != 1 || q.Page != 1
+	if !paginated && len(q.params) == 0 {
+		return b
+	}
+	b = append(b, `,"view":{"@id":`...)
+	if !paginated {
+		b = appendString(b, currentURL(path, q.params))
+		return append(b, `,"@type":"PartialCollectionView"}`...)
+	}
+	b = appendString(b, q.pageURL(path, q.Page))
+	b = append(b, `,"@type":"PartialCollectionView"`...)
+	if !q.Partial {
+		b = append(b, `,"first":`...)
+		b = appendString(b, q.pageURL(path, 1))
+		b = append(b, `,"last":`...)
+		b = appendString(b, q.pageURL(path, last))
+	}
+	if q.Page > 1 {
+		b = append(b, `,"previous":`...)
+		b = appendString(b, q.pageURL(path, q.Page-1))
+	}
+	hasNext := q.Page < last
+	if q.Partial {
+		hasNext = q.ItemsPerPage > 0 && len(c.Members) >= q.ItemsPerPage
+	}
+	if hasNext {
+		b = append(b, `,"next":`...)
+		b = appendString(b, q.pageURL(path, q.Page+1))
+	}
+	return append(b, '}')
+}
+
+// currentURL is the path with the query as sent, re-encoded.
+func currentURL(path string, params []Param) string {
+	parts := make([]string, len(params))
+	for i, p := range params {
+		parts[i] = escape(p.Key) + "=" + escape(p.Value)
+	}
+	return path + "?" + strings.Join(parts, "&")
+}
+
+// searchJSON is the `search` IriTemplate, the same for every request, so
+// NewRegistry writes it once.
+func (r *Resource) searchJSON() []byte {
+	if len(r.Filters) == 0 && len(r.Orderable) == 0 {
+		return nil
+	}
+	var vars []string
+	var b []byte
+	b = append(b, `,"search":{"@type":"IriTemplate","template":`...)
+	mapping := []byte(`,"variableRepresentation":"BasicRepresentation","mapping":[`)
+	add := func(variable, property string) {
+		if len(vars) > 0 {
+			mapping = append(mapping, ',')
+		}
+		vars = append(vars, variable)
+		mapping = append(mapping, `{"@type":"IriTemplateMapping","variable":`...)
+		mapping = appendString(mapping, variable)
+		mapping = append(mapping, `,"property":`...)
+		mapping = appendString(mapping, property)
+		mapping = append(mapping, `,"required":false}`...)
+	}
+	for _, f := range r.Filters {
+		add(f.Variable, f.Property)
+	}
+	for _, o := range r.Orderable {
+		add("order["+o+"]", o)
+	}
+	b = appendString(b, r.Collection+"{?"+strings.Join(vars, ",")+"}")
+	b = append(b, mapping...)
+	return append(b, "]}"...)
+}

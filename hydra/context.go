@@ -1,0 +1,81 @@
+package hydra
+
+// Context documents. Every resource context starts like API Platform's
+// (@vocab = absolute docs URL + "#", hydra namespace, one term per property:
+// "Class/prop"), and adds what strict JSON-LD processors need to expand every
+// key to its intended IRI: Hydra collection terms, typed dates, and
+// property-scoped contexts for nested objects (JSON-LD 1.1) so that
+// members[].email means Member/email while contact.email means Contact/email.
+
+// ContextDocument is the body of GET /api/contexts/{Class}.
+func (r *Registry) ContextDocument(name, base string) (map[string]any, bool) {
+	if name == "Entrypoint" {
+		return map[string]any{"@context": r.entrypointContext(base)}, true
+	}
+	c, ok := r.byName[name]
+	if !ok {
+		return nil, false
+	}
+	ctx := map[string]any{"@version": 1.1, "@vocab": Vocab(base), "hydra": NS}
+	if c.Resource != nil && c.Resource.Collection != "" {
+		for _, t := range collectionTerms {
+			ctx[t.name] = t.def
+		}
+	}
+	for k, v := range classTerms(c) {
+		ctx[k] = v
+	}
+	return map[string]any{"@context": ctx}, true
+}
+
+// classTerms are the term definitions of a class's properties.
+func classTerms(c *Class) map[string]any {
+	terms := map[string]any{}
+	for _, p := range c.Properties {
+		if p.IRI == p.Name { // left to @vocab on purpose
+			continue
+		}
+		switch p.Kind {
+		case Reference:
+			terms[p.Name] = id(p.Term())
+		case DateTime:
+			terms[p.Name] = map[string]any{"@id": p.Term(), "@type": "xsd:dateTime"}
+		case Object:
+			scoped := classTerms(p.Class)
+			if len(scoped) == 0 {
+				terms[p.Name] = p.Term()
+			} else {
+				scoped["xsd"] = XSD
+				terms[p.Name] = map[string]any{"@id": p.Term(), "@context": scoped}
+			}
+		default:
+			terms[p.Name] = p.Term()
+		}
+		if p.Kind == DateTime {
+			terms["xsd"] = XSD
+		}
+	}
+	return terms
+}
+
+func (r *Registry) entrypointContext(base string) map[string]any {
+	ctx := map[string]any{"@vocab": Vocab(base), "hydra": NS}
+	for _, c := range r.Collections() {
+		ctx[lcfirst(c.Name)] = id("Entrypoint/" + lcfirst(c.Name))
+	}
+	return ctx
+}
+
+// Entrypoint is the body of GET /api: one key per collection, sorted by key
+// (encoding/json sorts map keys, as API Platform sorts the object).
+func (r *Registry) Entrypoint() map[string]any {
+	doc := map[string]any{
+		"@context": ContextsPath + "Entrypoint",
+		"@id":      EntrypointPath,
+		"@type":    "Entrypoint",
+	}
+	for _, c := range r.Collections() {
+		doc[lcfirst(c.Name)] = c.Resource.Collection
+	}
+	return doc
+}

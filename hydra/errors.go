@@ -1,0 +1,49 @@
+package hydra
+
+// The classes of problem documents (package problems writes them). Their
+// properties live directly under @vocab, not under the class: API Platform
+// Admin finds field errors by reading <B>#propertyPath and <B>#message where
+// <B>#violations is the expanded violations key, so all three must share one
+// namespace. title and description are Hydra's, which Admin shows.
+var (
+	ConstraintViolationList = &Class{
+		Name:        "ConstraintViolationList",
+		Description: "A constraint violation.",
+		Properties: []*Property{
+			{Name: "propertyPath", IRI: "propertyPath", Kind: String, Description: "The property path of the violation"},
+			{Name: "message", IRI: "message", Kind: String, Description: "The message associated with the violation"},
+			{Name: "code", IRI: "code", Kind: String, Description: "The constraint code (Symfony's)"},
+		},
+	}
+
+	errorProperties = []*Property{
+		{Name: "title", IRI: "hydra:title", Kind: String, Description: "A short, human-readable summary of the problem type."},
+		{Name: "detail", IRI: "detail", Kind: String, Description: "A human-readable explanation of this occurrence of the problem."},
+		{Name: "status", IRI: "status", Kind: Integer, Description: "The HTTP status code."},
+		{Name: "type", IRI: "type", Kind: String, Description: "A URI reference that identifies the problem type."},
+		{Name: "description", IRI: "hydra:description", Kind: String, Description: "The detail, as Hydra clients read it."},
+		{Name: "request_id", IRI: "request_id", Kind: String, Description: "The request id, for support."},
+	}
+
+	Error = &Class{
+		Name:        "Error",
+		Description: "A runtime error (RFC 9457 problem details).",
+		Properties:  errorProperties,
+	}
+
+	ConstraintViolation = &Class{
+		Name:        "ConstraintViolation",
+		Description: "Unprocessable entity: the list of failed constraints.",
+		Properties: append(clone(errorProperties),
+			&Property{Name: "violations", IRI: "violations", Kind: Object, Class: ConstraintViolationList, Many: true, Description: "The violations."}),
+	}
+)
+
+func clone(ps []*Property) []*Property {
+	out := make([]*Property, len(ps))
+	for i, p := range ps {
+		c := *p
+		out[i] = &c
+	}
+	return out
+}

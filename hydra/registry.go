@@ -1,0 +1,217 @@
+// Package hydra holds Orgraph's resource metadata registry and everything
+// derived from it: context documents, the Hydra ApiDocumentation, the
+// entrypoint, collections, input validation and the JSON-LD encoder. Each
+// resource is declared once (resources.go); nothing here is written twice.
+package hydra
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind is a property's value type.
+type Kind int
+
+const (
+	String Kind = iota
+	Integer
+	Boolean
+	DateTime
+	// Object is a nested object of another class, written inline.
+	Object
+	// Reference is the IRI of another resource.
+	Reference
+)
+
+// TextFormat refines a String.
+type TextFormat int
+
+const (
+	Plain TextFormat = iota
+	Email
+	Phone
+)
+
+// Property is one property of a class. It drives the context term, the
+// Hydra SupportedProperty, input validation and the output encoder.
+type Property struct {
+	Name        string
+	Kind        Kind
+	Class       *Class // of an Object or Reference
+	Many        bool   // a list of values
+	Required    bool   // must be present and not blank on create
+	Writable    bool
+	MinLength   int // in characters, after trimming
+	MaxLength   int
+	Format      TextFormat
+	Enum        []string
+	Description string
+	// IRI overrides the term's IRI: a compact IRI ("hydra:title") or, when
+	// equal to Name, the bare @vocab term (docs#name) with no context entry.
+	IRI string
+
+	class *Class
+	key   []byte // `"name":` ready for the encoder
+}
+
+// Class is a Hydra class. Resources have operations and IRIs; the others are
+// written nested inside a resource.
+type Class struct {
+	Name        string
+	Description string
+	Properties  []*Property
+	Resource    *Resource
+
+	index map[string]int
+}
+
+// OpKind is one of the operations API Platform declares by default.
+type OpKind int
+
+const (
+	GetCollection OpKind = iota
+	Post
+	Get
+	Patch
+	Delete
+)
+
+// Method is the HTTP method of the operation.
+func (k OpKind) Method() string {
+	return [...]string{"GET", "POST", "GET", "PATCH", "DELETE"}[k]
+}
+
+// OnCollection says whether the operation is served on the collection path.
+func (k OpKind) OnCollection() bool { return k == GetCollection || k == Post }
+
+// Resource is what makes a class addressable.
+type Resource struct {
+	// Collection is the collection path under /api, e.g. "/api/organizations";
+	// empty when the class has no collection.
+	Collection string
+	// Item is the item path prefix; the id follows it: "/api/organizations/".
+	Item       string
+	Operations []OpKind
+	// Filters are the search parameters advertised in the collection's IriTemplate.
+	Filters []Filter
+	// Orderable are the properties accepted in order[...].
+	Orderable []string
+
+	search []byte
+}
+
+// Filter is a query parameter of a collection.
+type Filter struct {
+	Variable string
+	Property string
+	// Partial is a case-insensitive substring match; otherwise exact.
+	Partial bool
+}
+
+// Has says whether the resource supports an operation.
+func (r *Resource) Has(k OpKind) bool {
+	for _, op := range r.Operations {
+		if op == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Methods lists the HTTP methods served on the collection or item path, in
+// API Platform's Allow order (OPTIONS and HEAD first).
+func (r *Resource) Methods(collection bool) []string {
+	methods := []string{"OPTIONS", "HEAD"}
+	for _, op := range r.Operations {
+		if op.OnCollection() == collection {
+			methods = append(methods, op.Method())
+		}
+	}
+	return methods
+}
+
+// Prop returns a declared property; asking for an undeclared one is a bug.
+func (c *Class) Prop(name string) *Property {
+	i, ok := c.index[name]
+	if !ok {
+		panic(fmt.Sprintf("hydra: class %s has no property %q", c.Name, name))
+	}
+	return c.Properties[i]
+}
+
+// IRI is the item IRI of a resource with the given id.
+func (c *Class) IRI(id string) string { return c.Resource.Item + id }
+
+// Term is the context term IRI of a property, relative to @vocab.
+func (p *Property) Term() string {
+	if p.IRI != "" {
+		return p.IRI
+	}
+	return p.class.Name + "/" + p.Name
+}
+
+// Registry is the set of declared classes, in declaration order.
+type Registry struct {
+	Title       string
+	Description string
+	Classes     []*Class
+	byName      map[string]*Class
+}
+
+// reserved are the Hydra terms every resource context defines; a property
+// with one of these names would be ambiguous.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, t := range collectionTerms {
+		reserved[t.name] = true
+	}
+}
+
+// NewRegistry checks the declarations and indexes them.
+func NewRegistry(title, description string, classes ...*Class) *Registry {
+	r := &Registry{Title: title, Description: description, Classes: classes, byName: map[string]*Class{}}
+	for _, c := range classes {
+		if _, dup := r.byName[c.Name]; dup {
+			panic("hydra: class declared twice: " + c.Name)
+		}
+		r.byName[c.Name] = c
+		c.index = make(map[string]int, len(c.Properties))
+		for i, p := range c.Properties {
+			if reserved[p.Name] || strings.HasPrefix(p.Name, "@") {
+				panic(fmt.Sprintf("hydra: %s.%s collides with a Hydra term", c.Name, p.Name))
+			}
+			if (p.Kind == Object || p.Kind == Reference) && p.Class == nil {
+				panic(fmt.Sprintf("hydra: %s.%s needs a class", c.Name, p.Name))
+			}
+			p.class = c
+			p.key = appendString(nil, p.Name)
+			p.key = append(p.key, ':')
+			c.index[p.Name] = i
+		}
+		if c.Resource != nil && c.Resource.Collection != "" {
+			c.Resource.search = c.Resource.searchJSON()
+		}
+	}
+	return r
+}
+
+// Class returns a class by short name.
+func (r *Registry) Class(name string) (*Class, bool) {
+	c, ok := r.byName[name]
+	return c, ok
+}
+
+// Collections returns the classes that have a collection, in declaration order.
+func (r *Registry) Collections() []*Class {
+	var out []*Class
+	for _, c := range r.Classes {
+		if c.Resource != nil && c.Resource.Collection != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// lcfirst is API Platform's entrypoint key for a class.
+func lcfirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }

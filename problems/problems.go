@@ -1,0 +1,99 @@
+// Package problems is the one way Orgraph writes an error: RFC 9457 problem
+// documents, in their JSON-LD form (Hydra Error, ConstraintViolation) or as
+// plain problem+json, with Symfony's constraint codes so that API Platform
+// clients recognise the violations.
+package problems
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Constraint codes, as Symfony's validator emits them (API Platform clients
+// match on these).
+const (
+	CodeNotBlank     = "c1051bb4-d103-4f74-8988-acbcafc7fdc3"
+	CodeNotNull      = "ad32d13f-c3d4-423b-909a-857b961eb720"
+	CodeTooLong      = "d94b19cc-114f-4f44-9cc4-4138e80a87b9"
+	CodeTooShort     = "9ff3fdc4-b214-49db-8718-39c315e33d45"
+	CodeInvalidMail  = "bd79c0ab-ddba-46cc-a703-a7a4b08de310"
+	CodeNoSuchChoice = "8e179f1b-97aa-4560-a02f-2a8b42e49df7"
+	CodeRegexFailed  = "de1e3db3-5ed4-4941-aae4-59f3667cc3a3"
+)
+
+// Title is API Platform's title for every error document.
+const Title = "An error occurred"
+
+// Violation is one failed constraint on one property.
+type Violation struct {
+	PropertyPath string `json:"propertyPath"`
+	Message      string `json:"message"`
+	Code         string `json:"code"`
+}
+
+// Problem is an error answer before it is rendered.
+type Problem struct {
+	Status     int
+	Detail     string
+	Violations []Violation
+	// Header holds headers the answer must carry (Allow, WWW-Authenticate, Retry-After…).
+	Header http.Header
+}
+
+// Error lets a Problem travel as an error.
+func (p *Problem) Error() string { return strconv.Itoa(p.Status) + " " + p.Detail }
+
+// New is a problem with a status and a detail for the client.
+func New(status int, detail string) *Problem { return &Problem{Status: status, Detail: detail} }
+
+// Newf formats the detail.
+func Newf(status int, format string, args ...any) *Problem {
+	return New(status, fmt.Sprintf(format, args...))
+}
+
+// With adds a header to the answer.
+func (p *Problem) With(key, value string) *Problem {
+	if p.Header == nil {
+		p.Header = http.Header{}
+	}
+	p.Header.Add(key, value)
+	return p
+}
+
+// Common problems. Details follow API Platform's wording where it has one.
+func BadRequest(detail string) *Problem { return New(http.StatusBadRequest, detail) }
+func NotFound() *Problem                { return New(http.StatusNotFound, "Not Found") }
+func Forbidden(detail string) *Problem  { return New(http.StatusForbidden, detail) }
+func Internal() *Problem                { return New(http.StatusInternalServerError, "Internal Server Error") }
+
+// Unauthorized asks for a bearer token.
+func Unauthorized(detail string) *Problem {
+	return New(http.StatusUnauthorized, detail).With("WWW-Authenticate", `Bearer realm="orgraph"`)
+}
+
+// NoRoute is the 404 for a path no route serves.
+func NoRoute(method, url string) *Problem {
+	return Newf(http.StatusNotFound, "No route found for %q", method+" "+url)
+}
+
+// MethodNotAllowed lists the allowed methods in the detail and the Allow header.
+func MethodNotAllowed(method, url string, allow []string) *Problem {
+	list := strings.Join(allow, ", ")
+	return Newf(http.StatusMethodNotAllowed, "No route found for %q: Method Not Allowed (Allow: %s)", method+" "+url, list).
+		With("Allow", list)
+}
+
+// Validation is the 422 for a list of violations (all of them at once).
+func Validation(violations []Violation) *Problem {
+	lines := make([]string, len(violations))
+	for i, v := range violations {
+		if v.PropertyPath == "" {
+			lines[i] = v.Message
+		} else {
+			lines[i] = v.PropertyPath + ": " + v.Message
+		}
+	}
+	return &Problem{Status: http.StatusUnprocessableEntity, Detail: strings.Join(lines, "\n"), Violations: violations}
+}

@@ -1,0 +1,121 @@
+package problems
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// ContentType is the media type of every error answer, whatever its form
+// (API Platform sends JSON-LD errors as problem+json too).
+const ContentType = "application/problem+json; charset=utf-8"
+
+// Paths the JSON-LD form points at. The @id keeps the /api prefix and the
+// type does not, as API Platform does.
+const (
+	errorContext     = "/api/contexts/Error"
+	violationContext = "/api/contexts/ConstraintViolation"
+)
+
+// document is the wire form. Key order follows API Platform 4: Error lists
+// title, detail, status, type, description; ConstraintViolation lists status,
+// violations, detail, description, type, title. encoding/json keeps struct
+// order, so two shapes.
+type document struct {
+	Context     string `json:"@context,omitempty"`
+	ID          string `json:"@id,omitempty"`
+	Type        string `json:"@type,omitempty"`
+	Title       string `json:"title"`
+	Detail      string `json:"detail"`
+	Status      int    `json:"status"`
+	ProblemType string `json:"type"`
+	Description string `json:"description,omitempty"`
+	RequestID   string `json:"request_id,omitempty"`
+}
+
+type violationDocument struct {
+	Context     string      `json:"@context,omitempty"`
+	ID          string      `json:"@id,omitempty"`
+	Type        string      `json:"@type,omitempty"`
+	Status      int         `json:"status"`
+	Violations  []Violation `json:"violations"`
+	Detail      string      `json:"detail"`
+	Description string      `json:"description,omitempty"`
+	ProblemType string      `json:"type"`
+	Title       string      `json:"title"`
+	RequestID   string      `json:"request_id,omitempty"`
+}
+
+// Document returns the problem as a value ready for encoding/json: the
+// JSON-LD form when linkedData is true, plain problem details otherwise.
+func (p *Problem) Document(linkedData bool, requestID string) any {
+	if p.Violations != nil {
+		codes := make([]string, len(p.Violations))
+		for i, v := range p.Violations {
+			codes[i] = v.Code
+		}
+		id := violationID(codes)
+		d := violationDocument{Status: p.Status, Violations: p.Violations, Detail: p.Detail,
+			ProblemType: "/validation_errors/" + id, Title: Title, RequestID: requestID}
+		if linkedData {
+			d.Context, d.ID, d.Type, d.Description = violationContext, "/api/validation_errors/"+id, "ConstraintViolation", p.Detail
+		}
+		return d
+	}
+	status := strconv.Itoa(p.Status)
+	d := document{Title: Title, Detail: p.Detail, Status: p.Status, ProblemType: "/errors/" + status, RequestID: requestID}
+	if linkedData {
+		d.Context, d.ID, d.Type, d.Description = errorContext, "/api/errors/"+status, "Error", p.Detail
+	}
+	return d
+}
+
+// violationID is API Platform's id for a list of codes: the code itself for
+// one violation, "0=a;1=b" for several.
+func violationID(codes []string) string {
+	if len(codes) == 1 {
+		return codes[0]
+	}
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = strconv.Itoa(i) + "=" + c
+	}
+	return strings.Join(parts, ";")
+}
+
+// ErrorContextLink tells JSON-LD processors how to read a problem document
+// (Hydra's recommendation for problem+json answers).
+const ErrorContextLink = `<http://www.w3.org/ns/hydra/error>; rel="http://www.w3.org/ns/json-ld#error"`
+
+// Write renders the problem. linkedData chooses the JSON-LD form; the caller
+// has negotiated it. HEAD answers carry no body.
+func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, requestID string) {
+	h := w.Header()
+	for k, vs := range p.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	// Headers of a half-built success answer must not leak into the error.
+	h.Del("ETag")
+	h.Del("Location")
+	h.Del("Content-Location")
+	h.Set("Content-Type", ContentType)
+	if linkedData { // one Link field, error context first, as API Platform sends it
+		if docs := h.Get("Link"); docs != "" {
+			h.Set("Link", ErrorContextLink+","+docs)
+		} else {
+			h.Set("Link", ErrorContextLink)
+		}
+	}
+	body, err := json.Marshal(p.Document(linkedData, requestID))
+	if err != nil { // cannot happen: the document holds only strings and ints
+		body = []byte(`{"title":"An error occurred","status":500}`)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(p.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/apikey"
+	"github.com/orgraph/orgraph/ent/user"
+)
+
+// Key prefixes. The prefix is the mode: a key cannot claim another mode.
+const (
+	LivePrefix = "og_live_"
+	TestPrefix = "og_test_"
+)
+
+// BootstrapEmail owns the key a fresh database prints on first start.
+const BootstrapEmail = "admin@localhost"
+
+// NewKey describes a key to create.
+type NewKey struct {
+	Email string
+	Name  string
+	Mode  string // live or test
+	Scope string // write or read
+}
+
+// ErrInvalidKey is returned for a malformed, unknown or revoked key.
+var ErrInvalidKey = errors.New("invalid API key")
+
+// Hash is how keys are stored: SHA-256, hex. Keys carry 192 random bits, so
+// a fast hash is enough (no password stretching needed).
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateKey creates the user on first use and a key for them, and returns the
+// secret, which is never stored.
+func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
+	email := strings.ToLower(strings.TrimSpace(k.Email))
+	if email == "" || !strings.Contains(email, "@") {
+		return "", fmt.Errorf("create key: %q is not an email address", k.Email)
+	}
+	if k.Mode == "" {
+		k.Mode = "live"
+	}
+	if k.Scope == "" {
+		k.Scope = "write"
+	}
+	prefix := map[string]string{"live": LivePrefix, "test": TestPrefix}[k.Mode]
+	if prefix == "" {
+		return "", fmt.Errorf("create key: mode %q is not live or test", k.Mode)
+	}
+	if k.Scope != "write" && k.Scope != "read" {
+		return "", fmt.Errorf("create key: scope %q is not write or read", k.Scope)
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("create key: %w", err)
+	}
+	secret := prefix + hex.EncodeToString(raw)
+	err := db.Tx(ctx, func(tx *ent.Tx) error {
+		u, err := tx.User.Query().Where(user.Email(email)).Only(ctx)
+		if ent.IsNotFound(err) {
+			u, err = tx.User.Create().SetEmail(email).SetName(k.Name).Save(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("find or create user: %w", err)
+		}
+		return tx.APIKey.Create().
+			SetHash(Hash(secret)).
+			SetDisplayPrefix(secret[:len(prefix)+4]).
+			SetName(k.Name).
+			SetMode(apikey.Mode(k.Mode)).
+			SetScope(apikey.Scope(k.Scope)).
+			SetUserID(u.ID).
+			Exec(ctx)
+	})
+	if err != nil {
+		return "", fmt.Errorf("create key: %w", err)
+	}
+	return secret, nil
+}
+
+// Authenticate finds the live key for a secret, with its user.
+func (db *DB) Authenticate(ctx context.Context, secret string) (*ent.APIKey, error) {
+	if !strings.HasPrefix(secret, LivePrefix) && !strings.HasPrefix(secret, TestPrefix) {
+		return nil, ErrInvalidKey
+	}
+	k, err := db.APIKey.Query().
+		Where(apikey.Hash(Hash(secret)), apikey.RevokedAtIsNil()).
+		WithUser().
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrInvalidKey
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	return k, nil
+}
+
+// Bootstrap creates a live key for admin@localhost when the database has no
+// key at all, so that a fresh server is usable at once. It returns "" when
+// keys exist.
+func (db *DB) Bootstrap(ctx context.Context) (string, error) {
+	n, err := db.APIKey.Query().Count(ctx)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap: %w", err)
+	}
+	if n > 0 {
+		return "", nil
+	}
+	return db.CreateKey(ctx, NewKey{Email: BootstrapEmail, Name: "bootstrap", Mode: "live"})
+}

@@ -1,0 +1,119 @@
+// Package store opens Orgraph's database (SQLite by default, PostgreSQL for
+// several replicas), migrates it, and holds the few data operations the
+// command line and the server share: API keys and transactions.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "github.com/mattn/go-sqlite3"    // the "sqlite3" database/sql driver
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/migrate"
+)
+
+// DefaultDB is the database used when none is given.
+const DefaultDB = "sqlite:orgraph.db"
+
+// DB is an open database.
+type DB struct {
+	*ent.Client
+	SQL     *sql.DB
+	Dialect string
+}
+
+// Open connects to a database named by a DSN: "sqlite:PATH" (or
+// "sqlite:file:PATH?…") or a "postgres://" / "postgresql://" URL.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	driver, source, dia, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dia, err)
+	}
+	if dia == dialect.SQLite {
+		// One writer at a time is all SQLite allows; a small pool of readers
+		// keeps WAL's concurrent reads.
+		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dia, err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+}
+
+func parseDSN(dsn string) (driver, source, dia string, err error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "pgx", dsn, dialect.Postgres, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "file:")
+		if path == "" {
+			return "", "", "", fmt.Errorf("database %q: the sqlite DSN needs a file path", dsn)
+		}
+		p, query, _ := strings.Cut(path, "?")
+		v, err := url.ParseQuery(query)
+		if err != nil {
+			return "", "", "", fmt.Errorf("database %q: %w", dsn, err)
+		}
+		// WAL for concurrent readers, a busy timeout instead of "database is
+		// locked", immediate transactions so writers queue up front, and
+		// foreign keys enforced.
+		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": "5000", "_txlock": "immediate", "_foreign_keys": "on"} {
+			if v.Get(k) == "" {
+				v.Set(k, def)
+			}
+		}
+		return "sqlite3", "file:" + p + "?" + v.Encode(), dialect.SQLite, nil
+	}
+	return "", "", "", fmt.Errorf("database %q: use sqlite:PATH or a postgres:// URL", dsn)
+}
+
+// Migrate brings the schema up to date.
+func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.Schema.Create(ctx, migrate.WithDropIndex(true)); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.Client.Close() }
+
+// Tx runs fn in a transaction, committing on success and rolling back on
+// error or panic.
+func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+	tx, err := db.Client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			_ = tx.Rollback()
+			panic(v)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
