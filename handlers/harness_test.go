@@ -1,0 +1,200 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/store"
+)
+
+// One suite, two backends: every test that calls eachBackend runs against a
+// real SQLite file and, when ORGRAPH_TEST_POSTGRES_URL is set, against a
+// fresh schema of the real PostgreSQL.
+
+type env struct {
+	t   *testing.T
+	db  *store.DB
+	srv *httptest.Server
+}
+
+func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := postgresDSN(t)
+		fn(t, newEnv(t, dsn))
+	})
+}
+
+// postgresDSN creates a schema for the test and drops it afterwards.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("ORGRAPH_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("ORGRAPH_TEST_POSTGRES_URL is not set: skipping the PostgreSQL backend")
+	}
+	raw := make([]byte, 6)
+	_, _ = rand.Read(raw)
+	schema := "orgraph_test_" + hex.EncodeToString(raw)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func newEnv(t *testing.T, dsn string) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log}))
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, srv: srv}
+}
+
+// key creates an API key for a user (created on first use).
+func (e *env) key(email, mode, scope string) string {
+	e.t.Helper()
+	k, err := e.db.CreateKey(context.Background(), store.NewKey{Email: email, Name: strings.Split(email, "@")[0], Mode: mode, Scope: scope})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return k
+}
+
+// response is an answer with its body decoded when it is JSON.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	JSON   any
+}
+
+// obj is the body as a JSON object.
+func (r *response) obj() map[string]any {
+	m, _ := r.JSON.(map[string]any)
+	return m
+}
+
+// req describes a request; Key is sent as a bearer token.
+type req struct {
+	Method, Path, Key, Body string
+	Header                  map[string]string
+}
+
+func (e *env) do(rq req) *response {
+	e.t.Helper()
+	if rq.Method == "" {
+		rq.Method = http.MethodGet
+	}
+	var body io.Reader
+	if rq.Body != "" {
+		body = strings.NewReader(rq.Body)
+	}
+	hr, err := http.NewRequest(rq.Method, e.srv.URL+rq.Path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rq.Key != "" {
+		hr.Header.Set("Authorization", "Bearer "+rq.Key)
+	}
+	if rq.Body != "" {
+		switch rq.Method {
+		case http.MethodPatch:
+			hr.Header.Set("Content-Type", "application/merge-patch+json")
+		default:
+			hr.Header.Set("Content-Type", "application/ld+json")
+		}
+	}
+	for k, v := range rq.Header {
+		if v == "" {
+			hr.Header.Del(k)
+		} else {
+			hr.Header.Set(k, v)
+		}
+	}
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", rq.Method, rq.Path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := &response{Status: res.StatusCode, Header: res.Header, Body: b}
+	if len(bytes.TrimSpace(b)) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(b, &out.JSON); err != nil {
+			e.t.Fatalf("%s %s: body is not JSON: %v\n%s", rq.Method, rq.Path, err, b)
+		}
+	}
+	return out
+}
+
+// createOrg creates an organization and returns its document.
+func (e *env) createOrg(key, body string) map[string]any {
+	e.t.Helper()
+	r := e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: body})
+	if r.Status != http.StatusCreated {
+		e.t.Fatalf("create organization: %d %s", r.Status, r.Body)
+	}
+	return r.obj()
+}
+
+// docsLink is the Link header every answer must carry.
+func (e *env) docsLink() string {
+	return "<" + e.srv.URL + `/api/docs.jsonld>; rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`
+}
+
+// mustJSON parses a JSON literal written in a test.
+func mustJSON(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("bad JSON in test: %v\n%s", err, s)
+	}
+	return v
+}
