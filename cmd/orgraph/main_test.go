@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests build the real binary and drive it as a user would.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "orgraph-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "orgraph")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build orgraph: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var keyPattern = regexp.MustCompile(`^og_(live|test)_[0-9a-f]{48}$`)
+
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestKeysCreatePrintsTheKeyAloneOnTheLastLine(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
+	out, errOut, code := runCmd(t, "keys", "create", "--email", "Ada@Example.com", "--name", "Ada", "--db", db)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if k := lastLine(out); !keyPattern.MatchString(k) || !strings.HasPrefix(k, "og_live_") {
+		t.Fatalf("last line is not a live key: %q", k)
+	}
+	out, _, code = runCmd(t, "keys", "create", "--email", "ada@example.com", "--mode", "test", "--scope", "read", "--db", db)
+	if k := lastLine(out); code != 0 || !strings.HasPrefix(k, "og_test_") || !keyPattern.MatchString(k) {
+		t.Fatalf("exit %d, last line %q", code, k)
+	}
+	for _, bad := range [][]string{
+		{"keys", "create", "--db", db},                                    // no email
+		{"keys", "create", "--email", "a@b.c", "--mode", "x", "--db", db}, // bad mode
+		{"keys", "create", "--email", "a@b.c", "--scope", "x", "--db", db},
+		{"keys", "list"},
+		{"frobnicate"},
+	} {
+		if _, _, code := runCmd(t, bad...); code == 0 {
+			t.Errorf("%v: exit 0, want failure", bad)
+		}
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
+	for i := 0; i < 2; i++ { // idempotent
+		out, errOut, code := runCmd(t, "migrate", "--db", db)
+		if code != 0 || !strings.Contains(out, "up to date") {
+			t.Fatalf("run %d: exit %d, %q %q", i, code, out, errOut)
+		}
+	}
+	if _, _, code := runCmd(t, "migrate", "--db", "mysql://nope"); code == 0 {
+		t.Fatal("an unsupported DSN must fail")
+	}
+}
+
+// server is a running `orgraph serve`.
+type server struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout *bytes.Buffer
+	done   chan error
+}
+
+func startServer(t *testing.T, db string, extraEnv ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), append([]string{"ORGRAPH_DB=" + db}, extraEnv...)...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, stdout: &stdout, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				addr <- line.Addr
+			}
+		}
+	}()
+	go func() { s.done <- cmd.Wait() }()
+	select {
+	case a := <-addr:
+		s.url = "http://" + a
+	case err := <-s.done:
+		t.Fatalf("server exited: %v", err)
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("server did not start")
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	return s
+}
+
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+}
+
+func TestServeBootstrapsOnceAndShutsDownGracefully(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
+	s := startServer(t, db)
+	key := lastLine(s.stdout.String())
+	if !keyPattern.MatchString(key) || !strings.HasPrefix(key, "og_live_") {
+		t.Fatalf("first start printed %q, want a live key on the last line", s.stdout.String())
+	}
+
+	// The walk-through of the README: create an organization, read it back.
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/organizations", strings.NewReader(`{"name":"Acme"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/ld+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	req, _ = http.NewRequestWithContext(context.Background(), http.MethodGet, s.url+res.Header.Get("Location"), nil)
+	req.Header.Set("X-API-Key", key)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org map[string]any
+	json.NewDecoder(res.Body).Decode(&org)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || org["name"] != "Acme" {
+		t.Fatalf("read back: %d %v", res.StatusCode, org)
+	}
+	s.stop(t)
+
+	// A second start on the same database prints no key.
+	s = startServer(t, db)
+	if out := s.stdout.String(); strings.Contains(out, "og_") {
+		t.Fatalf("second start printed a key: %q", out)
+	}
+	s.stop(t)
+}
