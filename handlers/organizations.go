@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
@@ -71,6 +72,7 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
 	return writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: hydra.Organization, Query: q, Members: nodes, Total: total})
 }
 
@@ -255,6 +257,8 @@ func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	nodes[0].Context = hydra.ContextsPath + hydra.Organization.Name
+	// API Platform advertises PATCH formats on every item answer.
+	w.Header().Set("Accept-Patch", strings.Join(patchTypes, ", "))
 	return writeDocument(w, r, status, nodes[0])
 }
 
