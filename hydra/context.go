@@ -16,14 +16,18 @@ func (r *Registry) ContextDocument(name, base string) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	ctx := map[string]any{"@version": 1.1, "@vocab": Vocab(base), "hydra": NS}
+	ctx := map[string]any{"@version": 1.1, "@vocab": Vocab(base), "hydra": NS, "xsd": XSD}
 	if c.Resource != nil && c.Resource.Collection != "" {
 		for _, t := range collectionTerms {
 			ctx[t.name] = t.def
 		}
 	}
-	for k, v := range classTerms(c) {
-		ctx[k] = v
+	for cl := c; cl != nil; cl = cl.Parent {
+		for k, v := range classTerms(cl) {
+			if _, child := ctx[k]; !child {
+				ctx[k] = v
+			}
+		}
 	}
 	return map[string]any{"@context": ctx}, true
 }
@@ -41,18 +45,15 @@ func classTerms(c *Class) map[string]any {
 		case DateTime:
 			terms[p.Name] = map[string]any{"@id": p.Term(), "@type": "xsd:dateTime"}
 		case Object:
-			scoped := classTerms(p.Class)
-			if len(scoped) == 0 {
+			// Scoped contexts layer on the outer one, so @vocab and xsd
+			// stay defined inside.
+			if scoped := classTerms(p.Class); len(scoped) == 0 {
 				terms[p.Name] = p.Term()
 			} else {
-				scoped["xsd"] = XSD
 				terms[p.Name] = map[string]any{"@id": p.Term(), "@context": scoped}
 			}
 		default:
 			terms[p.Name] = p.Term()
-		}
-		if p.Kind == DateTime {
-			terms["xsd"] = XSD
 		}
 	}
 	return terms

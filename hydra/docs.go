@@ -85,8 +85,8 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 	if c.Description != "" {
 		class["description"] = c.Description
 	}
-	if c == ConstraintViolation {
-		class["subClassOf"] = "#" + Error.Name
+	if c.Parent != nil {
+		class["subClassOf"] = "#" + c.Parent.Name
 	}
 	return class
 }

@@ -8,7 +8,7 @@ package hydra
 var (
 	ConstraintViolationList = &Class{
 		Name:        "ConstraintViolationList",
-		Description: "A constraint violation.",
+		Description: "A constraint violation List.",
 		Properties: []*Property{
 			{Name: "propertyPath", IRI: "propertyPath", Kind: String, Description: "The property path of the violation"},
 			{Name: "message", IRI: "message", Kind: String, Description: "The message associated with the violation"},
@@ -31,19 +31,14 @@ var (
 		Properties:  errorProperties,
 	}
 
+	// ConstraintViolation is an Error with violations; it inherits the
+	// Error's properties rather than declaring them again.
 	ConstraintViolation = &Class{
 		Name:        "ConstraintViolation",
 		Description: "Unprocessable entity: the list of failed constraints.",
-		Properties: append(clone(errorProperties),
-			&Property{Name: "violations", IRI: "violations", Kind: Object, Class: ConstraintViolationList, Many: true, Description: "The violations."}),
+		Parent:      Error,
+		Properties: []*Property{
+			{Name: "violations", IRI: "violations", Kind: Object, Class: ConstraintViolationList, Many: true, Description: "The violations."},
+		},
 	}
 )
-
-func clone(ps []*Property) []*Property {
-	out := make([]*Property, len(ps))
-	for i, p := range ps {
-		c := *p
-		out[i] = &c
-	}
-	return out
-}

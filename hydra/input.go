@@ -199,7 +199,7 @@ func (d *decoder) checkString(p *Property, path, s string) {
 		}
 	case Phone:
 		if !phonePattern.MatchString(s) {
-			d.violate(path, "This value is not a valid phone number.", problems.CodeRegexFailed)
+			d.violate(path, "This value is not valid.", problems.CodeRegexFailed)
 		}
 	}
 	if len(p.Enum) > 0 && !contains(p.Enum, s) {

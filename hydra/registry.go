@@ -61,6 +61,9 @@ type Class struct {
 	Description string
 	Properties  []*Property
 	Resource    *Resource
+	// Parent is the class this one extends (rdfs:subClassOf): its
+	// properties belong to the parent's documentation but apply here too.
+	Parent *Class
 
 	index map[string]int
 }
@@ -130,13 +133,23 @@ func (r *Resource) Methods(collection bool) []string {
 	return methods
 }
 
-// Prop returns a declared property; asking for an undeclared one is a bug.
+// Prop returns a declared property, the class's own or its parent's;
+// asking for an undeclared one is a bug.
 func (c *Class) Prop(name string) *Property {
-	i, ok := c.index[name]
-	if !ok {
-		panic(fmt.Sprintf("hydra: class %s has no property %q", c.Name, name))
+	if p, ok := c.Lookup(name); ok {
+		return p
 	}
-	return c.Properties[i]
+	panic(fmt.Sprintf("hydra: class %s has no property %q", c.Name, name))
+}
+
+// Lookup finds a property of the class or of its ancestors.
+func (c *Class) Lookup(name string) (*Property, bool) {
+	for cl := c; cl != nil; cl = cl.Parent {
+		if i, ok := cl.index[name]; ok {
+			return cl.Properties[i], true
+		}
+	}
+	return nil, false
 }
 
 // IRI is the item IRI of a resource with the given id.

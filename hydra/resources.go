@@ -85,8 +85,8 @@ var (
 			{Name: "mode", Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that created it."},
 			{Name: "created_at", Kind: DateTime, Description: "When the organization was created."},
 			{Name: "updated_at", Kind: DateTime, Description: "When the organization was last changed."},
-			{Name: "owners", Kind: Object, Class: Member, Many: true, Description: "The owners (at most 10; the Member collection has them all)."},
-			{Name: "members", Kind: Object, Class: Member, Many: true, Description: "The members (at most 10; the Member collection has them all)."},
+			{Name: "owners", Kind: Object, Class: Member, Many: true, Description: "The owners, at most 10 (member_count counts everyone)."},
+			{Name: "members", Kind: Object, Class: Member, Many: true, Description: "The members, owners included, at most 10 (member_count counts everyone)."},
 		},
 		Resource: &Resource{
 			Collection: "/api/organizations",
