@@ -190,13 +190,21 @@ func (c *Collection) appendView(b []byte, path string) []byte {
 	if q.ItemsPerPage > 0 && c.Total > 0 {
 		last = (c.Total + q.ItemsPerPage - 1) / q.ItemsPerPage
 	}
-	paginated := q.Partial || last != 1 || q.Page != 1
-	if !paginated && len(q.params) == 0 {
+	// As API Platform: paginated means more than one page (or partial);
+	// page itself is not a filter.
+	paginated := q.Partial || last != 1
+	var filters []Param
+	for _, p := range q.params {
+		if p.Key != "page" {
+			filters = append(filters, p)
+		}
+	}
+	if !paginated && len(filters) == 0 {
 		return b
 	}
 	b = append(b, `,"view":{"@id":`...)
 	if !paginated {
-		b = appendString(b, currentURL(path, q.params))
+		b = appendString(b, currentURL(path, filters))
 		return append(b, `,"@type":"PartialCollectionView"}`...)
 	}
 	b = appendString(b, q.pageURL(path, q.Page))
