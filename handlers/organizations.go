@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/gorilla/mux"
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/member"
@@ -223,8 +222,8 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) erro
 
 // findOrganization loads the organization named by the route, or 404.
 func (s *Server) findOrganization(ctx context.Context, c *ent.Client, r *http.Request, p *principal) (*ent.Organization, error) {
-	id, err := uuid.Parse(mux.Vars(r)["id"])
-	if err != nil {
+	id, ok := routeID(r)
+	if !ok {
 		return nil, problems.NotFound()
 	}
 	org, err := c.Organization.Query().Where(organization.ID(id), visibleOrganizations(p)).Only(ctx)

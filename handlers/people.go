@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"github.com/orgraph/orgraph/ent"
@@ -15,8 +14,8 @@ import (
 
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	id, err := uuid.Parse(mux.Vars(r)["id"])
-	if err != nil {
+	id, ok := routeID(r)
+	if !ok {
 		return problems.NotFound()
 	}
 	m, err := s.db.Member.Query().

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
 )
@@ -103,4 +106,16 @@ func unsupported(r *http.Request, detail string, accepted []string) *problems.Pr
 		p.With("Accept-Patch", strings.Join(accepted, ", "))
 	}
 	return p
+}
+
+// routeID reads the {id} of an item route. Only the canonical lower-case
+// form is an IRI of ours: /api/organizations/urn:uuid:… or an upper-case id
+// would name the same row under another IRI, so those are a 404.
+func routeID(r *http.Request) (uuid.UUID, bool) {
+	raw := mux.Vars(r)["id"]
+	id, err := uuid.Parse(raw)
+	if err != nil || id.String() != raw {
+		return uuid.UUID{}, false
+	}
+	return id, true
 }

@@ -2,6 +2,7 @@ package hydra
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -100,11 +101,18 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 			q.Order = append(q.Order, OrderBy{Property: prop, Desc: desc})
 		default:
 			for _, f := range r.Filters {
-				if f.Variable == p.Key {
-					q.Filters[f.Variable] = p.Value
+				if f.Variable != p.Key {
+					continue
 				}
+				if strings.ContainsRune(p.Value, 0) {
+					return q, problems.BadRequest(fmt.Sprintf("The %q parameter must not contain the character U+0000.", p.Key))
+				}
+				q.Filters[f.Variable] = p.Value
 			}
 		}
+	}
+	if q.ItemsPerPage > 0 && q.Page-1 > math.MaxInt32/q.ItemsPerPage {
+		return q, problems.BadRequest("Page is too large.")
 	}
 	if q.ItemsPerPage == 0 && q.Page > 1 {
 		return q, problems.BadRequest("Page should not be greater than 1 if limit is equal to 0")

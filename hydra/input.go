@@ -157,6 +157,10 @@ func (d *decoder) object(c *Class, obj map[string]any, prefix string) Input {
 				continue
 			}
 			s = strings.TrimSpace(s)
+			if strings.ContainsRune(s, 0) { // PostgreSQL cannot store U+0000
+				d.violate(path, "This value contains the character U+0000, which is not allowed.", problems.CodeRegexFailed)
+				continue
+			}
 			d.checkString(p, path, s)
 			in[p.Name] = s
 		case Object:

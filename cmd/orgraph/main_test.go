@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -97,20 +98,50 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer that the exec copier and the test may use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // server is a running `orgraph serve`.
 type server struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *bytes.Buffer
+	stdout *syncBuffer
 	done   chan error
+}
+
+// waitForKey waits until the bootstrap key line has been copied out.
+func (s *server) waitForKey(t *testing.T) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if k := lastLine(s.stdout.String()); keyPattern.MatchString(k) {
+			return k
+		}
+	}
+	t.Fatalf("no key on the last line of %q", s.stdout.String())
+	return ""
 }
 
 func startServer(t *testing.T, db string, extraEnv ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), append([]string{"ORGRAPH_DB=" + db}, extraEnv...)...)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
+	stdout := &syncBuffer{}
+	cmd.Stdout = stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +149,7 @@ func startServer(t *testing.T, db string, extraEnv ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, stdout: &stdout, done: make(chan error, 1)}
+	s := &server{cmd: cmd, stdout: stdout, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -166,8 +197,8 @@ func (s *server) stop(t *testing.T) {
 func TestServeBootstrapsOnceAndShutsDownGracefully(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
 	s := startServer(t, db)
-	key := lastLine(s.stdout.String())
-	if !keyPattern.MatchString(key) || !strings.HasPrefix(key, "og_live_") {
+	key := s.waitForKey(t)
+	if !strings.HasPrefix(key, "og_live_") {
 		t.Fatalf("first start printed %q, want a live key on the last line", s.stdout.String())
 	}
 
@@ -200,8 +231,8 @@ func TestServeBootstrapsOnceAndShutsDownGracefully(t *testing.T) {
 
 	// A second start on the same database prints no key.
 	s = startServer(t, db)
+	s.stop(t) // Wait has copied all output by then
 	if out := s.stdout.String(); strings.Contains(out, "og_") {
 		t.Fatalf("second start printed a key: %q", out)
 	}
-	s.stop(t)
 }
