@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -157,7 +156,7 @@ func (e *env) erAssertProblem(t *testing.T, r *response, status int, want map[st
 		t.Errorf("request_id = %v, want the X-Request-Id header %q", rest["request_id"], id)
 	}
 	delete(rest, "request_id")
-	if d := erDiffJSON("", want, rest); d != "" {
+	if d := strings.Join(jsonDiff("", rest, want), "\n"); d != "" {
 		t.Errorf("problem document differs (-want +got):\n%s\nbody: %s", d, r.Body)
 	}
 	if _, linked := want["@context"]; linked {
@@ -165,59 +164,6 @@ func (e *env) erAssertProblem(t *testing.T, r *response, status int, want map[st
 			t.Errorf("Link = %q, want it to contain %q", link, erErrorLink)
 		}
 	}
-}
-
-// erDiffJSON lists the differences between two decoded JSON values, one line
-// per path; "" when they are equal.
-func erDiffJSON(path string, want, got any) string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			break
-		}
-		keys := map[string]bool{}
-		for k := range w {
-			keys[k] = true
-		}
-		for k := range g {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		var out strings.Builder
-		for _, k := range sorted {
-			wv, inW := w[k]
-			gv, inG := g[k]
-			switch {
-			case !inW:
-				fmt.Fprintf(&out, "%s.%s: +%s\n", path, k, erCompact(gv))
-			case !inG:
-				fmt.Fprintf(&out, "%s.%s: -%s\n", path, k, erCompact(wv))
-			default:
-				out.WriteString(erDiffJSON(path+"."+k, wv, gv))
-			}
-		}
-		return out.String()
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			break
-		}
-		var out strings.Builder
-		for i := range w {
-			out.WriteString(erDiffJSON(fmt.Sprintf("%s[%d]", path, i), w[i], g[i]))
-		}
-		return out.String()
-	default:
-		if want == got {
-			return ""
-		}
-	}
-	return fmt.Sprintf("%s: -%s +%s\n", path, erCompact(want), erCompact(got))
 }
 
 func erCompact(v any) string {

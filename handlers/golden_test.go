@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -80,74 +78,6 @@ func normalizeDocument(base string, doc any) any {
 	return (&goldenNormalizer{base: base, uuids: map[string]string{}}).value(doc)
 }
 
-// goldenDiff lists the differences between two decoded JSON values, one line
-// per difference, with the JSON pointer where it occurs.
-func goldenDiff(path string, got, want any) []string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: got %s, want an object", ldOr(path, "/"), goldenShort(got))}
-		}
-		var out []string
-		keys := map[string]bool{}
-		for k := range w {
-			keys[k] = true
-		}
-		for k := range g {
-			keys[k] = true
-		}
-		names := make([]string, 0, len(keys))
-		for k := range keys {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			gv, inGot := g[k]
-			wv, inWant := w[k]
-			switch {
-			case !inGot:
-				out = append(out, fmt.Sprintf("%s/%s: missing, want %s", path, k, goldenShort(wv)))
-			case !inWant:
-				out = append(out, fmt.Sprintf("%s/%s: unexpected %s", path, k, goldenShort(gv)))
-			default:
-				out = append(out, goldenDiff(path+"/"+k, gv, wv)...)
-			}
-		}
-		return out
-	case []any:
-		g, ok := got.([]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: got %s, want an array", ldOr(path, "/"), goldenShort(got))}
-		}
-		var out []string
-		for i := 0; i < len(g) || i < len(w); i++ {
-			p := fmt.Sprintf("%s/%d", path, i)
-			switch {
-			case i >= len(g):
-				out = append(out, fmt.Sprintf("%s: missing, want %s", p, goldenShort(w[i])))
-			case i >= len(w):
-				out = append(out, fmt.Sprintf("%s: unexpected %s", p, goldenShort(g[i])))
-			default:
-				out = append(out, goldenDiff(p, g[i], w[i])...)
-			}
-		}
-		return out
-	}
-	if !reflect.DeepEqual(got, want) {
-		return []string{fmt.Sprintf("%s: got %s, want %s", ldOr(path, "/"), goldenShort(got), goldenShort(want))}
-	}
-	return nil
-}
-
-func goldenShort(v any) string {
-	s := ldMarshal(v)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
 // checkGolden compares a received document with testdata/golden/<name>.json
 // (or rewrites the file with -update).
 func checkGolden(t *testing.T, name string, got any) {
@@ -180,7 +110,7 @@ func checkGolden(t *testing.T, name string, got any) {
 	if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatalf("%s is not JSON: %v", file, err)
 	}
-	if diff := goldenDiff("", got, want); len(diff) > 0 {
+	if diff := jsonDiff("", got, want); len(diff) > 0 {
 		if len(diff) > 40 {
 			diff = append(diff[:40], fmt.Sprintf("… and %d more", len(diff)-40))
 		}
@@ -257,7 +187,7 @@ func TestGoldenNormalizer(t *testing.T) {
 		"request_id": "req_x"
 	}`)
 	got := normalizeDocument("http://127.0.0.1:1234", in)
-	if diff := goldenDiff("", got, want); len(diff) > 0 {
+	if diff := jsonDiff("", got, want); len(diff) > 0 {
 		t.Errorf("normalization:\n%s", strings.Join(diff, "\n"))
 	}
 }

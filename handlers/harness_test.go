@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -197,4 +200,80 @@ func mustJSON(t *testing.T, s string) any {
 		t.Fatalf("bad JSON in test: %v\n%s", err, s)
 	}
 	return v
+}
+
+// jsonDiff lists the differences between two decoded JSON values, one line
+// per difference, with the JSON pointer where it occurs. Tests compare whole
+// documents with it.
+func jsonDiff(path string, got, want any) []string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: got %s, want an object", orRoot(path), jsonShort(got))}
+		}
+		var out []string
+		keys := map[string]bool{}
+		for k := range w {
+			keys[k] = true
+		}
+		for k := range g {
+			keys[k] = true
+		}
+		names := make([]string, 0, len(keys))
+		for k := range keys {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			gv, inGot := g[k]
+			wv, inWant := w[k]
+			switch {
+			case !inGot:
+				out = append(out, fmt.Sprintf("%s/%s: missing, want %s", path, k, jsonShort(wv)))
+			case !inWant:
+				out = append(out, fmt.Sprintf("%s/%s: unexpected %s", path, k, jsonShort(gv)))
+			default:
+				out = append(out, jsonDiff(path+"/"+k, gv, wv)...)
+			}
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: got %s, want an array", orRoot(path), jsonShort(got))}
+		}
+		var out []string
+		for i := 0; i < len(g) || i < len(w); i++ {
+			p := fmt.Sprintf("%s/%d", path, i)
+			switch {
+			case i >= len(g):
+				out = append(out, fmt.Sprintf("%s: missing, want %s", p, jsonShort(w[i])))
+			case i >= len(w):
+				out = append(out, fmt.Sprintf("%s: unexpected %s", p, jsonShort(g[i])))
+			default:
+				out = append(out, jsonDiff(p, g[i], w[i])...)
+			}
+		}
+		return out
+	}
+	if !reflect.DeepEqual(got, want) {
+		return []string{fmt.Sprintf("%s: got %s, want %s", orRoot(path), jsonShort(got), jsonShort(want))}
+	}
+	return nil
+}
+
+func jsonShort(v any) string {
+	s := ldMarshal(v)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "/"
+	}
+	return path
 }

@@ -107,16 +107,15 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 		if phone, ok := in.String("phone_number"); ok {
 			create.SetPhoneNumber(phone)
 		}
-		var contact schema.Contact
-		if err := merge(&contact, in.Object("contact")); err != nil {
+		contact, _, err := nested[schema.Contact](nil, in, "contact")
+		if err != nil {
 			return err
 		}
-		var address schema.Address
-		if err := merge(&address, in.Object("address")); err != nil {
+		address, _, err := nested[schema.Address](nil, in, "address")
+		if err != nil {
 			return err
 		}
-		create.SetContact(&contact).SetAddress(&address)
-		var err error
+		create.SetContact(contact).SetAddress(address)
 		if org, err = create.Save(ctx); err != nil {
 			return fmt.Errorf("create organization: %w", err)
 		}
@@ -164,25 +163,19 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 			phone, _ := in.String("phone_number")
 			update.SetPhoneNumber(phone)
 		}
-		if in.Has("contact") {
-			contact := schema.Contact{}
-			if org.Contact != nil && in.Object("contact") != nil {
-				contact = *org.Contact
-			}
-			if err := merge(&contact, in.Object("contact")); err != nil {
-				return err
-			}
-			update.SetContact(&contact)
+		contact, set, err := nested(org.Contact, in, "contact")
+		if err != nil {
+			return err
 		}
-		if in.Has("address") {
-			address := schema.Address{}
-			if org.Address != nil && in.Object("address") != nil {
-				address = *org.Address
-			}
-			if err := merge(&address, in.Object("address")); err != nil {
-				return err
-			}
-			update.SetAddress(&address)
+		if set {
+			update.SetContact(contact)
+		}
+		address, set, err := nested(org.Address, in, "address")
+		if err != nil {
+			return err
+		}
+		if set {
+			update.SetAddress(address)
 		}
 		if org, err = update.Save(ctx); err != nil {
 			return fmt.Errorf("update organization: %w", err)
@@ -340,6 +333,24 @@ func memberNode(m *ent.Member) *hydra.Node {
 		n.Set("email", u.Email).Set("name", u.Name)
 	}
 	return n
+}
+
+// nested applies the body's nested object called name to a stored value:
+// set is false when the body does not mention it; a null clears it; an
+// object is merged into what is stored (RFC 7386).
+func nested[T any](stored *T, in hydra.Input, name string) (v *T, set bool, err error) {
+	if !in.Has(name) {
+		return stored, false, nil
+	}
+	v = new(T)
+	obj := in.Object(name)
+	if stored != nil && obj != nil {
+		*v = *stored
+	}
+	if err := merge(v, obj); err != nil {
+		return nil, false, err
+	}
+	return v, true, nil
 }
 
 // merge applies a validated nested object to a stored one: the Input keys

@@ -122,8 +122,7 @@ func otEqual(t *testing.T, what string, got, want any) bool {
 	t.Helper()
 	g, w := otNormalize(t, got), otNormalize(t, want)
 	if !reflect.DeepEqual(g, w) {
-		var diffs []string
-		otDiff("", g, w, &diffs)
+		diffs := jsonDiff("", g, w)
 		if len(diffs) > 12 {
 			diffs = append(diffs[:12], fmt.Sprintf("… and %d more", len(diffs)-12))
 		}
@@ -131,62 +130,6 @@ func otEqual(t *testing.T, what string, got, want any) bool {
 		return false
 	}
 	return true
-}
-
-// otDiff lists the paths at which two decoded documents differ.
-func otDiff(path string, got, want any, out *[]string) {
-	short := func(v any) string {
-		s := otPretty(v)
-		if v == nil {
-			s = "(absent)"
-		}
-		if len(s) > 300 {
-			s = s[:300] + "…"
-		}
-		return strings.ReplaceAll(s, "\n", " ")
-	}
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			break
-		}
-		keys := map[string]bool{}
-		for k := range w {
-			keys[k] = true
-		}
-		for k := range g {
-			keys[k] = true
-		}
-		for k := range keys {
-			gv, gok := g[k]
-			wv, wok := w[k]
-			switch {
-			case !gok:
-				*out = append(*out, fmt.Sprintf("%s.%s: missing, want %s", path, k, short(wv)))
-			case !wok:
-				*out = append(*out, fmt.Sprintf("%s.%s: unexpected %s", path, k, short(gv)))
-			default:
-				otDiff(path+"."+k, gv, wv, out)
-			}
-		}
-		return
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			break
-		}
-		for i := range w {
-			otDiff(fmt.Sprintf("%s[%d]", path, i), g[i], w[i], out)
-		}
-		return
-	}
-	if !reflect.DeepEqual(got, want) {
-		if path == "" {
-			path = "(document)"
-		}
-		*out = append(*out, fmt.Sprintf("%s: got %s, want %s", path, short(got), short(want)))
-	}
 }
 
 // otCopy deep-copies a decoded document.
