@@ -138,6 +138,14 @@ func (s *Server) common(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 
 		h := w.Header()
+		setCORS(h, r)
+		if isPreflight(r) {
+			h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		h.Set("X-Request-ID", id)
 		h.Set("Link", hydra.DocsLink(s.base(r)))
 		h.Set("Vary", "Accept")
@@ -167,6 +175,33 @@ func (s *Server) common(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(rw, r.Body, MaxBodyBytes)
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// CORS: browser clients (API Platform Admin, the JSON-LD Playground, the
+// explorer) run on other origins. Keys travel in headers, never cookies, so
+// any origin may call and no credentials mode is needed.
+const (
+	corsAllowHeaders  = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match, Orgraph-Version, X-API-Key, X-Request-ID"
+	corsExposeHeaders = "Link, Location, Content-Location, ETag, X-Request-ID, Idempotent-Replayed, RateLimit, RateLimit-Policy, Retry-After, Accept-Patch, Accept-Post, Allow, Orgraph-Version"
+	corsAllowMethods  = "GET, HEAD, POST, PATCH, DELETE, OPTIONS"
+)
+
+func setCORS(h http.Header, r *http.Request) {
+	if r.Header.Get("Origin") == "" {
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+}
+
+// isPreflight is a CORS preflight: answered on every path, before routing
+// and authentication (API Platform Admin preflights every request, GETs
+// included, because it sends Content-Type: application/ld+json).
+func isPreflight(r *http.Request) bool {
+	if r.Method != http.MethodOptions || r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	return true
 }
 
 func tooLarge() *problems.Problem {
