@@ -9,7 +9,9 @@ import (
 	"github.com/orgraph/orgraph/problems"
 )
 
-const ldJSON = "application/ld+json; charset=utf-8"
+// The documentation changes only with a deployment; clients may keep it a
+// few minutes and revalidate with the ETag.
+const docsCacheControl = "public, max-age=300"
 
 func (s *Server) entrypoint(w http.ResponseWriter, r *http.Request) error {
 	f, err := negotiate(r)
@@ -24,14 +26,20 @@ func (s *Server) entrypoint(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return writeJSON(w, r, http.StatusOK, f.MediaType(), doc)
+	w.Header().Set("Cache-Control", docsCacheControl)
+	return s.writeJSON(w, r, http.StatusOK, f, doc)
 }
 
 func (s *Server) documentation(w http.ResponseWriter, r *http.Request) error {
-	if _, err := negotiate(r); err != nil {
+	f, err := negotiate(r)
+	if err != nil {
 		return err
 	}
-	return writeJSON(w, r, http.StatusOK, ldJSON, s.api.Documentation(s.base(r)))
+	if f == hydra.JSON { // the plain-JSON description is OpenAPI's job
+		f = hydra.JSONLD
+	}
+	w.Header().Set("Cache-Control", docsCacheControl)
+	return s.writeJSON(w, r, http.StatusOK, f, s.api.Documentation(s.base(r)))
 }
 
 func (s *Server) context(w http.ResponseWriter, r *http.Request) error {
@@ -42,5 +50,7 @@ func (s *Server) context(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problems.NotFound()
 	}
-	return writeJSON(w, r, http.StatusOK, ldJSON, doc)
+	// A context is always written as it is: it is not data to expand.
+	w.Header().Set("Cache-Control", docsCacheControl)
+	return s.writeJSON(w, r, http.StatusOK, hydra.JSONLD, doc)
 }

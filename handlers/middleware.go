@@ -24,6 +24,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	principalKey
+	formatKey // a format chosen by a URL suffix
 )
 
 // handlerFunc is a handler that may fail; a *problems.Problem is written as
@@ -168,6 +169,13 @@ func (s *Server) common(next http.Handler) http.Handler {
 				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 
+		if f, path, err := splitSuffix(r.URL.Path); err != nil {
+			s.fail(rw, r, err)
+			return
+		} else if path != r.URL.Path {
+			r.URL.Path, r.URL.RawPath = path, ""
+			r = r.WithContext(context.WithValue(r.Context(), formatKey, f))
+		}
 		if r.ContentLength > MaxBodyBytes {
 			s.fail(rw, r, tooLarge())
 			return
@@ -202,6 +210,26 @@ func isPreflight(r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// splitSuffix reads a format extension off the last path segment, as API
+// Platform's {._format} routes do: /api/organizations/{id}.jsonld. Ids never
+// contain dots, so any other extension is an unknown format (404).
+func splitSuffix(path string) (hydra.Format, string, error) {
+	if path == hydra.DocsPath {
+		return hydra.JSONLD, path, nil
+	}
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	dot := strings.LastIndexByte(last, '.')
+	if dot < 0 {
+		return hydra.JSONLD, path, nil
+	}
+	ext := last[dot+1:]
+	f, ok := hydra.Suffixes[ext]
+	if !ok {
+		return hydra.JSONLD, path, problems.Newf(http.StatusNotFound, "Format %q is not supported", ext)
+	}
+	return f, path[:len(path)-len(ext)-1], nil
 }
 
 func tooLarge() *problems.Problem {

@@ -72,7 +72,7 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
-	return writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: hydra.Organization, Query: q, Members: nodes, Total: total})
+	return s.writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: hydra.Organization, Query: q, Members: nodes, Total: total})
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -249,9 +249,16 @@ func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	nodes[0].Context = hydra.ContextsPath + hydra.Organization.Name
-	// API Platform advertises PATCH formats on every item answer.
+	// API Platform advertises PATCH formats on every item answer, and says
+	// where the written representation lives after a write.
 	w.Header().Set("Accept-Patch", strings.Join(patchTypes, ", "))
-	return writeDocument(w, r, status, nodes[0])
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if f, err := negotiate(r); err == nil && !f.Processed() {
+			ext := map[hydra.Format]string{hydra.JSONLD: ".jsonld", hydra.JSON: ".json"}[f]
+			w.Header().Set("Content-Location", nodes[0].ID+ext)
+		}
+	}
+	return s.writeDocument(w, r, status, nodes[0])
 }
 
 // organizationNodes builds the documents of a page of organizations with

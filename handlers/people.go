@@ -30,7 +30,7 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	n := memberNode(m)
 	n.Context = hydra.ContextsPath + hydra.Member.Name
-	return writeDocument(w, r, http.StatusOK, n)
+	return s.writeDocument(w, r, http.StatusOK, n)
 }
 
 // getUser answers for the caller only, for now: other users are a 404.
@@ -39,11 +39,11 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if mux.Vars(r)["id"] != p.User.ID.String() {
 		return problems.NotFound()
 	}
-	return writeDocument(w, r, http.StatusOK, userNode(p.User))
+	return s.writeDocument(w, r, http.StatusOK, userNode(p.User))
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
-	return writeDocument(w, r, http.StatusOK, userNode(caller(r.Context()).User))
+	return s.writeDocument(w, r, http.StatusOK, userNode(caller(r.Context()).User))
 }
 
 func userNode(u *ent.User) *hydra.Node {

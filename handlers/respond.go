@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"strconv"
@@ -16,14 +17,26 @@ import (
 	"github.com/orgraph/orgraph/problems"
 )
 
-// negotiate picks the output format from Accept, or fails with 406.
+// negotiate picks the output format from the URL suffix or Accept, or
+// fails with 406 (a suffix that Accept refuses is a 406 too, as in API
+// Platform).
 func negotiate(r *http.Request) (hydra.Format, error) {
 	accept := r.Header.Get("Accept")
+	if f, ok := r.Context().Value(formatKey).(hydra.Format); ok {
+		if !hydra.Accepts(accept, f) {
+			return f, notAcceptable(accept)
+		}
+		return f, nil
+	}
 	f, ok := hydra.Negotiate(accept)
 	if !ok {
-		return f, problems.Newf(http.StatusNotAcceptable, "Requested format %q is not supported. Supported MIME types are %s.", accept, hydra.Supported())
+		return f, notAcceptable(accept)
 	}
 	return f, nil
+}
+
+func notAcceptable(accept string) *problems.Problem {
+	return problems.Newf(http.StatusNotAcceptable, "Requested format %q is not supported. Supported MIME types are %s.", accept, hydra.Supported())
 }
 
 // document is anything that can append itself as JSON in a format.
@@ -32,24 +45,68 @@ type document interface {
 }
 
 // writeDocument negotiates, encodes and writes a resource document.
-func writeDocument(w http.ResponseWriter, r *http.Request, status int, doc document) error {
+func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, status int, doc document) error {
 	f, err := negotiate(r)
 	if err != nil {
 		return err
 	}
-	writeBody(w, r, status, f.MediaType(), doc.AppendJSON(make([]byte, 0, 1024), f.Mode()))
-	return nil
+	return s.send(w, r, status, f, doc.AppendJSON(make([]byte, 0, 1024), f.Mode()))
 }
 
-// writeJSON writes a document built as Go maps (docs, contexts): they are
-// not on the hot path.
-func writeJSON(w http.ResponseWriter, r *http.Request, status int, contentType string, v any) error {
+// writeJSON writes a document built as Go maps (docs, contexts, entrypoint):
+// they are not on the hot path.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, f hydra.Format, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", r.URL.Path, err)
 	}
-	writeBody(w, r, status, contentType, b)
+	return s.send(w, r, status, f, b)
+}
+
+// send renders a compacted document in format f (json-gold runs only for
+// the expanded, flattened and N-Quads renderings), tags successful GETs
+// with a strong ETag and answers If-None-Match with 304.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, f hydra.Format, b []byte) error {
+	if f.Processed() {
+		base := s.base(r)
+		var err error
+		if b, err = s.api.Process(f, b, base, base+r.URL.Path); err != nil {
+			return fmt.Errorf("render %s: %w", r.URL.Path, err)
+		}
+	}
+	if status == http.StatusOK && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		tag := etag(b)
+		w.Header().Set("ETag", tag)
+		if noneMatch(r.Header.Get("If-None-Match"), tag) {
+			w.Header().Del("Content-Type")
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+	}
+	writeBody(w, r, status, f.MediaType(), b)
 	return nil
+}
+
+// etag is a strong validator of the exact bytes sent (FNV-1a, 64 bits: a
+// cache key, not a security boundary).
+func etag(b []byte) string {
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return `"` + strconv.FormatUint(h.Sum64(), 16) + `"`
+}
+
+// noneMatch evaluates If-None-Match (weak comparison, RFC 9110 §13.1.2).
+func noneMatch(header, tag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 func writeBody(w http.ResponseWriter, r *http.Request, status int, contentType string, b []byte) {

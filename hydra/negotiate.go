@@ -15,14 +15,37 @@ const (
 	JSONLD Format = iota
 	// JSON is the same document without @ keywords; collections are arrays.
 	JSON
+	// Expanded is expanded JSON-LD (profile http://www.w3.org/ns/json-ld#expanded).
+	Expanded
+	// Flattened is flattened JSON-LD (profile …#flattened).
+	Flattened
+	// NQuads is the RDF dataset as sorted N-Quads.
+	NQuads
+)
+
+// JSON-LD profiles (the ld+json media type's profile parameter).
+const (
+	ProfileExpanded  = "http://www.w3.org/ns/json-ld#expanded"
+	ProfileFlattened = "http://www.w3.org/ns/json-ld#flattened"
 )
 
 // MediaType is the Content-Type of a format.
 func (f Format) MediaType() string {
-	return [...]string{"application/ld+json; charset=utf-8", "application/json; charset=utf-8"}[f]
+	switch f {
+	case JSON:
+		return "application/json; charset=utf-8"
+	case Expanded:
+		return `application/ld+json; profile="` + ProfileExpanded + `"; charset=utf-8`
+	case Flattened:
+		return `application/ld+json; profile="` + ProfileFlattened + `"; charset=utf-8`
+	case NQuads:
+		return "application/n-quads; charset=utf-8"
+	}
+	return "application/ld+json; charset=utf-8"
 }
 
-// Mode is the encoder mode of a format.
+// Mode is the encoder mode of a format: everything but plain JSON starts
+// from the compacted JSON-LD document.
 func (f Format) Mode() Mode {
 	if f == JSON {
 		return PlainJSON
@@ -30,14 +53,23 @@ func (f Format) Mode() Mode {
 	return LinkedData
 }
 
-// offers are the media types a resource can be written in, in preference order.
+// Processed says whether the format goes through the JSON-LD processor.
+func (f Format) Processed() bool { return f == Expanded || f == Flattened || f == NQuads }
+
+// offers are the media types a resource can be written in, in preference
+// order. The ld+json profiles are chosen by the profile parameter.
 var offers = []struct {
 	mime   string
 	format Format
 }{
 	{"application/ld+json", JSONLD},
 	{"application/json", JSON},
+	{"application/n-quads", NQuads},
 }
+
+// Suffixes are the URL extensions that choose a format, as API Platform's
+// {._format} routes do (/api/organizations.jsonld).
+var Suffixes = map[string]Format{"jsonld": JSONLD, "json": JSON}
 
 // Supported lists the offered media types, for 406 details.
 func Supported() string {
@@ -51,12 +83,12 @@ func Supported() string {
 type acceptRange struct {
 	typ, sub string
 	q        float64
-	order    int
+	profiles []string
 }
 
 func parseAccept(header string) []acceptRange {
 	var out []acceptRange
-	for i, part := range strings.Split(header, ",") {
+	for _, part := range splitAccept(header) {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -80,16 +112,36 @@ func parseAccept(header string) []acceptRange {
 				q = f
 			}
 		}
-		out = append(out, acceptRange{typ, sub, q, i})
+		out = append(out, acceptRange{typ, sub, q, strings.Fields(params["profile"])})
 	}
 	return out
 }
 
-// quality is the q of the most specific range that matches a media type.
-func quality(ranges []acceptRange, mediaType string) float64 {
+// splitAccept splits on commas outside quoted strings (profile values are
+// quoted and may be long).
+func splitAccept(header string) []string {
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(header); i++ {
+		switch header[i] {
+		case '"':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				parts = append(parts, header[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, header[start:])
+}
+
+// best is the most specific range that matches a media type, or nil.
+func best(ranges []acceptRange, mediaType string) *acceptRange {
 	typ, sub, _ := strings.Cut(mediaType, "/")
-	best, specificity := -1.0, -1
-	for _, r := range ranges {
+	var found *acceptRange
+	specificity := -1
+	for i, r := range ranges {
 		s := -1
 		switch {
 		case r.typ == typ && r.sub == sub:
@@ -100,14 +152,22 @@ func quality(ranges []acceptRange, mediaType string) float64 {
 			s = 0
 		}
 		if s > specificity {
-			best, specificity = r.q, s
+			found, specificity = &ranges[i], s
 		}
 	}
-	return best
+	return found
+}
+
+func quality(ranges []acceptRange, mediaType string) float64 {
+	if r := best(ranges, mediaType); r != nil {
+		return r.q
+	}
+	return -1
 }
 
 // Negotiate picks the format for an Accept header; ok is false when no
-// offered type is acceptable (406).
+// offered type is acceptable (406). Unknown profiles are ignored, as the
+// ld+json registration asks.
 func Negotiate(accept string) (Format, bool) {
 	if strings.TrimSpace(accept) == "" {
 		return JSONLD, true
@@ -116,19 +176,41 @@ func Negotiate(accept string) (Format, bool) {
 	type cand struct {
 		f Format
 		q float64
-		i int
 	}
 	var cands []cand
-	for i, o := range offers {
-		if q := quality(ranges, o.mime); q > 0 {
-			cands = append(cands, cand{o.format, q, i})
+	for _, o := range offers {
+		r := best(ranges, o.mime)
+		if r == nil || r.q <= 0 {
+			continue
 		}
+		f := o.format
+		if f == JSONLD && r.typ != "*" && r.sub != "*" {
+			for _, p := range r.profiles {
+				switch p {
+				case ProfileExpanded:
+					f = Expanded
+				case ProfileFlattened:
+					f = Flattened
+				}
+			}
+		}
+		cands = append(cands, cand{f, r.q})
 	}
 	if len(cands) == 0 {
 		return JSONLD, false
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].q > cands[b].q })
 	return cands[0].f, true
+}
+
+// Accepts says whether an Accept header allows a format chosen by a URL
+// suffix (API Platform answers 406 when the two disagree).
+func Accepts(accept string, f Format) bool {
+	if strings.TrimSpace(accept) == "" {
+		return true
+	}
+	mt := strings.SplitN(f.MediaType(), ";", 2)[0]
+	return quality(parseAccept(accept), mt) > 0
 }
 
 // ProblemsAsLinkedData says whether an error answer should be JSON-LD: yes,

@@ -1,0 +1,84 @@
+package hydra
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/piprate/json-gold/ld"
+)
+
+// Process turns a compacted document into the expanded, flattened or N-Quads
+// rendering with json-gold. The document's contexts are resolved from the
+// registry in-process: no request goes back to the server, and no other URL
+// is ever fetched. docURL is the document's absolute URL (the base for its
+// relative IRIs).
+func (r *Registry) Process(f Format, compacted []byte, base, docURL string) ([]byte, error) {
+	var doc any
+	if err := json.Unmarshal(compacted, &doc); err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
+	proc := ld.NewJsonLdProcessor()
+	opts := ld.NewJsonLdOptions(docURL)
+	opts.ProcessingMode = ld.JsonLd_1_1
+	opts.DocumentLoader = &registryLoader{reg: r, base: base}
+	switch f {
+	case Expanded:
+		out, err := proc.Expand(doc, opts)
+		if err != nil {
+			return nil, fmt.Errorf("expand: %w", err)
+		}
+		return json.Marshal(out)
+	case Flattened:
+		out, err := proc.Flatten(doc, nil, opts)
+		if err != nil {
+			return nil, fmt.Errorf("flatten: %w", err)
+		}
+		return json.Marshal(out)
+	case NQuads:
+		opts.Format = "application/n-quads"
+		out, err := proc.ToRDF(doc, opts)
+		if err != nil {
+			return nil, fmt.Errorf("to RDF: %w", err)
+		}
+		s, _ := out.(string)
+		return []byte(SortQuads(s)), nil
+	}
+	return compacted, nil
+}
+
+// SortQuads sorts N-Quads lines so that the output is stable.
+func SortQuads(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// registryLoader serves the registry's own context documents.
+type registryLoader struct {
+	reg  *Registry
+	base string
+}
+
+func (l *registryLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
+	name, ok := strings.CutPrefix(u, l.base+ContextsPath)
+	if ok {
+		if doc, found := l.reg.ContextDocument(name, l.base); found {
+			// Round-trip through JSON so json-gold sees the types it expects.
+			b, err := json.Marshal(doc)
+			if err != nil {
+				return nil, err
+			}
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				return nil, err
+			}
+			return &ld.RemoteDocument{DocumentURL: u, Document: v}, nil
+		}
+	}
+	return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, "only Orgraph's own contexts are loaded: "+u)
+}
