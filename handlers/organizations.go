@@ -93,6 +93,9 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if body, err = s.readAsLinkedData(r, hydra.Organization, body); err != nil {
+		return err
+	}
 	in, prob := hydra.Organization.Decode(body, true)
 	if prob != nil {
 		return prob
@@ -140,6 +143,9 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	// lock) but validate after the role check: a 403 comes before a 422.
 	body, err := readBody(w, r, patchTypes)
 	if err != nil {
+		return err
+	}
+	if body, err = s.readAsLinkedData(r, hydra.Organization, body); err != nil {
 		return err
 	}
 	var org *ent.Organization

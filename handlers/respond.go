@@ -176,3 +176,14 @@ func routeID(r *http.Request) (uuid.UUID, bool) {
 	}
 	return id, true
 }
+
+// readAsLinkedData lets JSON-LD clients write in their own spelling (see
+// hydra.Registry.ReadAsLinkedData); a body json-gold cannot process is a 400.
+func (s *Server) readAsLinkedData(r *http.Request, c *hydra.Class, body []byte) ([]byte, error) {
+	base := s.base(r)
+	out, err := s.api.ReadAsLinkedData(c, body, base, base+r.URL.Path)
+	if err != nil {
+		return nil, problems.BadRequest("The JSON-LD body could not be read: " + err.Error())
+	}
+	return out, nil
+}

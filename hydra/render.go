@@ -82,3 +82,59 @@ func (l *registryLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 	}
 	return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, "only Orgraph's own contexts are loaded: "+u)
 }
+
+// ReadAsLinkedData reinterprets a JSON-LD request body in the class's own
+// terms, so that clients may spell properties their way: with their own
+// @context, with prefixed Hydra terms ("hydra:member") or with absolute
+// IRIs. A body already in Orgraph's terms (no @context, or the class's own,
+// and no key that is an IRI) is returned untouched, so the common path costs
+// nothing. Only Orgraph's own contexts are ever loaded.
+func (r *Registry) ReadAsLinkedData(c *Class, body []byte, base, docURL string) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return body, nil // Decode reports the syntax error
+	}
+	own := ContextsPath + c.Name
+	ctx, hasCtx := doc["@context"]
+	if (!hasCtx || ctx == own || ctx == base+own) && !hasIRIKey(doc, 0) {
+		return body, nil
+	}
+	if !hasCtx {
+		doc["@context"] = base + own
+	}
+	ours, _ := r.ContextDocument(c.Name, base)
+	var ourCtx any
+	b, _ := json.Marshal(ours)
+	_ = json.Unmarshal(b, &ourCtx)
+	proc := ld.NewJsonLdProcessor()
+	opts := ld.NewJsonLdOptions(docURL)
+	opts.ProcessingMode = ld.JsonLd_1_1
+	opts.DocumentLoader = &registryLoader{reg: r, base: base}
+	out, err := proc.Compact(doc, ourCtx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}
+
+// hasIRIKey says whether any key, at any depth, is a compact or absolute IRI.
+func hasIRIKey(v any, depth int) bool {
+	if depth > MaxDepth {
+		return false
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if strings.Contains(k, ":") || hasIRIKey(x, depth+1) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if hasIRIKey(x, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
