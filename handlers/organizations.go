@@ -93,9 +93,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if body, err = s.readAsLinkedData(r, hydra.Organization, body); err != nil {
-		return err
-	}
+	body = s.readAsLinkedData(r, hydra.Organization, body)
 	in, prob := hydra.Organization.Decode(body, true)
 	if prob != nil {
 		return prob
@@ -145,9 +143,7 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if body, err = s.readAsLinkedData(r, hydra.Organization, body); err != nil {
-		return err
-	}
+	body = s.readAsLinkedData(r, hydra.Organization, body)
 	var org *ent.Organization
 	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
 		var err error

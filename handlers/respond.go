@@ -178,12 +178,14 @@ func routeID(r *http.Request) (uuid.UUID, bool) {
 }
 
 // readAsLinkedData lets JSON-LD clients write in their own spelling (see
-// hydra.Registry.ReadAsLinkedData); a body json-gold cannot process is a 400.
-func (s *Server) readAsLinkedData(r *http.Request, c *hydra.Class, body []byte) ([]byte, error) {
+// hydra.Registry.ReadAsLinkedData). A body that cannot be read as linked
+// data (an unknown or remote @context) is read in Orgraph's own terms: the
+// contract says @context is ignored on input, never an error.
+func (s *Server) readAsLinkedData(r *http.Request, c *hydra.Class, body []byte) []byte {
 	base := s.base(r)
 	out, err := s.api.ReadAsLinkedData(c, body, base, base+r.URL.Path)
 	if err != nil {
-		return nil, problems.BadRequest("The JSON-LD body could not be read: " + err.Error())
+		return body
 	}
-	return out, nil
+	return out
 }
