@@ -1,0 +1,102 @@
+// Small helpers shared by the e2e scripts: argument parsing, check bookkeeping, error text,
+// a hard deadline so no script can hang the suite.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export function parseArgs(argv, spec) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--') || !(a.slice(2) in spec)) {
+      console.error(`unknown argument ${a}; expected ${Object.keys(spec).map((k) => `--${k}`).join(' ')}`);
+      process.exit(64);
+    }
+    out[a.slice(2)] = argv[++i];
+  }
+  for (const [k, required] of Object.entries(spec)) {
+    if (required && out[k] === undefined) {
+      console.error(`--${k} is required`);
+      process.exit(64);
+    }
+  }
+  return out;
+}
+
+// A list of named checks, each ok or failed with a detail; printed as PASS/FAIL lines.
+export class Checks {
+  constructor(suite) {
+    this.suite = suite;
+    this.list = [];
+    this.knownIssues = [];
+    this.warnings = [];
+  }
+  add(id, ok, detail = '', data = undefined) {
+    const c = { id, ok: !!ok, detail };
+    if (data !== undefined) c.data = data;
+    this.list.push(c);
+    console.error(`${ok ? 'PASS' : 'FAIL'} ${this.suite}: ${id}${detail ? ` — ${detail}` : ''}`);
+    return !!ok;
+  }
+  known(id, detail, data = undefined) {
+    const k = { id, detail };
+    if (data !== undefined) k.data = data;
+    this.knownIssues.push(k);
+    console.error(`KNOWN ${this.suite}: ${id} — ${detail}`);
+  }
+  warn(text) {
+    this.warnings.push(text);
+  }
+  get failed() {
+    return this.list.filter((c) => !c.ok);
+  }
+  toJSON() {
+    return { suite: this.suite, passed: this.list.filter((c) => c.ok).length, failed: this.failed.length, checks: this.list, knownIssues: this.knownIssues, warnings: this.warnings };
+  }
+}
+
+export function errText(e) {
+  if (e === null || e === undefined) return String(e);
+  if (e instanceof Error) {
+    const cause = e.cause ? ` (cause: ${e.cause.code ?? ''} ${e.cause.message ?? e.cause})` : '';
+    let details = '';
+    if (e.details) {
+      const { cause: dc, ...rest } = e.details;
+      let s;
+      try {
+        s = JSON.stringify(rest);
+      } catch {
+        s = String(rest);
+      }
+      details = ` ${s}${dc ? ` (cause: ${errText(dc)})` : ''}`;
+    }
+    return `${e.name}: ${e.message}${details}${cause}`;
+  }
+  if (typeof e === 'object' && 'response' in e && e.response) return `HTTP ${e.response.status} ${e.response.statusText} for ${e.response.url}`;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+}
+
+// Kills the process with a failure report if it runs past `ms` (every wait has a bound).
+export function deadline(ms, onExpire) {
+  const t = setTimeout(() => {
+    console.error(`deadline: still running after ${ms} ms; giving up`);
+    try {
+      onExpire?.();
+    } catch {
+      /* reporting is best effort */
+    }
+    process.exit(70);
+  }, ms);
+  t.unref();
+  return t;
+}
+
+export function writeJson(file, value) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export const clip = (s, n = 3000) => (typeof s === 'string' && s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s);

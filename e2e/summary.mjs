@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Merges the JSON reports of one run (seed, hydra, admin, run.sh's own checks) into
+// ARTIFACTS/summary.json and ARTIFACTS/summary.txt, prints the text, and exits 1 when any
+// check failed or a report is missing.
+//
+// Usage: node summary.mjs ARTIFACTS_DIR
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: node summary.mjs ARTIFACTS_DIR');
+  process.exit(64);
+}
+const read = (name) => {
+  const file = join(dir, name);
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { suite: name, checks: [{ id: `${name} is valid JSON`, ok: false, detail: e.message }], knownIssues: [], warnings: [] };
+  }
+};
+const run = read('run.json') ?? { steps: {}, checks: [] };
+const suites = [];
+for (const [name, file, required] of [
+  ['run', null, true],
+  ['seed', 'seed.json', true],
+  ['hydra', 'hydra-report.json', true],
+  ['admin', 'admin-report.json', true],
+]) {
+  if (name === 'run') {
+    suites.push({ suite: 'run', checks: run.checks ?? [], knownIssues: [], warnings: [] });
+    continue;
+  }
+  const r = read(file);
+  if (r) suites.push({ suite: name, checks: r.checks ?? [], knownIssues: r.knownIssues ?? [], warnings: r.warnings ?? [] });
+  else if (required) {
+    const step = run.steps?.[name];
+    suites.push({ suite: name, checks: [{ id: `${file} written`, ok: false, detail: step ? `exit ${step.exit}${step.exit === 124 || step.exit === 137 ? ' (timed out)' : ''}` : 'not run' }], knownIssues: [], warnings: [] });
+  }
+}
+const all = suites.flatMap((s) => s.checks.map((c) => ({ ...c, suite: s.suite })));
+const failed = all.filter((c) => !c.ok);
+const lines = [];
+lines.push(`Orgraph e2e interoperability suite — ${new Date().toISOString()}`);
+if (run.serverVersion || run.clients) lines.push(`server ${run.serverAddr ?? ''}; ${Object.entries(run.clients ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+lines.push(`steps: ${Object.entries(run.steps ?? {}).map(([k, v]) => `${k} ${v.seconds}s (exit ${v.exit})`).join(', ')}; total ${run.totalSeconds ?? '?'}s`);
+lines.push('');
+for (const s of suites) {
+  for (const c of s.checks) lines.push(`${c.ok ? 'PASS' : 'FAIL'} [${s.suite}] ${c.id}${c.detail && !c.ok ? `\n       ${c.detail}` : ''}`);
+}
+const known = suites.flatMap((s) => s.knownIssues.map((k) => ({ ...k, suite: s.suite })));
+if (known.length) {
+  lines.push('');
+  lines.push('Known issues (reported, not failing):');
+  for (const k of known) lines.push(`  KNOWN [${k.suite}] ${k.id}: ${k.detail}`);
+}
+const warnings = suites.flatMap((s) => s.warnings.map((w) => `[${s.suite}] ${w}`));
+if (warnings.length) {
+  lines.push('');
+  lines.push('Warnings:');
+  for (const w of warnings) lines.push(`  ${w}`);
+}
+lines.push('');
+lines.push(`${failed.length ? 'FAIL' : 'PASS'}: ${all.length - failed.length}/${all.length} checks passed${failed.length ? `; failed: ${failed.map((c) => `[${c.suite}] ${c.id}`).join('; ')}` : ''}; ${known.length} known issue(s)`);
+const text = `${lines.join('\n')}\n`;
+writeFileSync(join(dir, 'summary.txt'), text);
+writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ ok: failed.length === 0, passed: all.length - failed.length, failed: failed.length, checks: all, knownIssues: known, warnings, run }, null, 2)}\n`);
+process.stdout.write(text);
+process.exit(failed.length ? 1 : 0);
