@@ -30,16 +30,10 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { parseHydraDocumentation } from '@api-platform/api-doc-parser';
-import { Checks, clip, deadline, errText, parseArgs, writeJson } from './lib.mjs';
+import { Checks, clip, deadline, errText, scriptOptions, writeJson } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const opt = parseArgs(process.argv.slice(2), { entrypoint: true, key: false, out: true, 'timeout-ms': false });
-opt.key ??= process.env.ORGRAPH_E2E_KEY;
-if (!opt.key) {
-  console.error('an API key is required: --key KEY or ORGRAPH_E2E_KEY');
-  process.exit(64);
-}
-const timeoutMs = Number(opt['timeout-ms'] ?? 15000);
+const { opt, timeoutMs } = scriptOptions(process.argv.slice(2));
 const RESOURCE = 'organizations';
 const FIELD = 'name';
 const BLANK_MESSAGE = 'This value should not be blank.';

@@ -21,19 +21,13 @@ import jsonld from 'jsonld';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Checks, clip, deadline, errText, parseArgs, writeJson } from './lib.mjs';
+import { Checks, clip, deadline, errText, scriptOptions, writeJson } from './lib.mjs';
 
 const HYDRA = 'http://www.w3.org/ns/hydra/core#';
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
 const DOC_REL_RE = /<([^<]+)>; rel="http:\/\/www.w3.org\/ns\/hydra\/core#apiDocumentation"/; // api-doc-parser's own regex
 
-const opt = parseArgs(process.argv.slice(2), { entrypoint: true, key: false, out: true, 'timeout-ms': false });
-opt.key ??= process.env.ORGRAPH_E2E_KEY;
-if (!opt.key) {
-  console.error('an API key is required: --key KEY or ORGRAPH_E2E_KEY');
-  process.exit(64);
-}
-const timeoutMs = Number(opt['timeout-ms'] ?? 15000);
+const { opt, timeoutMs } = scriptOptions(process.argv.slice(2));
 const entrypointUrl = opt.entrypoint.replace(/\/+$/, '');
 const base = new URL(entrypointUrl);
 const auth = { Authorization: `Bearer ${opt.key}` };

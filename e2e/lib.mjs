@@ -100,3 +100,15 @@ export function writeJson(file, value) {
 }
 
 export const clip = (s, n = 3000) => (typeof s === 'string' && s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s);
+
+// scriptOptions reads the options every check script takes: --entrypoint,
+// --out, --timeout-ms and the key (--key or ORGRAPH_E2E_KEY, never logged).
+export function scriptOptions(argv) {
+  const opt = parseArgs(argv, { entrypoint: true, key: false, out: true, 'timeout-ms': false });
+  opt.key ??= process.env.ORGRAPH_E2E_KEY;
+  if (!opt.key) {
+    console.error('an API key is required: --key KEY or ORGRAPH_E2E_KEY');
+    process.exit(64);
+  }
+  return { opt, timeoutMs: Number(opt['timeout-ms'] ?? 15000) };
+}
