@@ -180,6 +180,19 @@ type erDbState struct {
 	Org                    string // the watched organization, as stored
 }
 
+// erWatch records the database state and returns a check that fails the
+// test if it changed since.
+func (e *env) erWatch(t *testing.T, orgID string) func() {
+	t.Helper()
+	before := e.erState(t, orgID)
+	return func() {
+		t.Helper()
+		if after := e.erState(t, orgID); after != before {
+			t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
+		}
+	}
+}
+
 func (e *env) erState(t *testing.T, orgID string) erDbState {
 	t.Helper()
 	ctx := context.Background()
@@ -454,7 +467,7 @@ func TestErrorsBadOrganizationInput(t *testing.T) {
 				if c.accept != "" {
 					header["Accept"] = c.accept
 				}
-				before := e.erState(t, orgID)
+				unchanged := e.erWatch(t, orgID)
 				r := e.do(req{Method: c.method, Path: path, Key: key, Body: c.body, Header: header})
 
 				linked := erLinkedErrors(c.accept)
@@ -471,9 +484,7 @@ func TestErrorsBadOrganizationInput(t *testing.T) {
 				if loc := r.Header.Get("Location"); loc != "" {
 					t.Errorf("an error carries Location %q", loc)
 				}
-				if after := e.erState(t, orgID); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 
@@ -484,13 +495,11 @@ func TestErrorsBadOrganizationInput(t *testing.T) {
 				if m == http.MethodPatch {
 					path, ct = path+"/"+orgID, "application/merge-patch+json"
 				}
-				before := e.erState(t, orgID)
+				unchanged := e.erWatch(t, orgID)
 				body := []byte(`{"name":"` + strings.Repeat("b", 1<<20) + `"}`)
 				r := e.erDoStreamed(m, path, key, ct, body)
 				e.erAssertProblem(t, r, http.StatusRequestEntityTooLarge, erErrorDoc(true, 413, erTooLarge))
-				if after := e.erState(t, orgID); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 	})
@@ -703,15 +712,13 @@ func TestErrorsUnauthorized(t *testing.T) {
 		for _, c := range cases {
 			for _, p := range paths {
 				t.Run(c.name+" "+p.method+" "+p.path, func(t *testing.T) {
-					before := e.erState(t, org["id"].(string))
+					unchanged := e.erWatch(t, org["id"].(string))
 					r := e.do(req{Method: p.method, Path: p.path, Body: p.body, Header: c.header})
 					e.erAssertProblem(t, r, http.StatusUnauthorized, erErrorDoc(erLinkedErrors(c.header["Accept"]), 401, c.detail))
 					if got := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 						t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", got)
 					}
-					if after := e.erState(t, org["id"].(string)); after != before {
-						t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-					}
+					unchanged()
 				})
 			}
 		}
@@ -736,12 +743,10 @@ func TestErrorsForbidden(t *testing.T) {
 			{http.MethodDelete, "/api/organizations/" + uuid.NewString(), ""},
 		} {
 			t.Run("read key "+c.method+" "+c.path, func(t *testing.T) {
-				before := e.erState(t, id)
+				unchanged := e.erWatch(t, id)
 				r := e.do(req{Method: c.method, Path: c.path, Key: reader, Body: c.body})
 				e.erAssertProblem(t, r, http.StatusForbidden, erErrorDoc(true, 403, readOnly))
-				if after := e.erState(t, id); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 		t.Run("read key GET", func(t *testing.T) {
@@ -772,7 +777,7 @@ func TestErrorsForbidden(t *testing.T) {
 				if err := e.db.Member.Create().SetOrganizationID(uuid.MustParse(id)).SetUserID(u.ID).SetRole(c.role).Exec(ctx); err != nil {
 					t.Fatal(err)
 				}
-				before := e.erState(t, id)
+				unchanged := e.erWatch(t, id)
 				body := ""
 				if c.method == http.MethodPatch {
 					body = `{"name":"Renamed by ` + string(c.role) + `"}`
@@ -785,9 +790,7 @@ func TestErrorsForbidden(t *testing.T) {
 					return
 				}
 				e.erAssertProblem(t, r, 403, erErrorDoc(true, 403, fmt.Sprintf("Your role (%s) does not allow this.", c.role)))
-				if after := e.erState(t, id); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 	})
@@ -821,12 +824,10 @@ func TestErrorsNotFound(t *testing.T) {
 					if c.id == mine {
 						watched = mine
 					}
-					before := e.erState(t, watched)
+					unchanged := e.erWatch(t, watched)
 					r := e.do(req{Method: m, Path: "/api/organizations/" + c.id, Key: c.key, Body: body})
 					e.erAssertProblem(t, r, http.StatusNotFound, erErrorDoc(true, 404, erNotFound))
-					if after := e.erState(t, watched); after != before {
-						t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-					}
+					unchanged()
 				})
 			}
 		}
@@ -870,7 +871,7 @@ func TestErrorsMethodNotAllowed(t *testing.T) {
 			{"PUT item as problem+json", http.MethodPut, "/api/organizations/" + id, item, key, "application/problem+json"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				before := e.erState(t, id)
+				unchanged := e.erWatch(t, id)
 				r := e.do(req{Method: c.method, Path: c.path, Key: c.key, Body: `{"name":"Replaced"}`,
 					Header: map[string]string{"Accept": c.accept}})
 				detail := fmt.Sprintf("No route found for %q: Method Not Allowed (Allow: %s)", c.method+" "+e.srv.URL+c.path, c.allow)
@@ -878,9 +879,7 @@ func TestErrorsMethodNotAllowed(t *testing.T) {
 				if got := r.Header.Get("Allow"); got != c.allow {
 					t.Errorf("Allow = %q, want %q", got, c.allow)
 				}
-				if after := e.erState(t, id); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 	})
@@ -901,13 +900,11 @@ func TestErrorsNotAcceptable(t *testing.T) {
 			{"problem+json alone", http.MethodGet, "/api/organizations", "", "application/problem+json"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				before := e.erState(t, id)
+				unchanged := e.erWatch(t, id)
 				r := e.do(req{Method: c.method, Path: c.path, Key: key, Body: c.body, Header: map[string]string{"Accept": c.accept}})
 				detail := fmt.Sprintf("Requested format %q is not supported. Supported MIME types are %s.", c.accept, `"application/ld+json", "application/json", "application/n-quads"`)
 				e.erAssertProblem(t, r, http.StatusNotAcceptable, erErrorDoc(erLinkedErrors(c.accept), 406, detail))
-				if after := e.erState(t, id); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 	})
@@ -1088,12 +1085,10 @@ func TestErrorsNULCharacters(t *testing.T) {
 			{"GET name filter", req{Path: "/api/organizations?name=Ac%00me", Key: key}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				before := e.erState(t, id)
+				unchanged := e.erWatch(t, id)
 				r := e.do(c.rq)
 				e.erAssertClientError(t, r, http.StatusBadRequest, http.StatusUnprocessableEntity)
-				if after := e.erState(t, id); after != before {
-					t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-				}
+				unchanged()
 			})
 		}
 	})
@@ -1157,11 +1152,9 @@ func TestErrorsBodyLimitBoundary(t *testing.T) {
 		if r.Status != http.StatusCreated {
 			t.Errorf("exactly 1 MiB: status = %d\n%.300s", r.Status, r.Body)
 		}
-		before := e.erState(t, "")
+		unchanged := e.erWatch(t, "")
 		r = e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: pad(1<<20 + 1)})
 		e.erAssertProblem(t, r, http.StatusRequestEntityTooLarge, erErrorDoc(true, 413, erTooLarge))
-		if after := e.erState(t, ""); after != before {
-			t.Errorf("the database changed:\nbefore %+v\nafter  %+v", before, after)
-		}
+		unchanged()
 	})
 }
