@@ -93,10 +93,9 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	body = s.readAsLinkedData(r, hydra.Organization, body)
-	in, prob := hydra.Organization.Decode(body, true)
-	if prob != nil {
-		return prob
+	in, err := s.decode(r, hydra.Organization, body, true)
+	if err != nil {
+		return err
 	}
 	var org *ent.Organization
 	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
@@ -143,7 +142,6 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	body = s.readAsLinkedData(r, hydra.Organization, body)
 	var org *ent.Organization
 	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
 		var err error
@@ -153,9 +151,9 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 		if err := s.requireRole(ctx, tx.Client(), org, p, member.RoleOwner, member.RoleAdmin); err != nil {
 			return err
 		}
-		in, prob := hydra.Organization.Decode(body, false)
-		if prob != nil {
-			return prob
+		in, err := s.decode(r, hydra.Organization, body, false)
+		if err != nil {
+			return err
 		}
 		update := tx.Organization.UpdateOne(org)
 		if name, ok := in.String("name"); ok {

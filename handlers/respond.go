@@ -177,15 +177,17 @@ func routeID(r *http.Request) (uuid.UUID, bool) {
 	return id, true
 }
 
-// readAsLinkedData lets JSON-LD clients write in their own spelling (see
-// hydra.Registry.ReadAsLinkedData). A body that cannot be read as linked
-// data (an unknown or remote @context) is read in Orgraph's own terms: the
-// contract says @context is ignored on input, never an error.
-func (s *Server) readAsLinkedData(r *http.Request, c *hydra.Class, body []byte) []byte {
-	base := s.base(r)
-	out, err := s.api.ReadAsLinkedData(c, body, base, base+r.URL.Path)
-	if err != nil {
-		return body
+// decode reads a request body as an instance of class c: parsed once, read
+// in Orgraph's terms whatever the client's JSON-LD spelling, then validated.
+func (s *Server) decode(r *http.Request, c *hydra.Class, body []byte, create bool) (hydra.Input, error) {
+	obj, prob := hydra.Parse(body)
+	if prob != nil {
+		return nil, prob
 	}
-	return out
+	base := s.base(r)
+	in, prob := c.Validate(s.api.ReadAsLinkedData(c, obj, base, base+r.URL.Path), create)
+	if prob != nil {
+		return nil, prob
+	}
+	return in, nil
 }

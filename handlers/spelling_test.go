@@ -30,6 +30,11 @@ func TestRequestBodiesInOtherSpellings(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"propertyPath":"name"`) {
 			t.Errorf("blank name as IRI: %d %s", r.Status, r.Body)
 		}
+		// Wrong types are named the same way in any spelling.
+		r = e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: `{"` + vocab + `Organization/name":5}`})
+		if r.Status != http.StatusBadRequest || r.obj()["detail"] != `The type of the "name" attribute must be "string", "int" given.` {
+			t.Errorf("number name as IRI: %d %s", r.Status, r.Body)
+		}
 		// A remote context is never fetched: the body is read in our terms.
 		r = e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: `{"@context":"http://192.0.2.1/ctx.jsonld","name":"Acme"}`})
 		if r.Status != http.StatusCreated || r.obj()["name"] != "Acme" {

@@ -1,6 +1,7 @@
 package hydra
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -124,14 +125,7 @@ func appendValue(b []byte, v any, mode Mode) []byte {
 		}
 		return append(b, ']')
 	}
-	panic("hydra: cannot encode a " + strconv.Quote(typeName(v)))
-}
-
-func typeName(v any) string {
-	if v == nil {
-		return "nil"
-	}
-	return "value"
+	panic(fmt.Sprintf("hydra: cannot encode a %T", v))
 }
 
 // TimeLayout is RFC 3339 with a numeric offset, API Platform's date format

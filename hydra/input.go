@@ -41,11 +41,18 @@ func (in Input) Object(name string) Input {
 // deeper, and deep nesting only costs the decoder.
 const MaxDepth = 16
 
-// Decode reads a JSON body against class c. create applies the "required"
-// rules of a POST; a PATCH checks only what it sends. It returns a 400 for
-// malformed JSON or a wrong JSON type (naming the property and the expected
-// type, as API Platform ≤4.3 does) and a 422 with every violation at once.
+// Decode reads a JSON body against class c: Parse, then Validate.
 func (c *Class) Decode(body []byte, create bool) (Input, *problems.Problem) {
+	obj, p := Parse(body)
+	if p != nil {
+		return nil, p
+	}
+	return c.Validate(obj, create)
+}
+
+// Parse reads a request body that must be one JSON object: a 400 for
+// malformed JSON, trailing data, excessive nesting or another JSON type.
+func Parse(body []byte) (map[string]any, *problems.Problem) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, problems.BadRequest("Syntax error: the request body is empty.")
 	}
@@ -65,6 +72,14 @@ func (c *Class) Decode(body []byte, create bool) (Input, *problems.Problem) {
 	if !ok {
 		return nil, problems.BadRequest(fmt.Sprintf("The request body must be a JSON object, %q given.", jsonType(raw)))
 	}
+	return obj, nil
+}
+
+// Validate checks a parsed body against class c. create applies the
+// "required" rules of a POST; a PATCH checks only what it sends. It returns
+// a 400 for a wrong JSON type (naming the property and the expected type, as
+// API Platform ≤4.3 does) and a 422 with every violation at once.
+func (c *Class) Validate(obj map[string]any, create bool) (Input, *problems.Problem) {
 	d := decoder{create: create}
 	in := d.object(c, obj, "")
 	if d.typeErr != nil {
@@ -241,6 +256,11 @@ func jsonType(v any) string {
 			return "float"
 		}
 		return "int"
+	case float64: // from the JSON-LD processor
+		if v == float64(int64(v)) {
+			return "int"
+		}
+		return "float"
 	case []any:
 		return "array"
 	case map[string]any:

@@ -83,24 +83,26 @@ func (l *registryLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 	return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, "only Orgraph's own contexts are loaded: "+u)
 }
 
-// ReadAsLinkedData reinterprets a JSON-LD request body in the class's own
-// terms, so that clients may spell properties their way: with their own
-// @context, with prefixed Hydra terms ("hydra:member") or with absolute
-// IRIs. A body already in Orgraph's terms (no @context, or the class's own,
-// and no key that is an IRI) is returned untouched, so the common path costs
-// nothing. Only Orgraph's own contexts are ever loaded.
-func (r *Registry) ReadAsLinkedData(c *Class, body []byte, base, docURL string) ([]byte, error) {
-	var doc map[string]any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return body, nil // Decode reports the syntax error
-	}
+// ReadAsLinkedData reinterprets a parsed JSON-LD request body in the
+// class's own terms, so that clients may spell properties their way: with
+// their own @context, with prefixed Hydra terms ("hydra:member") or with
+// absolute IRIs. A body already in Orgraph's terms (no @context, or the
+// class's own, and no key that is an IRI) is returned as it is, so the
+// common path costs nothing. Only Orgraph's own contexts are ever loaded;
+// a body that cannot be read as linked data (an unknown or remote
+// @context) is returned as it is too: @context is ignored on input.
+func (r *Registry) ReadAsLinkedData(c *Class, doc map[string]any, base, docURL string) map[string]any {
 	own := ContextsPath + c.Name
 	ctx, hasCtx := doc["@context"]
 	if (!hasCtx || ctx == own || ctx == base+own) && !hasIRIKey(doc, 0) {
-		return body, nil
+		return doc
+	}
+	input := make(map[string]any, len(doc)+1)
+	for k, v := range doc {
+		input[k] = v
 	}
 	if !hasCtx {
-		doc["@context"] = base + own
+		input["@context"] = base + own
 	}
 	ours, _ := r.ContextDocument(c.Name, base)
 	var ourCtx any
@@ -110,11 +112,33 @@ func (r *Registry) ReadAsLinkedData(c *Class, body []byte, base, docURL string) 
 	opts := ld.NewJsonLdOptions(docURL)
 	opts.ProcessingMode = ld.JsonLd_1_1
 	opts.DocumentLoader = &registryLoader{reg: r, base: base}
-	out, err := proc.Compact(doc, ourCtx, opts)
+	out, err := proc.Compact(jsonNumbersToFloats(input), ourCtx, opts)
 	if err != nil {
-		return nil, err
+		return doc
 	}
-	return json.Marshal(out)
+	return out
+}
+
+// jsonNumbersToFloats gives json-gold the number type it knows.
+func jsonNumbersToFloats(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = jsonNumbersToFloats(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = jsonNumbersToFloats(x)
+		}
+		return out
+	case json.Number:
+		f, _ := v.Float64()
+		return f
+	}
+	return v
 }
 
 // hasIRIKey says whether any key, at any depth, is a compact or absolute IRI.
