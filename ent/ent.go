@@ -13,9 +13,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/orgraph/orgraph/ent/apikey"
+	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/ent/workspace"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -77,9 +80,12 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:       apikey.ValidColumn,
+			invitation.Table:   invitation.ValidColumn,
 			member.Table:       member.ValidColumn,
 			organization.Table: organization.ValidColumn,
+			role.Table:         role.ValidColumn,
 			user.Table:         user.ValidColumn,
+			workspace.Table:    workspace.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -48,9 +48,15 @@ type Organization struct {
 type OrganizationEdges struct {
 	// Members holds the value of the members edge.
 	Members []*Member `json:"members,omitempty"`
+	// Roles holds the value of the roles edge.
+	Roles []*Role `json:"roles,omitempty"`
+	// Invitations holds the value of the invitations edge.
+	Invitations []*Invitation `json:"invitations,omitempty"`
+	// Workspaces holds the value of the workspaces edge.
+	Workspaces []*Workspace `json:"workspaces,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [4]bool
 }
 
 // MembersOrErr returns the Members value or an error if the edge
@@ -60,6 +66,33 @@ func (e OrganizationEdges) MembersOrErr() ([]*Member, error) {
 		return e.Members, nil
 	}
 	return nil, &NotLoadedError{edge: "members"}
+}
+
+// RolesOrErr returns the Roles value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) RolesOrErr() ([]*Role, error) {
+	if e.loadedTypes[1] {
+		return e.Roles, nil
+	}
+	return nil, &NotLoadedError{edge: "roles"}
+}
+
+// InvitationsOrErr returns the Invitations value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) InvitationsOrErr() ([]*Invitation, error) {
+	if e.loadedTypes[2] {
+		return e.Invitations, nil
+	}
+	return nil, &NotLoadedError{edge: "invitations"}
+}
+
+// WorkspacesOrErr returns the Workspaces value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) WorkspacesOrErr() ([]*Workspace, error) {
+	if e.loadedTypes[3] {
+		return e.Workspaces, nil
+	}
+	return nil, &NotLoadedError{edge: "workspaces"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -172,6 +205,21 @@ func (_m *Organization) Value(name string) (ent.Value, error) {
 // QueryMembers queries the "members" edge of the Organization entity.
 func (_m *Organization) QueryMembers() *MemberQuery {
 	return NewOrganizationClient(_m.config).QueryMembers(_m)
+}
+
+// QueryRoles queries the "roles" edge of the Organization entity.
+func (_m *Organization) QueryRoles() *RoleQuery {
+	return NewOrganizationClient(_m.config).QueryRoles(_m)
+}
+
+// QueryInvitations queries the "invitations" edge of the Organization entity.
+func (_m *Organization) QueryInvitations() *InvitationQuery {
+	return NewOrganizationClient(_m.config).QueryInvitations(_m)
+}
+
+// QueryWorkspaces queries the "workspaces" edge of the Organization entity.
+func (_m *Organization) QueryWorkspaces() *WorkspaceQuery {
+	return NewOrganizationClient(_m.config).QueryWorkspaces(_m)
 }
 
 // Update returns a builder for updating this Organization.

@@ -2,20 +2,26 @@ package handlers
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/predicate"
+	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/ent/workspace"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
+	"github.com/orgraph/orgraph/store"
 )
 
 // visibleOrganizations are the organizations of the caller's mode that the
@@ -27,52 +33,25 @@ func visibleOrganizations(p *principal) predicate.Organization {
 	)
 }
 
-var orderFields = map[string]string{
-	"id":         organization.FieldID,
-	"name":       organization.FieldName,
-	"created_at": organization.FieldCreatedAt,
-}
-
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	res := hydra.Organization.Resource
-	q, prob := res.ParseQuery(r.URL.RawQuery)
-	if prob != nil {
-		return prob
-	}
-	if _, err := negotiate(r); err != nil {
-		return err // before any query: a 406 costs nothing
+	q, err := listQuery(r, hydra.Organization)
+	if err != nil {
+		return err
 	}
 	query := s.db.Organization.Query().Where(visibleOrganizations(p))
 	if name, ok := q.Filters["name"]; ok && name != "" {
 		query.Where(organization.NameContainsFold(name))
 	}
-	total := 0
-	if !q.Partial {
-		n, err := query.Clone().Count(ctx)
-		if err != nil {
-			return fmt.Errorf("count organizations: %w", err)
-		}
-		total = n
-	}
-	for _, o := range q.Order {
-		if o.Desc {
-			query.Order(organization.OrderOption(ent.Desc(orderFields[o.Property])))
-		} else {
-			query.Order(organization.OrderOption(ent.Asc(orderFields[o.Property])))
-		}
-	}
-	query.Order(organization.ByID()) // a stable order across pages
-	orgs, err := query.Offset(q.Offset()).Limit(q.ItemsPerPage).All(ctx)
-	if err != nil {
-		return fmt.Errorf("list organizations: %w", err)
-	}
-	nodes, err := s.organizationNodes(ctx, p, orgs)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
-	return s.writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: hydra.Organization, Query: q, Members: nodes, Total: total})
+	return s.writePage(w, r, hydra.Organization, q,
+		func() (int, error) { return query.Clone().Count(ctx) },
+		func(offset, limit int) ([]*hydra.Node, error) {
+			orgs, err := query.Order(orderBy[organization.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return s.organizationNodes(ctx, p, orgs)
+		})
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -97,13 +76,26 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	invitations, err := organizationInvitations(in.Objects("invitations"), p.User.Email)
+	if err != nil {
+		return err
+	}
 	var org *ent.Organization
 	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+		now := schema.Now()
 		name, _ := in.String("name")
+		status := organization.StatusACTIVE
+		if st := in.Object("status"); st != nil {
+			if cur, ok := st.String("current_status"); ok {
+				status = organization.Status(cur)
+			}
+		}
 		create := tx.Organization.Create().
 			SetName(name).
 			SetMode(organization.Mode(p.Mode)).
-			SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: schema.Now()}})
+			SetStatus(status).
+			SetStatusHistory([]schema.StatusChange{{Status: string(status), ChangedAt: now}}).
+			SetCreatedAt(now).SetUpdatedAt(now)
 		if phone, ok := in.String("phone_number"); ok {
 			create.SetPhoneNumber(phone)
 		}
@@ -119,22 +111,60 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 		if org, err = create.Save(ctx); err != nil {
 			return fmt.Errorf("create organization: %w", err)
 		}
-		if err := tx.Member.Create().SetOrganizationID(org.ID).SetUserID(p.User.ID).SetRole(member.RoleOwner).Exec(ctx); err != nil {
-			return fmt.Errorf("add owner: %w", err)
+		if err := store.Provision(ctx, tx, org.ID, p.User.ID, now); err != nil {
+			return err
+		}
+		for _, inv := range invitations {
+			inv.organizationID, inv.inviterID = org.ID, p.User.ID
+			if _, err := inv.create(ctx, tx, now); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", hydra.Organization.IRI(org.ID.String()))
 	return s.writeOrganization(w, r, http.StatusCreated, p, org)
+}
+
+// organizationInvitations checks the invitations sent with a new
+// organization: distinct emails, and not the creator's own.
+func organizationInvitations(list []hydra.Input, creatorEmail string) ([]*newInvitation, error) {
+	var out []*newInvitation
+	var violations []problems.Violation
+	seen := map[string]bool{}
+	for i, item := range list {
+		email, _ := item.String("email")
+		email = strings.ToLower(email)
+		path := fmt.Sprintf("invitations[%d].email", i)
+		switch {
+		case email == creatorEmail:
+			violations = append(violations, problems.Violation{PropertyPath: path, Message: "You are the organization's owner: you cannot invite yourself.", Code: problems.CodeAlreadyMember})
+		case seen[email]:
+			violations = append(violations, problems.Violation{PropertyPath: path, Message: "This email address is invited twice.", Code: problems.CodeNotUnique})
+		}
+		seen[email] = true
+		role, ok := item.String("role")
+		if !ok || role == "" {
+			role = "viewer"
+		}
+		out = append(out, &newInvitation{email: email, role: role, days: schema.DefaultInvitationDays})
+	}
+	if len(violations) > 0 {
+		return nil, problems.Validation(violations)
+	}
+	return out, nil
 }
 
 func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
 	if _, err := negotiate(r); err != nil {
 		return err
+	}
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
 	}
 	// Read before the transaction (a slow client must not hold the write
 	// lock) but validate after the role check: a 403 comes before a 422.
@@ -144,11 +174,12 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	}
 	var org *ent.Organization
 	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
-		var err error
-		if org, err = s.findOrganization(ctx, tx.Client(), r, p); err != nil {
+		sc, err := s.enter(ctx, tx, p, id)
+		if err != nil {
 			return err
 		}
-		if err := s.requireRole(ctx, tx.Client(), org, p, member.RoleOwner, member.RoleAdmin); err != nil {
+		org = sc.org
+		if err := sc.can(schema.UpdateOrganization); err != nil {
 			return err
 		}
 		in, err := s.decode(r, hydra.Organization, body, false)
@@ -177,6 +208,15 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 		if set {
 			update.SetAddress(address)
 		}
+		if st := in.Object("status"); st != nil {
+			if cur, ok := st.String("current_status"); ok && cur != string(org.Status) {
+				if err := sc.can(schema.ChangeStatus); err != nil {
+					return err
+				}
+				history := append(append([]schema.StatusChange{}, org.StatusHistory...), schema.StatusChange{Status: cur, ChangedAt: schema.Now()})
+				update.SetStatus(organization.Status(cur)).SetStatusHistory(history)
+			}
+		}
 		if org, err = update.Save(ctx); err != nil {
 			return fmt.Errorf("update organization: %w", err)
 		}
@@ -190,18 +230,33 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
 	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
-		org, err := s.findOrganization(ctx, tx.Client(), r, p)
+		sc, err := s.enter(ctx, tx, p, id)
 		if err != nil {
 			return err
 		}
-		if err := s.requireRole(ctx, tx.Client(), org, p, member.RoleOwner); err != nil {
+		if err := sc.can(schema.DeleteOrganization); err != nil {
 			return err
 		}
-		if _, err := tx.Member.Delete().Where(member.OrganizationID(org.ID)).Exec(ctx); err != nil {
+		// Explicit deletes rather than relying on ON DELETE CASCADE: the
+		// same on every backend, whatever the database's FK settings.
+		if _, err := tx.Invitation.Delete().Where(invitation.OrganizationID(id)).Exec(ctx); err != nil {
+			return fmt.Errorf("delete invitations: %w", err)
+		}
+		if _, err := tx.Workspace.Delete().Where(workspace.OrganizationID(id)).Exec(ctx); err != nil {
+			return fmt.Errorf("delete workspaces: %w", err)
+		}
+		if _, err := tx.Member.Delete().Where(member.OrganizationID(id)).Exec(ctx); err != nil {
 			return fmt.Errorf("delete members: %w", err)
 		}
-		if err := tx.Organization.DeleteOne(org).Exec(ctx); err != nil {
+		if _, err := tx.Role.Delete().Where(role.OrganizationID(id)).Exec(ctx); err != nil {
+			return fmt.Errorf("delete roles: %w", err)
+		}
+		if err := tx.Organization.DeleteOneID(id).Exec(ctx); err != nil {
 			return fmt.Errorf("delete organization: %w", err)
 		}
 		return nil
@@ -229,72 +284,85 @@ func (s *Server) findOrganization(ctx context.Context, c *ent.Client, r *http.Re
 	return org, nil
 }
 
-// requireRole is a 403 unless the caller holds one of the roles.
-func (s *Server) requireRole(ctx context.Context, c *ent.Client, org *ent.Organization, p *principal, roles ...member.Role) error {
-	m, err := c.Member.Query().Where(member.OrganizationID(org.ID), member.UserID(p.User.ID)).Only(ctx)
-	if err != nil {
-		return fmt.Errorf("find membership: %w", err)
-	}
-	for _, role := range roles {
-		if m.Role == role {
-			return nil
-		}
-	}
-	return problems.Forbidden(fmt.Sprintf("Your role (%s) does not allow this.", m.Role))
-}
-
 func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, status int, p *principal, org *ent.Organization) error {
 	nodes, err := s.organizationNodes(r.Context(), p, []*ent.Organization{org})
 	if err != nil {
 		return err
 	}
-	nodes[0].Context = hydra.ContextsPath + hydra.Organization.Name
-	// API Platform advertises PATCH formats on every item answer, and says
-	// where the written representation lives after a write.
-	w.Header().Set("Accept-Patch", strings.Join(patchTypes, ", "))
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if f, err := negotiate(r); err == nil && !f.Processed() {
-			ext := map[hydra.Format]string{hydra.JSONLD: ".jsonld", hydra.JSON: ".json"}[f]
-			w.Header().Set("Content-Location", nodes[0].ID+ext)
-		}
-	}
-	return s.writeDocument(w, r, status, nodes[0])
+	return s.writeItem(w, r, status, nodes[0])
 }
 
-// organizationNodes builds the documents of a page of organizations with
-// one more query for all their members and users, whatever the page size.
+// organizationNodes builds the documents of a page of organizations in a
+// constant number of queries, whatever the page size or the organizations'
+// sizes: one for the embedded members (at most EmbedLimit owners and
+// EmbedLimit members per organization, plus the caller's own membership,
+// ranked by a window function), one for their users, one GROUP BY for
+// member_count.
 func (s *Server) organizationNodes(ctx context.Context, p *principal, orgs []*ent.Organization) ([]*hydra.Node, error) {
-	ids := make([]uuid.UUID, len(orgs))
+	if len(orgs) == 0 {
+		return []*hydra.Node{}, nil
+	}
+	ids := make([]driver.Value, len(orgs))
 	for i, o := range orgs {
 		ids[i] = o.ID
 	}
+	ms, err := s.db.Member.Query().
+		Where(func(sel *entsql.Selector) {
+			t := entsql.Table(member.Table)
+			ranked := entsql.Select(t.C(member.FieldID), t.C(member.FieldRole), t.C(member.FieldUserID)).
+				AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID)).
+					OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_all").
+				AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID), t.C(member.FieldRole)).
+					OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_role").
+				From(t).
+				Where(entsql.InValues(t.C(member.FieldOrganizationID), ids...)).
+				As("ranked")
+			embedded := entsql.Select(ranked.C(member.FieldID)).From(ranked).Where(entsql.Or(
+				entsql.LTE(ranked.C("rank_all"), hydra.EmbedLimit),
+				entsql.And(entsql.EQ(ranked.C(member.FieldRole), member.RoleOwner.String()), entsql.LTE(ranked.C("rank_role"), hydra.EmbedLimit)),
+				entsql.EQ(ranked.C(member.FieldUserID), p.User.ID),
+			))
+			sel.Where(entsql.In(sel.C(member.FieldID), embedded))
+		}).
+		WithUser().
+		Order(member.ByJoinedAt(), member.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load members: %w", err)
+	}
 	byOrg := map[uuid.UUID][]*ent.Member{}
-	if len(ids) > 0 {
-		ms, err := s.db.Member.Query().
-			Where(member.OrganizationIDIn(ids...)).
-			WithUser().
-			Order(member.ByJoinedAt(), member.ByID()).
-			All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load members: %w", err)
-		}
-		for _, m := range ms {
-			byOrg[m.OrganizationID] = append(byOrg[m.OrganizationID], m)
-		}
+	for _, m := range ms {
+		byOrg[m.OrganizationID] = append(byOrg[m.OrganizationID], m)
+	}
+	var counts []struct {
+		OrganizationID uuid.UUID `json:"organization_id"`
+		Count          int       `json:"count"`
+	}
+	orgIDs := make([]uuid.UUID, len(orgs))
+	for i, o := range orgs {
+		orgIDs[i] = o.ID
+	}
+	if err := s.db.Member.Query().Where(member.OrganizationIDIn(orgIDs...)).
+		GroupBy(member.FieldOrganizationID).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
+		return nil, fmt.Errorf("count members: %w", err)
+	}
+	memberCount := make(map[uuid.UUID]int, len(counts))
+	for _, c := range counts {
+		memberCount[c.OrganizationID] = c.Count
 	}
 	nodes := make([]*hydra.Node, len(orgs))
 	for i, o := range orgs {
-		nodes[i] = organizationNode(o, byOrg[o.ID], p.User.ID)
+		nodes[i] = organizationNode(o, byOrg[o.ID], memberCount[o.ID], p.User.ID)
 	}
 	return nodes, nil
 }
 
-func organizationNode(o *ent.Organization, members []*ent.Member, callerID uuid.UUID) *hydra.Node {
+func organizationNode(o *ent.Organization, members []*ent.Member, memberCount int, callerID uuid.UUID) *hydra.Node {
 	n := hydra.NewNode(hydra.Organization, hydra.Organization.IRI(o.ID.String())).
 		Set("id", o.ID.String()).
 		Set("name", o.Name).
 		Set("phone_number", o.PhoneNumber).
-		Set("member_count", len(members)).
+		Set("member_count", memberCount).
 		Set("mode", string(o.Mode)).
 		Set("created_at", o.CreatedAt).
 		Set("updated_at", o.UpdatedAt)
@@ -314,6 +382,8 @@ func organizationNode(o *ent.Organization, members []*ent.Member, callerID uuid.
 	n.Set("status", hydra.NewNode(hydra.OrganizationStatus, "").
 		Set("current_status", string(o.Status)).Set("status_history", history))
 
+	// members holds the first EmbedLimit to join and the first EmbedLimit
+	// owners (the caller's own membership rides along for current_user_role).
 	owners, all := []*hydra.Node{}, []*hydra.Node{}
 	for _, m := range members {
 		if m.UserID == callerID {
@@ -327,19 +397,6 @@ func organizationNode(o *ent.Organization, members []*ent.Member, callerID uuid.
 		}
 	}
 	return n.Set("owners", owners).Set("members", all)
-}
-
-func memberNode(m *ent.Member) *hydra.Node {
-	n := hydra.NewNode(hydra.Member, hydra.Member.IRI(m.ID.String())).
-		Set("id", m.ID.String()).
-		Set("organization", hydra.Organization.IRI(m.OrganizationID.String())).
-		Set("user", hydra.User.IRI(m.UserID.String())).
-		Set("role", string(m.Role)).
-		Set("joined_at", m.JoinedAt)
-	if u := m.Edges.User; u != nil {
-		n.Set("email", u.Email).Set("name", u.Name)
-	}
-	return n
 }
 
 // nested applies the body's nested object called name to a stored value:

@@ -180,12 +180,22 @@ func routeID(r *http.Request) (uuid.UUID, bool) {
 // decode reads a request body as an instance of class c: parsed once, read
 // in Orgraph's terms whatever the client's JSON-LD spelling, then validated.
 func (s *Server) decode(r *http.Request, c *hydra.Class, body []byte, create bool) (hydra.Input, error) {
+	return s.decodeWith(r, c, body, create, nil)
+}
+
+// decodeWith is decode with some properties fixed by the route (the
+// organization of /api/organizations/{id}/workspaces), whatever the body says.
+func (s *Server) decodeWith(r *http.Request, c *hydra.Class, body []byte, create bool, fixed map[string]any) (hydra.Input, error) {
 	obj, prob := hydra.Parse(body)
 	if prob != nil {
 		return nil, prob
 	}
 	base := s.base(r)
-	in, prob := c.Validate(s.api.ReadAsLinkedData(c, obj, base, base+r.URL.Path), create)
+	obj = s.api.ReadAsLinkedData(c, obj, base, base+r.URL.Path)
+	for k, v := range fixed {
+		obj[k] = v
+	}
+	in, prob := c.Validate(obj, create)
 	if prob != nil {
 		return nil, prob
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -21,20 +22,71 @@ func (s *Server) routes() http.Handler {
 	r.Handle(hydra.DocsPath, s.methods(get(s.documentation)))
 	r.Handle(hydra.ContextsPath+"{class}", s.methods(get(s.context)))
 
-	// Resources.
-	org := hydra.Organization.Resource
-	r.Handle(org.Collection, s.methods(byMethod{
-		http.MethodGet:  s.authenticated(s.listOrganizations),
-		http.MethodPost: s.authenticated(s.createOrganization),
-	}))
-	r.Handle(org.Item+"{id}", s.methods(byMethod{
-		http.MethodGet:    s.authenticated(s.getOrganization),
-		http.MethodPatch:  s.authenticated(s.patchOrganization),
-		http.MethodDelete: s.authenticated(s.deleteOrganization),
-	}))
-	r.Handle(hydra.Member.Resource.Item+"{id}", s.methods(get(s.authenticated(s.getMember))))
+	// Resources. Item actions and the aliases of the original
+	// organizations API come before the item routes they extend.
+	resource(r, s, hydra.Organization, crud{
+		list: s.listOrganizations, create: s.createOrganization,
+		get: s.getOrganization, patch: s.patchOrganization, delete: s.deleteOrganization,
+	})
+	resource(r, s, hydra.Member, crud{
+		list: s.listMembers, get: s.getMember, patch: s.patchMember, delete: s.deleteMember,
+	})
+	inv := hydra.Invitation.Resource
+	r.Handle(inv.Item+"{id}/accept", s.methods(post(s.authenticated(s.acceptInvitation))))
+	r.Handle(inv.Item+"{id}/resend", s.methods(post(s.authenticated(s.resendInvitation))))
+	r.Handle(inv.Item+"{id}/revoke", s.methods(post(s.authenticated(s.revokeInvitation))))
+	resource(r, s, hydra.Invitation, crud{
+		list: s.listInvitations, create: s.createInvitation, get: s.getInvitation,
+	})
+	resource(r, s, hydra.Workspace, crud{
+		list: s.listWorkspaces, create: s.createWorkspace,
+		get: s.getWorkspace, patch: s.patchWorkspace, delete: s.deleteWorkspace,
+	})
+	resource(r, s, hydra.Role, crud{list: s.listRoles, get: s.getRole})
 	r.Handle(hydra.User.Resource.Item+"{id}", s.methods(get(s.authenticated(s.getUser))))
 	r.Handle("/api/me", s.methods(get(s.authenticated(s.getMe))))
 
+	orgs := hydra.Organization.Resource.Item + "{org}"
+	r.Handle(orgs+"/members/invite", s.methods(post(s.authenticated(s.createInvitation))))
+	r.Handle(orgs+"/workspaces", s.methods(byMethod{
+		http.MethodGet:  s.authenticated(s.listWorkspaces),
+		http.MethodPost: s.authenticated(s.createWorkspace),
+	}))
+	r.Handle(orgs+"/roles", s.methods(get(s.authenticated(s.listRoles))))
+
 	return s.common(r)
 }
+
+// crud names a resource's handlers; nil ones are not served.
+type crud struct {
+	list, create, get, patch, delete handlerFunc
+}
+
+// resource routes a class's collection and item paths to its handlers,
+// every one behind an API key.
+// The handlers must match the operations the registry declares (and so
+// documents): a mismatch is a bug caught at start-up.
+func resource(r *mux.Router, s *Server, c *hydra.Class, h crud) {
+	for op, fn := range map[hydra.OpKind]handlerFunc{hydra.GetCollection: h.list, hydra.Post: h.create, hydra.Get: h.get, hydra.Patch: h.patch, hydra.Delete: h.delete} {
+		if c.Resource.Has(op) != (fn != nil) {
+			panic(fmt.Sprintf("handlers: %s: operation %s %v is documented %v but served %v", c.Name, op.Method(), op.OnCollection(), c.Resource.Has(op), fn != nil))
+		}
+	}
+	collection, item := byMethod{}, byMethod{}
+	for method, fn := range map[string]handlerFunc{http.MethodGet: h.list, http.MethodPost: h.create} {
+		if fn != nil {
+			collection[method] = s.authenticated(fn)
+		}
+	}
+	for method, fn := range map[string]handlerFunc{http.MethodGet: h.get, http.MethodPatch: h.patch, http.MethodDelete: h.delete} {
+		if fn != nil {
+			item[method] = s.authenticated(fn)
+		}
+	}
+	if len(collection) > 0 {
+		r.Handle(c.Resource.Collection, s.methods(collection))
+	}
+	r.Handle(c.Resource.Item+"{id}", s.methods(item))
+}
+
+func post(h handlerFunc) byMethod { return byMethod{http.MethodPost: h} }

@@ -278,3 +278,17 @@ func (r *Resource) searchJSON() []byte {
 	b = append(b, mapping...)
 	return append(b, "]}"...)
 }
+
+// SetFilter sets a filter as though the client had sent it last, so that an
+// alias route (/api/organizations/{id}/workspaces) writes the same document
+// as the canonical query (/api/workspaces?organization={id}).
+func (q *Query) SetFilter(variable, value string) {
+	params := q.params[:0:0]
+	for _, p := range q.params {
+		if p.Key != variable {
+			params = append(params, p)
+		}
+	}
+	q.params = append(params, Param{variable, value})
+	q.Filters[variable] = value
+}

@@ -59,7 +59,7 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 			"property":  prop,
 			"title":     p.Name,
 			"required":  p.Required,
-			"readable":  true,
+			"readable":  !p.WriteOnly,
 			"writeable": p.Writable,
 		}
 		if p.Description != "" {
@@ -73,6 +73,15 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 			if !k.OnCollection() {
 				ops = append(ops, operation(c, k))
 			}
+		}
+		for _, a := range c.Resource.Actions {
+			ops = append(ops, map[string]any{
+				"@type":       "Operation",
+				"method":      "POST",
+				"title":       a.Name + c.Name,
+				"description": a.Description,
+				"returns":     a.Returns.Name,
+			})
 		}
 	}
 	class := map[string]any{

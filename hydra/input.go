@@ -31,6 +31,24 @@ func (in Input) Has(name string) bool {
 	return ok
 }
 
+// Int returns an integer property and whether the body set it.
+func (in Input) Int(name string) (int, bool) {
+	n, ok := in[name].(int)
+	return n, ok
+}
+
+// Objects returns a list of nested objects, nil when absent or null.
+func (in Input) Objects(name string) []Input {
+	list, _ := in[name].([]any)
+	out := make([]Input, 0, len(list))
+	for _, v := range list {
+		if o, ok := v.(Input); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Object returns a nested object property, nil when absent or null.
 func (in Input) Object(name string) Input {
 	o, _ := in[name].(Input)
@@ -145,7 +163,7 @@ func (d *decoder) wrongType(path, want string, got any) {
 func (d *decoder) object(c *Class, obj map[string]any, prefix string) Input {
 	in := Input{}
 	for _, p := range c.Properties {
-		if !p.Writable {
+		if !p.Writable || (p.CreateOnly && !d.create) {
 			continue
 		}
 		path := prefix + p.Name
@@ -164,32 +182,125 @@ func (d *decoder) object(c *Class, obj map[string]any, prefix string) Input {
 			in[p.Name] = nil
 			continue
 		}
+		if p.Many {
+			list, ok := raw.([]any)
+			if !ok {
+				d.wrongType(path, "array", raw)
+				continue
+			}
+			if p.MaxItems > 0 && len(list) > p.MaxItems {
+				d.violate(path, fmt.Sprintf("This collection should contain %d element%s or less.", p.MaxItems, plural(p.MaxItems)), problems.CodeTooMany)
+				continue
+			}
+			items := make([]any, 0, len(list))
+			for i, item := range list {
+				if v, ok := d.value(c, p, fmt.Sprintf("%s[%d]", path, i), item); ok {
+					items = append(items, v)
+				}
+			}
+			in[p.Name] = items
+			continue
+		}
+		if v, ok := d.value(c, p, path, raw); ok {
+			in[p.Name] = v
+		}
+	}
+	return in
+}
+
+// value decodes one non-null value of property p.
+func (d *decoder) value(c *Class, p *Property, path string, raw any) (any, bool) {
+	{
 		switch p.Kind {
 		case String:
 			s, ok := raw.(string)
 			if !ok {
 				d.wrongType(path, "string", raw)
-				continue
+				return nil, false
 			}
 			s = strings.TrimSpace(s)
 			if strings.ContainsRune(s, 0) { // PostgreSQL cannot store U+0000
 				d.violate(path, "This value contains the character U+0000, which is not allowed.", problems.CodeRegexFailed)
-				continue
+				return nil, false
 			}
 			d.checkString(p, path, s)
-			in[p.Name] = s
+			return s, true
+		case Integer:
+			n, ok := raw.(json.Number)
+			if f, isFloat := raw.(float64); isFloat && f == float64(int64(f)) { // from the JSON-LD processor
+				n, ok = json.Number(fmt.Sprint(int64(f))), true
+			}
+			i, err := n.Int64()
+			if !ok || err != nil {
+				d.wrongType(path, "int", raw)
+				return nil, false
+			}
+			if (p.Minimum != 0 || p.Maximum != 0) && (i < int64(p.Minimum) || i > int64(p.Maximum)) {
+				d.violate(path, fmt.Sprintf("This value should be between %d and %d.", p.Minimum, p.Maximum), problems.CodeNotInRange)
+				return nil, false
+			}
+			return int(i), true
+		case Reference:
+			s, ok := raw.(string)
+			if !ok {
+				d.wrongType(path, "IRI", raw)
+				return nil, false
+			}
+			id, ok := p.Class.ParseIRI(s)
+			if !ok && d.typeErr == nil {
+				d.typeErr = problems.BadRequest(fmt.Sprintf("Invalid IRI %q.", s))
+			}
+			return id, ok
 		case Object:
 			m, ok := raw.(map[string]any)
 			if !ok {
 				d.wrongType(path, "object", raw)
-				continue
+				return nil, false
 			}
-			in[p.Name] = d.object(p.Class, m, path+".")
+			return d.object(p.Class, m, path+"."), true
 		default:
 			panic("hydra: no decoder for writable " + c.Name + "." + p.Name)
 		}
 	}
-	return in
+}
+
+// ParseIRI reads the id out of an item IRI of the class: path-absolute
+// ("/api/organizations/…") or absolute ("https://host/api/organizations/…").
+// Only the canonical lower-case UUID names an item.
+func (c *Class) ParseIRI(iri string) (string, bool) {
+	if i := strings.Index(iri, "://"); i > 0 {
+		rest := iri[i+3:]
+		slash := strings.IndexByte(rest, '/')
+		if slash < 0 {
+			return "", false
+		}
+		iri = rest[slash:]
+	}
+	id, ok := strings.CutPrefix(iri, c.Resource.Item)
+	if !ok || !canonicalUUID(id) {
+		return "", false
+	}
+	return id, true
+}
+
+// canonicalUUID accepts the 36-character lower-case hex form only.
+func canonicalUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range []byte(s) {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // emailPattern is Symfony's HTML5 email pattern (the Email constraint's default mode).

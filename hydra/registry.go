@@ -35,14 +35,23 @@ const (
 // Property is one property of a class. It drives the context term, the
 // Hydra SupportedProperty, input validation and the output encoder.
 type Property struct {
-	Name        string
-	Kind        Kind
-	Class       *Class // of an Object or Reference
-	Many        bool   // a list of values
-	Required    bool   // must be present and not blank on create
-	Writable    bool
-	MinLength   int // in characters, after trimming
-	MaxLength   int
+	Name     string
+	Kind     Kind
+	Class    *Class // of an Object or Reference
+	Many     bool   // a list of values
+	Required bool   // must be present and not blank on create
+	Writable bool
+	// CreateOnly properties are written by a POST and ignored by a PATCH,
+	// as read-only properties are.
+	CreateOnly bool
+	// WriteOnly properties are never in a response (Hydra readable: false).
+	WriteOnly bool
+	MinLength int // in characters, after trimming
+	MaxLength int
+	// Minimum and Maximum bound an Integer (both zero: unbounded).
+	Minimum, Maximum int
+	// MaxItems bounds a Many property in a request body.
+	MaxItems    int
 	Format      TextFormat
 	Enum        []string
 	Description string
@@ -99,8 +108,19 @@ type Resource struct {
 	Filters []Filter
 	// Orderable are the properties accepted in order[...].
 	Orderable []string
+	// Actions are POST operations on an item beyond create, read, update
+	// and delete, served at Item + id + "/" + Action.Name.
+	Actions []Action
 
 	search []byte
+}
+
+// Action is a POST on an item that changes its state (API Platform's
+// custom operations): /api/invitations/{id}/accept.
+type Action struct {
+	Name        string
+	Description string
+	Returns     *Class
 }
 
 // Filter is a query parameter of a collection.
@@ -196,6 +216,9 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 			}
 			if (p.Kind == Object || p.Kind == Reference) && p.Class == nil {
 				panic(fmt.Sprintf("hydra: %s.%s needs a class", c.Name, p.Name))
+			}
+			if p.Kind == Reference && (p.Class.Resource == nil || p.Class.Resource.Item == "") {
+				panic(fmt.Sprintf("hydra: %s.%s references %s, which has no IRIs", c.Name, p.Name, p.Class.Name))
 			}
 			p.class = c
 			p.key = appendString(nil, p.Name)

@@ -38,7 +38,7 @@ var (
 		Name:        "OrganizationStatus",
 		Description: "An organization's current status and its history.",
 		Properties: []*Property{
-			{Name: "current_status", Kind: String, Enum: []string{"ACTIVE", "SUSPENDED"}, Description: "ACTIVE or SUSPENDED."},
+			{Name: "current_status", Kind: String, Required: true, Writable: true, Enum: []string{"ACTIVE", "SUSPENDED"}, Description: "ACTIVE or SUSPENDED."},
 			{Name: "status_history", Kind: Object, Class: StatusChange, Many: true, Description: "Every status change, oldest first."},
 		},
 	}
@@ -64,10 +64,108 @@ var (
 			{Name: "user", Kind: Reference, Class: User, Description: "The member."},
 			{Name: "email", Kind: String, Format: Email, Description: "The member's email address."},
 			{Name: "name", Kind: String, Description: "The member's name."},
-			{Name: "role", Kind: String, Enum: []string{"owner", "admin", "developer", "viewer"}, Description: "The member's role: owner, admin, developer or viewer."},
+			{Name: "role", Kind: String, Required: true, Writable: true, Enum: roles, Description: "The member's role: owner, admin, developer or viewer."},
 			{Name: "joined_at", Kind: DateTime, Description: "When the user joined."},
 		},
-		Resource: &Resource{Item: "/api/members/", Operations: []OpKind{Get}},
+		Resource: &Resource{
+			Collection: "/api/members",
+			Item:       "/api/members/",
+			Operations: []OpKind{GetCollection, Get, Patch, Delete},
+			Filters: []Filter{
+				{Variable: "organization", Property: "organization"},
+				{Variable: "role", Property: "role"},
+				{Variable: "email", Property: "email"},
+			},
+			Orderable: []string{"id", "joined_at"},
+		},
+	}
+
+	Role = &Class{
+		Name:        "Role",
+		Description: "A role of one organization, with the permissions it grants. Owner, Admin, Developer and Viewer come with every organization.",
+		Properties: []*Property{
+			{Name: "id", Kind: String, Description: "The role's id."},
+			{Name: "organization", Kind: Reference, Class: nil, Description: "The organization."},
+			{Name: "slug", Kind: String, Enum: roles, Description: "The role's key, as members' role holds it."},
+			{Name: "name", Kind: String, Description: "The role's display name."},
+			{Name: "description", Kind: String, Description: "What the role may do."},
+			{Name: "permissions", Kind: String, Many: true, Description: "The permissions the role grants."},
+			{Name: "created_at", Kind: DateTime, Description: "When the role was provisioned."},
+		},
+		Resource: &Resource{
+			Collection: "/api/roles",
+			Item:       "/api/roles/",
+			Operations: []OpKind{GetCollection, Get},
+			Filters:    []Filter{{Variable: "organization", Property: "organization"}},
+		},
+	}
+
+	Invitation = &Class{
+		Name:        "Invitation",
+		Description: "An invitation to join an organization with a role: pending, then accepted, revoked or expired.",
+		Properties: []*Property{
+			{Name: "id", Kind: String, Description: "The invitation's id."},
+			{Name: "organization", Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization to join."},
+			{Name: "email", Kind: String, Format: Email, Required: true, Writable: true, CreateOnly: true, MaxLength: 254, Description: "The invitee's email address."},
+			{Name: "role", Kind: String, Writable: true, CreateOnly: true, Enum: roles, Description: "The role the invitee will hold (viewer when not given)."},
+			{Name: "status", Kind: String, Enum: []string{"pending", "accepted", "revoked", "expired"}, Description: "pending, accepted, revoked or expired."},
+			{Name: "expires_in_days", Kind: Integer, Writable: true, CreateOnly: true, WriteOnly: true, Minimum: 1, Maximum: 30, Description: "Days until the invitation expires, 1 to 30 (7 when not given); a resend starts the same period again."},
+			{Name: "expires_at", Kind: DateTime, Description: "When a pending invitation expires."},
+			{Name: "inviter", Kind: Reference, Class: User, Description: "Who sent the invitation."},
+			{Name: "member", Kind: Reference, Class: nil, Description: "The membership created by accepting it."},
+			{Name: "accepted_at", Kind: DateTime, Description: "When it was accepted."},
+			{Name: "revoked_at", Kind: DateTime, Description: "When it was revoked."},
+			{Name: "created_at", Kind: DateTime, Description: "When it was sent first."},
+			{Name: "updated_at", Kind: DateTime, Description: "When it last changed."},
+		},
+		Resource: &Resource{
+			Collection: "/api/invitations",
+			Item:       "/api/invitations/",
+			Operations: []OpKind{GetCollection, Post, Get},
+			Filters: []Filter{
+				{Variable: "organization", Property: "organization"},
+				{Variable: "status", Property: "status"},
+			},
+			Orderable: []string{"id", "created_at"},
+			Actions: []Action{
+				{Name: "accept", Description: "Accepts the invitation (the caller's email must be the invitee's): POST /api/invitations/{id}/accept, no body; returns the new Member.", Returns: nil},
+				{Name: "resend", Description: "Sends a pending or expired invitation again with a new expiry: POST /api/invitations/{id}/resend, no body.", Returns: nil},
+				{Name: "revoke", Description: "Revokes a pending invitation: POST /api/invitations/{id}/revoke, no body.", Returns: nil},
+			},
+		},
+	}
+
+	Workspace = &Class{
+		Name:        "Workspace",
+		Description: "A workspace of one organization; its name is unique there.",
+		Properties: []*Property{
+			{Name: "id", Kind: String, Description: "The workspace's id."},
+			{Name: "organization", Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization."},
+			{Name: "name", Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 100, Description: "The workspace's name, 1 to 100 characters, unique in the organization."},
+			{Name: "created_at", Kind: DateTime, Description: "When the workspace was created."},
+			{Name: "updated_at", Kind: DateTime, Description: "When the workspace was last changed."},
+		},
+		Resource: &Resource{
+			Collection: "/api/workspaces",
+			Item:       "/api/workspaces/",
+			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
+			Filters: []Filter{
+				{Variable: "organization", Property: "organization"},
+				{Variable: "name", Property: "name", Partial: true},
+			},
+			Orderable: []string{"id", "name", "created_at"},
+		},
+	}
+
+	// OrganizationInvitation is one entry of an organization's create-time
+	// invitations list.
+	OrganizationInvitation = &Class{
+		Name:        "OrganizationInvitation",
+		Description: "An invitation sent with the organization that is being created.",
+		Properties: []*Property{
+			{Name: "email", Kind: String, Format: Email, Required: true, Writable: true, MaxLength: 254, Description: "The invitee's email address."},
+			{Name: "role", Kind: String, Writable: true, Enum: roles, Description: "The role the invitee will hold (viewer when not given)."},
+		},
 	}
 
 	Organization = &Class{
@@ -79,14 +177,15 @@ var (
 			{Name: "contact", Kind: Object, Class: Contact, Writable: true, Description: "The contact person."},
 			{Name: "phone_number", Kind: String, Format: Phone, Writable: true, MaxLength: 32, Description: "A phone number: digits, spaces and + ( ) . - only."},
 			{Name: "address", Kind: Object, Class: Address, Writable: true, Description: "The postal address."},
-			{Name: "status", Kind: Object, Class: OrganizationStatus, Description: "The status and its history."},
+			{Name: "status", Kind: Object, Class: OrganizationStatus, Writable: true, Description: "The status and its history; owners change status.current_status (ACTIVE or SUSPENDED)."},
 			{Name: "member_count", Kind: Integer, Description: "How many members the organization has."},
-			{Name: "current_user_role", Kind: String, Enum: []string{"owner", "admin", "developer", "viewer"}, Description: "The caller's role in this organization."},
+			{Name: "current_user_role", Kind: String, Enum: roles, Description: "The caller's role in this organization."},
 			{Name: "mode", Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that created it."},
 			{Name: "created_at", Kind: DateTime, Description: "When the organization was created."},
 			{Name: "updated_at", Kind: DateTime, Description: "When the organization was last changed."},
-			{Name: "owners", Kind: Object, Class: Member, Many: true, Description: "The owners, at most 10 (member_count counts everyone)."},
-			{Name: "members", Kind: Object, Class: Member, Many: true, Description: "The members, owners included, at most 10 (member_count counts everyone)."},
+			{Name: "owners", Kind: Object, Class: Member, Many: true, Description: "The first 10 owners to join (member_count counts everyone; the Member collection lists all)."},
+			{Name: "members", Kind: Object, Class: Member, Many: true, Description: "The first 10 members to join, owners included (member_count counts everyone; the Member collection lists all)."},
+			{Name: "invitations", Kind: Object, Class: OrganizationInvitation, Many: true, Writable: true, CreateOnly: true, WriteOnly: true, MaxItems: 100, Description: "Invitations to send with a new organization, at most 100, created atomically with it."},
 		},
 		Resource: &Resource{
 			Collection: "/api/organizations",
@@ -98,14 +197,35 @@ var (
 	}
 )
 
+var roles = []string{"owner", "admin", "developer", "viewer"}
+
 // EmbedLimit bounds the owners[] and members[] embedded in an organization.
 const EmbedLimit = 10
 
 // API is Orgraph's registry.
 var API = func() *Registry {
-	Member.Properties[1].Class = Organization // declared after Member
+	// Declared after the classes that point to them.
+	point := func(c *Class, name string, to *Class) {
+		for _, p := range c.Properties {
+			if p.Name == name {
+				p.Class = to
+			}
+		}
+	}
+	for _, c := range []*Class{Member, Role, Invitation, Workspace} {
+		point(c, "organization", Organization)
+	}
+	point(Invitation, "member", Member)
+	for i := range Invitation.Resource.Actions {
+		a := &Invitation.Resource.Actions[i]
+		a.Returns = map[string]*Class{"accept": Member}[a.Name]
+		if a.Returns == nil {
+			a.Returns = Invitation
+		}
+	}
 	return NewRegistry("Orgraph",
-		"Organizations, their owners and members, as Hydra resources.",
-		Organization, Member, User, Contact, Address, OrganizationStatus, StatusChange,
+		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
+		Organization, Member, Invitation, Workspace, Role, User,
+		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

@@ -21,6 +21,22 @@ const (
 	CodeInvalidMail  = "bd79c0ab-ddba-46cc-a703-a7a4b08de310"
 	CodeNoSuchChoice = "8e179f1b-97aa-4560-a02f-2a8b42e49df7"
 	CodeRegexFailed  = "de1e3db3-5ed4-4941-aae4-59f3667cc3a3"
+	CodeTooMany      = "756b1212-697c-468d-a9ad-50dd783bb169" // Count
+	CodeNotInRange   = "04b91c99-a946-4221-afc5-e65ebac401eb" // Range
+	CodeNotUnique    = "23bd9dbf-6b9b-41cd-a99e-4844bcf3077f" // UniqueEntity
+)
+
+// Orgraph's own business-rule codes, in the same UUID form so that clients
+// keyed on Symfony's codes treat them alike.
+const (
+	// CodeLastOwner: the change would leave an organization without an owner.
+	CodeLastOwner = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e01"
+	// CodeNotPending: the invitation is accepted, revoked or expired.
+	CodeNotPending = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02"
+	// CodeAlreadyMember: the email belongs to a member of the organization.
+	CodeAlreadyMember = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e03"
+	// CodeEmailMismatch: the invitation is addressed to another email.
+	CodeEmailMismatch = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e04"
 )
 
 // Title is API Platform's title for every error document.

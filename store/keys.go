@@ -74,6 +74,17 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 		if err != nil {
 			return fmt.Errorf("find or create user: %w", err)
 		}
+		// A user's first key in a mode brings their personal organization
+		// in that mode (test and live data never mix).
+		first, err := tx.APIKey.Query().Where(apikey.UserID(u.ID), apikey.ModeEQ(apikey.Mode(k.Mode))).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("find keys: %w", err)
+		}
+		if !first {
+			if err := createPersonal(ctx, tx, u.ID, k.Mode); err != nil {
+				return err
+			}
+		}
 		return tx.APIKey.Create().
 			SetHash(Hash(secret)).
 			SetDisplayPrefix(secret[:len(prefix)+4]).

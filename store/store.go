@@ -29,9 +29,21 @@ type DB struct {
 	Dialect string
 }
 
+// Options tune Open.
+type Options struct {
+	// Trace, when set, sees every statement the server sends (tests count
+	// queries per request with it).
+	Trace func(ctx context.Context, statement string)
+}
+
 // Open connects to a database named by a DSN: "sqlite:PATH" (or
 // "sqlite:file:PATH?…") or a "postgres://" / "postgresql://" URL.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	driver, source, dia, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -52,7 +64,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dia, err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if opt.Trace != nil {
+		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) { opt.Trace(ctx, fmt.Sprint(v...)) })
+	}
+	client := ent.NewClient(ent.Driver(drv))
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 

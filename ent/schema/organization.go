@@ -53,6 +53,9 @@ func (Organization) Fields() []ent.Field {
 func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("members", Member.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("roles", Role.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("invitations", Invitation.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("workspaces", Workspace.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

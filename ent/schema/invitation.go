@@ -1,0 +1,62 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Invitation expiry, in days: the default and the most a caller may ask for.
+const (
+	DefaultInvitationDays = 7
+	MaxInvitationDays     = 30
+)
+
+// Invitation asks someone, by email, to join an organization with a role.
+// The stored status is pending, accepted or revoked; a pending invitation
+// past expires_at is expired (EffectiveStatus), so no job has to run for it.
+type Invitation struct{ ent.Schema }
+
+func (Invitation) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+
+func (Invitation) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("organization_id", NewID()).Immutable(),
+		// Stored lower-cased, as users' emails are.
+		field.String("email").NotEmpty().MaxLen(254).Immutable(),
+		field.Enum("role").Values(Roles...).Immutable(),
+		field.Enum("status").Values("pending", "accepted", "revoked").Default("pending"),
+		// How long the invitation is valid; a resend starts the same period again.
+		field.Int("validity_days").Range(1, MaxInvitationDays).Default(DefaultInvitationDays),
+		field.Time("expires_at"),
+		field.UUID("inviter_id", NewID()).Optional().Nillable(),
+		field.UUID("member_id", NewID()).Optional().Nillable(),
+		field.Time("accepted_at").Optional().Nillable(),
+		field.Time("revoked_at").Optional().Nillable(),
+	}
+}
+
+func (Invitation) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("organization", Organization.Type).Ref("invitations").Field("organization_id").
+			Unique().Required().Immutable(),
+	}
+}
+
+func (Invitation) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "email"),
+		index.Fields("email"),
+	}
+}
+
+// EffectiveStatus is the status a client sees at time now.
+func EffectiveStatus(stored string, expiresAt, now time.Time) string {
+	if stored == "pending" && !now.Before(expiresAt) {
+		return "expired"
+	}
+	return stored
+}

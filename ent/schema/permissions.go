@@ -1,0 +1,55 @@
+package schema
+
+// Permission is one thing a role may do in an organization.
+type Permission string
+
+// The permissions, one per kind of action. The matrix below is the only
+// place that says which role may do what; handlers ask Can.
+const (
+	ReadOrganization   Permission = "organization:read"
+	UpdateOrganization Permission = "organization:update"
+	ChangeStatus       Permission = "organization:status" // suspend and reactivate
+	DeleteOrganization Permission = "organization:delete"
+	ReadMembers        Permission = "members:read"
+	ManageMembers      Permission = "members:manage" // non-owner members
+	ManageOwners       Permission = "owners:manage"  // promote, demote and remove owners
+	ReadInvitations    Permission = "invitations:read"
+	ManageInvitations  Permission = "invitations:manage"
+	ReadWorkspaces     Permission = "workspaces:read"
+	ManageWorkspaces   Permission = "workspaces:manage"
+	ReadRoles          Permission = "roles:read"
+)
+
+var readAll = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadWorkspaces, ReadRoles}
+
+// RolePermissions is the permission matrix: owners do everything; admins
+// manage the organization, workspaces, invitations and non-owner members;
+// developers manage workspaces and read the rest; viewers read.
+var RolePermissions = map[string][]Permission{
+	"owner": append(append([]Permission{}, readAll...),
+		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces),
+	"admin":     append(append([]Permission{}, readAll...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces),
+	"developer": append(append([]Permission{}, readAll...), ManageWorkspaces),
+	"viewer":    readAll,
+}
+
+// RoleInfo describes a provisioned role.
+type RoleInfo struct{ Slug, Name, Description string }
+
+// RoleCatalog is what every new organization gets, most powerful first.
+var RoleCatalog = []RoleInfo{
+	{"owner", "Owner", "Does everything, including deleting the organization and managing owners."},
+	{"admin", "Admin", "Manages the organization, its workspaces, invitations and non-owner members."},
+	{"developer", "Developer", "Manages workspaces and reads everything else."},
+	{"viewer", "Viewer", "Reads everything."},
+}
+
+// Can says whether a role holds a permission.
+func Can(role string, p Permission) bool {
+	for _, q := range RolePermissions[role] {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}

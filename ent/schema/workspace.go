@@ -1,0 +1,33 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Workspace belongs to one organization; its name is unique there.
+type Workspace struct{ ent.Schema }
+
+func (Workspace) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+
+func (Workspace) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("organization_id", NewID()).Immutable(),
+		field.String("name").NotEmpty().MaxLen(400), // 100 characters; MaxLen counts bytes
+	}
+}
+
+func (Workspace) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("organization", Organization.Type).Ref("workspaces").Field("organization_id").
+			Unique().Required().Immutable(),
+	}
+}
+
+func (Workspace) Indexes() []ent.Index {
+	// The handler checks names case-insensitively under the organization's
+	// lock; the index is the last line of defence.
+	return []ent.Index{index.Fields("organization_id", "name").Unique()}
+}

@@ -1,0 +1,245 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/problems"
+)
+
+// Who may do what: one organization at a time, by the caller's role in it.
+// An organization the caller does not belong to (or of the other mode) does
+// not exist for them: 404. A role without the permission: 403.
+
+// scope is an organization as the caller sees it inside a transaction.
+type scope struct {
+	org *ent.Organization
+	me  *ent.Member // the caller's membership
+}
+
+// can is a 403 unless the caller's role holds the permission.
+func (sc scope) can(perm schema.Permission) error {
+	if schema.Can(string(sc.me.Role), perm) {
+		return nil
+	}
+	return problems.Forbidden(fmt.Sprintf("Your role (%s) does not allow this.", sc.me.Role))
+}
+
+// active is a 403 when the organization is suspended: it stays readable, but
+// its members, invitations and workspaces cannot change.
+func (sc scope) active() error {
+	if sc.org.Status == organization.StatusSUSPENDED {
+		return problems.Forbidden("The organization is suspended: its members, invitations and workspaces cannot change until an owner reactivates it.")
+	}
+	return nil
+}
+
+// enter locks an organization for the transaction and loads it with the
+// caller's membership; anything the caller cannot see is a 404.
+func (s *Server) enter(ctx context.Context, tx *ent.Tx, p *principal, orgID uuid.UUID) (scope, error) {
+	if err := s.db.LockOrganization(ctx, tx, orgID); err != nil {
+		if ent.IsNotFound(err) {
+			return scope{}, problems.NotFound()
+		}
+		return scope{}, err
+	}
+	return s.look(ctx, tx.Client(), p, orgID)
+}
+
+// look loads an organization and the caller's membership without a lock.
+func (s *Server) look(ctx context.Context, c *ent.Client, p *principal, orgID uuid.UUID) (scope, error) {
+	org, err := c.Organization.Query().Where(organization.ID(orgID), visibleOrganizations(p)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return scope{}, problems.NotFound()
+	}
+	if err != nil {
+		return scope{}, fmt.Errorf("find organization: %w", err)
+	}
+	me, err := c.Member.Query().Where(member.OrganizationID(orgID), member.UserID(p.User.ID)).Only(ctx)
+	if err != nil {
+		return scope{}, fmt.Errorf("find membership: %w", err)
+	}
+	return scope{org: org, me: me}, nil
+}
+
+// enterReferenced is enter for an organization named in a request body: one
+// the caller cannot see is a 400, as API Platform answers an IRI it cannot
+// resolve ("Item not found for …").
+func (s *Server) enterReferenced(ctx context.Context, tx *ent.Tx, p *principal, id string) (scope, error) {
+	sc, err := s.enter(ctx, tx, p, uuid.MustParse(id))
+	if isStatus(err, http.StatusNotFound) {
+		return sc, problems.BadRequest(fmt.Sprintf("Item not found for %q.", hydra.Organization.IRI(id)))
+	}
+	return sc, err
+}
+
+func isStatus(err error, status int) bool {
+	p, ok := err.(*problems.Problem)
+	return ok && p.Status == status
+}
+
+// violation is a 422 with one violation.
+func violation(path, message, code string) *problems.Problem {
+	return problems.Validation([]problems.Violation{{PropertyPath: path, Message: message, Code: code}})
+}
+
+// listQuery parses a collection request's query string and negotiates the
+// format before any database work (a 400 or 406 costs nothing).
+func listQuery(r *http.Request, c *hydra.Class) (hydra.Query, error) {
+	q, prob := c.Resource.ParseQuery(r.URL.RawQuery)
+	if prob != nil {
+		return q, prob
+	}
+	if _, err := negotiate(r); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// orderBy turns order[...] into ent order options, with the id last so that
+// pages are stable.
+func orderBy[O ~func(*entsql.Selector)](q hydra.Query) []O {
+	var out []O
+	for _, o := range q.Order {
+		dir := entsql.OrderAsc()
+		if o.Desc {
+			dir = entsql.OrderDesc()
+		}
+		out = append(out, O(entsql.OrderByField(o.Property, dir).ToFunc()))
+	}
+	return append(out, O(entsql.OrderByField("id").ToFunc()))
+}
+
+// filterID reads a filter that names an item of class c by IRI or bare id.
+func filterID(q hydra.Query, name string, c *hydra.Class) (uuid.UUID, bool, error) {
+	v, ok := q.Filters[name]
+	if !ok {
+		return uuid.UUID{}, false, nil
+	}
+	id, valid := c.ParseIRI(v)
+	if !valid {
+		if u, err := uuid.Parse(v); err == nil && u.String() == v {
+			id, valid = v, true
+		}
+	}
+	if !valid {
+		return uuid.UUID{}, false, problems.BadRequest(fmt.Sprintf("The %q parameter must be an IRI or id of a %s, %q given.", name, c.Name, v))
+	}
+	return uuid.MustParse(id), true, nil
+}
+
+// filterEnum reads a filter whose value must be one of a list.
+func filterEnum(q hydra.Query, name string, values []string) (string, bool, error) {
+	v, ok := q.Filters[name]
+	if !ok {
+		return "", false, nil
+	}
+	for _, allowed := range values {
+		if v == allowed {
+			return v, true, nil
+		}
+	}
+	return "", false, problems.BadRequest(fmt.Sprintf("The %q parameter must be one of %s, %q given.", name, strings.Join(values, ", "), v))
+}
+
+// page counts (unless partial) and fetches one page, then writes the collection.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, c *hydra.Class, q hydra.Query,
+	count func() (int, error), fetch func(offset, limit int) ([]*hydra.Node, error)) error {
+	total := 0
+	if !q.Partial {
+		n, err := count()
+		if err != nil {
+			return fmt.Errorf("count %s: %w", c.Name, err)
+		}
+		total = n
+	}
+	nodes, err := fetch(q.Offset(), q.ItemsPerPage)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", c.Name, err)
+	}
+	if c.Resource.Has(hydra.Post) {
+		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
+	}
+	return s.writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: c, Query: q, Members: nodes, Total: total})
+}
+
+// writeItem writes one resource document with the headers API Platform puts
+// on item answers.
+func (s *Server) writeItem(w http.ResponseWriter, r *http.Request, status int, n *hydra.Node) error {
+	n.Context = hydra.ContextsPath + n.Class.Name
+	if n.Class.Resource.Has(hydra.Patch) {
+		w.Header().Set("Accept-Patch", strings.Join(patchTypes, ", "))
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", n.ID)
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if f, err := negotiate(r); err == nil && !f.Processed() {
+			ext := map[hydra.Format]string{hydra.JSONLD: ".jsonld", hydra.JSON: ".json"}[f]
+			w.Header().Set("Content-Location", n.ID+ext)
+		}
+	}
+	return s.writeDocument(w, r, status, n)
+}
+
+// The nested paths of the original organizations API
+// (/api/organizations/{org}/workspaces, …/roles, …/members/invite) are
+// aliases: the organization comes from the path instead of the body or query.
+
+// routeOrganization reads {org} of an alias route; ok is false on other routes.
+func routeOrganization(r *http.Request) (id uuid.UUID, ok bool, err error) {
+	raw, alias := mux.Vars(r)["org"]
+	if !alias {
+		return uuid.UUID{}, false, nil
+	}
+	id, err = uuid.Parse(raw)
+	if err != nil || id.String() != raw {
+		return uuid.UUID{}, false, problems.NotFound()
+	}
+	return id, true, nil
+}
+
+// organizationFromRoute is the organization an alias route fixes in a
+// request body, or nil.
+func organizationFromRoute(r *http.Request) (map[string]any, error) {
+	id, ok, err := routeOrganization(r)
+	if !ok {
+		return nil, err
+	}
+	return map[string]any{"organization": hydra.Organization.IRI(id.String())}, nil
+}
+
+// enterOrganizationOf enters the organization a write names: from the path
+// (an alias: unknown is 404) or from the body (unknown is 400).
+func (s *Server) enterOrganizationOf(ctx context.Context, tx *ent.Tx, r *http.Request, p *principal, id string) (scope, error) {
+	if _, alias := mux.Vars(r)["org"]; alias {
+		return s.enter(ctx, tx, p, uuid.MustParse(id))
+	}
+	return s.enterReferenced(ctx, tx, p, id)
+}
+
+// aliasQuery makes an alias collection request the canonical one: the
+// organization filter is set from the path, after checking that the caller
+// can see the organization (else 404, as for any item of another tenant).
+func (s *Server) aliasQuery(r *http.Request, q *hydra.Query) error {
+	id, ok, err := routeOrganization(r)
+	if !ok {
+		return err
+	}
+	if _, err := s.look(r.Context(), s.db.Client, caller(r.Context()), id); err != nil {
+		return err
+	}
+	q.SetFilter("organization", id.String())
+	return nil
+}

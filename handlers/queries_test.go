@@ -1,0 +1,140 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/store"
+)
+
+// Loading organizations with their owners and members takes a constant
+// number of queries, whatever the page size and the organizations' sizes;
+// the embedded lists stay bounded while member_count counts everyone.
+func TestOrganizationQueriesAreConstant(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
+			if backend == "postgres" {
+				dsn = postgresDSN(t)
+			}
+			var statements atomic.Int64
+			e := newTracedEnv(t, dsn, func(_ context.Context, s string) {
+				if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") {
+					statements.Add(1)
+				}
+			})
+			count := func(path, key string) (int64, map[string]any) {
+				t.Helper()
+				before := statements.Load()
+				r := e.do(req{Path: path, Key: key})
+				if r.Status != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+				}
+				return statements.Load() - before, r.obj()
+			}
+
+			key := e.key("ada@example.com", "live", "write")
+			small := e.createOrg(key, `{"name":"Small"}`)
+			itemSmall, _ := count(small["@id"].(string), key)
+			listSmall, _ := count("/api/organizations?itemsPerPage=100", key)
+
+			// A big organization: 14 owners and 16 other members (31 with ada),
+			// and 20 more organizations on the page.
+			big := e.createOrg(key, `{"name":"Big"}`)
+			bigID := uuid.MustParse(big["id"].(string))
+			ctx := context.Background()
+			for i := range 30 {
+				u := e.db.User.Create().SetEmail(fmt.Sprintf("m%02d@example.com", i)).SaveX(ctx)
+				role := member.RoleViewer
+				if i < 14 {
+					role = member.RoleOwner
+				}
+				e.db.Member.Create().SetOrganizationID(bigID).SetUserID(u.ID).SetRole(role).ExecX(ctx)
+			}
+			for i := range 20 {
+				e.createOrg(key, fmt.Sprintf(`{"name":"Org %d"}`, i))
+			}
+			itemBig, doc := count(big["@id"].(string), key)
+			listBig, page := count("/api/organizations?itemsPerPage=100", key)
+
+			if itemBig != itemSmall {
+				t.Errorf("GET item: %d statements for 31 members, %d for 1", itemBig, itemSmall)
+			}
+			if listBig != listSmall {
+				t.Errorf("GET collection: %d statements for 23 organizations, %d for 2", listBig, listSmall)
+			}
+			t.Logf("statements: item %d, collection page %d", itemBig, listBig)
+
+			owners, members := doc["owners"].([]any), doc["members"].([]any)
+			if len(owners) != hydra.EmbedLimit || len(members) != hydra.EmbedLimit {
+				t.Errorf("embedded owners %d, members %d; want %d each", len(owners), len(members), hydra.EmbedLimit)
+			}
+			if doc["member_count"] != float64(31) || doc["current_user_role"] != "owner" {
+				t.Errorf("member_count %v, current_user_role %v; want 31, owner", doc["member_count"], doc["current_user_role"])
+			}
+			// The first to join come first: ada (who created it), then m00…
+			if got := members[0].(map[string]any)["email"]; got != "ada@example.com" {
+				t.Errorf("members[0] is %v, want the creator", got)
+			}
+			if got := members[9].(map[string]any)["email"]; got != "m08@example.com" {
+				t.Errorf("members[9] is %v, want m08@example.com", got)
+			}
+			for _, o := range owners {
+				if o.(map[string]any)["role"] != "owner" {
+					t.Errorf("owners holds a %v", o.(map[string]any)["role"])
+				}
+			}
+			// The page's copy of Big is the same document as the item.
+			for _, m := range page["member"].([]any) {
+				if m.(map[string]any)["@id"] == big["@id"] {
+					delete(doc, "@context")
+					if d := jsonDiff("", m, doc); len(d) > 0 {
+						t.Errorf("Big in the collection differs from its item:\n%s", strings.Join(d, "\n"))
+					}
+				}
+			}
+			// A caller who joined late still sees their own role.
+			late := e.key("late@example.com", "live", "write")
+			lateUser := e.db.User.Query().Where(user.Email("late@example.com")).OnlyX(ctx)
+			e.db.Member.Create().SetOrganizationID(bigID).SetUserID(lateUser.ID).SetRole(member.RoleDeveloper).ExecX(ctx)
+			_, lateDoc := count(big["@id"].(string), late)
+			if lateDoc["current_user_role"] != "developer" || lateDoc["member_count"] != float64(32) {
+				t.Errorf("late joiner: current_user_role %v, member_count %v", lateDoc["current_user_role"], lateDoc["member_count"])
+			}
+			if n := len(lateDoc["members"].([]any)); n != hydra.EmbedLimit {
+				t.Errorf("late joiner sees %d embedded members, want %d", n, hydra.EmbedLimit)
+			}
+		})
+	}
+}
+
+// newTracedEnv is newEnv with every SQL statement reported to trace.
+func newTracedEnv(t *testing.T, dsn string, trace func(context.Context, string)) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.OpenWith(ctx, dsn, store.Options{Trace: trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}))
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, srv: srv}
+}

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
+)
+
+// PersonalOrganization and DefaultWorkspace name what every new user gets.
+const (
+	PersonalOrganization = "Personal"
+	DefaultWorkspace     = "Default"
+)
+
+// Provision gives a new organization its roles (Owner, Admin, Developer,
+// Viewer) and its first owner. Every organization is created through it.
+func Provision(ctx context.Context, tx *ent.Tx, orgID, ownerID uuid.UUID, now time.Time) error {
+	roles := make([]*ent.RoleCreate, len(schema.RoleCatalog))
+	for i, r := range schema.RoleCatalog {
+		roles[i] = tx.Role.Create().SetOrganizationID(orgID).SetSlug(role.Slug(r.Slug)).
+			SetName(r.Name).SetDescription(r.Description).SetCreatedAt(now)
+	}
+	if err := tx.Role.CreateBulk(roles...).Exec(ctx); err != nil {
+		return fmt.Errorf("provision roles: %w", err)
+	}
+	if err := tx.Member.Create().SetOrganizationID(orgID).SetUserID(ownerID).
+		SetRole(member.RoleOwner).SetJoinedAt(now).Exec(ctx); err != nil {
+		return fmt.Errorf("add owner: %w", err)
+	}
+	return nil
+}
+
+// createPersonal creates a user's personal organization in a mode, with a
+// default workspace.
+func createPersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) error {
+	now := schema.Now()
+	org, err := tx.Organization.Create().
+		SetName(PersonalOrganization).
+		SetMode(organization.Mode(mode)).
+		SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: now}}).
+		SetCreatedAt(now).SetUpdatedAt(now).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("create personal organization: %w", err)
+	}
+	if err := Provision(ctx, tx, org.ID, userID, now); err != nil {
+		return err
+	}
+	if err := tx.Workspace.Create().SetOrganizationID(org.ID).SetName(DefaultWorkspace).
+		SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx); err != nil {
+		return fmt.Errorf("create default workspace: %w", err)
+	}
+	return nil
+}
+
+// LockOrganization serializes the transactions that change one
+// organization's people (the last-owner rule, unique pending invitations,
+// unique workspace names are checked under it). PostgreSQL takes a row lock;
+// SQLite needs none, because its transactions begin IMMEDIATE and so run one
+// writer at a time. It returns ent's not-found error when the row is gone.
+func (db *DB) LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
+	q := tx.Organization.Query().Where(organization.ID(id))
+	if db.Dialect == dialect.Postgres {
+		q = q.ForUpdate()
+	}
+	if _, err := q.OnlyID(ctx); err != nil {
+		return fmt.Errorf("lock organization: %w", err)
+	}
+	return nil
+}
