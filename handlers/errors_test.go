@@ -528,7 +528,7 @@ func TestErrorsOrganizationInputAccepted(t *testing.T) {
 				"member_count": 99,
 				"current_user_role": "viewer",
 				"mode": "test",
-				"status": {"current_status": "SUSPENDED"},
+				"status": {"current_status": "ACTIVE", "status_history": [{"status": "SUSPENDED", "changed_at": "2000-01-01T00:00:00+00:00"}]},
 				"favourite_colour": "green"
 			}`})
 			if r.Status != http.StatusCreated {
@@ -563,8 +563,13 @@ func TestErrorsOrganizationInputAccepted(t *testing.T) {
 			if s, _ := doc["created_at"].(string); strings.HasPrefix(s, "2000") {
 				t.Errorf("created_at = %q: the client's value was applied", s)
 			}
+			// status.current_status is writable (issue 4); its history is not.
 			if st, _ := doc["status"].(map[string]any); st["current_status"] != "ACTIVE" {
 				t.Errorf("status = %v, want ACTIVE", doc["status"])
+			} else if h, _ := st["status_history"].([]any); len(h) != 1 {
+				t.Errorf("status_history = %v, want the one ACTIVE entry of the creation", st["status_history"])
+			} else if c, _ := h[0].(map[string]any); c["status"] != "ACTIVE" || c["changed_at"] != doc["created_at"] {
+				t.Errorf("status_history = %v: the client's history was applied", st["status_history"])
 			}
 			if owners, _ := doc["owners"].([]any); len(owners) != 1 {
 				t.Errorf("owners = %v, want the caller alone", doc["owners"])
@@ -573,7 +578,7 @@ func TestErrorsOrganizationInputAccepted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.Mode != "live" || o.Status != "ACTIVE" || o.CreatedAt.Year() == 2000 {
+			if o.Mode != "live" || o.Status != "ACTIVE" || o.CreatedAt.Year() == 2000 || len(o.StatusHistory) != 1 || o.StatusHistory[0].Status != "ACTIVE" {
 				t.Errorf("stored %+v", o)
 			}
 			if _, err := e.db.Organization.Get(ctx, uuid.MustParse(fakeID)); err == nil {

@@ -355,7 +355,7 @@ func invitationNode(inv *ent.Invitation, now time.Time) *hydra.Node {
 		n.Set("inviter", hydra.User.IRI(inv.InviterID.String()))
 	}
 	if inv.MemberID != nil {
-		n.Set("member", hydra.Member.IRI(inv.MemberID.String()))
+		n.Set("membership", hydra.Member.IRI(inv.MemberID.String()))
 	}
 	if inv.AcceptedAt != nil {
 		n.Set("accepted_at", *inv.AcceptedAt)

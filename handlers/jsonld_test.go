@@ -265,6 +265,9 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 		if p == nil {
 			return ldExpectation{}, fmt.Errorf("%q is not a property of %s", k, f.class.Name)
 		}
+		if p.WriteOnly {
+			return ldExpectation{}, fmt.Errorf("%q is write-only in %s, yet the document carries it", k, f.class.Name)
+		}
 		iri, err := c.propertyIRI(f.class, p)
 		if err != nil {
 			return ldExpectation{}, err
@@ -516,6 +519,203 @@ func TestJSONLDExpansion(t *testing.T) {
 			}
 		})
 
+		// The documents of issue 4: members, roles, workspaces and
+		// invitations, as collections, items and answers to writes.
+		orgUUID, _ := created["id"].(string)
+		var invitationID string // a pending invitation to x@example.com
+		// ldGet fetches a JSON-LD document and expands it.
+		ldGet := func(t *testing.T, path, k string) (map[string]any, map[string]any) {
+			t.Helper()
+			r := e.do(req{Path: path, Key: k})
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+			}
+			ex := expandAndCheck(t, e, path, r.JSON)
+			top, _ := ex[0].(map[string]any)
+			return r.obj(), top
+		}
+		// ldFirst is the first member of a collection document.
+		ldFirst := func(t *testing.T, path string, doc map[string]any) map[string]any {
+			t.Helper()
+			ms, _ := doc["member"].([]any)
+			if len(ms) == 0 {
+				t.Fatalf("%s has no member, so no item is covered: %v", path, doc)
+			}
+			m, _ := ms[0].(map[string]any)
+			return m
+		}
+
+		t.Run("members", func(t *testing.T) {
+			path := "/api/members?organization=" + orgID
+			doc, top := ldGet(t, path, key)
+			if doc["totalItems"] != 1.0 {
+				t.Errorf("%s: totalItems = %v, want 1 (Ada)", path, doc["totalItems"])
+			}
+			if _, ok := doc["search"].(map[string]any); !ok {
+				t.Errorf("%s has no search template: %v", path, doc)
+			}
+			ms, _ := top[ldHydraNS+"member"].([]any)
+			if len(ms) != 1 {
+				t.Fatalf("hydra:member expanded to %v", top[ldHydraNS+"member"])
+			}
+			want := []any{map[string]any{"@id": e.srv.URL + orgID}}
+			if got := ms[0].(map[string]any)[docs+"#Member/organization"]; !reflect.DeepEqual(got, want) {
+				t.Errorf("member[0].organization expanded to %v, want %v", got, want)
+			}
+			// The item, by the IRI the collection gives.
+			id, _ := ldFirst(t, path, doc)["@id"].(string)
+			item, itop := ldGet(t, id, key)
+			if item["role"] != "owner" {
+				t.Errorf("%s: role = %v, want owner", id, item["role"])
+			}
+			if got, want := itop[docs+"#Member/role"], []any{map[string]any{"@value": "owner"}}; !reflect.DeepEqual(got, want) {
+				t.Errorf("member.role expanded to %v, want %v", got, want)
+			}
+		})
+
+		t.Run("roles", func(t *testing.T) {
+			// Four roles in each of Ada's organizations (Personal included).
+			orgs, _ := ldGet(t, "/api/organizations", key)
+			n, _ := orgs["totalItems"].(float64)
+			doc, _ := ldGet(t, "/api/roles", key)
+			if doc["totalItems"] != 4*n {
+				t.Errorf("/api/roles: totalItems = %v, want %v (4 in each of %v organizations)", doc["totalItems"], 4*n, n)
+			}
+			path := "/api/roles?organization=" + orgID
+			doc, _ = ldGet(t, path, key)
+			if doc["totalItems"] != 4.0 {
+				t.Errorf("%s: totalItems = %v, want 4", path, doc["totalItems"])
+			}
+			id, _ := ldFirst(t, path, doc)["@id"].(string)
+			item, itop := ldGet(t, id, key)
+			perms, _ := item["permissions"].([]any)
+			if len(perms) == 0 {
+				t.Errorf("%s has no permissions, so their expansion is not covered: %v", id, item)
+			}
+			if got, _ := itop[docs+"#Role/permissions"].([]any); len(got) != len(perms) {
+				t.Errorf("role.permissions: %d values expanded to %v", len(perms), itop[docs+"#Role/permissions"])
+			}
+			want := []any{map[string]any{"@id": e.srv.URL + orgID}}
+			if got := itop[docs+"#Role/organization"]; !reflect.DeepEqual(got, want) {
+				t.Errorf("role.organization expanded to %v, want %v", got, want)
+			}
+		})
+
+		t.Run("workspaces", func(t *testing.T) {
+			// The personal organization's "Default" workspace is there from the start.
+			doc, _ := ldGet(t, "/api/workspaces", key)
+			if doc["totalItems"] != 1.0 {
+				t.Errorf("/api/workspaces: totalItems = %v, want 1 (Default): %v", doc["totalItems"], doc)
+			}
+			r := e.do(req{Method: http.MethodPost, Path: "/api/workspaces", Key: key,
+				Body: `{"organization":"` + orgID + `","name":"Research"}`})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("POST /api/workspaces: %d %s", r.Status, r.Body)
+			}
+			expandAndCheck(t, e, "/api/workspaces", r.JSON) // the POST answer
+			path := "/api/workspaces?organization=" + orgID
+			doc, _ = ldGet(t, path, key)
+			if doc["totalItems"] != 1.0 {
+				t.Errorf("%s: totalItems = %v, want 1", path, doc["totalItems"])
+			}
+			id, _ := ldFirst(t, path, doc)["@id"].(string)
+			_, itop := ldGet(t, id, key)
+			want := []any{map[string]any{"@value": "Research"}}
+			if got := itop[docs+"#Workspace/name"]; !reflect.DeepEqual(got, want) {
+				t.Errorf("workspace.name expanded to %v, want %v", got, want)
+			}
+		})
+
+		t.Run("invitations", func(t *testing.T) {
+			r := e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: key,
+				Body: `{"organization":"` + orgID + `","email":"x@example.com"}`})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("POST /api/invitations: %d %s", r.Status, r.Body)
+			}
+			expandAndCheck(t, e, "/api/invitations", r.JSON) // the POST answer
+			inv := r.obj()
+			id, _ := inv["@id"].(string)
+			for _, k := range []string{"organization", "email", "role", "status", "expires_at", "inviter", "created_at", "updated_at"} {
+				if _, ok := inv[k]; !ok {
+					t.Errorf("the pending invitation has no %q, so its expansion is not covered: %s", k, r.Body)
+				}
+			}
+			doc, _ := ldGet(t, "/api/invitations", key)
+			if doc["totalItems"] != 1.0 {
+				t.Errorf("/api/invitations: totalItems = %v, want 1", doc["totalItems"])
+			}
+			ldGet(t, "/api/invitations?organization="+orgID+"&status=pending", key)
+			_, itop := ldGet(t, id, key)
+			want := []any{map[string]any{"@id": e.srv.URL + orgID}}
+			if got := itop[docs+"#Invitation/organization"]; !reflect.DeepEqual(got, want) {
+				t.Errorf("invitation.organization expanded to %v, want %v", got, want)
+			}
+			invitationID = id
+
+			// Revoked.
+			r = e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: key,
+				Body: `{"organization":"` + orgID + `","email":"y@example.com","role":"developer","expires_in_days":3}`})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("POST /api/invitations: %d %s", r.Status, r.Body)
+			}
+			rid, _ := r.obj()["@id"].(string)
+			v := e.do(req{Method: http.MethodPost, Path: rid + "/revoke", Key: key})
+			if v.Status != http.StatusOK {
+				t.Fatalf("POST %s/revoke: %d %s", rid, v.Status, v.Body)
+			}
+			if _, ok := v.obj()["revoked_at"]; !ok {
+				t.Errorf("the revoked invitation has no revoked_at, so its expansion is not covered: %s", v.Body)
+			}
+			expandAndCheck(t, e, rid+"/revoke", v.JSON)
+		})
+
+		t.Run("invitation accepted", func(t *testing.T) {
+			// The invitee's answer is the new Member, and the invitation
+			// now links to it.
+			id := invitationID
+			if id == "" {
+				t.Skip("no invitation (see the invitations subtest)")
+			}
+			x := e.key("x@example.com", "live", "write")
+			a := e.do(req{Method: http.MethodPost, Path: id + "/accept", Key: x})
+			if a.Status != http.StatusCreated {
+				t.Fatalf("POST %s/accept: %d %s", id, a.Status, a.Body)
+			}
+			expandAndCheck(t, e, id+"/accept", a.JSON)
+			accepted, atop := ldGet(t, id, key)
+			for _, k := range []string{"membership", "accepted_at"} {
+				if _, ok := accepted[k]; !ok {
+					t.Errorf("the accepted invitation has no %q, so its expansion is not covered: %v", k, accepted)
+				}
+			}
+			want := []any{map[string]any{"@id": e.srv.URL + fmt.Sprint(a.obj()["@id"])}}
+			if got := atop[docs+"#Invitation/membership"]; !reflect.DeepEqual(got, want) {
+				t.Errorf("invitation.membership expanded to %v, want %v", got, want)
+			}
+		})
+
+		t.Run("invitation 422", func(t *testing.T) {
+			r := e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: key,
+				Body: `{"organization":"` + orgID + `","email":"not an email","expires_in_days":31}`})
+			if r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("POST: %d %s", r.Status, r.Body)
+			}
+			ex := expandAndCheck(t, e, "/api/invitations", r.JSON)
+			top := ex[0].(map[string]any)
+			vs, _ := top[docs+"#violations"].([]any)
+			if len(vs) != 2 {
+				t.Fatalf("want 2 violations (email, expires_in_days) in the expansion: %s", ldPretty(ex))
+			}
+			for i, v := range vs {
+				m, _ := v.(map[string]any)
+				for _, k := range []string{"#propertyPath", "#message", "#code"} {
+					if _, ok := m[docs+k]; !ok {
+						t.Errorf("violation %d has no <%s%s> once expanded: %v", i, docs, k, m)
+					}
+				}
+			}
+		})
+
 		t.Run("me", func(t *testing.T) {
 			r := e.do(req{Path: "/api/me", Key: key})
 			if r.Status != http.StatusOK {
@@ -582,6 +782,16 @@ func TestJSONLDExpansion(t *testing.T) {
 				{req{Path: "/api/organizations?page=0", Key: key}, http.StatusBadRequest},
 				{req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: `{"name":`}, http.StatusBadRequest},
 				{req{Path: "/api/nowhere", Key: key}, http.StatusNotFound},
+				// The aliases of the original organizations API write the
+				// documents of the canonical collections.
+				{req{Path: orgID + "/workspaces", Key: key}, http.StatusOK},
+				{req{Path: orgID + "/roles", Key: key}, http.StatusOK},
+				{req{Method: http.MethodPost, Path: orgID + "/members/invite", Key: key, Body: `{"email":"z@example.com","role":"viewer"}`}, http.StatusCreated},
+				{req{Path: "/api/members?organization=" + orgUUID + "&role=owner&order%5Bjoined_at%5D=desc", Key: key}, http.StatusOK},
+				// Problems of the new resources.
+				{req{Method: http.MethodPatch, Path: fmt.Sprint(created["members"].([]any)[0].(map[string]any)["@id"]), Key: key, Body: `{"role":"viewer"}`}, http.StatusUnprocessableEntity},
+				{req{Method: http.MethodPost, Path: "/api/invitations", Key: key, Body: `{"organization":"/api/organizations/01900000-0000-7000-8000-000000000000","email":"q@example.com"}`}, http.StatusBadRequest},
+				{req{Path: "/api/members?role=boss", Key: key}, http.StatusBadRequest},
 			} {
 				r := e.do(rq.req)
 				if r.Status != rq.status {
@@ -724,7 +934,7 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 			wants := map[string]any{
 				ldHydraNS + "title":     p.Name,
 				ldHydraNS + "required":  p.Required,
-				ldHydraNS + "readable":  true,
+				ldHydraNS + "readable":  !p.WriteOnly, // write-only: sent, never returned
 				ldHydraNS + "writeable": p.Writable,
 			}
 			for k, v := range wants {
@@ -935,6 +1145,7 @@ func TestJSONLDCheckerRejectsBadDocuments(t *testing.T) {
 		{"reference as a literal", doc([]any{ctx, map[string]any{"members": map[string]any{"@id": "Organization/members",
 			"@context": map[string]any{"user": "Member/user"}}}}, nil), "expanded to map[@value:/api/users/1]"},
 		{"nested term leaking the parent's", doc([]any{ctx, map[string]any{"contact": "Organization/contact"}}, nil), "Contact/email"},
+		{"write-only property in a response", doc(ctx, map[string]any{"invitations": []any{map[string]any{"email": "x@acme.test"}}}), "write-only"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -344,6 +344,25 @@ func otMarshal(t *testing.T, v any) string {
 	return string(b)
 }
 
+// otPersonal finds the personal organization every user gets with their
+// first key in a mode (named "Personal", the user its only member and owner),
+// checks the whole document, and returns it as a list shows it (no @context).
+func otPersonal(t *testing.T, e *env, key, mode string, m otM) map[string]any {
+	t.Helper()
+	r := e.do(req{Path: "/api/organizations?name=Personal", Key: key})
+	if r.Status != http.StatusOK {
+		t.Fatalf("personal organization of %s (%s): %d %s", m.Email, mode, r.Status, r.Body)
+	}
+	list := otList(r.obj()["member"])
+	if r.obj()["totalItems"] != float64(1) || len(list) != 1 {
+		t.Fatalf("%s has not exactly one personal organization in %s: %s", m.Email, mode, r.Body)
+	}
+	doc := otObj(list[0])
+	otEqual(t, "personal organization of "+m.Email+" ("+mode+")", doc,
+		otWantOrg(t, doc, otOrg{Name: "Personal", Mode: mode, Role: "owner", Members: []otM{m}}, false))
+	return doc
+}
+
 // --- 1. Create and read back -------------------------------------------------
 
 func TestOrganizationCreate(t *testing.T) {
@@ -496,8 +515,11 @@ func TestOrganizationCollection(t *testing.T) {
 		bobKey := e.key("bob@example.com", "live", "write")
 		ada, bob := otUser(t, e, "ada@example.com"), otUser(t, e, "bob@example.com")
 
-		// Id (creation) order: Charlie, Alpha, Echo, Bravo, Delta.
-		// created_at order: Echo, Charlie, Delta, Alpha, Bravo.
+		// Ada's first live key brought her personal organization, "Personal":
+		// first in id order (created before the others), last by name and
+		// the newest by created_at.
+		// Id (creation) order: Personal, Charlie, Alpha, Echo, Bravo, Delta.
+		// created_at order: Echo, Charlie, Delta, Alpha, Bravo, Personal.
 		base := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
 		seconds := map[string]int{"Charlie": 2, "Alpha": 4, "Echo": 1, "Bravo": 5, "Delta": 3}
 		for _, n := range []string{"Charlie", "Alpha", "Echo", "Bravo", "Delta"} {
@@ -518,8 +540,8 @@ func TestOrganizationCollection(t *testing.T) {
 			}
 			items[fmt.Sprint(doc["name"])] = otWithout(t, g.obj(), "@context")
 		}
-		if len(items) != 5 {
-			t.Fatalf("the list has %d organizations, want 5: %s", len(items), list.Body)
+		if len(items) != 6 {
+			t.Fatalf("the list has %d organizations, want 6 (Personal and five): %s", len(items), list.Body)
 		}
 		// The documents themselves are whole Organization documents.
 		for name, d := range items {
@@ -534,49 +556,49 @@ func TestOrganizationCollection(t *testing.T) {
 			}
 			return out
 		}
-		all := names("Charlie", "Alpha", "Echo", "Bravo", "Delta")
+		all := names("Personal", "Charlie", "Alpha", "Echo", "Bravo", "Delta")
 		get := func(path string) *response { return e.do(req{Path: path, Key: key}) }
 
 		t.Run("single page", func(t *testing.T) {
 			r := get("/api/organizations")
-			otCollection(t, e, "unfiltered single page", r, 5, all, nil)
+			otCollection(t, e, "unfiltered single page", r, 6, all, nil)
 			if a := r.Header.Get("Allow"); a != otCollAllow {
 				t.Errorf("Allow %q, want %q", a, otCollAllow)
 			}
 			// page alone is not a filter: still no view (API Platform
 			// removes the page parameter before deciding).
-			otCollection(t, e, "?page=1", get("/api/organizations?page=1"), 5, all, nil)
-			otCollection(t, e, "?page=2 of 1", get("/api/organizations?page=2"), 5, []any{}, nil)
+			otCollection(t, e, "?page=1", get("/api/organizations?page=1"), 6, all, nil)
+			otCollection(t, e, "?page=2 of 1", get("/api/organizations?page=2"), 6, []any{}, nil)
 			// Unknown parameters are ignored.
-			otCollection(t, e, "?foo=bar", get("/api/organizations?foo=bar"), 5, all,
+			otCollection(t, e, "?foo=bar", get("/api/organizations?foo=bar"), 6, all,
 				otView("/api/organizations?foo=bar"))
 		})
 
 		t.Run("pages", func(t *testing.T) {
-			otCollection(t, e, "page 1", get("/api/organizations?itemsPerPage=2"), 5, names("Charlie", "Alpha"),
+			otCollection(t, e, "page 1", get("/api/organizations?itemsPerPage=2"), 6, names("Personal", "Charlie"),
 				otView("/api/organizations?itemsPerPage=2&page=1",
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"next", "/api/organizations?itemsPerPage=2&page=2"))
-			otCollection(t, e, "page 2", get("/api/organizations?itemsPerPage=2&page=2"), 5, names("Echo", "Bravo"),
+			otCollection(t, e, "page 2", get("/api/organizations?itemsPerPage=2&page=2"), 6, names("Alpha", "Echo"),
 				otView("/api/organizations?itemsPerPage=2&page=2",
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"previous", "/api/organizations?itemsPerPage=2&page=1",
 					"next", "/api/organizations?itemsPerPage=2&page=3"))
 			// The client's parameter order is kept, page goes last.
-			otCollection(t, e, "page 3", get("/api/organizations?page=3&itemsPerPage=2"), 5, names("Delta"),
+			otCollection(t, e, "page 3", get("/api/organizations?page=3&itemsPerPage=2"), 6, names("Bravo", "Delta"),
 				otView("/api/organizations?itemsPerPage=2&page=3",
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"previous", "/api/organizations?itemsPerPage=2&page=2"))
-			otCollection(t, e, "past the end", get("/api/organizations?itemsPerPage=2&page=4"), 5, []any{},
+			otCollection(t, e, "past the end", get("/api/organizations?itemsPerPage=2&page=4"), 6, []any{},
 				otView("/api/organizations?itemsPerPage=2&page=4",
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"previous", "/api/organizations?itemsPerPage=2&page=3"))
 			// Sorting, paging and re-encoded brackets together.
-			otCollection(t, e, "sorted page 2", get("/api/organizations?order[name]=desc&itemsPerPage=2&page=2"), 5, names("Charlie", "Bravo"),
+			otCollection(t, e, "sorted page 2", get("/api/organizations?order[name]=desc&itemsPerPage=2&page=2"), 6, names("Delta", "Charlie"),
 				otView("/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=2",
 					"first", "/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=1",
 					"last", "/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=3",
@@ -587,7 +609,7 @@ func TestOrganizationCollection(t *testing.T) {
 		t.Run("filters", func(t *testing.T) {
 			otCollection(t, e, "name=HAR", get("/api/organizations?name=HAR"), 1, names("Charlie"),
 				otView("/api/organizations?name=HAR"))
-			otCollection(t, e, "name=a", get("/api/organizations?name=a"), 4, names("Charlie", "Alpha", "Bravo", "Delta"),
+			otCollection(t, e, "name=a", get("/api/organizations?name=a"), 5, names("Personal", "Charlie", "Alpha", "Bravo", "Delta"),
 				otView("/api/organizations?name=a"))
 			otCollection(t, e, "name=zzz", get("/api/organizations?name=zzz"), 0, []any{},
 				otView("/api/organizations?name=zzz"))
@@ -601,16 +623,21 @@ func TestOrganizationCollection(t *testing.T) {
 		t.Run("partial", func(t *testing.T) {
 			otCollection(t, e, "partial=true", get("/api/organizations?partial=true"), -1, all,
 				otView("/api/organizations?partial=true&page=1"))
-			otCollection(t, e, "partial page 1", get("/api/organizations?partial=true&itemsPerPage=2"), -1, names("Charlie", "Alpha"),
+			otCollection(t, e, "partial page 1", get("/api/organizations?partial=true&itemsPerPage=2"), -1, names("Personal", "Charlie"),
 				otView("/api/organizations?partial=true&itemsPerPage=2&page=1",
 					"next", "/api/organizations?partial=true&itemsPerPage=2&page=2"))
-			otCollection(t, e, "partial page 2", get("/api/organizations?partial=true&itemsPerPage=2&page=2"), -1, names("Echo", "Bravo"),
+			otCollection(t, e, "partial page 2", get("/api/organizations?partial=true&itemsPerPage=2&page=2"), -1, names("Alpha", "Echo"),
 				otView("/api/organizations?partial=true&itemsPerPage=2&page=2",
 					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=1",
 					"next", "/api/organizations?partial=true&itemsPerPage=2&page=3"))
-			otCollection(t, e, "partial page 3", get("/api/organizations?partial=true&itemsPerPage=2&page=3"), -1, names("Delta"),
+			// A full page: without a count, the next page may exist.
+			otCollection(t, e, "partial page 3", get("/api/organizations?partial=true&itemsPerPage=2&page=3"), -1, names("Bravo", "Delta"),
 				otView("/api/organizations?partial=true&itemsPerPage=2&page=3",
-					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=2"))
+					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=2",
+					"next", "/api/organizations?partial=true&itemsPerPage=2&page=4"))
+			otCollection(t, e, "partial page 4", get("/api/organizations?partial=true&itemsPerPage=2&page=4"), -1, []any{},
+				otView("/api/organizations?partial=true&itemsPerPage=2&page=4",
+					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=3"))
 		})
 
 		t.Run("order", func(t *testing.T) {
@@ -618,25 +645,25 @@ func TestOrganizationCollection(t *testing.T) {
 				query string
 				want  []any
 			}{
-				{"order[name]=asc", names("Alpha", "Bravo", "Charlie", "Delta", "Echo")},
-				{"order[name]=desc", names("Echo", "Delta", "Charlie", "Bravo", "Alpha")},
-				{"order[name]=DESC", names("Echo", "Delta", "Charlie", "Bravo", "Alpha")},
-				{"order[name]=ASC", names("Alpha", "Bravo", "Charlie", "Delta", "Echo")},
-				{"order[created_at]=asc", names("Echo", "Charlie", "Delta", "Alpha", "Bravo")},
-				{"order[created_at]=desc", names("Bravo", "Alpha", "Delta", "Charlie", "Echo")},
+				{"order[name]=asc", names("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Personal")},
+				{"order[name]=desc", names("Personal", "Echo", "Delta", "Charlie", "Bravo", "Alpha")},
+				{"order[name]=DESC", names("Personal", "Echo", "Delta", "Charlie", "Bravo", "Alpha")},
+				{"order[name]=ASC", names("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Personal")},
+				{"order[created_at]=asc", names("Echo", "Charlie", "Delta", "Alpha", "Bravo", "Personal")},
+				{"order[created_at]=desc", names("Personal", "Bravo", "Alpha", "Delta", "Charlie", "Echo")},
 				{"order[id]=asc", all},
-				{"order[id]=desc", names("Delta", "Bravo", "Echo", "Alpha", "Charlie")},
+				{"order[id]=desc", names("Delta", "Bravo", "Echo", "Alpha", "Charlie", "Personal")},
 				// Unknown order fields are ignored.
 				{"order[bogus]=asc", all},
-				{"order[bogus]=asc&order[name]=desc", names("Echo", "Delta", "Charlie", "Bravo", "Alpha")},
+				{"order[bogus]=asc&order[name]=desc", names("Personal", "Echo", "Delta", "Charlie", "Bravo", "Alpha")},
 			}
 			for _, c := range cases {
 				id := "/api/organizations?" + strings.NewReplacer("[", "%5B", "]", "%5D").Replace(c.query)
-				otCollection(t, e, c.query, get("/api/organizations?"+c.query), 5, c.want, otView(id))
+				otCollection(t, e, c.query, get("/api/organizations?"+c.query), 6, c.want, otView(id))
 			}
 			// Percent-encoded brackets, as browsers and Admin send them.
-			otCollection(t, e, "encoded order", get("/api/organizations?order%5Bname%5D=asc"), 5,
-				names("Alpha", "Bravo", "Charlie", "Delta", "Echo"), otView("/api/organizations?order%5Bname%5D=asc"))
+			otCollection(t, e, "encoded order", get("/api/organizations?order%5Bname%5D=asc"), 6,
+				names("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Personal"), otView("/api/organizations?order%5Bname%5D=asc"))
 		})
 
 		t.Run("invalid values", func(t *testing.T) {
@@ -657,20 +684,29 @@ func TestOrganizationCollection(t *testing.T) {
 			if otHasAt(arr) {
 				t.Errorf("application/json carries @ keys: %s", r.Body)
 			}
-			otEqual(t, "application/json array", arr, otNoAt(names("Charlie", "Alpha", "Bravo", "Delta")))
+			otEqual(t, "application/json array", arr, otNoAt(names("Personal", "Charlie", "Alpha", "Bravo", "Delta")))
 		})
 
 		t.Run("tenancy", func(t *testing.T) {
-			// Bob sees only his organization; Ada's test key only hers in test mode.
-			rb := e.do(req{Path: "/api/organizations", Key: bobKey})
-			if rb.Status != http.StatusOK || rb.obj()["totalItems"] != float64(1) || len(otList(rb.obj()["member"])) != 1 ||
-				otObj(otList(rb.obj()["member"])[0])["name"] != "Alpha of Bob" {
-				t.Errorf("Bob's list: %d %s", rb.Status, rb.Body)
-			}
-			rt := e.do(req{Path: "/api/organizations", Key: testKey})
-			if rt.Status != http.StatusOK || rt.obj()["totalItems"] != float64(1) || len(otList(rt.obj()["member"])) != 1 ||
-				otObj(otList(rt.obj()["member"])[0])["name"] != "Alpha in test" {
-				t.Errorf("Ada's test-mode list: %d %s", rt.Status, rt.Body)
+			// Bob sees only his organizations (his personal one first); Ada's
+			// test key only hers in test mode (her test-mode personal one first).
+			for _, c := range []struct {
+				who, key, mode string
+				m              otM
+				other          string
+			}{
+				{"Bob's list", bobKey, "live", otM{bob.ID, "bob@example.com", "bob", "owner"}, "Alpha of Bob"},
+				{"Ada's test-mode list", testKey, "test", otM{ada.ID, "ada@example.com", "ada", "owner"}, "Alpha in test"},
+			} {
+				personal := otPersonal(t, e, c.key, c.mode, c.m)
+				r := e.do(req{Path: "/api/organizations", Key: c.key})
+				list := otList(r.obj()["member"])
+				if r.Status != http.StatusOK || r.obj()["totalItems"] != float64(2) || len(list) != 2 ||
+					otObj(list[1])["name"] != c.other {
+					t.Errorf("%s: %d %s", c.who, r.Status, r.Body)
+					continue
+				}
+				otEqual(t, c.who+": member[0]", list[0], personal)
 			}
 		})
 	})
@@ -707,13 +743,14 @@ func TestOrganizationCollectionPageSize(t *testing.T) {
 			}
 			return out
 		}
-		want := func(from, to int) []string {
-			var out []string
-			for _, o := range saved[from:to] {
-				out = append(out, o.ID.String())
-			}
-			return out
+		// Ada's personal organization (from her first key) comes first in
+		// id order, then the n organizations above: n+1 in all.
+		personal := otPersonal(t, e, key, "live", otM{ada.ID, "ada@example.com", "ada", "owner"})
+		all := []string{fmt.Sprint(personal["id"])}
+		for _, o := range saved {
+			all = append(all, o.ID.String())
 		}
+		want := func(from, to int) []string { return all[from:to] }
 		check := func(what, path string, total int, wantIDs []string, view map[string]any) {
 			t.Helper()
 			r := e.do(req{Path: path, Key: key})
@@ -731,15 +768,15 @@ func TestOrganizationCollectionPageSize(t *testing.T) {
 			otCheckSearch(t, doc["search"])
 		}
 		// Default: 30 per page.
-		check("default page 1", "/api/organizations", n, want(0, 30), otView("/api/organizations?page=1",
+		check("default page 1", "/api/organizations", n+1, want(0, 30), otView("/api/organizations?page=1",
 			"first", "/api/organizations?page=1", "last", "/api/organizations?page=4", "next", "/api/organizations?page=2"))
-		check("default page 4", "/api/organizations?page=4", n, want(90, 105), otView("/api/organizations?page=4",
+		check("default page 4", "/api/organizations?page=4", n+1, want(90, n+1), otView("/api/organizations?page=4",
 			"first", "/api/organizations?page=1", "last", "/api/organizations?page=4", "previous", "/api/organizations?page=3"))
 		// At most 100, silently; the client's value stays in the links.
-		check("itemsPerPage=500", "/api/organizations?itemsPerPage=500", n, want(0, 100), otView("/api/organizations?itemsPerPage=500&page=1",
+		check("itemsPerPage=500", "/api/organizations?itemsPerPage=500", n+1, want(0, 100), otView("/api/organizations?itemsPerPage=500&page=1",
 			"first", "/api/organizations?itemsPerPage=500&page=1", "last", "/api/organizations?itemsPerPage=500&page=2",
 			"next", "/api/organizations?itemsPerPage=500&page=2"))
-		check("itemsPerPage=100 page 2", "/api/organizations?itemsPerPage=100&page=2", n, want(100, 105), otView("/api/organizations?itemsPerPage=100&page=2",
+		check("itemsPerPage=100 page 2", "/api/organizations?itemsPerPage=100&page=2", n+1, want(100, n+1), otView("/api/organizations?itemsPerPage=100&page=2",
 			"first", "/api/organizations?itemsPerPage=100&page=1", "last", "/api/organizations?itemsPerPage=100&page=2",
 			"previous", "/api/organizations?itemsPerPage=100&page=1"))
 	})
@@ -752,15 +789,22 @@ func TestOrganizationTenancyAndModes(t *testing.T) {
 		live := e.key("ada@example.com", "live", "write")
 		test := e.key("ada@example.com", "test", "write")
 		bob := e.key("bob@example.com", "live", "write")
-		ada := otUser(t, e, "ada@example.com")
+		ada, bobUser := otUser(t, e, "ada@example.com"), otUser(t, e, "bob@example.com")
+		adaM, bobM := otM{ada.ID, "ada@example.com", "ada", "owner"}, otM{bobUser.ID, "bob@example.com", "bob", "owner"}
+		// Each first key in a mode brought a personal organization.
+		adaLive := otPersonal(t, e, live, "live", adaM)
+		adaTest := otPersonal(t, e, test, "test", adaM)
+		bobLive := otPersonal(t, e, bob, "live", bobM)
 
 		org := e.createOrg(live, `{"name":"Live Org","phone_number":"+44 20 7946 0000"}`)
 		iri := fmt.Sprint(org["@id"])
 
-		// Another tenant: 404 (not 403) for read, write and delete; not listed.
+		// Another tenant: 404 (not 403) for read, write and delete; not
+		// listed (each lists only its own personal organization).
 		for _, c := range []struct {
 			who, key string
-		}{{"bob", bob}, {"ada's test key", test}} {
+			personal map[string]any
+		}{{"bob", bob, bobLive}, {"ada's test key", test, adaTest}} {
 			otProblem(t, c.who+" GET", e.do(req{Path: iri, Key: c.key}), http.StatusNotFound)
 			otProblem(t, c.who+" PATCH", e.do(req{Method: http.MethodPatch, Path: iri, Key: c.key, Body: `{"name":"Stolen"}`}), http.StatusNotFound)
 			otProblem(t, c.who+" DELETE", e.do(req{Method: http.MethodDelete, Path: iri, Key: c.key}), http.StatusNotFound)
@@ -768,7 +812,7 @@ func TestOrganizationTenancyAndModes(t *testing.T) {
 			if otOK(t, e, c.who+" list", l, http.StatusOK) {
 				otEqual(t, c.who+" list", otWithout(t, l.obj(), "search"), map[string]any{
 					"@context": "/api/contexts/Organization", "@id": "/api/organizations", "@type": "Collection",
-					"totalItems": 0, "member": []any{},
+					"totalItems": 1, "member": []any{c.personal},
 				})
 			}
 		}
@@ -806,9 +850,9 @@ func TestOrganizationTenancyAndModes(t *testing.T) {
 			}
 			return otList(r.obj()["member"])
 		}
-		otEqual(t, "live list", listOf(live), []any{otWithout(t, org, "@context")})
-		otEqual(t, "test list", listOf(test), []any{otWithout(t, tdoc, "@context")})
-		otEqual(t, "bob's list", listOf(bob), []any{})
+		otEqual(t, "live list", listOf(live), []any{adaLive, otWithout(t, org, "@context")})
+		otEqual(t, "test list", listOf(test), []any{adaTest, otWithout(t, tdoc, "@context")})
+		otEqual(t, "bob's list", listOf(bob), []any{bobLive})
 	})
 }
 
@@ -946,7 +990,7 @@ func TestOrganizationRoles(t *testing.T) {
 			{vic.ID, "vic@example.com", "vic", "viewer"},
 		}
 		name := "Acme"
-		for _, role := range []string{"owner", "admin", "developer", "viewer"} {
+		for i, role := range []string{"owner", "admin", "developer", "viewer"} {
 			key := owner
 			if role != "owner" {
 				key = keys[role]
@@ -955,10 +999,16 @@ func TestOrganizationRoles(t *testing.T) {
 			if otOK(t, e, role+" GET", g, http.StatusOK) {
 				otEqual(t, role+" GET", g.obj(), otWantOrg(t, g.obj(), otOrg{Name: name, Mode: "live", Role: role, Members: members}, true))
 			}
-			// Every member sees the organization in the list.
+			// Every member sees the organization in the list, after their
+			// own personal organization (which they own).
+			self := members[i]
+			self.Role = "owner"
+			personal := otPersonal(t, e, key, "live", self)
 			l := e.do(req{Path: "/api/organizations", Key: key})
-			if l.Status != http.StatusOK || l.obj()["totalItems"] != float64(1) {
+			if l.Status != http.StatusOK || l.obj()["totalItems"] != float64(2) {
 				t.Errorf("%s list: %d %s", role, l.Status, l.Body)
+			} else {
+				otEqual(t, role+" list", l.obj()["member"], []any{personal, otWithout(t, g.obj(), "@context")})
 			}
 		}
 
@@ -996,8 +1046,11 @@ func TestOrganizationDelete(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		key := e.key("ada@example.com", "live", "write")
 		bob := e.key("bob@example.com", "live", "write")
-		bobUser := otUser(t, e, "bob@example.com")
+		ada, bobUser := otUser(t, e, "ada@example.com"), otUser(t, e, "bob@example.com")
 		ctx := context.Background()
+		// Both have their personal organization, which the DELETE leaves alone.
+		adaPersonal := otPersonal(t, e, key, "live", otM{ada.ID, "ada@example.com", "ada", "owner"})
+		bobPersonal := otPersonal(t, e, bob, "live", otM{bobUser.ID, "bob@example.com", "bob", "owner"})
 
 		keep := e.createOrg(key, `{"name":"Keep"}`)
 		gone := e.createOrg(key, `{"name":"Gone","contact":{"email":"a@b.test"}}`)
@@ -1047,13 +1100,15 @@ func TestOrganizationDelete(t *testing.T) {
 
 		l := e.do(req{Path: "/api/organizations", Key: key})
 		if otOK(t, e, "list after DELETE", l, http.StatusOK) {
-			otEqual(t, "list after DELETE", l.obj()["member"], []any{otWithout(t, keep, "@context")})
-			if l.obj()["totalItems"] != float64(1) {
-				t.Errorf("totalItems %v, want 1", l.obj()["totalItems"])
+			otEqual(t, "list after DELETE", l.obj()["member"], []any{adaPersonal, otWithout(t, keep, "@context")})
+			if l.obj()["totalItems"] != float64(2) {
+				t.Errorf("totalItems %v, want 2", l.obj()["totalItems"])
 			}
 		}
-		if lb := e.do(req{Path: "/api/organizations", Key: bob}); lb.Status != http.StatusOK || lb.obj()["totalItems"] != float64(0) {
+		if lb := e.do(req{Path: "/api/organizations", Key: bob}); lb.Status != http.StatusOK || lb.obj()["totalItems"] != float64(1) {
 			t.Errorf("Bob's list after DELETE: %d %s", lb.Status, lb.Body)
+		} else {
+			otEqual(t, "Bob's list after DELETE", lb.obj()["member"], []any{bobPersonal})
 		}
 	})
 }

@@ -130,3 +130,19 @@ func TestRegistryRejectsReservedNames(t *testing.T) {
 	}()
 	NewRegistry("x", "", &Class{Name: "Bad", Properties: []*Property{{Name: "member"}}})
 }
+
+// The guard above must hold for the registry the server serves too. API is
+// built while the package's variables are initialized, before any init
+// function runs, so this checks its classes against the Hydra terms
+// themselves rather than through NewRegistry.
+func TestAPIHasNoReservedNames(t *testing.T) {
+	for _, c := range API.Classes {
+		for _, p := range c.Properties {
+			for _, term := range collectionTerms {
+				if p.Name == term.name {
+					t.Errorf("%s.%s collides with the Hydra term %q of every resource context", c.Name, p.Name, term.name)
+				}
+			}
+		}
+	}
+}

@@ -193,13 +193,15 @@ type Registry struct {
 
 // reserved are the Hydra terms every resource context defines; a property
 // with one of these names would be ambiguous.
-var reserved = map[string]bool{}
-
-func init() {
+// It is a variable initializer, not init(): API is built during variable
+// initialization, before any init function runs.
+var reserved = func() map[string]bool {
+	m := map[string]bool{}
 	for _, t := range collectionTerms {
-		reserved[t.name] = true
+		m[t.name] = true
 	}
-}
+	return m
+}()
 
 // NewRegistry checks the declarations and indexes them.
 func NewRegistry(title, description string, classes ...*Class) *Registry {

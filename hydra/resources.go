@@ -112,7 +112,7 @@ var (
 			{Name: "expires_in_days", Kind: Integer, Writable: true, CreateOnly: true, WriteOnly: true, Minimum: 1, Maximum: 30, Description: "Days until the invitation expires, 1 to 30 (7 when not given); a resend starts the same period again."},
 			{Name: "expires_at", Kind: DateTime, Description: "When a pending invitation expires."},
 			{Name: "inviter", Kind: Reference, Class: User, Description: "Who sent the invitation."},
-			{Name: "member", Kind: Reference, Class: nil, Description: "The membership created by accepting it."},
+			{Name: "membership", Kind: Reference, Class: nil, Description: "The membership created by accepting it."},
 			{Name: "accepted_at", Kind: DateTime, Description: "When it was accepted."},
 			{Name: "revoked_at", Kind: DateTime, Description: "When it was revoked."},
 			{Name: "created_at", Kind: DateTime, Description: "When it was sent first."},
@@ -215,7 +215,7 @@ var API = func() *Registry {
 	for _, c := range []*Class{Member, Role, Invitation, Workspace} {
 		point(c, "organization", Organization)
 	}
-	point(Invitation, "member", Member)
+	point(Invitation, "membership", Member)
 	for i := range Invitation.Resource.Actions {
 		a := &Invitation.Resource.Actions[i]
 		a.Returns = map[string]*Class{"accept": Member}[a.Name]
