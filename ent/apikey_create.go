@@ -77,6 +77,20 @@ func (_c *APIKeyCreate) SetUserID(v uuid.UUID) *APIKeyCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *APIKeyCreate) SetVersion(v string) *APIKeyCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *APIKeyCreate) SetNillableVersion(v *string) *APIKeyCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *APIKeyCreate) SetCreatedAt(v time.Time) *APIKeyCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -277,6 +291,10 @@ func (_c *APIKeyCreate) createSpec() (*APIKey, *sqlgraph.CreateSpec) {
 		_spec.SetField(apikey.FieldScope, field.TypeEnum, value)
 		_node.Scope = value
 	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(apikey.FieldVersion, field.TypeString, value)
+		_node.Version = value
+	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(apikey.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -421,6 +439,9 @@ func (u *APIKeyUpsertOne) UpdateNewValues() *APIKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(apikey.FieldUserID)
+		}
+		if _, exists := u.create.mutation.Version(); exists {
+			s.SetIgnore(apikey.FieldVersion)
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(apikey.FieldCreatedAt)
@@ -695,6 +716,9 @@ func (u *APIKeyUpsertBulk) UpdateNewValues() *APIKeyUpsertBulk {
 			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(apikey.FieldUserID)
+			}
+			if _, exists := b.mutation.Version(); exists {
+				s.SetIgnore(apikey.FieldVersion)
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(apikey.FieldCreatedAt)

@@ -131,6 +131,9 @@ func (_u *APIKeyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NameCleared() {
 		_spec.ClearField(apikey.FieldName, field.TypeString)
 	}
+	if _u.mutation.VersionCleared() {
+		_spec.ClearField(apikey.FieldVersion, field.TypeString)
+	}
 	if value, ok := _u.mutation.RevokedAt(); ok {
 		_spec.SetField(apikey.FieldRevokedAt, field.TypeTime, value)
 	}
@@ -289,6 +292,9 @@ func (_u *APIKeyUpdateOne) sqlSave(ctx context.Context) (_node *APIKey, err erro
 	}
 	if _u.mutation.NameCleared() {
 		_spec.ClearField(apikey.FieldName, field.TypeString)
+	}
+	if _u.mutation.VersionCleared() {
+		_spec.ClearField(apikey.FieldVersion, field.TypeString)
 	}
 	if value, ok := _u.mutation.RevokedAt(); ok {
 		_spec.SetField(apikey.FieldRevokedAt, field.TypeTime, value)

@@ -52,6 +52,7 @@ type APIKeyMutation struct {
 	name           *string
 	mode           *apikey.Mode
 	scope          *apikey.Scope
+	version        *string
 	created_at     *time.Time
 	revoked_at     *time.Time
 	clearedFields  map[string]struct{}
@@ -395,6 +396,55 @@ func (m *APIKeyMutation) ResetUserID() {
 	m.user = nil
 }
 
+// SetVersion sets the "version" field.
+func (m *APIKeyMutation) SetVersion(s string) {
+	m.version = &s
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *APIKeyMutation) Version() (r string, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// ClearVersion clears the value of the "version" field.
+func (m *APIKeyMutation) ClearVersion() {
+	m.version = nil
+	m.clearedFields[apikey.FieldVersion] = struct{}{}
+}
+
+// VersionCleared returns if the "version" field was cleared in this mutation.
+func (m *APIKeyMutation) VersionCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldVersion]
+	return ok
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *APIKeyMutation) ResetVersion() {
+	m.version = nil
+	delete(m.clearedFields, apikey.FieldVersion)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *APIKeyMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -541,7 +591,7 @@ func (m *APIKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APIKeyMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.hash != nil {
 		fields = append(fields, apikey.FieldHash)
 	}
@@ -559,6 +609,9 @@ func (m *APIKeyMutation) Fields() []string {
 	}
 	if m.user != nil {
 		fields = append(fields, apikey.FieldUserID)
+	}
+	if m.version != nil {
+		fields = append(fields, apikey.FieldVersion)
 	}
 	if m.created_at != nil {
 		fields = append(fields, apikey.FieldCreatedAt)
@@ -586,6 +639,8 @@ func (m *APIKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.Scope()
 	case apikey.FieldUserID:
 		return m.UserID()
+	case apikey.FieldVersion:
+		return m.Version()
 	case apikey.FieldCreatedAt:
 		return m.CreatedAt()
 	case apikey.FieldRevokedAt:
@@ -611,6 +666,8 @@ func (m *APIKeyMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldScope(ctx)
 	case apikey.FieldUserID:
 		return m.OldUserID(ctx)
+	case apikey.FieldVersion:
+		return m.OldVersion(ctx)
 	case apikey.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case apikey.FieldRevokedAt:
@@ -666,6 +723,13 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUserID(v)
 		return nil
+	case apikey.FieldVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	case apikey.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -713,6 +777,9 @@ func (m *APIKeyMutation) ClearedFields() []string {
 	if m.FieldCleared(apikey.FieldName) {
 		fields = append(fields, apikey.FieldName)
 	}
+	if m.FieldCleared(apikey.FieldVersion) {
+		fields = append(fields, apikey.FieldVersion)
+	}
 	if m.FieldCleared(apikey.FieldRevokedAt) {
 		fields = append(fields, apikey.FieldRevokedAt)
 	}
@@ -732,6 +799,9 @@ func (m *APIKeyMutation) ClearField(name string) error {
 	switch name {
 	case apikey.FieldName:
 		m.ClearName()
+		return nil
+	case apikey.FieldVersion:
+		m.ClearVersion()
 		return nil
 	case apikey.FieldRevokedAt:
 		m.ClearRevokedAt()
@@ -761,6 +831,9 @@ func (m *APIKeyMutation) ResetField(name string) error {
 		return nil
 	case apikey.FieldUserID:
 		m.ResetUserID()
+		return nil
+	case apikey.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case apikey.FieldCreatedAt:
 		m.ResetCreatedAt()

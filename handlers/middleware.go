@@ -101,6 +101,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	route  string // the matched route pattern, set by routePattern
 }
 
 func (rw *recorder) WriteHeader(code int) {
@@ -148,6 +149,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 			return
 		}
 		h.Set("X-Request-ID", id)
+		h.Set("Orgraph-Version", store.LatestVersion())
 		h.Set("Link", hydra.DocsLink(s.base(r)))
 		h.Set("Vary", "Accept")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -164,9 +166,11 @@ func (s *Server) common(next http.Handler) http.Handler {
 					s.fail(rw, r, errors.New("panic"))
 				}
 			}
+			elapsed := time.Since(start)
+			s.metrics.observe(r, rw.route, rw.status, elapsed)
 			s.log.InfoContext(ctx, "request",
-				"request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"request_id", id, "method", r.Method, "path", r.URL.Path, "route", rw.route,
+				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 
 		if f, path, err := splitSuffix(r.URL.Path); err != nil {
@@ -179,6 +183,13 @@ func (s *Server) common(next http.Handler) http.Handler {
 		if r.ContentLength > MaxBodyBytes {
 			s.fail(rw, r, tooLarge())
 			return
+		}
+		if v := strings.TrimSpace(r.Header.Get("Orgraph-Version")); v != "" {
+			if err := checkVersion(v); err != nil {
+				s.fail(rw, r, err)
+				return
+			}
+			h.Set("Orgraph-Version", v)
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, MaxBodyBytes)
 		next.ServeHTTP(rw, r)
@@ -281,7 +292,25 @@ func (s *Server) authenticated(h handlerFunc) handlerFunc {
 		if key.Scope == "read" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return problems.Forbidden("This API key is read-only.")
 		}
+		if key.Version != "" && r.Header.Get("Orgraph-Version") == "" {
+			w.Header().Set("Orgraph-Version", key.Version) // the key's pin
+		}
 		p := &principal{Key: key, User: key.Edges.User, Mode: string(key.Mode)}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
 	}
+}
+
+var versionPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// checkVersion accepts a supported Orgraph-Version; anything else is a 400
+// that names the supported versions.
+func checkVersion(v string) error {
+	supported := strings.Join(store.Versions, ", ")
+	if _, err := time.Parse(time.DateOnly, v); err != nil || !versionPattern.MatchString(v) {
+		return problems.BadRequest(fmt.Sprintf("The Orgraph-Version header must be a date (YYYY-MM-DD), %q given. Supported versions: %s.", v, supported))
+	}
+	if !store.SupportedVersion(v) {
+		return problems.BadRequest(fmt.Sprintf("Orgraph-Version %s is not supported. Supported versions: %s.", v, supported))
+	}
+	return nil
 }

@@ -15,6 +15,15 @@ func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.NotFoundHandler = s.handle(s.noRoute)
 	r.MethodNotAllowedHandler = s.handle(s.noRoute)
+	r.Use(routePattern)
+
+	// Operations: public, undocumented in Hydra (they are not resources).
+	r.Handle("/healthz", s.methods(get(s.healthz)))
+	r.Handle("/readyz", s.methods(get(s.readyz)))
+	r.Handle("/metrics", s.methods(get(func(w http.ResponseWriter, r *http.Request) error {
+		s.metrics.handler().ServeHTTP(w, r)
+		return nil
+	})))
 
 	// Documentation: public, so that JSON-LD processors and Hydra clients
 	// can read it before they hold a key.

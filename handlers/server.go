@@ -25,6 +25,7 @@ type Server struct {
 	api     *hydra.Registry
 	baseURL string
 	log     *slog.Logger
+	metrics *metrics
 	router  http.Handler
 }
 
@@ -34,7 +35,7 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log}
+	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics()}
 	s.router = s.routes()
 	return s
 }

@@ -29,6 +29,26 @@ type NewKey struct {
 	Name  string
 	Mode  string // live or test
 	Scope string // write or read
+	// Version pins the key to an Orgraph-Version (one of Versions); empty
+	// follows the latest.
+	Version string
+}
+
+// Versions are the date-stamped API versions the server speaks, oldest
+// first; the last is the default.
+var Versions = []string{"2026-11-01"}
+
+// LatestVersion is the version of requests that name none.
+func LatestVersion() string { return Versions[len(Versions)-1] }
+
+// SupportedVersion says whether v is one of Versions.
+func SupportedVersion(v string) bool {
+	for _, s := range Versions {
+		if s == v {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrInvalidKey is returned for a malformed, unknown or revoked key.
@@ -61,6 +81,9 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 	if k.Scope != "write" && k.Scope != "read" {
 		return "", fmt.Errorf("create key: scope %q is not write or read", k.Scope)
 	}
+	if k.Version != "" && !SupportedVersion(k.Version) {
+		return "", fmt.Errorf("create key: version %q is not one of %s", k.Version, strings.Join(Versions, ", "))
+	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("create key: %w", err)
@@ -91,6 +114,7 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 			SetName(k.Name).
 			SetMode(apikey.Mode(k.Mode)).
 			SetScope(apikey.Scope(k.Scope)).
+			SetVersion(k.Version).
 			SetUserID(u.ID).
 			Exec(ctx)
 	})

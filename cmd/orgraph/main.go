@@ -2,7 +2,7 @@
 //
 //	orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
 //	orgraph migrate [--db …]
-//	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--db …]
+//	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 package main
 
 import (
@@ -27,7 +27,7 @@ import (
 const usage = `usage:
   orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
   orgraph migrate [--db …]
-  orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--db …]
+  orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 `
 
 func main() {
@@ -123,6 +123,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&k.Name, "name", "", "a name for the key")
 	fs.StringVar(&k.Mode, "mode", "live", "live or test")
 	fs.StringVar(&k.Scope, "scope", "write", "write or read")
+	fs.StringVar(&k.Version, "version", "", "pin the key to an Orgraph-Version (YYYY-MM-DD; default: follow the latest)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

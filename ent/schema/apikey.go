@@ -23,6 +23,9 @@ func (APIKey) Fields() []ent.Field {
 		field.Enum("mode").Values("live", "test").Immutable(),
 		field.Enum("scope").Values("write", "read").Default("write").Immutable(),
 		field.UUID("user_id", NewID()).Immutable(),
+		// The Orgraph-Version the key is pinned to; requests without the
+		// header get it (empty: the latest).
+		field.String("version").Optional().Immutable(),
 		field.Time("created_at").Default(Now).Immutable(),
 		field.Time("revoked_at").Optional().Nillable(),
 	}

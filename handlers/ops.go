@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orgraph/orgraph/problems"
+)
+
+// Operations endpoints: public (no key), outside the API's documentation,
+// for load balancers, orchestrators and Prometheus.
+
+// healthz says the process is up; it touches nothing else.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeBody(w, r, http.StatusOK, "application/json", []byte(`{"status":"ok"}`))
+	return nil
+}
+
+// readyz says whether the database answers, within a second.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := s.db.SQL.PingContext(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "not ready", "request_id", requestID(r.Context()), "error", err.Error())
+		return problems.New(http.StatusServiceUnavailable, "The database is not reachable.").With("Retry-After", "1")
+	}
+	writeBody(w, r, http.StatusOK, "application/json", []byte(`{"status":"ready"}`))
+	return nil
+}
+
+// metrics holds the server's Prometheus collectors, one registry per
+// server so that several servers in one process (tests) do not collide.
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orgraph_http_requests_total",
+			Help: "HTTP requests answered, by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "orgraph_http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by method and route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"method", "route"}),
+	}
+	m.registry.MustRegister(m.requests, m.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// observe records one answer. The route is the matched pattern
+// (/api/organizations/{id}), never the raw path, so that ids do not blow up
+// the label set.
+func (m *metrics) observe(r *http.Request, route string, status int, d time.Duration) {
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+}
+
+// routePattern is a mux middleware that tells the outer middleware which
+// route matched.
+func routePattern(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rec, ok := w.(*recorder); ok {
+			if route := mux.CurrentRoute(r); route != nil {
+				rec.route, _ = route.GetPathTemplate()
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
