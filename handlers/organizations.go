@@ -182,6 +182,9 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 		if err := sc.can(schema.UpdateOrganization); err != nil {
 			return err
 		}
+		if err := s.organizationPrecondition(r, p, org); err != nil {
+			return err
+		}
 		in, err := s.decode(r, hydra.Organization, body, false)
 		if err != nil {
 			return err
@@ -242,6 +245,9 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) erro
 		if err := sc.can(schema.DeleteOrganization); err != nil {
 			return err
 		}
+		if err := s.organizationPrecondition(r, p, sc.org); err != nil {
+			return err
+		}
 		// Explicit deletes rather than relying on ON DELETE CASCADE: the
 		// same on every backend, whatever the database's FK settings.
 		if _, err := tx.Invitation.Delete().Where(invitation.OrganizationID(id)).Exec(ctx); err != nil {
@@ -290,6 +296,19 @@ func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	return s.writeItem(w, r, status, nodes[0])
+}
+
+// organizationPrecondition checks If-Match against the organization's
+// document as the caller reads it.
+func (s *Server) organizationPrecondition(r *http.Request, p *principal, org *ent.Organization) error {
+	if r.Header.Get("If-Match") == "" && !s.requireIfMatch {
+		return nil // no need to build the document
+	}
+	nodes, err := s.organizationNodes(r.Context(), p, []*ent.Organization{org})
+	if err != nil {
+		return err
+	}
+	return s.precondition(r, nodes[0])
 }
 
 // organizationNodes builds the documents of a page of organizations in a

@@ -140,6 +140,9 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 		if err := mayChange(sc, target, target.Role); err != nil {
 			return err
 		}
+		if err := s.precondition(r, memberNode(target)); err != nil {
+			return err
+		}
 		in, err := s.decode(r, hydra.Member, body, false)
 		if err != nil {
 			return err
@@ -183,6 +186,9 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 			if err := mayChange(sc, target, target.Role); err != nil {
 				return err
 			}
+		}
+		if err := s.precondition(r, memberNode(target)); err != nil {
+			return err
 		}
 		if err := keepAnOwner(ctx, tx, target); err != nil {
 			return err

@@ -3,9 +3,11 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -108,5 +110,100 @@ func TestOperationsEndpoints(t *testing.T) {
 		if r := e.do(req{Path: "/healthz"}); r.Status != http.StatusOK {
 			t.Errorf("/healthz without a database: %d", r.Status)
 		}
+	})
+}
+
+// Conditional writes: If-Match names the version read (its ETag); a stale
+// one is a 412 and changes nothing; of concurrent writers holding the same
+// tag exactly one wins; --require-if-match makes the header mandatory (428).
+func TestIfMatch(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		key := e.key("ada@example.com", "live", "write")
+		org := e.createOrg(key, `{"name":"Acme"}`)
+		path := org["@id"].(string)
+		read := func() string {
+			t.Helper()
+			r := e.do(req{Path: path, Key: key})
+			if r.Status != http.StatusOK || r.Header.Get("ETag") == "" {
+				t.Fatalf("GET %s: %d, ETag %q", path, r.Status, r.Header.Get("ETag"))
+			}
+			return r.Header.Get("ETag")
+		}
+		tag := read()
+
+		ok := e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: `{"name":"Acme 2"}`, Header: map[string]string{"If-Match": tag}})
+		if ok.Status != http.StatusOK {
+			t.Fatalf("PATCH with the current tag: %d %s", ok.Status, ok.Body)
+		}
+		newTag := ok.Header.Get("ETag")
+		if newTag == "" || newTag == tag || newTag != read() {
+			t.Errorf("PATCH answer ETag %q: want the new version's tag (old %q)", newTag, tag)
+		}
+		for name, header := range map[string]string{"stale": tag, "weak": "W/" + newTag, "other": `"nope"`} {
+			before := e.do(req{Path: path, Key: key}).Body
+			r := e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: `{"name":"Lost"}`, Header: map[string]string{"If-Match": header}})
+			if r.Status != http.StatusPreconditionFailed || r.obj()["detail"] != "The resource has changed since the version named by If-Match: read it again and retry." {
+				t.Errorf("PATCH with a %s tag: %d %s", name, r.Status, r.Body)
+			}
+			if after := e.do(req{Path: path, Key: key}).Body; string(after) != string(before) {
+				t.Errorf("a 412 PATCH changed the organization:\n%s\n%s", before, after)
+			}
+		}
+		if r := e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: `{"phone_number":"+1 555"}`, Header: map[string]string{"If-Match": `"x", ` + newTag}}); r.Status != http.StatusOK {
+			t.Errorf("PATCH with a list holding the current tag: %d %s", r.Status, r.Body)
+		}
+		if r := e.do(req{Method: http.MethodDelete, Path: path, Key: key, Header: map[string]string{"If-Match": tag}}); r.Status != http.StatusPreconditionFailed {
+			t.Errorf("DELETE with a stale tag: %d %s", r.Status, r.Body)
+		}
+
+		t.Run("concurrent writers, one tag", func(t *testing.T) {
+			current := read()
+			const writers = 8
+			statuses := make(chan int, writers)
+			start := make(chan struct{})
+			for i := range writers {
+				go func() {
+					<-start
+					hr, _ := http.NewRequest(http.MethodPatch, e.srv.URL+path, strings.NewReader(`{"name":"Writer `+string(rune('A'+i))+`"}`))
+					hr.Header.Set("Authorization", "Bearer "+key)
+					hr.Header.Set("Content-Type", "application/merge-patch+json")
+					hr.Header.Set("If-Match", current)
+					res, err := http.DefaultClient.Do(hr)
+					if err != nil {
+						statuses <- 0
+						return
+					}
+					res.Body.Close()
+					statuses <- res.StatusCode
+				}()
+			}
+			close(start)
+			count := map[int]int{}
+			for range writers {
+				count[<-statuses]++
+			}
+			if count[http.StatusOK] != 1 || count[http.StatusPreconditionFailed] != writers-1 {
+				t.Errorf("statuses %v: want one 200 and %d × 412", count, writers-1)
+			}
+		})
+
+		t.Run("required", func(t *testing.T) {
+			strict := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, RequireIfMatch: true}))
+			defer strict.Close()
+			s := &env{t: t, db: e.db, srv: strict}
+			for _, method := range []string{http.MethodPatch, http.MethodDelete} {
+				body := ""
+				if method == http.MethodPatch {
+					body = `{"name":"No tag"}`
+				}
+				r := s.do(req{Method: method, Path: path, Key: key, Body: body})
+				if r.Status != http.StatusPreconditionRequired {
+					t.Errorf("%s without If-Match: %d %s", method, r.Status, r.Body)
+				}
+			}
+			if r := s.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: `{"name":"Tagged"}`, Header: map[string]string{"If-Match": read()}}); r.Status != http.StatusOK {
+				t.Errorf("PATCH with If-Match on a strict server: %d %s", r.Status, r.Body)
+			}
+		})
 	})
 }

@@ -53,6 +53,58 @@ func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, status in
 	return s.send(w, r, status, f, doc.AppendJSON(make([]byte, 0, 1024), f.Mode()))
 }
 
+// render is the exact body a GET of doc would send in the request's format.
+func (s *Server) render(r *http.Request, doc document) ([]byte, error) {
+	f, err := negotiate(r)
+	if err != nil {
+		return nil, err
+	}
+	b := doc.AppendJSON(make([]byte, 0, 1024), f.Mode())
+	if f.Processed() {
+		base := s.base(r)
+		if b, err = s.api.Process(f, b, base, base+r.URL.Path); err != nil {
+			return nil, fmt.Errorf("render %s: %w", r.URL.Path, err)
+		}
+	}
+	return b, nil
+}
+
+// precondition checks If-Match against the item's current representation
+// (call it under the organization's lock, so that of two writers holding
+// the same tag exactly one wins): 412 when stale, 428 when missing and the
+// server requires it. The tag is computed as a GET computes it, so a
+// client passes back the ETag it read.
+func (s *Server) precondition(r *http.Request, current *hydra.Node) error {
+	header := r.Header.Get("If-Match")
+	if header == "" {
+		if s.requireIfMatch {
+			return problems.New(http.StatusPreconditionRequired, "This server requires an If-Match header on PATCH and DELETE: send the ETag of the version you read.")
+		}
+		return nil
+	}
+	current.Context = hydra.ContextsPath + current.Class.Name
+	b, err := s.render(r, current)
+	if err != nil {
+		return err
+	}
+	if !ifMatch(header, etag(b)) {
+		return problems.New(http.StatusPreconditionFailed, "The resource has changed since the version named by If-Match: read it again and retry.")
+	}
+	return nil
+}
+
+// ifMatch evaluates If-Match with the strong comparison RFC 9110 §13.1.1
+// requires: weak tags never match.
+func ifMatch(header, tag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == tag {
+			return true
+		}
+	}
+	return false
+}
+
 // writeJSON writes a document built as Go maps (docs, contexts, entrypoint):
 // they are not on the hot path.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, f hydra.Format, v any) error {
@@ -74,10 +126,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, f hydr
 			return fmt.Errorf("render %s: %w", r.URL.Path, err)
 		}
 	}
-	if status == http.StatusOK && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if status == http.StatusOK && r.Method != http.MethodPost {
+		// A PATCH answer carries the new version's tag too, for the next If-Match.
 		tag := etag(b)
 		w.Header().Set("ETag", tag)
-		if noneMatch(r.Header.Get("If-None-Match"), tag) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && noneMatch(r.Header.Get("If-None-Match"), tag) {
 			w.Header().Del("Content-Type")
 			w.WriteHeader(http.StatusNotModified)
 			return nil

@@ -17,6 +17,8 @@ type Config struct {
 	// empty it is taken from each request's Host.
 	BaseURL string
 	Logger  *slog.Logger
+	// RequireIfMatch answers PATCH and DELETE without If-Match with 428.
+	RequireIfMatch bool
 }
 
 // Server serves the API.
@@ -27,6 +29,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	router  http.Handler
+	// requireIfMatch: see Config.
+	requireIfMatch bool
 }
 
 // New builds the server's handler.
@@ -35,7 +39,7 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics()}
+	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
 	s.router = s.routes()
 	return s
 }

@@ -187,7 +187,10 @@ func (s *Server) lockWorkspace(ctx context.Context, tx *ent.Tx, r *http.Request,
 	if err := workspaceWritable(sc); err != nil {
 		return nil, err
 	}
-	return s.findWorkspace(ctx, tx.Client(), r, p)
+	if ws, err = s.findWorkspace(ctx, tx.Client(), r, p); err != nil {
+		return nil, err
+	}
+	return ws, s.precondition(r, workspaceNode(ws))
 }
 
 func workspaceWritable(sc scope) error {

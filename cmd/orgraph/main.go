@@ -1,6 +1,6 @@
 // Command orgraph runs the Orgraph API server and its administration tasks.
 //
-//	orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
+//	orgraph serve [--require-if-match] [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
 //	orgraph migrate [--db …]
 //	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 package main
@@ -147,6 +147,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dsn := newFlags("serve", stderr)
 	addr := fs.String("addr", env("ORGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ORGRAPH_ADDR)")
 	baseURL := fs.String("base-url", env("ORGRAPH_BASE_URL", ""), "public base URL, e.g. https://api.example.com (ORGRAPH_BASE_URL); default: from each request's Host")
+	requireIfMatch := fs.Bool("require-if-match", false, "answer PATCH and DELETE without If-Match with 428")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log}),
+		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
