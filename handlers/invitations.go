@@ -119,11 +119,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	orgID, _ := in.String("organization")
-	email, _ := in.String("email")
-	inv := &newInvitation{email: strings.ToLower(email), role: "viewer", days: schema.DefaultInvitationDays, inviterID: p.User.ID}
-	if role, ok := in.String("role"); ok && role != "" {
-		inv.role = role
-	}
+	inv := invitationFrom(in)
+	inv.inviterID = p.User.ID
 	if days, ok := in.Int("expires_in_days"); ok {
 		inv.days = days
 	}
@@ -151,6 +148,17 @@ type newInvitation struct {
 	organizationID, inviterID uuid.UUID
 	email, role               string
 	days                      int
+}
+
+// invitationFrom reads an invitation's email and role (viewer unless given)
+// from a request body, Invitation or OrganizationInvitation alike.
+func invitationFrom(in hydra.Input) *newInvitation {
+	email, _ := in.String("email")
+	inv := &newInvitation{email: strings.ToLower(email), role: "viewer", days: schema.DefaultInvitationDays}
+	if role, ok := in.String("role"); ok && role != "" {
+		inv.role = role
+	}
+	return inv
 }
 
 // authorize: admins and owners invite; only owners invite owners; a

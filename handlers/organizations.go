@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -135,8 +134,8 @@ func organizationInvitations(list []hydra.Input, creatorEmail string) ([]*newInv
 	var violations []problems.Violation
 	seen := map[string]bool{}
 	for i, item := range list {
-		email, _ := item.String("email")
-		email = strings.ToLower(email)
+		inv := invitationFrom(item)
+		email := inv.email
 		path := fmt.Sprintf("invitations[%d].email", i)
 		switch {
 		case email == creatorEmail:
@@ -145,11 +144,7 @@ func organizationInvitations(list []hydra.Input, creatorEmail string) ([]*newInv
 			violations = append(violations, problems.Violation{PropertyPath: path, Message: "This email address is invited twice.", Code: problems.CodeNotUnique})
 		}
 		seen[email] = true
-		role, ok := item.String("role")
-		if !ok || role == "" {
-			role = "viewer"
-		}
-		out = append(out, &newInvitation{email: email, role: role, days: schema.DefaultInvitationDays})
+		out = append(out, inv)
 	}
 	if len(violations) > 0 {
 		return nil, problems.Validation(violations)
