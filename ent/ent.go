@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/orgraph/orgraph/ent/apikey"
+	"github.com/orgraph/orgraph/ent/idempotencyrecord"
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
@@ -79,13 +80,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:       apikey.ValidColumn,
-			invitation.Table:   invitation.ValidColumn,
-			member.Table:       member.ValidColumn,
-			organization.Table: organization.ValidColumn,
-			role.Table:         role.ValidColumn,
-			user.Table:         user.ValidColumn,
-			workspace.Table:    workspace.ValidColumn,
+			apikey.Table:            apikey.ValidColumn,
+			idempotencyrecord.Table: idempotencyrecord.ValidColumn,
+			invitation.Table:        invitation.ValidColumn,
+			member.Table:            member.ValidColumn,
+			organization.Table:      organization.ValidColumn,
+			role.Table:              role.ValidColumn,
+			user.Table:              user.ValidColumn,
+			workspace.Table:         workspace.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -296,7 +296,7 @@ func (s *Server) authenticated(h handlerFunc) handlerFunc {
 			w.Header().Set("Orgraph-Version", key.Version) // the key's pin
 		}
 		p := &principal{Key: key, User: key.Edges.User, Mode: string(key.Mode)}
-		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		return s.idempotent(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)), p, h)
 	}
 }
 

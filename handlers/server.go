@@ -5,6 +5,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/store"
@@ -31,6 +32,8 @@ type Server struct {
 	router  http.Handler
 	// requireIfMatch: see Config.
 	requireIfMatch bool
+	// lastPurge is when expired idempotency records were last deleted (UnixNano).
+	lastPurge atomic.Int64
 }
 
 // New builds the server's handler.

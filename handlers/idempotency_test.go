@@ -1,0 +1,152 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/orgraph/orgraph/ent/organization"
+)
+
+func TestIdempotencyKey(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		key := e.key("ada@example.com", "live", "write")
+		named := func(name string) int {
+			return e.db.Organization.Query().Where(organization.Name(name)).CountX(ctx)
+		}
+		post := func(idem, body string) *response {
+			return e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: body, Header: map[string]string{"Idempotency-Key": idem}})
+		}
+
+		t.Run("replay byte for byte", func(t *testing.T) {
+			first := post("k-1", `{"name":"Once"}`)
+			if first.Status != http.StatusCreated || first.Header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("first: %d replayed=%q %s", first.Status, first.Header.Get("Idempotent-Replayed"), first.Body)
+			}
+			for _, header := range []string{"k-1", `"k-1"`} {
+				again := post(header, `{"name":"Once"}`)
+				if again.Status != first.Status || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+					t.Errorf("retry %s: %d replayed=%q\n%s\nwant\n%s", header, again.Status, again.Header.Get("Idempotent-Replayed"), again.Body, first.Body)
+				}
+				for _, h := range []string{"Content-Type", "Location", "Content-Location", "Link", "Accept-Patch", "Orgraph-Version"} {
+					if again.Header.Get(h) != first.Header.Get(h) {
+						t.Errorf("retry %s: %s %q, first %q", header, h, again.Header.Get(h), first.Header.Get(h))
+					}
+				}
+				if again.Header.Get("X-Request-ID") == first.Header.Get("X-Request-ID") {
+					t.Error("a replay reused the first request's id")
+				}
+			}
+			if n := named("Once"); n != 1 {
+				t.Errorf("%d organizations named Once, want 1", n)
+			}
+		})
+
+		t.Run("same key, another request", func(t *testing.T) {
+			two := post("k-2", `{"name":"Two"}`).obj()
+			for name, r := range map[string]*response{
+				"body": post("k-2", `{"name":"Other"}`),
+				"method and path": e.do(req{Method: http.MethodPatch, Path: two["@id"].(string), Key: key, Body: `{"name":"Other"}`,
+					Header: map[string]string{"Idempotency-Key": "k-2"}}),
+			} {
+				if r.Status != http.StatusUnprocessableEntity || r.obj()["detail"] != "This Idempotency-Key was used for another request: the method, path or body differ." {
+					t.Errorf("%s differs: %d %s", name, r.Status, r.Body)
+				}
+			}
+			if named("Other") != 0 {
+				t.Error("a refused reuse changed an organization")
+			}
+		})
+
+		t.Run("keys are per owner", func(t *testing.T) {
+			bob := e.key("bob@example.com", "live", "write")
+			r := e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: bob, Body: `{"name":"Once"}`, Header: map[string]string{"Idempotency-Key": "k-1"}})
+			if r.Status != http.StatusCreated || r.Header.Get("Idempotent-Replayed") != "" {
+				t.Errorf("another user's k-1: %d %q", r.Status, r.Header.Get("Idempotent-Replayed"))
+			}
+		})
+
+		t.Run("4xx answers are kept", func(t *testing.T) {
+			bad := post("k-3", `{"name":""}`)
+			again := post("k-3", `{"name":""}`)
+			if bad.Status != 422 || again.Status != 422 || again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != string(bad.Body) {
+				t.Errorf("422 replay: %d %d %q", bad.Status, again.Status, again.Header.Get("Idempotent-Replayed"))
+			}
+		})
+
+		t.Run("malformed keys", func(t *testing.T) {
+			for _, k := range []string{strings.Repeat("x", 256), "a b", `""`, "caf\u00e9"} {
+				if r := post(k, `{"name":"Bad key"}`); r.Status != http.StatusBadRequest {
+					t.Errorf("key %q: %d %s", k, r.Status, r.Body)
+				}
+			}
+			if r := post(strings.Repeat("x", 255), `{"name":"Long key"}`); r.Status != http.StatusCreated {
+				t.Errorf("255-character key: %d %s", r.Status, r.Body)
+			}
+			if named("Bad key") != 0 {
+				t.Error("a malformed key created an organization")
+			}
+		})
+
+		t.Run("a 5xx is not kept", func(t *testing.T) {
+			// Make the database refuse one name, as a failing disk would.
+			create, drop := `CREATE TRIGGER boom BEFORE INSERT ON organizations WHEN NEW.name = 'Boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`, `DROP TRIGGER boom`
+			if e.db.Dialect == dialect.Postgres {
+				create = `CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;
+					CREATE TRIGGER boom BEFORE INSERT ON organizations FOR EACH ROW WHEN (NEW.name = 'Boom') EXECUTE FUNCTION boom()`
+				drop = `DROP TRIGGER boom ON organizations; DROP FUNCTION boom()`
+			}
+			if _, err := e.db.SQL.Exec(create); err != nil {
+				t.Fatal(err)
+			}
+			if r := post("k-5", `{"name":"Boom"}`); r.Status != http.StatusInternalServerError {
+				t.Fatalf("with the failure: %d %s", r.Status, r.Body)
+			}
+			if _, err := e.db.SQL.Exec(drop); err != nil {
+				t.Fatal(err)
+			}
+			r := post("k-5", `{"name":"Boom"}`)
+			if r.Status != http.StatusCreated || r.Header.Get("Idempotent-Replayed") != "" || named("Boom") != 1 {
+				t.Errorf("retry after a 500: %d replayed=%q, %d created", r.Status, r.Header.Get("Idempotent-Replayed"), named("Boom"))
+			}
+		})
+
+		t.Run("twenty at once", func(t *testing.T) {
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			statuses := make([]int, 20)
+			for i := range statuses {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					hr, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/organizations", strings.NewReader(`{"name":"Twenty"}`))
+					hr.Header.Set("Authorization", "Bearer "+key)
+					hr.Header.Set("Content-Type", "application/ld+json")
+					hr.Header.Set("Idempotency-Key", "k-20")
+					res, err := http.DefaultClient.Do(hr)
+					if err == nil {
+						statuses[i] = res.StatusCode
+						res.Body.Close()
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for _, s := range statuses {
+				if s != http.StatusCreated && s != http.StatusConflict {
+					t.Errorf("statuses %v: only 201 and 409 expected", statuses)
+					break
+				}
+			}
+			if n := named("Twenty"); n != 1 {
+				t.Errorf("%d organizations created by 20 requests with one key, want 1", n)
+			}
+		})
+	})
+}
