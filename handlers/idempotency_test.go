@@ -150,3 +150,17 @@ func TestIdempotencyKey(t *testing.T) {
 		})
 	})
 }
+
+// A DELETE retried with its key is answered 204 again, not 404.
+func TestIdempotentDelete(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		key := e.key("ada@example.com", "live", "write")
+		org := e.createOrg(key, `{"name":"Gone"}`)
+		for i, replayed := range []string{"", "true"} {
+			r := e.do(req{Method: http.MethodDelete, Path: org["@id"].(string), Key: key, Header: map[string]string{"Idempotency-Key": "del-1"}})
+			if r.Status != http.StatusNoContent || len(r.Body) != 0 || r.Header.Get("Idempotent-Replayed") != replayed || r.Header.Get("Content-Type") != "" {
+				t.Errorf("DELETE #%d: %d replayed=%q Content-Type=%q %s", i+1, r.Status, r.Header.Get("Idempotent-Replayed"), r.Header.Get("Content-Type"), r.Body)
+			}
+		}
+	})
+}
