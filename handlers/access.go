@@ -59,12 +59,9 @@ func (s *Server) enter(ctx context.Context, tx *ent.Tx, p *principal, orgID uuid
 
 // look loads an organization and the caller's membership without a lock.
 func (s *Server) look(ctx context.Context, c *ent.Client, p *principal, orgID uuid.UUID) (scope, error) {
-	org, err := c.Organization.Query().Where(organization.ID(orgID), visibleOrganizations(p)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return scope{}, problems.NotFound()
-	}
+	org, err := found(c.Organization.Query().Where(organization.ID(orgID), visibleOrganizations(p)).Only(ctx))
 	if err != nil {
-		return scope{}, fmt.Errorf("find organization: %w", err)
+		return scope{}, err
 	}
 	me, err := c.Member.Query().Where(member.OrganizationID(orgID), member.UserID(p.User.ID)).Only(ctx)
 	if err != nil {
@@ -82,6 +79,19 @@ func (s *Server) enterReferenced(ctx context.Context, tx *ent.Tx, p *principal, 
 		return sc, problems.BadRequest(fmt.Sprintf("Item not found for %q.", hydra.Organization.IRI(id)))
 	}
 	return sc, err
+}
+
+// found reads the result of looking up the item a route or body names: not
+// found (absent, or not visible to the caller) is a 404.
+func found[T any](v T, err error) (T, error) {
+	var zero T
+	if ent.IsNotFound(err) {
+		return zero, problems.NotFound()
+	}
+	if err != nil {
+		return zero, fmt.Errorf("find %T: %w", v, err)
+	}
+	return v, nil
 }
 
 func isStatus(err error, status int) bool {

@@ -89,32 +89,14 @@ func (s *Server) findInvitation(ctx context.Context, c *ent.Client, r *http.Requ
 	if !ok {
 		return nil, problems.NotFound()
 	}
-	inv, err := c.Invitation.Query().Where(invitation.ID(id), visibleInvitations(p)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, problems.NotFound()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find invitation: %w", err)
-	}
-	return inv, nil
+	return found(c.Invitation.Query().Where(invitation.ID(id), visibleInvitations(p)).Only(ctx))
 }
 
 // createInvitation serves POST /api/invitations and its alias
 // POST /api/organizations/{id}/members/invite.
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
-		return err
-	}
-	fixed, err := organizationFromRoute(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r, createTypes)
-	if err != nil {
-		return err
-	}
-	in, err := s.decodeWith(r, hydra.Invitation, body, true, fixed)
+	in, err := s.decodeCreate(w, r, hydra.Invitation)
 	if err != nil {
 		return err
 	}

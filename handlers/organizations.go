@@ -64,14 +64,7 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
-		return err
-	}
-	body, err := readBody(w, r, createTypes)
-	if err != nil {
-		return err
-	}
-	in, err := s.decode(r, hydra.Organization, body, true)
+	in, err := s.decodeCreate(w, r, hydra.Organization)
 	if err != nil {
 		return err
 	}
@@ -275,14 +268,7 @@ func (s *Server) findOrganization(ctx context.Context, c *ent.Client, r *http.Re
 	if !ok {
 		return nil, problems.NotFound()
 	}
-	org, err := c.Organization.Query().Where(organization.ID(id), visibleOrganizations(p)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, problems.NotFound()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find organization: %w", err)
-	}
-	return org, nil
+	return found(c.Organization.Query().Where(organization.ID(id), visibleOrganizations(p)).Only(ctx))
 }
 
 func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, status int, p *principal, org *ent.Organization) error {

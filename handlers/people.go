@@ -65,17 +65,10 @@ func (s *Server) findMember(ctx context.Context, c *ent.Client, r *http.Request,
 	if !ok {
 		return nil, problems.NotFound()
 	}
-	m, err := c.Member.Query().
+	return found(c.Member.Query().
 		Where(member.ID(id), member.HasOrganizationWith(visibleOrganizations(p))).
 		WithUser().
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, problems.NotFound()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find member: %w", err)
-	}
-	return m, nil
+		Only(ctx))
 }
 
 // lockMember finds a visible membership, enters its organization (locked)

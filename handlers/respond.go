@@ -236,6 +236,24 @@ func (s *Server) decode(r *http.Request, c *hydra.Class, body []byte, create boo
 	return s.decodeWith(r, c, body, create, nil)
 }
 
+// decodeCreate reads a POST body for class c: the answer's format is
+// negotiated first (a 406 before any work), and on an alias route the
+// organization comes from the path.
+func (s *Server) decodeCreate(w http.ResponseWriter, r *http.Request, c *hydra.Class) (hydra.Input, error) {
+	if _, err := negotiate(r); err != nil {
+		return nil, err
+	}
+	fixed, err := organizationFromRoute(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(w, r, createTypes)
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeWith(r, c, body, true, fixed)
+}
+
 // decodeWith is decode with some properties fixed by the route (the
 // organization of /api/organizations/{id}/workspaces), whatever the body says.
 func (s *Server) decodeWith(r *http.Request, c *hydra.Class, body []byte, create bool, fixed map[string]any) (hydra.Input, error) {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/orgraph/orgraph/ent"
@@ -47,12 +46,9 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problems.NotFound()
 	}
-	ro, err := s.db.Role.Query().Where(role.ID(id), role.HasOrganizationWith(visibleOrganizations(p))).Only(ctx)
-	if ent.IsNotFound(err) {
-		return problems.NotFound()
-	}
+	ro, err := found(s.db.Role.Query().Where(role.ID(id), role.HasOrganizationWith(visibleOrganizations(p))).Only(ctx))
 	if err != nil {
-		return fmt.Errorf("find role: %w", err)
+		return err
 	}
 	return s.writeItem(w, r, http.StatusOK, roleNode(ro))
 }

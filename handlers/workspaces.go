@@ -61,32 +61,14 @@ func (s *Server) findWorkspace(ctx context.Context, c *ent.Client, r *http.Reque
 	if !ok {
 		return nil, problems.NotFound()
 	}
-	ws, err := c.Workspace.Query().Where(workspace.ID(id), workspace.HasOrganizationWith(visibleOrganizations(p))).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, problems.NotFound()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find workspace: %w", err)
-	}
-	return ws, nil
+	return found(c.Workspace.Query().Where(workspace.ID(id), workspace.HasOrganizationWith(visibleOrganizations(p))).Only(ctx))
 }
 
 // createWorkspace serves POST /api/workspaces and its alias
 // POST /api/organizations/{id}/workspaces.
 func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
-		return err
-	}
-	fixed, err := organizationFromRoute(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r, createTypes)
-	if err != nil {
-		return err
-	}
-	in, err := s.decodeWith(r, hydra.Workspace, body, true, fixed)
+	in, err := s.decodeCreate(w, r, hydra.Workspace)
 	if err != nil {
 		return err
 	}
