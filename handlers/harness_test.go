@@ -19,8 +19,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -93,10 +95,14 @@ func newEnv(t *testing.T, dsn string) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log}))
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}
 }
+
+// unlimited meters requests (every answer carries the headers) with a quota
+// no test reaches; ratelimit_test.go tests the limits with a fake clock.
+var unlimited = ratelimit.NewMemory(ratelimit.Policy{Name: "default", Quota: 1 << 30, Window: time.Minute}, nil)
 
 // key creates an API key for a user (created on first use).
 func (e *env) key(email, mode, scope string) string {

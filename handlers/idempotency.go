@@ -117,7 +117,10 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 		release()
 	} else {
 		stored := w.Header().Clone()
-		stored.Del("X-Request-Id")
+		// The request id and the rate-limit state belong to each answer.
+		for _, h := range []string{"X-Request-Id", "Ratelimit", "Ratelimit-Policy"} {
+			stored.Del(h)
+		}
 		if err := s.db.IdempotencyRecord.Update().Where(s.idempotencyRecord(p, key)).
 			SetStatus(buf.status).SetHeader(stored).SetBody(buf.body.Bytes()).Exec(keep); err != nil {
 			s.log.ErrorContext(ctx, "idempotency: keep answer", "request_id", requestID(ctx), "error", err.Error())

@@ -24,7 +24,8 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	principalKey
-	formatKey // a format chosen by a URL suffix
+	authErrorKey // why the presented API key was refused
+	formatKey    // a format chosen by a URL suffix
 )
 
 // handlerFunc is a handler that may fail; a *problems.Problem is written as
@@ -173,6 +174,13 @@ func (s *Server) common(next http.Handler) http.Handler {
 				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 
+		if !unmetered[r.URL.Path] {
+			r = s.identify(r)
+			if err := s.limit(rw, r); err != nil {
+				s.fail(rw, r, err)
+				return
+			}
+		}
 		if f, path, err := splitSuffix(r.URL.Path); err != nil {
 			s.fail(rw, r, err)
 			return
@@ -267,36 +275,62 @@ type principal struct {
 
 func caller(ctx context.Context) *principal { return ctx.Value(principalKey).(*principal) }
 
-// authenticated requires an API key (Authorization: Bearer or X-API-Key); a
-// read-scoped key may only read.
+// credential is the API key the request presents, "" when none.
+func credential(r *http.Request) (string, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return "", problems.Unauthorized(`The Authorization header must be "Bearer <API key>".`)
+		}
+		return strings.TrimSpace(token), nil
+	}
+	return r.Header.Get("X-API-Key"), nil
+}
+
+// identify checks the presented API key before routing, so that the rate
+// limiter knows whose bucket to charge. A missing or bad key is not refused
+// here (documentation stays public): authenticated refuses it on the routes
+// that need a key.
+func (s *Server) identify(r *http.Request) *http.Request {
+	secret, err := credential(r)
+	if err == nil && secret == "" {
+		return r
+	}
+	ctx := r.Context()
+	if err == nil {
+		var key *ent.APIKey
+		key, err = s.db.Authenticate(ctx, secret)
+		if errors.Is(err, store.ErrInvalidKey) {
+			err = problems.Unauthorized("The API key is not valid.")
+		}
+		if err == nil {
+			ctx = context.WithValue(ctx, principalKey, &principal{Key: key, User: key.Edges.User, Mode: string(key.Mode)})
+		}
+	}
+	if err != nil {
+		ctx = context.WithValue(ctx, authErrorKey, err)
+	}
+	return r.WithContext(ctx)
+}
+
+// authenticated requires an API key (Authorization: Bearer or X-API-Key,
+// checked by identify); a read-scoped key may only read.
 func (s *Server) authenticated(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		secret := r.Header.Get("X-API-Key")
-		if auth := r.Header.Get("Authorization"); auth != "" {
-			scheme, token, ok := strings.Cut(auth, " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") {
-				return problems.Unauthorized(`The Authorization header must be "Bearer <API key>".`)
-			}
-			secret = strings.TrimSpace(token)
-		}
-		if secret == "" {
-			return problems.Unauthorized("An API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".")
-		}
-		key, err := s.db.Authenticate(r.Context(), secret)
-		if errors.Is(err, store.ErrInvalidKey) {
-			return problems.Unauthorized("The API key is not valid.")
-		}
-		if err != nil {
+		if err, _ := r.Context().Value(authErrorKey).(error); err != nil {
 			return err
 		}
-		if key.Scope == "read" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		p, _ := r.Context().Value(principalKey).(*principal)
+		if p == nil {
+			return problems.Unauthorized("An API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".")
+		}
+		if p.Key.Scope == "read" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return problems.Forbidden("This API key is read-only.")
 		}
-		if key.Version != "" && r.Header.Get("Orgraph-Version") == "" {
-			w.Header().Set("Orgraph-Version", key.Version) // the key's pin
+		if p.Key.Version != "" && r.Header.Get("Orgraph-Version") == "" {
+			w.Header().Set("Orgraph-Version", p.Key.Version) // the key's pin
 		}
-		p := &principal{Key: key, User: key.Edges.User, Mode: string(key.Mode)}
-		return s.idempotent(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)), p, h)
+		return s.idempotent(w, r, p, h)
 	}
 }
 

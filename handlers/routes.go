@@ -17,10 +17,11 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowedHandler = s.handle(s.noRoute)
 	r.Use(routePattern)
 
-	// Operations: public, undocumented in Hydra (they are not resources).
-	r.Handle("/healthz", s.methods(get(s.healthz)))
-	r.Handle("/readyz", s.methods(get(s.readyz)))
-	r.Handle("/metrics", s.methods(get(func(w http.ResponseWriter, r *http.Request) error {
+	// Operations: public, undocumented in Hydra (they are not resources),
+	// and not rate limited (see unmetered).
+	r.Handle(healthzPath, s.methods(get(s.healthz)))
+	r.Handle(readyzPath, s.methods(get(s.readyz)))
+	r.Handle(metricsPath, s.methods(get(func(w http.ResponseWriter, r *http.Request) error {
 		s.metrics.handler().ServeHTTP(w, r)
 		return nil
 	})))
@@ -65,6 +66,16 @@ func (s *Server) routes() http.Handler {
 
 	return s.common(r)
 }
+
+const (
+	healthzPath = "/healthz"
+	readyzPath  = "/readyz"
+	metricsPath = "/metrics"
+)
+
+// unmetered paths are not rate limited: probes and scrapes come from the
+// infrastructure, and a 429 on /readyz would take a healthy replica out.
+var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath: true}
 
 // crud names a resource's handlers; nil ones are not served.
 type crud struct {

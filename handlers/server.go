@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -20,6 +21,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// RequireIfMatch answers PATCH and DELETE without If-Match with 428.
 	RequireIfMatch bool
+	// Limiter limits requests per API key (per client address without
+	// one). Nil: the default policy, in process; a zero quota: no limits.
+	Limiter ratelimit.Limiter
 }
 
 // Server serves the API.
@@ -32,6 +36,7 @@ type Server struct {
 	router  http.Handler
 	// requireIfMatch: see Config.
 	requireIfMatch bool
+	limiter        ratelimit.Limiter
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 }
@@ -43,6 +48,10 @@ func New(cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
+	s.limiter = cfg.Limiter
+	if s.limiter == nil {
+		s.limiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.DefaultName, Quota: ratelimit.DefaultQuota, Window: ratelimit.DefaultWindow}, nil)
+	}
 	s.router = s.routes()
 	return s
 }

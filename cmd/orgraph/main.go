@@ -1,6 +1,7 @@
 // Command orgraph runs the Orgraph API server and its administration tasks.
 //
-//	orgraph serve [--require-if-match] [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
+//	orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
+//	              [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
 //	orgraph migrate [--db …]
 //	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 package main
@@ -16,16 +17,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 )
 
 const usage = `usage:
   orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
+                [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
   orgraph migrate [--db …]
   orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 `
@@ -68,6 +72,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def
@@ -148,10 +159,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", env("ORGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ORGRAPH_ADDR)")
 	baseURL := fs.String("base-url", env("ORGRAPH_BASE_URL", ""), "public base URL, e.g. https://api.example.com (ORGRAPH_BASE_URL); default: from each request's Host")
 	requireIfMatch := fs.Bool("require-if-match", false, "answer PATCH and DELETE without If-Match with 428")
+	rateLimit := fs.Int("rate-limit", envInt("ORGRAPH_RATE_LIMIT", ratelimit.DefaultQuota), "requests per --rate-window for each API key (each client address without one); 0 turns limiting off (ORGRAPH_RATE_LIMIT)")
+	rateWindow := fs.Duration("rate-window", ratelimit.DefaultWindow, "the rate limit's window: the bucket refills --rate-limit tokens in this time")
+	redisURL := fs.String("redis", env("ORGRAPH_REDIS_URL", ""), "redis://… to share rate limits between replicas (ORGRAPH_REDIS_URL); default: in process")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *rateLimit < 0 || *rateWindow <= 0 {
+		return fmt.Errorf("%w: --rate-limit must be 0 or more and --rate-window positive", errUsage)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
+	var limiter ratelimit.Limiter = ratelimit.NewMemory(policy, nil)
+	if *redisURL != "" {
+		client, err := ratelimit.OpenRedis(ctx, *redisURL)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		limiter = ratelimit.NewRedis(policy, client, "orgraph:ratelimit:", nil)
+	}
 	db, err := openMigrated(ctx, *dsn)
 	if err != nil {
 		return err
@@ -170,7 +197,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch}),
+		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/orgraph/orgraph/problems"
+)
+
+// limit charges the request to its caller's token bucket: the API key's, or
+// the client address's when no valid key is presented. Every metered answer
+// carries RateLimit-Policy and RateLimit; an empty bucket is a 429 with
+// Retry-After. A limiter outage lets requests through (logged).
+func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
+	if s.limiter == nil || !s.limiter.Policy().Enabled() {
+		return nil
+	}
+	policy := s.limiter.Policy()
+	bucket, who := "address:"+clientAddress(r), "client address without an API key"
+	if p, _ := r.Context().Value(principalKey).(*principal); p != nil {
+		bucket, who = "key:"+p.Key.ID.String(), "API key"
+	}
+	d, err := s.limiter.Take(r.Context(), bucket)
+	h := w.Header()
+	h.Set("RateLimit-Policy", policy.Header())
+	if err != nil {
+		s.log.WarnContext(r.Context(), "rate limit unavailable: request let through", "request_id", requestID(r.Context()), "error", err.Error())
+		return nil
+	}
+	h.Set("RateLimit", d.Header(policy))
+	if d.Allowed {
+		return nil
+	}
+	retry := d.RetryAfterSeconds()
+	return problems.Newf(http.StatusTooManyRequests,
+		"Too many requests: the limit is %d requests per %d s for each %s. Retry in %d s.",
+		policy.Quota, policy.WindowSeconds(), who, retry).With("Retry-After", strconv.FormatInt(retry, 10))
+}
+
+// clientAddress is the peer's IP. Behind a load balancer every anonymous
+// request shares the balancer's bucket; API keys are limited each on its own.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
