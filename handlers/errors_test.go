@@ -346,6 +346,12 @@ type erBadInput struct {
 func erBadInputs() []erBadInput {
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	deep := `{"name":"Acme","contact":` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `}`
+	// Arrays: 1000 elements pass the parser (then the property is judged),
+	// 1001 do not, wherever the array is and whatever it holds.
+	elements := func(n int, v string) string { return strings.TrimSuffix(strings.Repeat(v+",", n), ",") }
+	longOK := `{"name":"Acme","contact":[` + elements(1000, `"a,b"`) + `]}`
+	longUnknown := `{"name":"Acme","tags":[` + elements(1001, `1`) + `]}`
+	longNested := `{"name":"Acme","contact":{"x":[[],[` + elements(1001, `{"a":[1,2]}`) + `]]}}`
 	typeErr := func(attr, want, given string) string {
 		return fmt.Sprintf("The type of the %q attribute must be %q, %q given.", attr, want, given)
 	}
@@ -377,6 +383,12 @@ func erBadInputs() []erBadInput {
 				detail: `The request body must be a JSON object, "null" given.`},
 			erBadInput{name: "too deep", method: m, body: deep, status: 400,
 				detail: "Syntax error: the request body nests deeper than 16 levels."},
+			erBadInput{name: "array of 1000", method: m, body: longOK, status: 400,
+				detail: typeErr("contact", "object", "array")},
+			erBadInput{name: "array over 1000", method: m, body: longUnknown, status: 400,
+				detail: "Syntax error: an array in the request body holds more than 1000 elements."},
+			erBadInput{name: "nested array over 1000", method: m, body: longNested, status: 400,
+				detail: "Syntax error: an array in the request body holds more than 1000 elements."},
 			erBadInput{name: "name as number", method: m, body: `{"name":42}`, status: 400,
 				detail: typeErr("name", "string", "int")},
 			erBadInput{name: "name as float", method: m, body: `{"name":4.2}`, status: 400,

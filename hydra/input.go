@@ -59,6 +59,10 @@ func (in Input) Object(name string) Input {
 // deeper, and deep nesting only costs the decoder.
 const MaxDepth = 16
 
+// MaxArrayItems bounds every array of a request body, declared or not;
+// declared array properties have their own, smaller MaxItems (a 422).
+const MaxArrayItems = 1000
+
 // Decode reads a JSON body against class c: Parse, then Validate.
 func (c *Class) Decode(body []byte, create bool) (Input, *problems.Problem) {
 	obj, p := Parse(body)
@@ -74,8 +78,12 @@ func Parse(body []byte) (map[string]any, *problems.Problem) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, problems.BadRequest("Syntax error: the request body is empty.")
 	}
-	if depth(body) > MaxDepth {
+	deepest, longest := shape(body)
+	if deepest > MaxDepth {
 		return nil, problems.BadRequest(fmt.Sprintf("Syntax error: the request body nests deeper than %d levels.", MaxDepth))
+	}
+	if longest > MaxArrayItems {
+		return nil, problems.BadRequest(fmt.Sprintf("Syntax error: an array in the request body holds more than %d elements.", MaxArrayItems))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -120,28 +128,54 @@ func syntaxError(err error) *problems.Problem {
 	return problems.BadRequest("Syntax error: " + err.Error() + ".")
 }
 
-// depth measures the deepest nesting of arrays and objects without decoding.
-func depth(body []byte) int {
-	d, max, inString, escaped := 0, 0, false, false
+// shape measures, without decoding, the deepest nesting of arrays and
+// objects and the longest array (the body is checked as JSON afterwards).
+func shape(body []byte) (deepest, longest int) {
+	type container struct {
+		array    bool
+		elements int
+		awaiting bool // no value yet since the opening bracket or a comma
+	}
+	var open []container
+	startValue := func() {
+		if n := len(open); n > 0 && open[n-1].array && open[n-1].awaiting {
+			open[n-1].elements++
+			open[n-1].awaiting = false
+		}
+	}
+	inString, escaped := false, false
 	for _, c := range body {
 		switch {
 		case escaped:
 			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
 		case inString:
-		case c == '{' || c == '[':
-			d++
-			if d > max {
-				max = d
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
 			}
+		case c == '"':
+			startValue()
+			inString = true
+		case c == '{' || c == '[':
+			startValue()
+			open = append(open, container{array: c == '[', awaiting: true})
+			deepest = max(deepest, len(open))
 		case c == '}' || c == ']':
-			d--
+			if n := len(open); n > 0 {
+				longest = max(longest, open[n-1].elements)
+				open = open[:n-1]
+			}
+		case c == ',':
+			if n := len(open); n > 0 {
+				open[n-1].awaiting = true
+			}
+		case c > ' ':
+			startValue() // a number, true, false or null
 		}
 	}
-	return max
+	return deepest, longest
 }
 
 type decoder struct {
