@@ -15,12 +15,11 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/idempotencyrecord"
 	"github.com/orgraph/orgraph/ent/predicate"
-	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/problems"
 )
 
 // Idempotency-Key (POST, PATCH, DELETE): the first answer to a key is kept
-// in the database for IdempotencyTTL, per key owner and mode; a retry gets
+// in the database for Config.IdempotencyTTL (24 h), per key owner and mode; a retry gets
 // it again, byte for byte, with Idempotent-Replayed: true. The same key on
 // another request is a 422; while the first still runs, a 409. A 5xx is
 // not kept, so that a retry runs again.
@@ -145,7 +144,7 @@ func (s *Server) claimIdempotencyKey(ctx context.Context, p *principal, key, fp 
 		now := time.Now().UTC()
 		err := s.db.IdempotencyRecord.Create().
 			SetUserID(p.User.ID).SetMode(idempotencyrecord.Mode(p.Mode)).SetKey(key).SetFingerprint(fp).
-			SetCreatedAt(now).SetExpiresAt(now.Add(schema.IdempotencyTTL)).
+			SetCreatedAt(now).SetExpiresAt(now.Add(s.idempotencyTTL)).
 			Exec(ctx)
 		if err == nil {
 			return nil, nil

@@ -2,14 +2,21 @@ package handlers_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
+	"github.com/orgraph/orgraph/ent/idempotencyrecord"
 	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/handlers"
 )
 
 func TestIdempotencyKey(t *testing.T) {
@@ -161,6 +168,46 @@ func TestIdempotentDelete(t *testing.T) {
 			if r.Status != http.StatusNoContent || len(r.Body) != 0 || r.Header.Get("Idempotent-Replayed") != replayed || r.Header.Get("Content-Type") != "" {
 				t.Errorf("DELETE #%d: %d replayed=%q Content-Type=%q %s", i+1, r.Status, r.Header.Get("Idempotent-Replayed"), r.Header.Get("Content-Type"), r.Body)
 			}
+		}
+	})
+}
+
+// Keys live for Config.IdempotencyTTL; expired records are purged.
+func TestIdempotencyExpiryAndPurge(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		key := e.key("ada@example.com", "live", "write")
+		ada := e.db.User.Query().Where(user.Email("ada@example.com")).OnlyX(ctx)
+		now := time.Now().UTC()
+		old := e.db.IdempotencyRecord.Create().SetUserID(ada.ID).SetMode(idempotencyrecord.ModeLive).SetKey("old").
+			SetFingerprint("x").SetStatus(201).SetCreatedAt(now.Add(-25 * time.Hour)).SetExpiresAt(now.Add(-time.Hour)).SaveX(ctx)
+		live := e.db.IdempotencyRecord.Create().SetUserID(ada.ID).SetMode(idempotencyrecord.ModeLive).SetKey("live").
+			SetFingerprint("x").SetStatus(201).SetCreatedAt(now).SetExpiresAt(now.Add(time.Hour)).SaveX(ctx)
+
+		srv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), IdempotencyTTL: 300 * time.Millisecond}))
+		t.Cleanup(srv.Close)
+		short := &env{t: t, db: e.db, srv: srv}
+
+		post := func(body string) *response {
+			return short.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: body, Header: map[string]string{"Idempotency-Key": "short"}})
+		}
+		if r := post(`{"name":"First"}`); r.Status != http.StatusCreated {
+			t.Fatalf("first: %d %s", r.Status, r.Body)
+		}
+		// The first keyed request of a server purges what has expired.
+		if n := e.db.IdempotencyRecord.Query().Where(idempotencyrecord.ID(old.ID)).CountX(ctx); n != 0 {
+			t.Error("the expired record was not purged")
+		}
+		if n := e.db.IdempotencyRecord.Query().Where(idempotencyrecord.ID(live.ID)).CountX(ctx); n != 1 {
+			t.Error("a live record was purged")
+		}
+		if r := post(`{"name":"Second"}`); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("another body within the TTL: %d, want 422", r.Status)
+		}
+		time.Sleep(400 * time.Millisecond)
+		// Expired: the key is free again and the new request runs.
+		if r := post(`{"name":"Second"}`); r.Status != http.StatusCreated || r.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("after the TTL: %d replayed=%q, want a fresh 201", r.Status, r.Header.Get("Idempotent-Replayed"))
 		}
 	})
 }

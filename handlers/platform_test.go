@@ -2,12 +2,16 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -205,5 +209,156 @@ func TestIfMatch(t *testing.T) {
 				t.Errorf("PATCH with If-Match on a strict server: %d %s", r.Status, r.Body)
 			}
 		})
+	})
+}
+
+// Every answer has one access-log line (JSON, log/slog) that carries the
+// answer's request id; the API key never appears in the log.
+func TestAccessLog(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		var buf lockedBuffer
+		srv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Limiter: unlimited}))
+		t.Cleanup(srv.Close)
+		l := &env{t: t, db: e.db, srv: srv}
+		key := e.key("ada@example.com", "live", "write")
+		org := e.createOrg(key, `{"name":"Logged"}`)
+
+		type want struct {
+			method, path, route string
+			status              int
+		}
+		cases := []struct {
+			r    req
+			want want
+		}{
+			{req{Path: "/api/organizations", Key: key, Header: map[string]string{"X-Request-ID": "trace-1"}}, want{"GET", "/api/organizations", "/api/organizations", 200}},
+			{req{Path: org["@id"].(string), Key: key}, want{"GET", org["@id"].(string), "/api/organizations/{id}", 200}},
+			{req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: `{"name":""}`}, want{"POST", "/api/organizations", "/api/organizations", 422}},
+			{req{Path: "/api/me", Key: "og_live_" + strings.Repeat("0", 48)}, want{"GET", "/api/me", "/api/me", 401}},
+			{req{Path: "/nowhere"}, want{"GET", "/nowhere", "", 404}},
+			{req{Path: "/healthz"}, want{"GET", "/healthz", "/healthz", 200}},
+		}
+		for _, c := range cases {
+			r := l.do(c.r)
+			if r.Status != c.want.status {
+				t.Fatalf("%s %s: %d, want %d", c.want.method, c.want.path, r.Status, c.want.status)
+			}
+			id := r.Header.Get("X-Request-Id")
+			if c.r.Header["X-Request-ID"] != "" && id != c.r.Header["X-Request-ID"] {
+				t.Errorf("X-Request-Id %q not echoed", id)
+			}
+			line := buf.lineWith(t, id)
+			for k, v := range map[string]any{"level": "INFO", "msg": "request", "method": c.want.method, "path": c.want.path, "route": c.want.route, "status": float64(c.want.status)} {
+				if line[k] != v {
+					t.Errorf("%s %s: log %s = %v, want %v\n%v", c.want.method, c.want.path, k, line[k], v, line)
+				}
+			}
+			if b, ok := line["bytes"].(float64); !ok || int(b) != len(r.Body) {
+				t.Errorf("%s %s: log bytes %v, body %d", c.want.method, c.want.path, line["bytes"], len(r.Body))
+			}
+			if _, ok := line["duration_ms"].(float64); !ok {
+				t.Errorf("%s %s: no duration_ms in %v", c.want.method, c.want.path, line)
+			}
+			if doc := r.obj(); r.Status >= 400 && doc["request_id"] != id {
+				t.Errorf("%s %s: problem request_id %v, header %q", c.want.method, c.want.path, doc["request_id"], id)
+			}
+		}
+		if strings.Contains(buf.String(), key) || strings.Contains(buf.String(), "og_live_000") {
+			t.Error("an API key was written to the log")
+		}
+	})
+}
+
+// lockedBuffer collects log output written by the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// lineWith is the one access-log line of a request id.
+func (l *lockedBuffer) lineWith(t *testing.T, id string) map[string]any {
+	t.Helper()
+	var found []map[string]any
+	for _, raw := range strings.Split(strings.TrimSpace(l.String()), "\n") {
+		var line map[string]any
+		if err := json.Unmarshal([]byte(raw), &line); err != nil {
+			t.Fatalf("log line is not JSON: %q", raw)
+		}
+		if line["request_id"] == id && line["msg"] == "request" {
+			found = append(found, line)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d access-log lines with request_id %q, want 1:\n%s", len(found), id, l.String())
+	}
+	return found[0]
+}
+
+// Every PATCH and DELETE the registry declares honours If-Match (412 when
+// stale, nothing changed) and --require-if-match (428): a class that gains
+// a conditional write without a fixture here fails the test.
+func TestIfMatchOnEveryConditionalWrite(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		o := mbNewOrg(t, e, "Conditional")
+		ada := o.keys["ada"]
+		ws := e.do(req{Method: http.MethodPost, Path: "/api/workspaces", Key: ada, Body: `{"organization":"` + o.iri + `","name":"Tagged"}`})
+		if ws.Status != http.StatusCreated {
+			t.Fatalf("workspace: %d %s", ws.Status, ws.Body)
+		}
+		fixtures := map[string]struct{ iri, patch string }{
+			"Organization": {o.iri, `{"name":"Changed"}`},
+			"Member":       {o.members["vic"], `{"role":"developer"}`},
+			"Workspace":    {ws.obj()["@id"].(string), `{"name":"Changed"}`},
+		}
+		strictSrv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, RequireIfMatch: true, Limiter: unlimited}))
+		defer strictSrv.Close()
+		strict := &env{t: t, db: e.db, srv: strictSrv}
+		checked := 0
+		for _, c := range hydra.API.Classes {
+			if c.Resource == nil || (!c.Resource.Has(hydra.Patch) && !c.Resource.Has(hydra.Delete)) {
+				continue
+			}
+			f, ok := fixtures[c.Name]
+			if !ok {
+				t.Errorf("%s has PATCH or DELETE but no fixture in this test", c.Name)
+				continue
+			}
+			checked++
+			for _, op := range []hydra.OpKind{hydra.Patch, hydra.Delete} {
+				if !c.Resource.Has(op) {
+					continue
+				}
+				body := ""
+				if op == hydra.Patch {
+					body = f.patch
+				}
+				before := e.do(req{Path: f.iri, Key: ada}).Body
+				r := e.do(req{Method: op.Method(), Path: f.iri, Key: ada, Body: body, Header: map[string]string{"If-Match": `"stale"`}})
+				if r.Status != http.StatusPreconditionFailed {
+					t.Errorf("%s %s with a stale If-Match: %d %s", op.Method(), c.Name, r.Status, r.Body)
+				}
+				if r := strict.do(req{Method: op.Method(), Path: f.iri, Key: ada, Body: body}); r.Status != http.StatusPreconditionRequired {
+					t.Errorf("%s %s without If-Match on a strict server: %d %s", op.Method(), c.Name, r.Status, r.Body)
+				}
+				if after := e.do(req{Path: f.iri, Key: ada}).Body; string(after) != string(before) {
+					t.Errorf("%s %s: a refused conditional write changed the resource", op.Method(), c.Name)
+				}
+			}
+		}
+		if checked != len(fixtures) {
+			t.Errorf("%d classes checked, %d fixtures", checked, len(fixtures))
+		}
 	})
 }

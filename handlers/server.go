@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -24,6 +26,9 @@ type Config struct {
 	// Limiter limits requests per API key (per client address without
 	// one). Nil: the default policy, in process; a zero quota: no limits.
 	Limiter ratelimit.Limiter
+	// IdempotencyTTL is how long answers are kept for Idempotency-Key
+	// retries; zero means schema.IdempotencyTTL (24 h).
+	IdempotencyTTL time.Duration
 }
 
 // Server serves the API.
@@ -37,6 +42,7 @@ type Server struct {
 	// requireIfMatch: see Config.
 	requireIfMatch bool
 	limiter        ratelimit.Limiter
+	idempotencyTTL time.Duration
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 }
@@ -48,6 +54,10 @@ func New(cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
+	s.idempotencyTTL = cfg.IdempotencyTTL
+	if s.idempotencyTTL <= 0 {
+		s.idempotencyTTL = schema.IdempotencyTTL
+	}
 	s.limiter = cfg.Limiter
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.DefaultName, Quota: ratelimit.DefaultQuota, Window: ratelimit.DefaultWindow}, nil)

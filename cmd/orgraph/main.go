@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -161,12 +162,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	requireIfMatch := fs.Bool("require-if-match", false, "answer PATCH and DELETE without If-Match with 428")
 	rateLimit := fs.Int("rate-limit", envInt("ORGRAPH_RATE_LIMIT", ratelimit.DefaultQuota), "requests per --rate-window for each API key (each client address without one); 0 turns limiting off (ORGRAPH_RATE_LIMIT)")
 	rateWindow := fs.Duration("rate-window", ratelimit.DefaultWindow, "the rate limit's window: the bucket refills --rate-limit tokens in this time")
+	readHeaderTimeout := fs.Duration("read-header-timeout", 10*time.Second, "time a client has to send the request headers")
+	readTimeout := fs.Duration("read-timeout", 30*time.Second, "time a client has to send the whole request, body included")
+	writeTimeout := fs.Duration("write-timeout", 60*time.Second, "time to answer a request, from the end of its headers")
+	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "time an idle keep-alive connection stays open")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long in-flight requests may take to finish")
+	idempotencyTTL := fs.Duration("idempotency-ttl", schema.IdempotencyTTL, "how long answers are kept for Idempotency-Key retries")
 	redisURL := fs.String("redis", env("ORGRAPH_REDIS_URL", ""), "redis://… to share rate limits between replicas (ORGRAPH_REDIS_URL); default: in process")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *rateLimit < 0 || *rateWindow <= 0 {
 		return fmt.Errorf("%w: --rate-limit must be 0 or more and --rate-window positive", errUsage)
+	}
+	for name, d := range map[string]time.Duration{"read-header-timeout": *readHeaderTimeout, "read-timeout": *readTimeout, "write-timeout": *writeTimeout, "idle-timeout": *idleTimeout, "idempotency-ttl": *idempotencyTTL, "shutdown-timeout": *shutdownTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%w: --%s must be positive", errUsage, name)
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
@@ -197,11 +209,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, IdempotencyTTL: *idempotencyTTL}),
+		ReadHeaderTimeout: *readHeaderTimeout,
+		ReadTimeout:       *readTimeout,
+		WriteTimeout:      *writeTimeout,
+		IdleTimeout:       *idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -214,7 +226,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

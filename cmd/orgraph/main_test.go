@@ -138,7 +138,13 @@ func (s *server) waitForKey(t *testing.T) string {
 
 func startServer(t *testing.T, db string, extraEnv ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	return startServerWith(t, db, nil, extraEnv...)
+}
+
+// startServerWith passes flags to serve besides --addr.
+func startServerWith(t *testing.T, db string, flags []string, extraEnv ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = append(os.Environ(), append([]string{"ORGRAPH_DB=" + db}, extraEnv...)...)
 	stdout := &syncBuffer{}
 	cmd.Stdout = stdout
