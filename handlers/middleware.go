@@ -43,7 +43,12 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 // fail writes an error answer.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var p *problems.Problem
-	if !errors.As(err, &p) {
+	switch {
+	case errors.As(err, &p):
+	case store.Unavailable(err):
+		s.log.WarnContext(r.Context(), "database unavailable", "request_id", requestID(r.Context()), "error", err.Error())
+		p = databaseUnavailable()
+	default:
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "error", err.Error())
 		p = problems.Internal()
 	}

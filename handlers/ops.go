@@ -29,10 +29,16 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if err := s.db.SQL.PingContext(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "not ready", "request_id", requestID(r.Context()), "error", err.Error())
-		return problems.New(http.StatusServiceUnavailable, "The database is not reachable.").With("Retry-After", "1")
+		return databaseUnavailable()
 	}
 	writeBody(w, r, http.StatusOK, "application/json", []byte(`{"status":"ready"}`))
 	return nil
+}
+
+// databaseUnavailable is the 503 of any request that needs the database
+// while it is out of reach; the pool reconnects by itself once it is back.
+func databaseUnavailable() *problems.Problem {
+	return problems.New(http.StatusServiceUnavailable, "The database is not reachable.").With("Retry-After", "1")
 }
 
 // metrics holds the server's Prometheus collectors, one registry per

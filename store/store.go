@@ -111,9 +111,24 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Close closes the database.
 func (db *DB) Close() error { return db.Client.Close() }
 
+// txAttempts bounds how often Tx runs a transaction that keeps colliding.
+const txAttempts = 5
+
 // Tx runs fn in a transaction, committing on success and rolling back on
-// error or panic.
-func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+// error or panic. A transaction that fails only because it collided with
+// another (PostgreSQL serialization failure or deadlock, at any statement
+// or at commit) runs again, so fn must derive everything from what it reads
+// in the transaction; clients never see such collisions.
+func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.tx(ctx, fn)
+		if err == nil || !retryable(err) || attempt == txAttempts || !backoff(ctx, attempt) {
+			return err
+		}
+	}
+}
+
+func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	tx, err := db.Client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -1,0 +1,118 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/store"
+)
+
+// postgresDSN is a fresh schema of the test PostgreSQL, dropped afterwards.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("ORGRAPH_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("ORGRAPH_TEST_POSTGRES_URL is not set: skipping a PostgreSQL test")
+	}
+	raw := make([]byte, 6)
+	_, _ = rand.Read(raw)
+	schema := "orgraph_store_" + hex.EncodeToString(raw)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func open(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func sqliteDSN(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "o.db") }
+
+// Two transactions that lock two rows in opposite orders deadlock on
+// PostgreSQL; Tx runs the loser again, so both succeed.
+func TestTxRetriesDeadlocks(t *testing.T) {
+	db := open(t, postgresDSN(t))
+	ctx := context.Background()
+	a := db.User.Create().SetEmail("a@example.com").SaveX(ctx)
+	b := db.User.Create().SetEmail("b@example.com").SaveX(ctx)
+
+	var attempts atomic.Int32
+	var bothLocked sync.WaitGroup
+	bothLocked.Add(2)
+	var once [2]sync.Once
+	run := func(i int, first, second *ent.User) error {
+		return db.Tx(ctx, func(tx *ent.Tx) error {
+			attempts.Add(1)
+			if err := tx.User.UpdateOneID(first.ID).SetName("locked").Exec(ctx); err != nil {
+				return err
+			}
+			once[i].Do(func() { bothLocked.Done(); bothLocked.Wait() }) // first attempt only
+			return tx.User.UpdateOneID(second.ID).SetName("both").Exec(ctx)
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run(0, a, b) }()
+	go func() { errs <- run(1, b, a) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a transaction failed: %v", err)
+		}
+	}
+	if n := attempts.Load(); n != 3 {
+		t.Errorf("%d attempts, want 3 (one deadlock victim run again)", n)
+	}
+	// Each transaction wrote both rows; whichever committed last wrote
+	// "locked" on its first row and "both" on its second.
+	if n := db.User.Query().Where(user.Name("both")).CountX(ctx); n != 1 {
+		t.Errorf("%d users named both, want 1", n)
+	}
+	if n := db.User.Query().Where(user.Name("locked")).CountX(ctx); n != 1 {
+		t.Errorf("%d users named locked, want 1", n)
+	}
+}
+
+// Other errors are not retried.
+func TestTxDoesNotRetryOtherErrors(t *testing.T) {
+	db := open(t, sqliteDSN(t))
+	calls := 0
+	boom := errors.New("boom")
+	err := db.Tx(context.Background(), func(tx *ent.Tx) error { calls++; return boom })
+	if !errors.Is(err, boom) || calls != 1 {
+		t.Errorf("err %v after %d calls, want boom after 1", err, calls)
+	}
+}
