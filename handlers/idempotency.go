@@ -141,7 +141,7 @@ func (s *Server) idempotencyRecord(p *principal, key string) predicate.Idempoten
 // between concurrent first requests, across replicas too.
 func (s *Server) claimIdempotencyKey(ctx context.Context, p *principal, key, fp string) (*ent.IdempotencyRecord, error) {
 	for range 3 {
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		err := s.db.IdempotencyRecord.Create().
 			SetUserID(p.User.ID).SetMode(idempotencyrecord.Mode(p.Mode)).SetKey(key).SetFingerprint(fp).
 			SetCreatedAt(now).SetExpiresAt(now.Add(s.idempotencyTTL)).
@@ -181,7 +181,7 @@ func inFlight() *problems.Problem {
 
 // purgeIdempotency deletes expired records, at most once a minute per server.
 func (s *Server) purgeIdempotency(ctx context.Context) {
-	now := time.Now()
+	now := s.now()
 	last := s.lastPurge.Load()
 	if now.UnixNano()-last < int64(time.Minute) || !s.lastPurge.CompareAndSwap(last, now.UnixNano()) {
 		return

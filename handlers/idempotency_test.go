@@ -184,7 +184,8 @@ func TestIdempotencyExpiryAndPurge(t *testing.T) {
 		live := e.db.IdempotencyRecord.Create().SetUserID(ada.ID).SetMode(idempotencyrecord.ModeLive).SetKey("live").
 			SetFingerprint("x").SetStatus(201).SetCreatedAt(now).SetExpiresAt(now.Add(time.Hour)).SaveX(ctx)
 
-		srv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), IdempotencyTTL: 300 * time.Millisecond}))
+		clock := &fakeClock{t: now}
+		srv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), IdempotencyTTL: 10 * time.Minute, Now: clock.Now}))
 		t.Cleanup(srv.Close)
 		short := &env{t: t, db: e.db, srv: srv}
 
@@ -204,7 +205,7 @@ func TestIdempotencyExpiryAndPurge(t *testing.T) {
 		if r := post(`{"name":"Second"}`); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("another body within the TTL: %d, want 422", r.Status)
 		}
-		time.Sleep(400 * time.Millisecond)
+		clock.Advance(10 * time.Minute)
 		// Expired: the key is free again and the new request runs.
 		if r := post(`{"name":"Second"}`); r.Status != http.StatusCreated || r.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("after the TTL: %d replayed=%q, want a fresh 201", r.Status, r.Header.Get("Idempotent-Replayed"))

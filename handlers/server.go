@@ -29,6 +29,9 @@ type Config struct {
 	// IdempotencyTTL is how long answers are kept for Idempotency-Key
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
+	// Now is the clock of Idempotency-Key expiry (time.Now when nil; tests
+	// move it by hand).
+	Now func() time.Time
 }
 
 // Server serves the API.
@@ -43,6 +46,7 @@ type Server struct {
 	requireIfMatch bool
 	limiter        ratelimit.Limiter
 	idempotencyTTL time.Duration
+	now            func() time.Time
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 }
@@ -54,6 +58,10 @@ func New(cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
+	s.now = cfg.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
 	s.idempotencyTTL = cfg.IdempotencyTTL
 	if s.idempotencyTTL <= 0 {
 		s.idempotencyTTL = schema.IdempotencyTTL
