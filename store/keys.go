@@ -153,5 +153,14 @@ func (db *DB) Bootstrap(ctx context.Context) (string, error) {
 	if n > 0 {
 		return "", nil
 	}
-	return db.CreateKey(ctx, NewKey{Email: BootstrapEmail, Name: "bootstrap", Mode: "live"})
+	secret, err := db.CreateKey(ctx, NewKey{Email: BootstrapEmail, Name: "bootstrap", Mode: "live"})
+	if err != nil {
+		// Replicas starting together on an empty database: one of them
+		// creates the key, the others find it made and go on.
+		if n, cerr := db.APIKey.Query().Count(ctx); cerr == nil && n > 0 {
+			return "", nil
+		}
+		return "", err
+	}
+	return secret, nil
 }

@@ -4,11 +4,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -16,7 +19,6 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // the "sqlite3" database/sql driver
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/migrate"
 )
 
 // DefaultDB is the database used when none is given.
@@ -34,7 +36,23 @@ type Options struct {
 	// Trace, when set, sees every statement the server sends (tests count
 	// queries per request with it).
 	Trace func(ctx context.Context, statement string)
+	// The connection pool; zero values take the defaults below.
+	MaxOpenConns, MaxIdleConns       int
+	ConnMaxLifetime, ConnMaxIdleTime time.Duration
 }
+
+// Pool defaults. PostgreSQL: 20 connections per replica (keep replicas ×
+// MaxOpenConns under the server's max_connections, 100 by default),
+// recycled every 30 minutes so that a failover or a rebalanced pooler is
+// picked up. SQLite: one writer at a time is all it allows; a small pool of
+// readers keeps WAL's concurrent reads.
+const (
+	DefaultPostgresMaxOpenConns = 20
+	DefaultPostgresMaxIdleConns = 10
+	DefaultSQLiteMaxOpenConns   = 8
+	DefaultConnMaxLifetime      = 30 * time.Minute
+	DefaultConnMaxIdleTime      = 5 * time.Minute
+)
 
 // Open connects to a database named by a DSN: "sqlite:PATH" (or
 // "sqlite:file:PATH?…") or a "postgres://" / "postgresql://" URL.
@@ -52,14 +70,14 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dia, err)
 	}
+	maxOpen, maxIdle := DefaultPostgresMaxOpenConns, DefaultPostgresMaxIdleConns
 	if dia == dialect.SQLite {
-		// One writer at a time is all SQLite allows; a small pool of readers
-		// keeps WAL's concurrent reads.
-		db.SetMaxOpenConns(8)
-	} else {
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
+		maxOpen, maxIdle = DefaultSQLiteMaxOpenConns, DefaultSQLiteMaxOpenConns
 	}
+	db.SetMaxOpenConns(cmp.Or(opt.MaxOpenConns, maxOpen))
+	db.SetMaxIdleConns(cmp.Or(opt.MaxIdleConns, maxIdle))
+	db.SetConnMaxLifetime(cmp.Or(opt.ConnMaxLifetime, DefaultConnMaxLifetime))
+	db.SetConnMaxIdleTime(cmp.Or(opt.ConnMaxIdleTime, DefaultConnMaxIdleTime))
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dia, err)
@@ -75,7 +93,18 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 func parseDSN(dsn string) (driver, source, dia string, err error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "pgx", dsn, dialect.Postgres, nil
+		u, err := url.Parse(dsn)
+		if err != nil { // not wrapped: url errors quote the URL, password included
+			return "", "", "", errors.New("database: the PostgreSQL URL is malformed")
+		}
+		// Fail fast when the server is unreachable rather than hang a
+		// request (the answer is a 503); the DSN may say otherwise.
+		q := u.Query()
+		if q.Get("connect_timeout") == "" {
+			q.Set("connect_timeout", "5")
+			u.RawQuery = q.Encode()
+		}
+		return "pgx", u.String(), dialect.Postgres, nil
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		path = strings.TrimPrefix(path, "file:")
@@ -98,14 +127,6 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 		return "sqlite3", "file:" + p + "?" + v.Encode(), dialect.SQLite, nil
 	}
 	return "", "", "", fmt.Errorf("database %q: use sqlite:PATH or a postgres:// URL", dsn)
-}
-
-// Migrate brings the schema up to date.
-func (db *DB) Migrate(ctx context.Context) error {
-	if err := db.Schema.Create(ctx, migrate.WithDropIndex(true)); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
 }
 
 // Close closes the database.

@@ -2,7 +2,7 @@
 //
 //	orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
 //	              [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
-//	orgraph migrate [--db …]
+//	orgraph migrate [--db …] [--to VERSION]
 //	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 package main
 
@@ -31,7 +31,7 @@ import (
 const usage = `usage:
   orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
                 [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
-  orgraph migrate [--db …]
+  orgraph migrate [--db …] [--to VERSION]
   orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
 `
 
@@ -103,7 +103,11 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 func openMigrated(ctx context.Context, dsn string) (*store.DB, error) {
-	db, err := store.Open(ctx, dsn)
+	return openMigratedWith(ctx, dsn, store.Options{})
+}
+
+func openMigratedWith(ctx context.Context, dsn string, opt store.Options) (*store.DB, error) {
+	db, err := store.OpenWith(ctx, dsn, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +120,39 @@ func openMigrated(ctx context.Context, dsn string) (*store.DB, error) {
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dsn := newFlags("migrate", stderr)
+	to := fs.String("to", "", "apply migrations up to this version only (default: all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := openMigrated(ctx, *dsn)
+	db, err := store.Open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintln(stdout, "database is up to date")
+	done, err := db.MigrateTo(ctx, *to)
+	if err != nil {
+		return err
+	}
+	all, err := store.Migrations(db.Dialect)
+	if err != nil {
+		return err
+	}
+	for _, v := range done {
+		for _, m := range all {
+			if m.Version == v {
+				fmt.Fprintf(stdout, "applied %s_%s\n", m.Version, m.Description)
+			}
+		}
+	}
+	applied, err := db.AppliedMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == len(all) {
+		fmt.Fprintf(stdout, "database is up to date: %d migrations, the latest %s\n", len(applied), applied[len(applied)-1])
+	} else {
+		fmt.Fprintf(stdout, "database is at %s: %d of %d migrations applied\n", applied[len(applied)-1], len(applied), len(all))
+	}
 	return nil
 }
 
@@ -168,6 +196,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "time an idle keep-alive connection stays open")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long in-flight requests may take to finish")
 	idempotencyTTL := fs.Duration("idempotency-ttl", schema.IdempotencyTTL, "how long answers are kept for Idempotency-Key retries")
+	var pool store.Options
+	fs.IntVar(&pool.MaxOpenConns, "db-max-open-conns", 0, fmt.Sprintf("most database connections this replica opens (default %d on PostgreSQL, %d on SQLite)", store.DefaultPostgresMaxOpenConns, store.DefaultSQLiteMaxOpenConns))
+	fs.IntVar(&pool.MaxIdleConns, "db-max-idle-conns", 0, fmt.Sprintf("idle database connections kept (default %d on PostgreSQL)", store.DefaultPostgresMaxIdleConns))
+	fs.DurationVar(&pool.ConnMaxLifetime, "db-conn-max-lifetime", store.DefaultConnMaxLifetime, "a database connection is replaced after this long")
 	redisURL := fs.String("redis", env("ORGRAPH_REDIS_URL", ""), "redis://… to share rate limits between replicas (ORGRAPH_REDIS_URL); default: in process")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -191,7 +223,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer client.Close()
 		limiter = ratelimit.NewRedis(policy, client, "orgraph:ratelimit:", nil)
 	}
-	db, err := openMigrated(ctx, *dsn)
+	if pool.MaxOpenConns < 0 || pool.MaxIdleConns < 0 || pool.ConnMaxLifetime <= 0 {
+		return fmt.Errorf("%w: the --db-* pool settings must be positive", errUsage)
+	}
+	db, err := openMigratedWith(ctx, *dsn, pool)
 	if err != nil {
 		return err
 	}

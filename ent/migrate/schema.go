@@ -153,6 +153,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{MembersColumns[4]},
 			},
+			{
+				Name:    "member_organization_id_joined_at",
+				Unique:  false,
+				Columns: []*schema.Column{MembersColumns[3], MembersColumns[2]},
+			},
 		},
 	}
 	// OrganizationsColumns holds the columns for the "organizations" table.

@@ -39,5 +39,7 @@ func (Member) Indexes() []ent.Index {
 		// A user belongs to an organization at most once.
 		index.Fields("organization_id", "user_id").Unique(),
 		index.Fields("user_id"),
+		// Members are listed and embedded per organization in joining order.
+		index.Fields("organization_id", "joined_at"),
 	}
 }

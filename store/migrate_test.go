@@ -1,0 +1,243 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	atlas "ariga.io/atlas/sql/migrate"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/schema"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/orgraph/orgraph/ent/migrate"
+	"github.com/orgraph/orgraph/ent/migrate/migrations"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/store"
+)
+
+func init() {
+	// Atlas opens PostgreSQL dev databases through a driver named "postgres".
+	sql.Register("postgres", stdlib.GetDefaultDriver())
+}
+
+func eachDialect(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteDSN(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, postgresDSN(t)) })
+}
+
+func openRaw(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func versions(t *testing.T, dia string) []string {
+	t.Helper()
+	all, err := store.Migrations(dia)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range all {
+		out = append(out, m.Version)
+	}
+	if len(out) < 2 {
+		t.Fatalf("%s: %d migrations, the upgrade tests need at least 2", dia, len(out))
+	}
+	return out
+}
+
+// The migration files and ent/schema agree: replaying the files and
+// diffing against the schema yields no new migration. (After changing
+// ent/schema, run `go run -mod=mod ./ent/migrate/main.go <name>`.)
+func TestMigrationFilesMatchTheSchema(t *testing.T) {
+	for _, c := range []struct{ dia, sub string }{{dialect.SQLite, "sqlite"}, {dialect.Postgres, "postgres"}} {
+		t.Run(c.sub, func(t *testing.T) {
+			dev := "sqlite://dev?mode=memory&_fk=1"
+			if c.dia == dialect.Postgres {
+				dev = strings.Replace(postgresDSN(t), "postgresql://", "postgres://", 1)
+			}
+			tmp := t.TempDir()
+			entries, err := fs.ReadDir(migrations.FS, c.sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				b, _ := fs.ReadFile(migrations.FS, path.Join(c.sub, e.Name()))
+				if err := os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dir, err := atlas.NewLocalDir(tmp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := migrate.NamedDiff(context.Background(), dev, "pending", schema.WithDir(dir), schema.WithMigrationMode(schema.ModeReplay),
+				schema.WithDialect(c.dia), schema.WithFormatter(atlas.DefaultFormatter), schema.WithDropIndex(true), schema.WithDropColumn(true)); err != nil {
+				t.Fatal(err)
+			}
+			after, _ := os.ReadDir(tmp)
+			if len(after) != len(entries) {
+				var names []string
+				for _, e := range after {
+					names = append(names, e.Name())
+				}
+				t.Errorf("ent/schema has changes no migration holds (files now %v): run go run -mod=mod ./ent/migrate/main.go <name>", names)
+			}
+		})
+	}
+}
+
+// A database at the previous migration, with data, upgrades to the latest.
+func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := openRaw(t, dsn)
+		all := versions(t, db.Dialect)
+		previous := all[len(all)-2]
+		done, err := db.MigrateTo(ctx, previous)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(done, all[:len(all)-1]) {
+			t.Fatalf("applied %v, want %v", done, all[:len(all)-1])
+		}
+		key, err := db.CreateKey(ctx, store.NewKey{Email: "ada@example.com", Mode: "live"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		done, err = db.MigrateTo(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(done, all[len(all)-1:]) {
+			t.Errorf("upgrade applied %v, want %v", done, all[len(all)-1:])
+		}
+		if got, _ := db.AppliedMigrations(ctx); !slices.Equal(got, all) {
+			t.Errorf("recorded %v, want %v", got, all)
+		}
+		if _, err := db.Authenticate(ctx, key); err != nil {
+			t.Errorf("the key made before the upgrade: %v", err)
+		}
+		if n := db.Organization.Query().Where(organization.Name("Personal")).CountX(ctx); n != 1 {
+			t.Errorf("%d personal organizations after the upgrade, want 1", n)
+		}
+		if done, err := db.MigrateTo(ctx, ""); err != nil || len(done) != 0 {
+			t.Errorf("migrating an up-to-date database applied %v, %v", done, err)
+		}
+	})
+}
+
+// A database created before versioned migrations (by ent's auto-migration,
+// which wrote exactly the baseline) adopts the baseline without running it.
+func TestMigrateAdoptsAPreVersionedDatabase(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := openRaw(t, dsn)
+		sub := map[string]string{dialect.SQLite: "sqlite", dialect.Postgres: "postgres"}[db.Dialect]
+		entries, _ := fs.ReadDir(migrations.FS, sub)
+		baseline, err := fs.ReadFile(migrations.FS, path.Join(sub, entries[0].Name()))
+		if err != nil || !strings.HasSuffix(entries[0].Name(), "_baseline.sql") {
+			t.Fatalf("first migration %s: %v", entries[0].Name(), err)
+		}
+		f := atlas.NewLocalFile(entries[0].Name(), baseline)
+		stmts, err := f.Stmts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stmts {
+			if _, err := db.SQL.ExecContext(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all := versions(t, db.Dialect)
+		done, err := db.MigrateTo(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(done, all[1:]) {
+			t.Errorf("applied %v, want %v (the baseline adopted, not run)", done, all[1:])
+		}
+		if got, _ := db.AppliedMigrations(ctx); !slices.Equal(got, all) {
+			t.Errorf("recorded %v, want %v", got, all)
+		}
+	})
+}
+
+// Replicas starting at once: every one succeeds, each file runs once.
+func TestMigrateConcurrently(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		const replicas = 4
+		var wg sync.WaitGroup
+		applied := make(chan []string, replicas)
+		for range replicas {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				db, err := store.Open(context.Background(), dsn)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer db.Close()
+				done, err := db.MigrateTo(context.Background(), "")
+				if err != nil {
+					t.Error(err)
+				}
+				applied <- done
+			}()
+		}
+		wg.Wait()
+		close(applied)
+		var total []string
+		for done := range applied {
+			total = append(total, done...)
+		}
+		slices.Sort(total)
+		db := openRaw(t, dsn)
+		if want := versions(t, db.Dialect); !slices.Equal(total, want) {
+			t.Errorf("applied across replicas %v, want each of %v once", total, want)
+		}
+	})
+}
+
+// A database migrated by a newer orgraph, or whose applied file changed,
+// is refused rather than guessed at.
+func TestMigrateRefusesUnknownOrChangedMigrations(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+		arg := "?"
+		if db.Dialect == dialect.Postgres {
+			arg = "$1"
+		}
+		if _, err := db.SQL.ExecContext(ctx, "INSERT INTO orgraph_schema_revisions (version, description, checksum) VALUES ("+strings.ReplaceAll("A, 'future', 'x')", "A", arg), "29991231000000"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "newer orgraph") {
+			t.Errorf("a newer database: %v", err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, "DELETE FROM orgraph_schema_revisions WHERE version = '29991231000000'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, "UPDATE orgraph_schema_revisions SET checksum = 'edited'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "changed after it was applied") {
+			t.Errorf("an edited migration: %v", err)
+		}
+	})
+}
