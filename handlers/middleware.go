@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/store"
@@ -179,6 +180,10 @@ func (s *Server) common(next http.Handler) http.Handler {
 				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 
+		if wantsExplorer(r) {
+			explorer.ServePage(rw, r)
+			return
+		}
 		if !unmetered[r.URL.Path] {
 			r = s.identify(r)
 			if err := s.limit(rw, r); err != nil {
@@ -240,7 +245,7 @@ func isPreflight(r *http.Request) bool {
 // Platform's {._format} routes do: /api/organizations/{id}.jsonld. Ids never
 // contain dots, so any other extension is an unknown format (404).
 func splitSuffix(path string) (hydra.Format, string, error) {
-	if path == hydra.DocsPath {
+	if path == hydra.DocsPath || strings.HasPrefix(path, explorer.AssetsPath) {
 		return hydra.JSONLD, path, nil
 	}
 	last := path[strings.LastIndexByte(path, '/')+1:]

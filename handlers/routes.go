@@ -3,9 +3,11 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
 )
 
@@ -25,6 +27,10 @@ func (s *Server) routes() http.Handler {
 		s.metrics.handler().ServeHTTP(w, r)
 		return nil
 	})))
+
+	// The explorer's script and style sheet; its page is what a browser
+	// gets on any API URL (wantsExplorer).
+	r.PathPrefix(explorer.AssetsPath).Handler(explorer.Assets())
 
 	// Documentation: public, so that JSON-LD processors and Hydra clients
 	// can read it before they hold a key.
@@ -76,6 +82,14 @@ const (
 // unmetered paths are not rate limited: probes and scrapes come from the
 // infrastructure, and a 429 on /readyz would take a healthy replica out.
 var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath: true}
+
+// wantsExplorer: a browser opening an API URL (a GET that ranks text/html
+// first) gets the HTML explorer, which then fetches the JSON-LD document.
+// The operations endpoints keep their own formats.
+func wantsExplorer(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] &&
+		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && hydra.PrefersHTML(r.Header.Get("Accept"))
+}
 
 // crud names a resource's handlers; nil ones are not served.
 type crud struct {

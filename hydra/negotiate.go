@@ -234,3 +234,18 @@ func ContentType(header string) string {
 	}
 	return mt
 }
+
+// PrefersHTML says whether a client asks for a web page before any JSON:
+// a browser navigating (text/html ranked above application/ld+json and
+// application/json) gets the HTML explorer instead of the document.
+func PrefersHTML(accept string) bool {
+	if !strings.Contains(accept, "html") {
+		return false
+	}
+	ranges := parseAccept(accept)
+	html := quality(ranges, "text/html")
+	if r := best(ranges, "text/html"); r == nil || r.typ == "*" {
+		return false // only */* matches: not a page request
+	}
+	return html > 0 && html > quality(ranges, "application/ld+json") && html > quality(ranges, "application/json")
+}

@@ -1,0 +1,313 @@
+// Orgraph explorer: renders the JSON-LD document of the page's own URL and
+// offers the operations the Hydra documentation lists for it. Every value is
+// written with textContent: nothing from the API is ever parsed as HTML.
+'use strict';
+
+const KEY = 'orgraph.apiKey';
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k === 'onclick' || k === 'onsubmit') e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function apiKey() { return sessionStorage.getItem(KEY) || ''; }
+
+async function call(method, url, body, headers) {
+  const h = Object.assign({ Accept: 'application/ld+json', Authorization: 'Bearer ' + apiKey() }, headers || {});
+  const res = await fetch(url, { method, headers: h, body });
+  const text = await res.text();
+  let doc = null;
+  try { doc = text ? JSON.parse(text) : null; } catch (_) { doc = text; }
+  return { res, doc };
+}
+
+// --- values -----------------------------------------------------------------
+
+const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function iriLink(iri) {
+  return el('a', { href: iri, class: 'iri', text: iri });
+}
+
+function value(v, key) {
+  if (v === null || v === undefined) return el('span', { class: 'null', text: 'null' });
+  if (Array.isArray(v)) {
+    if (v.length === 0) return el('span', { class: 'null', text: '(none)' });
+    return el('ol', { class: 'list' }, v.map((x) => el('li', {}, value(x, key))));
+  }
+  if (typeof v === 'object') return nested(v);
+  if (typeof v === 'string') {
+    if (key === '@type') return el('span', { class: 'type', text: v });
+    if (v.startsWith('/api/') && !v.includes(' ')) return iriLink(v);
+    if (isoDate.test(v)) {
+      const d = new Date(v);
+      return el('time', { datetime: v, title: v, text: isNaN(d) ? v : d.toLocaleString() });
+    }
+    return el('span', { class: 'string', text: v });
+  }
+  return el('span', { class: typeof v, text: String(v) });
+}
+
+function properties(obj) {
+  const dl = el('dl', { class: 'props' });
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === '@context') continue;
+    dl.append(el('dt', { text: k }), el('dd', { 'data-property': k }, value(v, k)));
+  }
+  return dl;
+}
+
+function nested(obj) {
+  const title = obj['@type'] ? [el('span', { class: 'type', text: obj['@type'] }), ' '] : [];
+  const head = obj['@id'] ? el('header', {}, title, iriLink(obj['@id'])) : (title.length ? el('header', {}, title) : null);
+  const rest = Object.assign({}, obj);
+  delete rest['@id'];
+  delete rest['@type'];
+  return el('section', { class: 'nested' }, head, properties(rest));
+}
+
+// --- documents --------------------------------------------------------------
+
+function isProblem(res, doc) {
+  return (res.headers.get('Content-Type') || '').startsWith('application/problem+json') && doc && typeof doc === 'object';
+}
+
+function problem(doc) {
+  const box = el('section', { class: 'problem' },
+    el('h2', { text: (doc.status || '') + ' ' + (doc.title || 'Error') }),
+    el('p', { text: doc.detail || '' }));
+  if (Array.isArray(doc.violations) && doc.violations.length) {
+    box.append(el('table', {},
+      el('thead', {}, el('tr', {}, el('th', { text: 'property' }), el('th', { text: 'message' }), el('th', { text: 'code' }))),
+      el('tbody', {}, doc.violations.map((v) => el('tr', {},
+        el('td', { text: v.propertyPath || '' }), el('td', { text: v.message || '' }), el('td', { class: 'code', text: v.code || '' }))))));
+  }
+  if (doc.request_id) box.append(el('p', { class: 'muted', text: 'request id ' + doc.request_id }));
+  return box;
+}
+
+function collection(doc) {
+  const members = doc.member || [];
+  const cols = [];
+  for (const m of members) for (const k of Object.keys(m)) if (k !== '@context' && !cols.includes(k)) cols.push(k);
+  const table = el('table', { class: 'collection' },
+    el('thead', {}, el('tr', {}, cols.map((c) => el('th', { text: c })))),
+    el('tbody', {}, members.map((m) => el('tr', {}, cols.map((c) => el('td', {}, c in m ? value(m[c], c) : ''))))));
+  const view = doc.view || {};
+  const pager = el('nav', { class: 'pager' },
+    ['first', 'previous', 'next', 'last'].map((rel) => view[rel] ? el('a', { href: view[rel], rel, text: rel }) : el('span', { class: 'muted', text: rel })));
+  return el('section', {},
+    el('h1', {}, el('span', { class: 'type', text: 'Collection' }), ' ', doc['@id'] || ''),
+    el('p', { class: 'muted', text: (doc.totalItems ?? members.length) + ' in all' + (view['@id'] ? ' · this page: ' + view['@id'] : '') }),
+    members.length ? table : el('p', { text: 'No members.' }),
+    pager);
+}
+
+function item(doc) {
+  return el('section', {},
+    el('h1', {}, el('span', { class: 'type', text: doc['@type'] || '' }), ' ', doc['@id'] || ''),
+    properties(Object.fromEntries(Object.entries(doc).filter(([k]) => k !== '@id' && k !== '@type'))));
+}
+
+function renderDocument(res, doc) {
+  if (isProblem(res, doc)) return problem(doc);
+  if (doc && typeof doc === 'object' && Array.isArray(doc.member)) return collection(doc);
+  if (doc && typeof doc === 'object') return item(doc);
+  return el('pre', { text: String(doc ?? '') });
+}
+
+// --- Hydra documentation and forms --------------------------------------------
+
+let docs = null;
+
+async function loadDocs() {
+  if (docs) return docs;
+  const { doc: d } = await call('GET', '/api/docs.jsonld');
+  const { doc: entry } = await call('GET', '/api');
+  const classes = {};
+  for (const c of d.supportedClass || []) classes[c['@id']] = c;
+  docs = { classes, entry: entry || {} };
+  return docs;
+}
+
+// collectionOperations finds the entrypoint link whose collection is this path.
+function collectionOperations(path) {
+  for (const [term, iri] of Object.entries(docs.entry)) {
+    if (term.startsWith('@') || iri !== path) continue;
+    const link = (docs.classes['#Entrypoint']?.supportedProperty || []).find((p) => p.property['@id'] === '#Entrypoint/' + term);
+    if (link) return link.property.supportedOperation || [];
+  }
+  return [];
+}
+
+function isResourceClass(range) {
+  return Object.values(docs.entry).length && (docs.classes['#Entrypoint']?.supportedProperty || [])
+    .some((p) => (p.property.range || []).some?.((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
+}
+
+function field(prop, current, creating) {
+  const name = prop.title;
+  const range = prop.property.range;
+  const required = creating && prop.required;
+  const id = 'f-' + name;
+  let input;
+  if (range === 'xsd:boolean') {
+    input = el('input', { type: 'checkbox', id, name, checked: current === true });
+  } else if (range === 'xsd:integer') {
+    input = el('input', { type: 'number', step: '1', id, name, required, value: current ?? '' });
+  } else if (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range)) {
+    input = el('textarea', { id, name, rows: 4, required, placeholder: 'JSON object (' + range.slice(1) + ')' });
+    if (current !== undefined && current !== null) input.value = JSON.stringify(current, null, 2);
+    input.dataset.json = 'true';
+  } else {
+    const placeholder = prop.property['@type'] === 'Link' ? 'IRI, e.g. /api/' + String(range).slice(1).toLowerCase() + 's/…' : '';
+    input = el('input', { type: 'text', id, name, required, placeholder, value: typeof current === 'string' ? current : '' });
+  }
+  input.dataset.kind = range;
+  return el('div', { class: 'field', 'data-field': name },
+    el('label', { for: id }, name, required ? el('abbr', { title: 'required', text: ' *' }) : null),
+    input,
+    prop.description ? el('small', { text: prop.description }) : null,
+    el('span', { class: 'violation', role: 'alert' }));
+}
+
+function readForm(form) {
+  const body = {};
+  for (const input of form.querySelectorAll('input, textarea')) {
+    if (!input.name) continue;
+    if (input.type === 'checkbox') { body[input.name] = input.checked; continue; }
+    const raw = input.value;
+    if (raw === '' && !input.required) continue;
+    if (input.dataset.json) {
+      try { body[input.name] = JSON.parse(raw); } catch (e) { throw { field: input.name, message: 'This is not valid JSON: ' + e.message }; }
+    } else if (input.type === 'number') {
+      body[input.name] = Number(raw);
+    } else {
+      body[input.name] = raw;
+    }
+  }
+  return body;
+}
+
+function showViolations(form, doc) {
+  for (const span of form.querySelectorAll('.violation')) span.textContent = '';
+  for (const v of (doc && doc.violations) || []) {
+    const top = String(v.propertyPath || '').split(/[.[]/)[0];
+    const span = form.querySelector('[data-field="' + CSS.escape(top) + '"] .violation');
+    if (span) span.textContent = (span.textContent ? span.textContent + ' ' : '') + (v.propertyPath !== top ? v.propertyPath + ': ' : '') + v.message;
+  }
+}
+
+function showResult(method, url, res, doc) {
+  const box = $('result');
+  box.replaceChildren(el('h2', { text: method + ' ' + url + ' → ' + res.status }));
+  const location = res.headers.get('Location');
+  if (location) box.append(el('p', {}, 'Created: ', iriLink(location)));
+  if (doc !== null && doc !== '') box.append(renderDocument(res, doc));
+}
+
+function operationForm(op, url, cls, current, etag) {
+  const creating = op.method === 'POST';
+  const props = (cls?.supportedProperty || []).filter((p) => p.writeable);
+  const form = el('form', { class: 'operation', 'data-method': op.method, novalidate: true },
+    el('h2', { text: op.method + ' ' + url }),
+    op.description ? el('p', { class: 'muted', text: op.description }) : null,
+    props.map((p) => field(p, current ? current[p.title] : undefined, creating)),
+    el('button', { type: 'submit', text: creating ? 'Create' : 'Save changes' }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    let body;
+    try { body = readForm(form); } catch (e) { showViolations(form, { violations: [{ propertyPath: e.field, message: e.message }] }); return; }
+    const headers = { 'Content-Type': creating ? 'application/ld+json' : 'application/merge-patch+json' };
+    if (!creating && etag) headers['If-Match'] = etag;
+    const { res, doc } = await call(op.method, url, JSON.stringify(body), headers);
+    showViolations(form, isProblem(res, doc) ? doc : null);
+    showResult(op.method, url, res, doc);
+  });
+  return form;
+}
+
+function actionButton(op, url, etag) {
+  const name = op.title || op.method;
+  const verb = op.method === 'DELETE' ? 'delete' : name.replace(/[A-Z].*$/, '');
+  const target = op.method === 'DELETE' ? url : url + '/' + verb;
+  return el('div', { class: 'action' },
+    el('button', {
+      type: 'button', 'data-action': verb, text: verb,
+      onclick: async () => {
+        if (op.method === 'DELETE' && !confirm('Delete ' + url + '?')) return;
+        const { res, doc } = await call(op.method, target, op.method === 'POST' ? '{}' : undefined,
+          Object.assign(op.method === 'POST' ? { 'Content-Type': 'application/ld+json' } : {}, etag ? { 'If-Match': etag } : {}));
+        showResult(op.method, target, res, doc);
+      },
+    }),
+    op.description ? el('small', { text: op.description }) : null);
+}
+
+async function renderOperations(path, doc, etag) {
+  await loadDocs();
+  const box = $('operations');
+  box.replaceChildren();
+  if (Array.isArray(doc.member)) {
+    for (const op of collectionOperations(path)) {
+      if (op.method === 'POST') box.append(operationForm(op, path, docs.classes['#' + op.expects], null, null));
+    }
+    return;
+  }
+  const cls = docs.classes['#' + doc['@type']];
+  for (const op of cls?.supportedOperation || []) {
+    if (op.method === 'PATCH') box.append(operationForm(op, doc['@id'], cls, doc, etag));
+    else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) box.append(actionButton(op, doc['@id'], etag));
+  }
+}
+
+// --- page ---------------------------------------------------------------------
+
+async function renderNav() {
+  await loadDocs();
+  const nav = $('collections');
+  nav.replaceChildren(...Object.entries(docs.entry).filter(([k]) => !k.startsWith('@'))
+    .map(([term, iri]) => el('a', { href: iri, text: term })));
+}
+
+function renderKeyState() {
+  const state = $('keystate');
+  state.replaceChildren();
+  if (!apiKey()) return;
+  state.append('key ' + apiKey().slice(0, 12) + '… ', el('button', {
+    type: 'button', text: 'forget', onclick: () => { sessionStorage.removeItem(KEY); location.reload(); },
+  }));
+}
+
+async function main() {
+  $('key').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const k = $('keyinput').value.trim();
+    if (k) { sessionStorage.setItem(KEY, k); location.reload(); }
+  });
+  renderKeyState();
+  if (!apiKey()) { $('keyform').hidden = false; return; }
+  const url = location.pathname + location.search;
+  $('status').textContent = 'GET ' + url + ' …';
+  const { res, doc } = await call('GET', url);
+  $('status').textContent = 'GET ' + url + ' → ' + res.status;
+  if (res.status === 401) {
+    $('keyform').hidden = false;
+  }
+  $('document').replaceChildren(renderDocument(res, doc));
+  if (res.ok && doc && typeof doc === 'object' && !isProblem(res, doc)) {
+    document.title = (doc['@type'] || 'Orgraph') + ' ' + (doc['@id'] || '') + ' · Orgraph explorer';
+    await renderOperations(location.pathname, doc, res.headers.get('ETag'));
+  }
+  await renderNav();
+}
+
+main().catch((e) => { $('status').textContent = 'The explorer failed: ' + e; });
