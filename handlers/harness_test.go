@@ -3,16 +3,12 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +18,7 @@ import (
 	"time"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 )
@@ -47,38 +44,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 }
 
-// postgresDSN creates a schema for the test and drops it afterwards.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("ORGRAPH_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("ORGRAPH_TEST_POSTGRES_URL is not set: skipping the PostgreSQL backend")
-	}
-	raw := make([]byte, 6)
-	_, _ = rand.Read(raw)
-	schema := "orgraph_test_" + hex.EncodeToString(raw)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresDSN(t *testing.T) string { return testenv.PostgresDSN(t, "orgraph_test") }
 
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()

@@ -17,6 +17,7 @@ import (
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/internal/testenv"
 )
 
 func TestIdempotencyKey(t *testing.T) {
@@ -184,7 +185,8 @@ func TestIdempotencyExpiryAndPurge(t *testing.T) {
 		live := e.db.IdempotencyRecord.Create().SetUserID(ada.ID).SetMode(idempotencyrecord.ModeLive).SetKey("live").
 			SetFingerprint("x").SetStatus(201).SetCreatedAt(now).SetExpiresAt(now.Add(time.Hour)).SaveX(ctx)
 
-		clock := &fakeClock{t: now}
+		clock := testenv.NewClock()
+		clock.Advance(now.Sub(clock.Now()))
 		srv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), IdempotencyTTL: 10 * time.Minute, Now: clock.Now}))
 		t.Cleanup(srv.Close)
 		short := &env{t: t, db: e.db, srv: srv}

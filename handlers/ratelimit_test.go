@@ -6,33 +6,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/ratelimit"
 )
 
 // fakeClock is the rate limiter's clock, moved by the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type fakeClock = testenv.Clock
 
 // limitedEnv is e's database behind a server with the given limiter.
 func limitedEnv(t *testing.T, e *env, l ratelimit.Limiter) *env {
@@ -48,7 +32,7 @@ func limitedEnv(t *testing.T, e *env, l ratelimit.Limiter) *env {
 // with Retry-After when empty.
 func TestRateLimit(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		clock := &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+		clock := testenv.NewClock()
 		policy := ratelimit.Policy{Name: "default", Quota: 3, Window: 3 * time.Second}
 		l := limitedEnv(t, e, ratelimit.NewMemory(policy, clock.Now))
 		ada := e.key("ada@example.com", "live", "write")
@@ -182,11 +166,4 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 	})
 }
 
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("ORGRAPH_TEST_REDIS_URL")
-	if u == "" {
-		t.Skip("ORGRAPH_TEST_REDIS_URL is not set: skipping the Redis limiter")
-	}
-	return u
-}
+func redisURL(t *testing.T) string { return testenv.RedisURL(t) }

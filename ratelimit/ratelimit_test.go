@@ -4,34 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/ratelimit"
 )
-
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var policy = ratelimit.Policy{Name: "default", Quota: 3, Window: 3 * time.Second} // 1 token a second
 
@@ -49,7 +29,7 @@ func TestPolicyHeader(t *testing.T) {
 }
 
 // bucketSteps is the token bucket's behaviour, step by step, for any store.
-func bucketSteps(t *testing.T, l ratelimit.Limiter, c *clock, key string) {
+func bucketSteps(t *testing.T, l ratelimit.Limiter, c *testenv.Clock, key string) {
 	t.Helper()
 	ctx := context.Background()
 	type step struct {
@@ -87,12 +67,12 @@ func bucketSteps(t *testing.T, l ratelimit.Limiter, c *clock, key string) {
 }
 
 func TestMemoryBucket(t *testing.T) {
-	c := newClock()
+	c := testenv.NewClock()
 	bucketSteps(t, ratelimit.NewMemory(policy, c.Now), c, "key:a")
 }
 
 func TestMemoryForgetsIdleBuckets(t *testing.T) {
-	c := newClock()
+	c := testenv.NewClock()
 	m := ratelimit.NewMemory(policy, c.Now)
 	for _, k := range []string{"a", "b", "c"} {
 		m.Take(context.Background(), k)
@@ -109,7 +89,7 @@ func TestMemoryForgetsIdleBuckets(t *testing.T) {
 
 // A clock that goes back (another replica's, in Redis) refills nothing.
 func TestMemoryClockBackwards(t *testing.T) {
-	c := newClock()
+	c := testenv.NewClock()
 	m := ratelimit.NewMemory(policy, c.Now)
 	for range 3 {
 		m.Take(context.Background(), "k")
@@ -148,15 +128,6 @@ func concurrentTakes(t *testing.T, n int, limiters ...ratelimit.Limiter) int64 {
 	return allowed.Load()
 }
 
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("ORGRAPH_TEST_REDIS_URL")
-	if u == "" {
-		t.Skip("ORGRAPH_TEST_REDIS_URL is not set: skipping the Redis limiter")
-	}
-	return u
-}
-
 // prefix keeps each test's keys apart in a shared Redis.
 func prefix() string {
 	b := make([]byte, 6)
@@ -170,7 +141,7 @@ func TestRedisBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	c := newClock()
+	c := testenv.NewClock()
 	bucketSteps(t, ratelimit.NewRedis(policy, client, prefix(), c.Now), c, "key:a")
 }
 
@@ -221,3 +192,5 @@ func TestOpenRedisRefusesBadURLs(t *testing.T) {
 		}
 	}
 }
+
+func redisURL(t *testing.T) string { return testenv.RedisURL(t) }

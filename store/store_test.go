@@ -2,12 +2,7 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -15,38 +10,11 @@ import (
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/store"
 )
 
-// postgresDSN is a fresh schema of the test PostgreSQL, dropped afterwards.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("ORGRAPH_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("ORGRAPH_TEST_POSTGRES_URL is not set: skipping a PostgreSQL test")
-	}
-	raw := make([]byte, 6)
-	_, _ = rand.Read(raw)
-	schema := "orgraph_store_" + hex.EncodeToString(raw)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresDSN(t *testing.T) string { return testenv.PostgresDSN(t, "orgraph_store") }
 
 func open(t *testing.T, dsn string) *store.DB {
 	t.Helper()
