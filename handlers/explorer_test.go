@@ -143,6 +143,8 @@ func TestExplorerInChromium(t *testing.T) {
 	}
 
 	run("create",
+		// The 422 answer is still on the page: clear it so the wait below sees the new one.
+		chromedp.Evaluate(`document.getElementById("result").replaceChildren()`, nil),
 		chromedp.SendKeys(`#f-name`, "Explored"),
 		chromedp.Click(`form.operation[data-method="POST"] button[type=submit]`),
 		chromedp.WaitVisible(`#result h2`),
