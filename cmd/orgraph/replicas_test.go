@@ -404,23 +404,10 @@ func TestReplicasKeepInvariants(t *testing.T) {
 			for i := range fs {
 				fs[i] = func() rpResult { return p.send(tl, i+round, http.MethodPost, "/api/invitations", ada, body, nil) }
 			}
-			created, refused := 0, 0
-			for _, r := range rpRace(fs) {
-				switch {
-				case r.err != nil:
-				case r.status == http.StatusCreated:
-					created++
-					if o := r.obj(); o["status"] != "pending" || o["email"] != email {
-						t.Errorf("round %d: 201 document: %s", round, r.body)
-					}
-				case r.status == http.StatusUnprocessableEntity && r.rpViolationPath() == "email":
-					refused++
-				default:
-					t.Errorf("round %d: want 201 or 422 on email: %s", round, r)
+			for _, r := range rpOneCreated(t, round, rpRace(fs), "email", n) {
+				if o := r.obj(); o["status"] != "pending" || o["email"] != email {
+					t.Errorf("round %d: 201 document: %s", round, r.body)
 				}
-			}
-			if created != 1 || refused != n-1 {
-				t.Errorf("round %d: %d created, %d refused; want 1 and %d", round, created, refused, n-1)
 			}
 			for replica := 0; replica < 2; replica++ {
 				r := p.send(tl, replica, http.MethodGet, "/api/invitations?status=pending&itemsPerPage=100&organization="+url.QueryEscape(orgIRI), ada, "", nil)
@@ -453,21 +440,7 @@ func TestReplicasKeepInvariants(t *testing.T) {
 				body := fmt.Sprintf(`{"organization":%q,"name":%q}`, orgIRI, names[i])
 				fs[i] = func() rpResult { return p.send(tl, i+round, http.MethodPost, "/api/workspaces", ada, body, nil) }
 			}
-			created, refused := 0, 0
-			for _, r := range rpRace(fs) {
-				switch {
-				case r.err != nil:
-				case r.status == http.StatusCreated:
-					created++
-				case r.status == http.StatusUnprocessableEntity && r.rpViolationPath() == "name":
-					refused++
-				default:
-					t.Errorf("round %d: want 201 or 422 on name: %s", round, r)
-				}
-			}
-			if created != 1 || refused != n-1 {
-				t.Errorf("round %d: %d created, %d refused; want 1 and %d", round, created, refused, n-1)
-			}
+			rpOneCreated(t, round, rpRace(fs), "name", n)
 			for replica := 0; replica < 2; replica++ {
 				r := p.send(tl, replica, http.MethodGet, "/api/workspaces?itemsPerPage=100&organization="+url.QueryEscape(orgIRI), ada, "", nil)
 				total := rpTotal(t, "workspaces", r)
@@ -621,4 +594,27 @@ func TestReplicasKeepInvariants(t *testing.T) {
 		}
 		tl.check(t, rlRounds)
 	})
+}
+
+// rpOneCreated checks that of n racing creates exactly one was a 201 and
+// every other a 422 on property, and returns the 201.
+func rpOneCreated(t *testing.T, round int, results []rpResult, property string, n int) []rpResult {
+	t.Helper()
+	var created []rpResult
+	refused := 0
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+		case r.status == http.StatusCreated:
+			created = append(created, r)
+		case r.status == http.StatusUnprocessableEntity && r.rpViolationPath() == property:
+			refused++
+		default:
+			t.Errorf("round %d: want 201 or 422 on %s: %s", round, property, r)
+		}
+	}
+	if len(created) != 1 || refused != n-1 {
+		t.Errorf("round %d: %d created, %d refused; want 1 and %d", round, len(created), refused, n-1)
+	}
+	return created
 }
