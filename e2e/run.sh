@@ -19,8 +19,9 @@ bin="$here/.bin/orgraph"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 t_start=$(date +%s)
 
-# Keep what go test left (artifacts/explorer: the explorer's browser test).
-find "$art" -mindepth 1 -maxdepth 1 ! -name explorer -exec rm -rf {} + 2>/dev/null || true
+# Keep what go test left (artifacts/explorer and artifacts/swagger-ui: the
+# browser tests of handlers/explorer_test.go).
+find "$art" -mindepth 1 -maxdepth 1 ! -name explorer ! -name swagger-ui -exec rm -rf {} + 2>/dev/null || true
 mkdir -p "$art" "$here/.bin"
 work=$(mktemp -d "${TMPDIR:-/tmp}/orgraph-e2e.XXXXXX")
 checks_tsv="$work/checks.tsv" # id TAB ok(1/0) TAB detail

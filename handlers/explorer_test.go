@@ -2,17 +2,22 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/orgraph/orgraph/explorer"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/swaggerui"
 )
 
 // A browser gets the explorer page on any API URL; JSON clients do not.
@@ -51,57 +56,12 @@ func TestExplorerNegotiation(t *testing.T) {
 // the field), then a real create. Screenshots go to $ORGRAPH_ARTIFACTS
 // (default e2e/artifacts/explorer).
 func TestExplorerInChromium(t *testing.T) {
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		for _, c := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-			if _, err := os.Stat(c); err == nil {
-				chromium = c
-				break
-			}
-		}
-	}
-	if chromium == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			chromium = p
-		} else {
-			t.Skip("no Chromium (apt-get install chromium, or set CHROMIUM): skipping the browser test")
-		}
-	}
-	artifacts := os.Getenv("ORGRAPH_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = filepath.Join("..", "e2e", "artifacts", "explorer")
-	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	b := newBrowser(t, "explorer")
 	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
 	key := e.key("ada@example.com", "live", "write")
 	org := e.createOrg(key, `{"name":"Acme"}`)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var b []byte
-			if err := chromedp.FullScreenshot(&b, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(artifacts, name+".png"), b, 0o644)
-		})
-	}
+	shot, run := b.shot, b.run
 	var text string
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
 
 	run("key form",
 		chromedp.Navigate(e.srv.URL+"/api/organizations"),
@@ -131,6 +91,7 @@ func TestExplorerInChromium(t *testing.T) {
 		t.Errorf("the item page: %q", text)
 	}
 
+	b.noPageErrors()
 	run("blank name",
 		chromedp.Navigate(e.srv.URL+"/api/organizations"),
 		chromedp.WaitVisible(`form.operation[data-method="POST"]`),
@@ -157,5 +118,148 @@ func TestExplorerInChromium(t *testing.T) {
 	if r.Status != http.StatusOK || r.obj()["totalItems"] != float64(1) {
 		t.Errorf("the organization created in the browser: %d %s", r.Status, r.Body)
 	}
-	t.Logf("screenshots in %s", artifacts)
+	b.noPageErrors()
+	t.Logf("screenshots in %s", b.artifacts)
+}
+
+// browser is a headless Debian Chromium for one test, with what its pages
+// report: Content-Security-Policy violations and uncaught exceptions.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context
+	artifacts string
+}
+
+// cspWatch runs in every page before its own scripts (CDP injects it, so
+// the page's policy does not apply to it) and keeps what the page refuses.
+const cspWatch = `window.__pageErrors = [];
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__pageErrors.push('CSP ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));
+window.addEventListener('error', (e) => window.__pageErrors.push('error: ' + e.message));
+window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push('unhandled rejection: ' + e.reason));`
+
+// newBrowser starts Chromium (skipping the test when there is none);
+// screenshots go to $ORGRAPH_ARTIFACTS or e2e/artifacts/<dir>.
+func newBrowser(t *testing.T, dir string) *browser {
+	t.Helper()
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		for _, c := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+			if _, err := os.Stat(c); err == nil {
+				chromium = c
+				break
+			}
+		}
+	}
+	if chromium == "" {
+		if p, err := exec.LookPath("chromium"); err == nil {
+			chromium = p
+		} else {
+			t.Skip("no Chromium (apt-get install chromium, or set CHROMIUM): skipping the browser test")
+		}
+	}
+	artifacts := os.Getenv("ORGRAPH_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = filepath.Join("..", "e2e", "artifacts")
+	}
+	artifacts = filepath.Join(artifacts, dir)
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, artifacts: artifacts}
+	b.run("start", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(cspWatch).Do(ctx)
+		return err
+	}))
+	return b
+}
+
+func (b *browser) run(step string, actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+func (b *browser) shot(name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var png []byte
+		if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(b.artifacts, name+".png"), png, 0o644)
+	})
+}
+
+// noPageErrors fails the test if the current page refused anything under
+// its policy or threw.
+func (b *browser) noPageErrors() {
+	b.t.Helper()
+	var errs []string
+	b.run("page errors", chromedp.Evaluate(`window.__pageErrors || []`, &errs))
+	for _, e := range errs {
+		b.t.Errorf("the page reported: %s", e)
+	}
+}
+
+// Drives Swagger UI on /docs in headless Chromium: every documented
+// operation is listed, the page runs under its policy without a refusal,
+// and "Execute" on GET /api/organizations sends the key the explorer kept
+// (as a bearer token) and shows the organization. Screenshots in
+// e2e/artifacts/swagger-ui.
+func TestSwaggerUIInChromium(t *testing.T) {
+	b := newBrowser(t, "swagger-ui")
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	key := e.key("ada@example.com", "live", "write")
+	e.createOrg(key, `{"name":"Swagged"}`)
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(e.do(req{Path: hydra.OpenAPIPath}).Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := 0
+	for _, ops := range doc.Paths {
+		documented += len(ops)
+	}
+
+	const list = "#operations-Organization-api_organizations_get_collection"
+	var listed int
+	var status, body, title string
+	b.run("the operations",
+		chromedp.Navigate(e.srv.URL+swaggerui.Path),
+		chromedp.WaitVisible(list),
+		chromedp.Title(&title),
+		chromedp.Evaluate(`document.querySelectorAll('.opblock').length`, &listed),
+		b.shot("1-operations"))
+	if listed != documented {
+		t.Errorf("Swagger UI lists %d operations, the document %d", listed, documented)
+	}
+	if title != "Orgraph API — Swagger UI" {
+		t.Errorf("title %q", title)
+	}
+	b.noPageErrors()
+
+	// The explorer keeps the key in this tab's session storage; Swagger UI
+	// starts authorized with it.
+	b.run("execute",
+		chromedp.Evaluate(`sessionStorage.setItem('orgraph.apiKey', `+strconv.Quote(key)+`)`, nil),
+		chromedp.Reload(),
+		chromedp.WaitVisible(list),
+		chromedp.Click(list+" .opblock-summary-control"),
+		chromedp.WaitVisible(list+" .btn.execute"),
+		chromedp.Click(list+" .btn.execute"),
+		chromedp.WaitVisible(list+" .live-responses-table tbody .response-col_status"),
+		chromedp.Text(list+" .live-responses-table tbody .response-col_status", &status),
+		chromedp.Text(list+" .live-responses-table tbody .response-col_description", &body),
+		b.shot("2-executed"))
+	if strings.TrimSpace(status) != "200" || !strings.Contains(body, "Swagged") {
+		t.Errorf("Execute GET /api/organizations: status %q, body %.300q", status, body)
+	}
+	b.noPageErrors()
 }

@@ -31,6 +31,9 @@ type env struct {
 	t   *testing.T
 	db  *store.DB
 	srv *httptest.Server
+	// check, when set, sees every exchange of do (openapi_test.go
+	// validates each against the OpenAPI document).
+	check func(r *http.Request, body string, res *response)
 }
 
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -145,6 +148,9 @@ func (e *env) do(rq req) *response {
 		if err := json.Unmarshal(b, &out.JSON); err != nil {
 			e.t.Fatalf("%s %s: body is not JSON: %v\n%s", rq.Method, rq.Path, err, b)
 		}
+	}
+	if e.check != nil {
+		e.check(hr, rq.Body, out)
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/store"
+	"github.com/orgraph/orgraph/swaggerui"
 )
 
 type ctxKey int
@@ -245,7 +246,7 @@ func isPreflight(r *http.Request) bool {
 // Platform's {._format} routes do: /api/organizations/{id}.jsonld. Ids never
 // contain dots, so any other extension is an unknown format (404).
 func splitSuffix(path string) (hydra.Format, string, error) {
-	if path == hydra.DocsPath || strings.HasPrefix(path, explorer.AssetsPath) {
+	if path == hydra.DocsPath || path == hydra.OpenAPIPath || strings.HasPrefix(path, explorer.AssetsPath) || swaggerui.Owns(path) {
 		return hydra.JSONLD, path, nil
 	}
 	last := path[strings.LastIndexByte(path, '/')+1:]

@@ -126,18 +126,25 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, f hydr
 			return fmt.Errorf("render %s: %w", r.URL.Path, err)
 		}
 	}
-	if status == http.StatusOK && r.Method != http.MethodPost {
-		// A PATCH answer carries the new version's tag too, for the next If-Match.
-		tag := etag(b)
-		w.Header().Set("ETag", tag)
-		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && noneMatch(r.Header.Get("If-None-Match"), tag) {
-			w.Header().Del("Content-Type")
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
+	if status == http.StatusOK && r.Method != http.MethodPost && notModified(w, r, b) {
+		return nil
 	}
 	writeBody(w, r, status, f.MediaType(), b)
 	return nil
+}
+
+// notModified tags a 200 answer's bytes with a strong ETag (a PATCH answer
+// too, for the next If-Match) and, when a GET's If-None-Match names it,
+// answers 304 and reports true.
+func notModified(w http.ResponseWriter, r *http.Request, b []byte) bool {
+	tag := etag(b)
+	w.Header().Set("ETag", tag)
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && noneMatch(r.Header.Get("If-None-Match"), tag) {
+		w.Header().Del("Content-Type")
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	return false
 }
 
 // etag is a strong validator of the exact bytes sent (FNV-1a, 64 bits: a

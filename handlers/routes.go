@@ -9,11 +9,13 @@ import (
 
 	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/swaggerui"
 )
 
 // routes is the one place every route is declared. Each path lists its
-// methods; methods() answers HEAD, OPTIONS and 405 from that list.
-func (s *Server) routes() http.Handler {
+// methods; methods() answers HEAD, OPTIONS and 405 from that list. New
+// wraps the router in the common middleware.
+func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.NotFoundHandler = s.handle(s.noRoute)
 	r.MethodNotAllowedHandler = s.handle(s.noRoute)
@@ -23,10 +25,7 @@ func (s *Server) routes() http.Handler {
 	// and not rate limited (see unmetered).
 	r.Handle(healthzPath, s.methods(get(s.healthz)))
 	r.Handle(readyzPath, s.methods(get(s.readyz)))
-	r.Handle(metricsPath, s.methods(get(func(w http.ResponseWriter, r *http.Request) error {
-		s.metrics.handler().ServeHTTP(w, r)
-		return nil
-	})))
+	r.Handle(metricsPath, s.methods(get(serve(s.metrics.handler()))))
 
 	// The explorer's script and style sheet; its page is what a browser
 	// gets on any API URL (wantsExplorer).
@@ -36,6 +35,13 @@ func (s *Server) routes() http.Handler {
 	// can read it before they hold a key.
 	r.Handle(hydra.EntrypointPath, s.methods(get(s.entrypoint)))
 	r.Handle(hydra.DocsPath, s.methods(get(s.documentation)))
+	r.Handle(hydra.DocsRoot, s.methods(get(s.docs)))
+	r.Handle(hydra.OpenAPIPath, s.methods(get(s.openAPI)))
+
+	// Swagger UI on the OpenAPI document: public, like the documents.
+	swagger := swaggerui.Handler(s.handle(s.noRoute))
+	r.Handle(swaggerui.Path, s.methods(get(serve(swagger))))
+	r.PathPrefix(swaggerui.Path + "/").Handler(s.methods(get(serve(swagger))))
 	r.Handle(hydra.ContextsPath+"{class}", s.methods(get(s.context)))
 
 	// Resources. Item actions and the aliases of the original
@@ -60,7 +66,7 @@ func (s *Server) routes() http.Handler {
 	})
 	resource(r, s, hydra.Role, crud{list: s.listRoles, get: s.getRole})
 	r.Handle(hydra.User.Resource.Item+"{id}", s.methods(get(s.authenticated(s.getUser))))
-	r.Handle("/api/me", s.methods(get(s.authenticated(s.getMe))))
+	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
 
 	orgs := hydra.Organization.Resource.Item + "{org}"
 	r.Handle(orgs+"/members/invite", s.methods(post(s.authenticated(s.createInvitation))))
@@ -69,14 +75,14 @@ func (s *Server) routes() http.Handler {
 		http.MethodPost: s.authenticated(s.createWorkspace),
 	}))
 	r.Handle(orgs+"/roles", s.methods(get(s.authenticated(s.listRoles))))
-
-	return s.common(r)
+	return r
 }
 
 const (
 	healthzPath = "/healthz"
 	readyzPath  = "/readyz"
 	metricsPath = "/metrics"
+	mePath      = "/api/me"
 )
 
 // unmetered paths are not rate limited: probes and scrapes come from the
@@ -88,7 +94,7 @@ var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath
 // The operations endpoints keep their own formats.
 func wantsExplorer(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] &&
-		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && hydra.PrefersHTML(r.Header.Get("Accept"))
+		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && hydra.PrefersHTML(r.Header.Get("Accept"))
 }
 
 // crud names a resource's handlers; nil ones are not served.
@@ -121,6 +127,14 @@ func resource(r *mux.Router, s *Server, c *hydra.Class, h crud) {
 		r.Handle(c.Resource.Collection, s.methods(collection))
 	}
 	r.Handle(c.Resource.Item+"{id}", s.methods(item))
+}
+
+// serve adapts a plain http.Handler to a route's method table.
+func serve(h http.Handler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h.ServeHTTP(w, r)
+		return nil
+	}
 }
 
 func post(h handlerFunc) byMethod { return byMethod{http.MethodPost: h} }

@@ -47,6 +47,7 @@ type Server struct {
 	limiter        ratelimit.Limiter
 	idempotencyTTL time.Duration
 	now            func() time.Time
+	openAPIDoc     openAPICache
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 }
@@ -70,7 +71,7 @@ func New(cfg Config) *Server {
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.DefaultName, Quota: ratelimit.DefaultQuota, Window: ratelimit.DefaultWindow}, nil)
 	}
-	s.router = s.routes()
+	s.router = s.common(s.routes())
 	return s
 }
 

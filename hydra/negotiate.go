@@ -213,6 +213,34 @@ func Accepts(accept string, f Format) bool {
 	return quality(parseAccept(accept), mt) > 0
 }
 
+// NegotiateOpenAPI picks the Content-Type of the OpenAPI document: its own
+// media type (API Platform's jsonopenapi format) unless the client ranks
+// plain JSON higher; ok is false when it accepts neither (406).
+func NegotiateOpenAPI(accept string) (string, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return OpenAPIMediaType, true
+	}
+	ranges := parseAccept(accept)
+	own, plain := quality(ranges, OpenAPIMediaType), quality(ranges, "application/json")
+	switch {
+	case own > 0 && own >= plain:
+		return OpenAPIMediaType, true
+	case plain > 0:
+		return "application/json", true
+	}
+	return "", false
+}
+
+// PrefersOpenAPI says whether a request for the documentation without a
+// suffix (/api/docs) wants OpenAPI rather than Hydra: it ranks the OpenAPI
+// media type or plain JSON above JSON-LD, as API Platform's docs route
+// answers its jsonopenapi and json formats with OpenAPI.
+func PrefersOpenAPI(accept string) bool {
+	ranges := parseAccept(accept)
+	openAPI := max(quality(ranges, OpenAPIMediaType), quality(ranges, "application/json"))
+	return openAPI > 0 && openAPI > quality(ranges, "application/ld+json")
+}
+
 // ProblemsAsLinkedData says whether an error answer should be JSON-LD: yes,
 // unless the client prefers plain JSON or problem+json (API Platform's
 // jsonproblem and json error formats).

@@ -23,6 +23,8 @@ const (
 	// OpenAPIMediaType asks for it in Accept.
 	OpenAPIMediaType = "application/vnd.openapi+json"
 	openAPIVersion   = "3.1.0"
+	docsTag          = "Documentation"
+	operationsTag    = "Operations"
 )
 
 // OpenAPIOptions is what the OpenAPI document needs beyond the registry.
@@ -71,6 +73,9 @@ func (r *Registry) OpenAPI(base string, opts OpenAPIOptions) map[string]any {
 	for _, e := range opts.Extra {
 		g.extra(e)
 	}
+	tags = append(tags,
+		map[string]any{"name": docsTag, "description": "The entrypoint, the Hydra and OpenAPI documentation and the JSON-LD contexts: public."},
+		map[string]any{"name": operationsTag, "description": "Probes and metrics for the infrastructure: public, not rate limited."})
 	version := "unversioned" // info.version must not be empty
 	if n := len(opts.Versions); n > 0 {
 		version = opts.Versions[n-1]
@@ -245,6 +250,7 @@ func (g *openAPI) extra(e ExtraOperation) {
 	}
 	op := map[string]any{
 		"operationId": operationID(e.Path, http.MethodGet, false),
+		"tags":        []any{operationsTag},
 		"summary":     e.Summary,
 		"security":    []any{},
 		"responses": map[string]any{
@@ -283,6 +289,7 @@ func (g *openAPI) documentation() {
 		t := traits{method: http.MethodGet, public: true, negotiated: true, etag: true, params: len(params) > 0}
 		op := map[string]any{
 			"operationId": operationID(path, http.MethodGet, false),
+			"tags":        []any{docsTag},
 			"summary":     summary,
 			"security":    []any{},
 			"responses":   map[string]any{"200": success(t, 200, what, content)},
@@ -299,6 +306,8 @@ func (g *openAPI) documentation() {
 	openapi := map[string]any{"schema": map[string]any{"type": "object", "description": "This document."}}
 	public(OpenAPIPath, "The OpenAPI description of the API (this document).", "OpenAPI document",
 		map[string]any{OpenAPIMediaType: openapi, "application/json": openapi}, nil)
+	public(DocsRoot, "The API documentation: this document for "+OpenAPIMediaType+" or application/json, the Hydra documentation otherwise.", "OpenAPI or Hydra documentation",
+		map[string]any{"application/ld+json": map[string]any{"schema": map[string]any{"type": "object", "description": "A Hydra ApiDocumentation."}}, OpenAPIMediaType: openapi, "application/json": openapi}, nil)
 	names := []any{"Entrypoint"}
 	for _, c := range g.reg.Classes {
 		names = append(names, c.Name)

@@ -12,7 +12,10 @@ const (
 
 // Paths every deployment serves.
 const (
-	DocsPath       = "/api/docs.jsonld"
+	DocsPath = "/api/docs.jsonld"
+	// DocsRoot is the documentation without a format suffix: Hydra or
+	// OpenAPI, by Accept.
+	DocsRoot       = "/api/docs"
 	EntrypointPath = "/api"
 	ContextsPath   = "/api/contexts/"
 )

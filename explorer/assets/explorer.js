@@ -164,7 +164,7 @@ function field(prop, current, creating) {
   } else if (range === 'xsd:integer') {
     input = el('input', { type: 'number', step: '1', id, name, required, value: current ?? '' });
   } else if (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range)) {
-    input = el('textarea', { id, name, rows: 4, required, placeholder: 'JSON object (' + range.slice(1) + ')' });
+    input = el('textarea', { id, name, rows: 4, required, placeholder: 'JSON (' + range.slice(1) + ')' });
     if (current !== undefined && current !== null) input.value = JSON.stringify(current, null, 2);
     input.dataset.json = 'true';
   } else {
