@@ -4,6 +4,8 @@
 //	              [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
 //	orgraph migrate [--db …] [--to VERSION]
 //	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
+//	orgraph bench [--orgs 10000] [--members 5] [--connections 32] [--duration 10s] [--warmup 1s] [--db …]
+//	              [--scenarios a,b] [--json FILE] [--profile DIR]
 package main
 
 import (
@@ -33,6 +35,8 @@ const usage = `usage:
                 [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
   orgraph migrate [--db …] [--to VERSION]
   orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
+  orgraph bench [--orgs 10000] [--members 5] [--connections 32] [--duration 10s] [--warmup 1s] [--db …]
+                [--scenarios a,b] [--json FILE] [--profile DIR]
 `
 
 func main() {
@@ -59,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "keys":
 		if len(args) < 2 || args[1] != "create" {
 			return errUsage
@@ -201,6 +207,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&pool.MaxIdleConns, "db-max-idle-conns", 0, fmt.Sprintf("idle database connections kept (default %d on PostgreSQL)", store.DefaultPostgresMaxIdleConns))
 	fs.DurationVar(&pool.ConnMaxLifetime, "db-conn-max-lifetime", store.DefaultConnMaxLifetime, "a database connection is replaced after this long")
 	redisURL := fs.String("redis", env("ORGRAPH_REDIS_URL", ""), "redis://… to share rate limits between replicas (ORGRAPH_REDIS_URL); default: in process")
+	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060; never a public one); default: off")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -239,6 +246,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Empty database: created a live key for %s. It is shown only once:\n%s\n", store.BootstrapEmail, secret)
 	}
 
+	if *pprofAddr != "" {
+		stopProfiles, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/store"
+)
+
+// seeded is what the scenarios need from the fresh database.
+type seeded struct {
+	key  string      // a live write key of the owner of every organization
+	orgs []uuid.UUID // the seeded organizations, oldest first
+}
+
+// seedBatch organizations are written per statement batch and transaction:
+// small enough for SQLite's bound-parameter limit with 5 members each.
+const seedBatch = 500
+
+// seed creates cfg.Orgs organizations owned by one user (the bench key's),
+// each with its four roles and cfg.Members members in all (the owner and
+// people drawn from a pool), the way the API would have made them.
+func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
+	key, err := db.CreateKey(ctx, store.NewKey{Email: "bench@orgraph.test", Name: "bench", Mode: "live", Scope: "write"})
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	owner, err := db.User.Query().All(ctx)
+	if err != nil || len(owner) != 1 {
+		return nil, fmt.Errorf("seed: the database is not fresh (%d users): %w", len(owner), err)
+	}
+	ownerID := owner[0].ID
+
+	// A pool of people; each organization draws its other members here.
+	pool := make([]uuid.UUID, max(cfg.Members*20, 100))
+	users := make([]*ent.UserCreate, len(pool))
+	for i := range pool {
+		pool[i] = schema.NewID()
+		users[i] = db.User.Create().SetID(pool[i]).SetEmail(fmt.Sprintf("person%05d@orgraph.test", i)).SetName(fmt.Sprintf("Person %d", i))
+	}
+	for start := 0; start < len(users); start += seedBatch {
+		if err := db.User.CreateBulk(users[start:min(start+seedBatch, len(users))]...).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("seed users: %w", err)
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(1, 2)) // the same data on every run
+	otherRoles := []member.Role{member.RoleAdmin, member.RoleDeveloper, member.RoleViewer}
+	out := &seeded{key: key, orgs: make([]uuid.UUID, 0, cfg.Orgs)}
+	// Creation times one second apart, oldest first, as if made over time.
+	base := schema.Now().Add(-time.Duration(cfg.Orgs) * time.Second)
+	for start := 0; start < cfg.Orgs; start += seedBatch {
+		n := min(seedBatch, cfg.Orgs-start)
+		err := db.Tx(ctx, func(tx *ent.Tx) error {
+			orgs := make([]*ent.OrganizationCreate, n)
+			var roles []*ent.RoleCreate
+			var members []*ent.MemberCreate
+			for i := range n {
+				id, at := schema.NewID(), base.Add(time.Duration(start+i)*time.Second)
+				out.orgs = append(out.orgs, id)
+				orgs[i] = tx.Organization.Create().SetID(id).SetName(fmt.Sprintf("Organization %05d", start+i)).
+					SetMode(organization.ModeLive).SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: at}}).
+					SetContact(&schema.Contact{Email: fmt.Sprintf("ops%05d@orgraph.test", start+i)}).
+					SetAddress(&schema.Address{City: "Lyon", Country: "FR"}).
+					SetCreatedAt(at).SetUpdatedAt(at)
+				for _, r := range schema.RoleCatalog {
+					roles = append(roles, tx.Role.Create().SetOrganizationID(id).SetSlug(role.Slug(r.Slug)).
+						SetName(r.Name).SetDescription(r.Description).SetCreatedAt(at))
+				}
+				members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(ownerID).SetRole(member.RoleOwner).SetJoinedAt(at))
+				for j, p := range rng.Perm(len(pool))[:cfg.Members-1] {
+					members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(pool[p]).
+						SetRole(otherRoles[j%len(otherRoles)]).SetJoinedAt(at.Add(time.Duration(j+1)*time.Second)))
+				}
+			}
+			if err := tx.Organization.CreateBulk(orgs...).Exec(ctx); err != nil {
+				return fmt.Errorf("organizations: %w", err)
+			}
+			for i := 0; i < len(roles); i += seedBatch {
+				if err := tx.Role.CreateBulk(roles[i:min(i+seedBatch, len(roles))]...).Exec(ctx); err != nil {
+					return fmt.Errorf("roles: %w", err)
+				}
+			}
+			for i := 0; i < len(members); i += seedBatch {
+				if err := tx.Member.CreateBulk(members[i:min(i+seedBatch, len(members))]...).Exec(ctx); err != nil {
+					return fmt.Errorf("members: %w", err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `orgraph bench` on a tiny configuration: it seeds, starts this binary as
+// the server, runs the baseline and every scenario, and prints the table
+// and the JSON report with every scenario measured and no errors. The
+// figures themselves are not asserted (no timed assertions in tests).
+func TestBenchRunsEveryScenario(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.json")
+	stdout, stderr, code := runCmd(t, "bench", "--orgs", "60", "--members", "3", "--connections", "4",
+		"--duration", "300ms", "--warmup", "50ms", "--json", report, "--profile", filepath.Join(dir, "profiles"))
+	if code != 0 {
+		t.Fatalf("bench exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	want := []string{"baseline", "get-item", "get-conditional", "collection-page-1", "collection-page-300", "members-by-org", "post", "patch"}
+	for _, name := range want {
+		if !strings.Contains(stdout, "\n"+name+" ") {
+			t.Errorf("the table lacks %s:\n%s", name, stdout)
+		}
+	}
+	var rep struct {
+		Orgs      int     `json:"orgs"`
+		PeakRSSMB float64 `json:"server_peak_rss_mb"`
+		Results   []struct {
+			Scenario   string  `json:"scenario"`
+			Requests   int     `json:"requests"`
+			Errors     int     `json:"errors"`
+			FirstError string  `json:"first_error"`
+			RPS        float64 `json:"requests_per_second"`
+			Ratio      float64 `json:"ratio_to_baseline"`
+			P50, P99   float64
+		} `json:"results"`
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, b)
+	}
+	if rep.Orgs != 60 || len(rep.Results) != len(want) || rep.PeakRSSMB <= 0 {
+		t.Fatalf("report: %d orgs, %d results, peak RSS %v", rep.Orgs, len(rep.Results), rep.PeakRSSMB)
+	}
+	for i, r := range rep.Results {
+		if r.Scenario != want[i] || r.Requests == 0 || r.Errors != 0 || r.RPS <= 0 || r.Ratio <= 0 {
+			t.Errorf("%s: %d requests, %d errors (%s), %.0f req/s, ratio %.2f", r.Scenario, r.Requests, r.Errors, r.FirstError, r.RPS, r.Ratio)
+		}
+	}
+	for _, name := range append(want[1:], "heap") {
+		file := name + ".cpu.pprof"
+		if name == "heap" {
+			file = "heap.pprof"
+		}
+		if st, err := os.Stat(filepath.Join(dir, "profiles", file)); err != nil || st.Size() == 0 {
+			t.Errorf("profile %s: %v", file, err)
+		}
+	}
+
+	if _, _, code := runCmd(t, "bench", "--scenarios", "nope"); code == 0 {
+		t.Errorf("an unknown scenario was accepted")
+	}
+}
