@@ -28,6 +28,8 @@ type Member struct {
 	Role member.Role `json:"role,omitempty"`
 	// JoinedAt holds the value of the "joined_at" field.
 	JoinedAt time.Time `json:"joined_at,omitempty"`
+	// Mode holds the value of the "mode" field.
+	Mode member.Mode `json:"mode,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
 	Edges        MemberEdges `json:"edges"`
@@ -72,7 +74,7 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case member.FieldRole:
+		case member.FieldRole, member.FieldMode:
 			values[i] = new(sql.NullString)
 		case member.FieldJoinedAt:
 			values[i] = new(sql.NullTime)
@@ -122,6 +124,12 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field joined_at", values[i])
 			} else if value.Valid {
 				_m.JoinedAt = value.Time
+			}
+		case member.FieldMode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field mode", values[i])
+			} else if value.Valid {
+				_m.Mode = member.Mode(value.String)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -180,6 +188,9 @@ func (_m *Member) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("joined_at=")
 	builder.WriteString(_m.JoinedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("mode=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Mode))
 	builder.WriteByte(')')
 	return builder.String()
 }

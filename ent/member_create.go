@@ -58,6 +58,20 @@ func (_c *MemberCreate) SetNillableJoinedAt(v *time.Time) *MemberCreate {
 	return _c
 }
 
+// SetMode sets the "mode" field.
+func (_c *MemberCreate) SetMode(v member.Mode) *MemberCreate {
+	_c.mutation.SetMode(v)
+	return _c
+}
+
+// SetNillableMode sets the "mode" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableMode(v *member.Mode) *MemberCreate {
+	if v != nil {
+		_c.SetMode(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MemberCreate) SetID(v uuid.UUID) *MemberCreate {
 	_c.mutation.SetID(v)
@@ -121,6 +135,10 @@ func (_c *MemberCreate) defaults() {
 		v := member.DefaultJoinedAt()
 		_c.mutation.SetJoinedAt(v)
 	}
+	if _, ok := _c.mutation.Mode(); !ok {
+		v := member.DefaultMode
+		_c.mutation.SetMode(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := member.DefaultID()
 		_c.mutation.SetID(v)
@@ -145,6 +163,14 @@ func (_c *MemberCreate) check() error {
 	}
 	if _, ok := _c.mutation.JoinedAt(); !ok {
 		return &ValidationError{Name: "joined_at", err: errors.New(`ent: missing required field "Member.joined_at"`)}
+	}
+	if _, ok := _c.mutation.Mode(); !ok {
+		return &ValidationError{Name: "mode", err: errors.New(`ent: missing required field "Member.mode"`)}
+	}
+	if v, ok := _c.mutation.Mode(); ok {
+		if err := member.ModeValidator(v); err != nil {
+			return &ValidationError{Name: "mode", err: fmt.Errorf(`ent: validator failed for field "Member.mode": %w`, err)}
+		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Member.organization"`)}
@@ -195,6 +221,10 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.JoinedAt(); ok {
 		_spec.SetField(member.FieldJoinedAt, field.TypeTime, value)
 		_node.JoinedAt = value
+	}
+	if value, ok := _c.mutation.Mode(); ok {
+		_spec.SetField(member.FieldMode, field.TypeEnum, value)
+		_node.Mode = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -319,6 +349,9 @@ func (u *MemberUpsertOne) UpdateNewValues() *MemberUpsertOne {
 		}
 		if _, exists := u.create.mutation.JoinedAt(); exists {
 			s.SetIgnore(member.FieldJoinedAt)
+		}
+		if _, exists := u.create.mutation.Mode(); exists {
+			s.SetIgnore(member.FieldMode)
 		}
 	}))
 	return u
@@ -556,6 +589,9 @@ func (u *MemberUpsertBulk) UpdateNewValues() *MemberUpsertBulk {
 			}
 			if _, exists := b.mutation.JoinedAt(); exists {
 				s.SetIgnore(member.FieldJoinedAt)
+			}
+			if _, exists := b.mutation.Mode(); exists {
+				s.SetIgnore(member.FieldMode)
 			}
 		}
 	}))

@@ -2865,6 +2865,7 @@ type MemberMutation struct {
 	id                  *uuid.UUID
 	role                *member.Role
 	joined_at           *time.Time
+	mode                *member.Mode
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -3123,6 +3124,42 @@ func (m *MemberMutation) ResetJoinedAt() {
 	m.joined_at = nil
 }
 
+// SetMode sets the "mode" field.
+func (m *MemberMutation) SetMode(value member.Mode) {
+	m.mode = &value
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *MemberMutation) Mode() (r member.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldMode(ctx context.Context) (v member.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *MemberMutation) ResetMode() {
+	m.mode = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *MemberMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -3211,7 +3248,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.organization != nil {
 		fields = append(fields, member.FieldOrganizationID)
 	}
@@ -3223,6 +3260,9 @@ func (m *MemberMutation) Fields() []string {
 	}
 	if m.joined_at != nil {
 		fields = append(fields, member.FieldJoinedAt)
+	}
+	if m.mode != nil {
+		fields = append(fields, member.FieldMode)
 	}
 	return fields
 }
@@ -3240,6 +3280,8 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.Role()
 	case member.FieldJoinedAt:
 		return m.JoinedAt()
+	case member.FieldMode:
+		return m.Mode()
 	}
 	return nil, false
 }
@@ -3257,6 +3299,8 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRole(ctx)
 	case member.FieldJoinedAt:
 		return m.OldJoinedAt(ctx)
+	case member.FieldMode:
+		return m.OldMode(ctx)
 	}
 	return nil, fmt.Errorf("unknown Member field %s", name)
 }
@@ -3293,6 +3337,13 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetJoinedAt(v)
+		return nil
+	case member.FieldMode:
+		v, ok := value.(member.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
@@ -3354,6 +3405,9 @@ func (m *MemberMutation) ResetField(name string) error {
 		return nil
 	case member.FieldJoinedAt:
 		m.ResetJoinedAt()
+		return nil
+	case member.FieldMode:
+		m.ResetMode()
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)

@@ -38,8 +38,12 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	name := q.Filters["name"]
+	if desc, byID := orderedByID(q); name == "" && byID {
+		return s.listOrganizationsByID(w, r, p, q, desc)
+	}
 	query := s.db.Organization.Query().Where(visibleOrganizations(p))
-	if name, ok := q.Filters["name"]; ok && name != "" {
+	if name != "" {
 		query.Where(organization.NameContainsFold(name))
 	}
 	return s.writePage(w, r, hydra.Organization, q,
@@ -50,6 +54,62 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 				return nil, err
 			}
 			return s.organizationNodes(ctx, p, orgs)
+		})
+}
+
+// orderedByID says whether a page is in id order only (the default).
+func orderedByID(q hydra.Query) (desc, ok bool) {
+	switch {
+	case len(q.Order) == 0:
+		return false, true
+	case len(q.Order) == 1 && q.Order[0].Property == "id":
+		return q.Order[0].Desc, true
+	}
+	return false, false
+}
+
+// listOrganizationsByID serves the unfiltered collection in id order from
+// the caller's memberships alone: the (user_id, mode, organization_id)
+// index holds, in order, exactly the organization ids the caller sees, so
+// totalItems is an index count and a page (even page 300) an index range,
+// and only the page's organizations are read.
+func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p *principal, q hydra.Query, desc bool) error {
+	ctx := r.Context()
+	mine := s.db.Member.Query().Where(member.UserID(p.User.ID), member.ModeEQ(member.Mode(p.Mode)))
+	order := member.ByOrganizationID()
+	if desc {
+		order = member.ByOrganizationID(entsql.OrderDesc())
+	}
+	return s.writePage(w, r, hydra.Organization, q,
+		// Counting a column of the index keeps the count on the index
+		// (COUNT(id) would read every membership row).
+		func() (int, error) { return mine.Clone().Unique(false).Select(member.FieldOrganizationID).Count(ctx) },
+		func(offset, limit int) ([]*hydra.Node, error) {
+			var page []struct {
+				OrganizationID uuid.UUID `json:"organization_id"`
+			}
+			if err := mine.Order(order).Offset(offset).Limit(limit).Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
+				return nil, err
+			}
+			ids := make([]uuid.UUID, len(page))
+			for i, m := range page {
+				ids[i] = m.OrganizationID
+			}
+			orgs, err := s.db.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			byID := make(map[uuid.UUID]*ent.Organization, len(orgs))
+			for _, o := range orgs {
+				byID[o.ID] = o
+			}
+			ordered := make([]*ent.Organization, 0, len(orgs))
+			for _, id := range ids {
+				if o, ok := byID[id]; ok { // deleted since the index read
+					ordered = append(ordered, o)
+				}
+			}
+			return s.organizationNodes(ctx, p, ordered)
 		})
 }
 
@@ -294,35 +354,64 @@ func (s *Server) organizationPrecondition(r *http.Request, p *principal, org *en
 
 // organizationNodes builds the documents of a page of organizations in a
 // constant number of queries, whatever the page size or the organizations'
-// sizes: one for the embedded members (at most EmbedLimit owners and
-// EmbedLimit members per organization, plus the caller's own membership,
-// ranked by a window function), one for their users, one GROUP BY for
-// member_count.
+// sizes: a GROUP BY for member_count, one for the embedded members (with
+// their users, a second statement): every member of an organization with at
+// most EmbedLimit of them, and for a larger one the first EmbedLimit to
+// join, the first EmbedLimit owners and the caller's own membership, ranked
+// by a window function. The window runs only over the large organizations:
+// it costs more than the rest of the request.
 func (s *Server) organizationNodes(ctx context.Context, p *principal, orgs []*ent.Organization) ([]*hydra.Node, error) {
 	if len(orgs) == 0 {
 		return []*hydra.Node{}, nil
 	}
-	ids := make([]driver.Value, len(orgs))
+	orgIDs := make([]uuid.UUID, len(orgs))
 	for i, o := range orgs {
-		ids[i] = o.ID
+		orgIDs[i] = o.ID
+	}
+	var counts []struct {
+		OrganizationID uuid.UUID `json:"organization_id"`
+		Count          int       `json:"count"`
+	}
+	if err := s.db.Member.Query().Where(member.OrganizationIDIn(orgIDs...)).
+		GroupBy(member.FieldOrganizationID).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
+		return nil, fmt.Errorf("count members: %w", err)
+	}
+	memberCount := make(map[uuid.UUID]int, len(counts))
+	for _, c := range counts {
+		memberCount[c.OrganizationID] = c.Count
+	}
+	var small, large []driver.Value
+	for _, o := range orgs {
+		if memberCount[o.ID] <= hydra.EmbedLimit {
+			small = append(small, o.ID)
+		} else {
+			large = append(large, o.ID)
+		}
 	}
 	ms, err := s.db.Member.Query().
 		Where(func(sel *entsql.Selector) {
-			t := entsql.Table(member.Table)
-			ranked := entsql.Select(t.C(member.FieldID), t.C(member.FieldRole), t.C(member.FieldUserID)).
-				AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID)).
-					OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_all").
-				AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID), t.C(member.FieldRole)).
-					OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_role").
-				From(t).
-				Where(entsql.InValues(t.C(member.FieldOrganizationID), ids...)).
-				As("ranked")
-			embedded := entsql.Select(ranked.C(member.FieldID)).From(ranked).Where(entsql.Or(
-				entsql.LTE(ranked.C("rank_all"), hydra.EmbedLimit),
-				entsql.And(entsql.EQ(ranked.C(member.FieldRole), member.RoleOwner.String()), entsql.LTE(ranked.C("rank_role"), hydra.EmbedLimit)),
-				entsql.EQ(ranked.C(member.FieldUserID), p.User.ID),
-			))
-			sel.Where(entsql.In(sel.C(member.FieldID), embedded))
+			var embedded []*entsql.Predicate
+			if len(small) > 0 {
+				embedded = append(embedded, entsql.InValues(sel.C(member.FieldOrganizationID), small...))
+			}
+			if len(large) > 0 {
+				t := entsql.Table(member.Table)
+				ranked := entsql.Select(t.C(member.FieldID), t.C(member.FieldRole), t.C(member.FieldUserID)).
+					AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID)).
+						OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_all").
+					AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID), t.C(member.FieldRole)).
+						OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_role").
+					From(t).
+					Where(entsql.InValues(t.C(member.FieldOrganizationID), large...)).
+					As("ranked")
+				first := entsql.Select(ranked.C(member.FieldID)).From(ranked).Where(entsql.Or(
+					entsql.LTE(ranked.C("rank_all"), hydra.EmbedLimit),
+					entsql.And(entsql.EQ(ranked.C(member.FieldRole), member.RoleOwner.String()), entsql.LTE(ranked.C("rank_role"), hydra.EmbedLimit)),
+					entsql.EQ(ranked.C(member.FieldUserID), p.User.ID),
+				))
+				embedded = append(embedded, entsql.In(sel.C(member.FieldID), first))
+			}
+			sel.Where(entsql.Or(embedded...))
 		}).
 		WithUser().
 		Order(member.ByJoinedAt(), member.ByID()).
@@ -333,22 +422,6 @@ func (s *Server) organizationNodes(ctx context.Context, p *principal, orgs []*en
 	byOrg := map[uuid.UUID][]*ent.Member{}
 	for _, m := range ms {
 		byOrg[m.OrganizationID] = append(byOrg[m.OrganizationID], m)
-	}
-	var counts []struct {
-		OrganizationID uuid.UUID `json:"organization_id"`
-		Count          int       `json:"count"`
-	}
-	orgIDs := make([]uuid.UUID, len(orgs))
-	for i, o := range orgs {
-		orgIDs[i] = o.ID
-	}
-	if err := s.db.Member.Query().Where(member.OrganizationIDIn(orgIDs...)).
-		GroupBy(member.FieldOrganizationID).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
-		return nil, fmt.Errorf("count members: %w", err)
-	}
-	memberCount := make(map[uuid.UUID]int, len(counts))
-	for _, c := range counts {
-		memberCount[c.OrganizationID] = c.Count
 	}
 	nodes := make([]*hydra.Node, len(orgs))
 	for i, o := range orgs {

@@ -8,15 +8,19 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/migrate"
 	"github.com/orgraph/orgraph/ent/migrate/migrations"
 	"github.com/orgraph/orgraph/ent/organization"
@@ -114,9 +118,31 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 		if !slices.Equal(done, all[:len(all)-1]) {
 			t.Fatalf("applied %v, want %v", done, all[:len(all)-1])
 		}
-		key, err := db.CreateKey(ctx, store.NewKey{Email: "ada@example.com", Mode: "live"})
-		if err != nil {
-			t.Fatal(err)
+		// Data as the previous release wrote it (its statements: this
+		// release's code writes the newer schema): one user in a live and
+		// a test organization.
+		now := time.Now().UTC().Truncate(time.Second)
+		user, live, test := uuid.New(), uuid.New(), uuid.New()
+		ph := func(i int) string {
+			if db.Dialect == dialect.Postgres {
+				return "$" + strconv.Itoa(i)
+			}
+			return "?"
+		}
+		stmts := []struct {
+			sql  string
+			args []any
+		}{
+			{"INSERT INTO users (id, created_at, updated_at, email) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{user, now, now, "ada@example.com"}},
+			{"INSERT INTO organizations (id, created_at, updated_at, name, status, mode) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", 'Live', 'ACTIVE', 'live')", []any{live, now, now}},
+			{"INSERT INTO organizations (id, created_at, updated_at, name, status, mode) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", 'Test', 'ACTIVE', 'test')", []any{test, now, now}},
+			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, live, user}},
+			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, test, user}},
+		}
+		for _, st := range stmts {
+			if _, err := db.SQL.ExecContext(ctx, st.sql, st.args...); err != nil {
+				t.Fatalf("%s: %v", st.sql, err)
+			}
 		}
 
 		done, err = db.MigrateTo(ctx, "")
@@ -129,11 +155,25 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 		if got, _ := db.AppliedMigrations(ctx); !slices.Equal(got, all) {
 			t.Errorf("recorded %v, want %v", got, all)
 		}
+		// member_mode: every membership took its organization's mode.
+		for org, want := range map[uuid.UUID]member.Mode{live: member.ModeLive, test: member.ModeTest} {
+			m, err := db.Member.Query().Where(member.OrganizationID(org)).Only(ctx)
+			if err != nil || m.Mode != want {
+				t.Errorf("membership of the %s organization after the upgrade: %v, %v", want, m, err)
+			}
+		}
+		key, err := db.CreateKey(ctx, store.NewKey{Email: "ada@example.com", Mode: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := db.Authenticate(ctx, key); err != nil {
-			t.Errorf("the key made before the upgrade: %v", err)
+			t.Errorf("a key made after the upgrade: %v", err)
 		}
 		if n := db.Organization.Query().Where(organization.Name("Personal")).CountX(ctx); n != 1 {
 			t.Errorf("%d personal organizations after the upgrade, want 1", n)
+		}
+		if n := db.Member.Query().Where(member.UserID(user), member.ModeEQ(member.ModeTest)).CountX(ctx); n != 2 {
+			t.Errorf("%d test-mode memberships after the upgrade, want 2 (Test and the new Personal)", n)
 		}
 		if done, err := db.MigrateTo(ctx, ""); err != nil || len(done) != 0 {
 			t.Errorf("migrating an up-to-date database applied %v, %v", done, err)

@@ -19,16 +19,30 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // the "sqlite3" database/sql driver
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/hook"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
 )
 
 // DefaultDB is the database used when none is given.
 const DefaultDB = "sqlite:orgraph.db"
 
 // DB is an open database.
+//
+// On SQLite it holds two pools over the one file: readers (Client, plain
+// queries, any number at once under WAL) and the single writer (Tx and SQL:
+// one connection, IMMEDIATE transactions). SQLite runs one write
+// transaction at a time whatever the pool; with one writer connection the
+// waiting happens in Go's pool queue, first come first served, instead of
+// in SQLite's busy handler, which sleeps and retries. On PostgreSQL both
+// are the one pool.
 type DB struct {
 	*ent.Client
+	// SQL is the writer's database/sql pool (migrations, pings).
 	SQL     *sql.DB
 	Dialect string
+	writer  *ent.Client
+	readers *sql.DB
 }
 
 // Options tune Open.
@@ -66,28 +80,111 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dia != dialect.SQLite {
+		pool, err := openPool(ctx, driver, source, dia, opt, cmp.Or(opt.MaxOpenConns, DefaultPostgresMaxOpenConns), cmp.Or(opt.MaxIdleConns, DefaultPostgresMaxIdleConns))
+		if err != nil {
+			return nil, err
+		}
+		client := entClient(pool, dia, opt)
+		return &DB{Client: client, SQL: pool, Dialect: dia, writer: client}, nil
+	}
+	writer, err := openPool(ctx, driver, withTxLock(source, "immediate"), dia, opt, 1, 1)
+	if err != nil {
+		return nil, err
+	}
+	readers := cmp.Or(opt.MaxOpenConns, DefaultSQLiteMaxOpenConns)
+	reader, err := openPool(ctx, driver, withTxLock(source, "deferred"), dia, opt, readers, cmp.Or(opt.MaxIdleConns, readers))
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	return &DB{Client: entClient(reader, dia, opt), SQL: writer, Dialect: dia, writer: entClient(writer, dia, opt, uncancelable), readers: reader}, nil
+}
+
+// uncancelable runs the SQLite writer's statements without their request's
+// cancellation. go-sqlite3 executes a statement whose context can be
+// cancelled on a goroutine of its own and waits for it: under load the wait
+// for that goroutine to be scheduled, while the one write lock is held,
+// made every write wait behind it (writes/s fell by half). A statement of
+// a transaction runs to its end in microseconds anyway; a gone client's
+// transaction is rolled back by the error its handler then returns.
+func uncancelable(d dialect.Driver) dialect.Driver { return uncancelableDriver{d} }
+
+type uncancelableDriver struct{ dialect.Driver }
+
+func (d uncancelableDriver) Exec(ctx context.Context, query string, args, v any) error {
+	return d.Driver.Exec(context.WithoutCancel(ctx), query, args, v)
+}
+
+func (d uncancelableDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return uncancelableTx{tx}, nil
+}
+
+type uncancelableTx struct{ dialect.Tx }
+
+func (tx uncancelableTx) Exec(ctx context.Context, query string, args, v any) error {
+	return tx.Tx.Exec(context.WithoutCancel(ctx), query, args, v)
+}
+
+func openPool(ctx context.Context, driver, source, dia string, opt Options, maxOpen, maxIdle int) (*sql.DB, error) {
 	db, err := sql.Open(driver, source)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dia, err)
 	}
-	maxOpen, maxIdle := DefaultPostgresMaxOpenConns, DefaultPostgresMaxIdleConns
-	if dia == dialect.SQLite {
-		maxOpen, maxIdle = DefaultSQLiteMaxOpenConns, DefaultSQLiteMaxOpenConns
-	}
-	db.SetMaxOpenConns(cmp.Or(opt.MaxOpenConns, maxOpen))
-	db.SetMaxIdleConns(cmp.Or(opt.MaxIdleConns, maxIdle))
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxIdle)
 	db.SetConnMaxLifetime(cmp.Or(opt.ConnMaxLifetime, DefaultConnMaxLifetime))
 	db.SetConnMaxIdleTime(cmp.Or(opt.ConnMaxIdleTime, DefaultConnMaxIdleTime))
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dia, err)
 	}
+	return db, nil
+}
+
+func entClient(db *sql.DB, dia string, opt Options, wrap ...func(dialect.Driver) dialect.Driver) *ent.Client {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	for _, w := range wrap {
+		drv = w(drv)
+	}
 	if opt.Trace != nil {
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) { opt.Trace(ctx, fmt.Sprint(v...)) })
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+	client.Member.Use(memberMode)
+	return client
+}
+
+// memberMode sets a new membership's mode to its organization's (see
+// ent/schema/member.go): a client hook, because a schema hook would import
+// the generated package into the schema's. Every client Open makes has it,
+// and so every transaction.
+func memberMode(next ent.Mutator) ent.Mutator {
+	return hook.MemberFunc(func(ctx context.Context, m *ent.MemberMutation) (ent.Value, error) {
+		if orgID, ok := m.OrganizationID(); ok {
+			mode, err := m.Client().Organization.Query().Where(organization.ID(orgID)).
+				Select(organization.FieldMode).String(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("member mode: %w", err)
+			}
+			m.SetMode(member.Mode(mode))
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// withTxLock sets how a SQLite pool's transactions begin: IMMEDIATE for
+// the writer (it takes the write lock up front, so a transaction never
+// fails half-way to upgrade it), DEFERRED for readers.
+func withTxLock(source, lock string) string {
+	base, query, _ := strings.Cut(source, "?")
+	v, _ := url.ParseQuery(query) // parseDSN made it
+	v.Set("_txlock", lock)
+	return base + "?" + v.Encode()
 }
 
 func parseDSN(dsn string) (driver, source, dia string, err error) {
@@ -119,7 +216,9 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 		// WAL for concurrent readers, a busy timeout instead of "database is
 		// locked", immediate transactions so writers queue up front, and
 		// foreign keys enforced.
-		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": "5000", "_txlock": "immediate", "_foreign_keys": "on"} {
+		// Prepared statements are kept per connection (the driver's cache):
+		// parsing and planning a statement costs more than running most of ours.
+		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": "5000", "_txlock": "immediate", "_foreign_keys": "on", "_stmt_cache_size": "128"} {
 			if v.Get(k) == "" {
 				v.Set(k, def)
 			}
@@ -130,7 +229,13 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.Client.Close() }
+func (db *DB) Close() error {
+	err := db.writer.Close()
+	if db.readers != nil {
+		err = errors.Join(err, db.Client.Close())
+	}
+	return err
+}
 
 // txAttempts bounds how often Tx runs a transaction that keeps colliding.
 const txAttempts = 5
@@ -150,7 +255,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 }
 
 func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
-	tx, err := db.Client.Tx(ctx)
+	tx, err := db.writer.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -7,8 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/store"
@@ -83,4 +86,31 @@ func TestTxDoesNotRetryOtherErrors(t *testing.T) {
 	if !errors.Is(err, boom) || calls != 1 {
 		t.Errorf("err %v after %d calls, want boom after 1", err, calls)
 	}
+}
+
+// A membership's mode is its organization's, whatever the creator sets:
+// the collection of organizations is read from (user_id, mode) alone. Both
+// pools' clients and their transactions set it.
+func TestMemberModeIsTheOrganizations(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+		now := time.Now().UTC().Truncate(time.Second)
+		u := db.User.Create().SetEmail("ada@example.com").SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
+		org := db.Organization.Create().SetName("Test org").SetMode(organization.ModeTest).SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
+		m := db.Member.Create().SetOrganizationID(org.ID).SetUserID(u.ID).SetRole(member.RoleOwner).SetMode(member.ModeLive).SaveX(ctx)
+		if got := db.Member.GetX(ctx, m.ID).Mode; got != member.ModeTest {
+			t.Errorf("created with the client: mode %s, want test", got)
+		}
+		v := db.User.Create().SetEmail("bob@example.com").SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
+		err := db.Tx(ctx, func(tx *ent.Tx) error {
+			return tx.Member.CreateBulk(tx.Member.Create().SetOrganizationID(org.ID).SetUserID(v.ID).SetRole(member.RoleViewer)).Exec(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := db.Member.Query().Where(member.ModeEQ(member.ModeTest)).CountX(ctx); n != 2 {
+			t.Errorf("%d test-mode memberships, want 2", n)
+		}
+	})
 }

@@ -24,6 +24,8 @@ const (
 	FieldRole = "role"
 	// FieldJoinedAt holds the string denoting the joined_at field in the database.
 	FieldJoinedAt = "joined_at"
+	// FieldMode holds the string denoting the mode field in the database.
+	FieldMode = "mode"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -53,6 +55,7 @@ var Columns = []string{
 	FieldUserID,
 	FieldRole,
 	FieldJoinedAt,
+	FieldMode,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -97,6 +100,32 @@ func RoleValidator(r Role) error {
 	}
 }
 
+// Mode defines the type for the "mode" enum field.
+type Mode string
+
+// ModeLive is the default value of the Mode enum.
+const DefaultMode = ModeLive
+
+// Mode values.
+const (
+	ModeLive Mode = "live"
+	ModeTest Mode = "test"
+)
+
+func (m Mode) String() string {
+	return string(m)
+}
+
+// ModeValidator is a validator for the "mode" field enum values. It is called by the builders before save.
+func ModeValidator(m Mode) error {
+	switch m {
+	case ModeLive, ModeTest:
+		return nil
+	default:
+		return fmt.Errorf("member: invalid enum value for mode field: %q", m)
+	}
+}
+
 // OrderOption defines the ordering options for the Member queries.
 type OrderOption func(*sql.Selector)
 
@@ -123,6 +152,11 @@ func ByRole(opts ...sql.OrderTermOption) OrderOption {
 // ByJoinedAt orders the results by the joined_at field.
 func ByJoinedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldJoinedAt, opts...).ToFunc()
+}
+
+// ByMode orders the results by the mode field.
+func ByMode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMode, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -171,6 +171,26 @@ func JoinedAtLTE(v time.Time) predicate.Member {
 	return predicate.Member(sql.FieldLTE(FieldJoinedAt, v))
 }
 
+// ModeEQ applies the EQ predicate on the "mode" field.
+func ModeEQ(v Mode) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldMode, v))
+}
+
+// ModeNEQ applies the NEQ predicate on the "mode" field.
+func ModeNEQ(v Mode) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldMode, v))
+}
+
+// ModeIn applies the In predicate on the "mode" field.
+func ModeIn(vs ...Mode) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldMode, vs...))
+}
+
+// ModeNotIn applies the NotIn predicate on the "mode" field.
+func ModeNotIn(vs ...Mode) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldMode, vs...))
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.Member {
 	return predicate.Member(func(s *sql.Selector) {

@@ -120,6 +120,7 @@ var (
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "developer", "viewer"}},
 		{Name: "joined_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}, Default: "live"},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "user_id", Type: field.TypeUUID},
 	}
@@ -131,13 +132,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_organizations_members",
-				Columns:    []*schema.Column{MembersColumns[3]},
+				Columns:    []*schema.Column{MembersColumns[4]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "members_users_memberships",
-				Columns:    []*schema.Column{MembersColumns[4]},
+				Columns:    []*schema.Column{MembersColumns[5]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -146,17 +147,17 @@ var (
 			{
 				Name:    "member_organization_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembersColumns[3], MembersColumns[4]},
+				Columns: []*schema.Column{MembersColumns[4], MembersColumns[5]},
 			},
 			{
-				Name:    "member_user_id",
+				Name:    "member_user_id_mode_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[4]},
+				Columns: []*schema.Column{MembersColumns[5], MembersColumns[3], MembersColumns[4]},
 			},
 			{
 				Name:    "member_organization_id_joined_at",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[3], MembersColumns[2]},
+				Columns: []*schema.Column{MembersColumns[4], MembersColumns[2]},
 			},
 		},
 	}

@@ -22,6 +22,12 @@ func (Member) Fields() []ent.Field {
 		field.UUID("user_id", NewID()).Immutable(),
 		field.Enum("role").Values(Roles...),
 		field.Time("joined_at").Default(Now).Immutable(),
+		// mode is the organization's, kept here so that "the caller's
+		// organizations in the key's mode" is one index range
+		// (user_id, mode, organization_id): counted and paged without
+		// reading the organizations. A hook the store installs sets it from
+		// the organization on every create, whatever the caller set.
+		field.Enum("mode").Values("live", "test").Default("live").Immutable(),
 	}
 }
 
@@ -38,7 +44,8 @@ func (Member) Indexes() []ent.Index {
 	return []ent.Index{
 		// A user belongs to an organization at most once.
 		index.Fields("organization_id", "user_id").Unique(),
-		index.Fields("user_id"),
+		// A user's organizations in a mode, in id order.
+		index.Fields("user_id", "mode", "organization_id"),
 		// Members are listed and embedded per organization in joining order.
 		index.Fields("organization_id", "joined_at"),
 	}
