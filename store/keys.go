@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/apikey"
@@ -124,13 +126,20 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 	return secret, nil
 }
 
-// Authenticate finds the live key for a secret, with its user.
+// Authenticate finds the live key for a secret, with its user. A key found
+// is trusted for keyCacheTTL without reading it again (two statements of
+// every request otherwise); the key and user returned are shared between
+// requests and must not be modified.
 func (db *DB) Authenticate(ctx context.Context, secret string) (*ent.APIKey, error) {
 	if !strings.HasPrefix(secret, LivePrefix) && !strings.HasPrefix(secret, TestPrefix) {
 		return nil, ErrInvalidKey
 	}
+	hash := Hash(secret)
+	if k := db.keys.get(hash); k != nil {
+		return k, nil
+	}
 	k, err := db.APIKey.Query().
-		Where(apikey.Hash(Hash(secret)), apikey.RevokedAtIsNil()).
+		Where(apikey.Hash(hash), apikey.RevokedAtIsNil()).
 		WithUser().
 		Only(ctx)
 	if ent.IsNotFound(err) {
@@ -139,7 +148,47 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ent.APIKey, err
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
+	db.keys.put(hash, k)
 	return k, nil
+}
+
+// keyCacheTTL bounds how long a key revoked in the database (revoked_at)
+// still works: on every replica, at most this long after the revocation.
+// Unknown keys are never kept, so a new key works at once and guessing
+// fills nothing.
+const (
+	keyCacheTTL  = 2 * time.Second
+	keyCacheSize = 10000
+)
+
+// keyCache holds recently authenticated keys by the hash of their secret.
+type keyCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedKey
+}
+
+type cachedKey struct {
+	key   *ent.APIKey
+	until time.Time
+}
+
+func (c *keyCache) get(hash string) *ent.APIKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || time.Now().After(e.until) {
+		return nil
+	}
+	return e.key
+}
+
+func (c *keyCache) put(hash string, k *ent.APIKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= keyCacheSize {
+		c.entries = make(map[string]cachedKey) // dropping all is enough: entries live seconds
+	}
+	c.entries[hash] = cachedKey{key: k, until: time.Now().Add(keyCacheTTL)}
 }
 
 // Bootstrap creates a live key for admin@localhost when the database has no

@@ -43,6 +43,7 @@ type DB struct {
 	Dialect string
 	writer  *ent.Client
 	readers *sql.DB
+	keys    keyCache
 }
 
 // Options tune Open.

@@ -114,3 +114,35 @@ func TestMemberModeIsTheOrganizations(t *testing.T) {
 		}
 	})
 }
+
+// An authenticated key is kept for two seconds: a revocation in the
+// database takes effect within that time; a refusal is never kept.
+func TestAuthenticateKeepsKeysBriefly(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, sqliteDSN(t))
+	secret, err := db.CreateKey(ctx, store.NewKey{Email: "ada@example.com", Mode: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Authenticate(ctx, secret+"0"); !errors.Is(err, store.ErrInvalidKey) {
+		t.Fatalf("a wrong secret: %v", err)
+	}
+	k, err := db.Authenticate(ctx, secret)
+	if err != nil || k.Edges.User == nil || k.Edges.User.Email != "ada@example.com" {
+		t.Fatalf("the key: %v, %v", k, err)
+	}
+	if err := db.APIKey.UpdateOne(k).SetRevokedAt(time.Now()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2*time.Second + 500*time.Millisecond)
+	for {
+		_, err := db.Authenticate(ctx, secret)
+		if errors.Is(err, store.ErrInvalidKey) {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("the revoked key still works after the cache's time: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

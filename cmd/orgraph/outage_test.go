@@ -149,6 +149,11 @@ func TestServeSurvivesADatabaseOutage(t *testing.T) {
 	for round := range 3 {
 		for _, rq := range requests {
 			status, header, doc, took := send(rq.method, rq.path, rq.body, rq.header...)
+			if rq.path == "/api/me" && status == http.StatusOK && doc["@type"] == "User" {
+				// The caller, from the key cache (store.Authenticate keeps a
+				// key two seconds): /api/me reads nothing else.
+				continue
+			}
 			if status != http.StatusServiceUnavailable || doc["detail"] != "The database is not reachable." || header.Get("Retry-After") == "" ||
 				!strings.HasPrefix(header.Get("Content-Type"), "application/problem+json") || doc["request_id"] != header.Get("X-Request-Id") {
 				t.Errorf("round %d, %s %s during the outage: %d %v (Retry-After %q)", round, rq.method, rq.path, status, doc, header.Get("Retry-After"))
