@@ -30,7 +30,7 @@ type baselineOrganization struct {
 
 // startBaseline serves GET /organizations/{id} on loopback from a bare
 // net/http handler: one prepared SELECT through database/sql (the same
-// driver and connection settings as the server's), encoding/json out.
+// driver, file and pool of readers as the server's), encoding/json out.
 func startBaseline(ctx context.Context, dsn string) (url string, stop func(), err error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -40,7 +40,7 @@ func startBaseline(ctx context.Context, dsn string) (url string, stop func(), er
 	if db.Dialect == dialect.Postgres {
 		query = strings.Replace(query, "?", "$1", 1)
 	}
-	stmt, err := db.SQL.PrepareContext(ctx, query)
+	stmt, err := db.Readers().PrepareContext(ctx, query)
 	if err != nil {
 		db.Close()
 		return "", nil, err

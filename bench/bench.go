@@ -111,6 +111,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	data, err := func() (*seeded, error) {
 		defer db.Close()
+		// Refuse a database with data before writing anything to it.
+		var users int
+		if err := db.Readers().QueryRowContext(ctx, "SELECT COUNT(*) FROM users").Scan(&users); err == nil && users > 0 {
+			return nil, errors.New("bench: the database has data (users); give --db an empty database or schema: the bench seeds its own")
+		}
 		if err := db.Migrate(ctx); err != nil {
 			return nil, err
 		}
@@ -213,8 +218,9 @@ func startServer(ctx context.Context, cfg Config, dsn, dir string) (*server, err
 	}
 	go func() { s.done <- s.cmd.Wait(); logFile.Close() }()
 	deadline := time.Now().Add(30 * time.Second)
+	probe := &http.Client{Timeout: 2 * time.Second}
 	for {
-		res, err := http.Get(s.url + "/healthz")
+		res, err := probe.Get(s.url + "/healthz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {

@@ -34,11 +34,11 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
-	owner, err := db.User.Query().All(ctx)
-	if err != nil || len(owner) != 1 {
-		return nil, fmt.Errorf("seed: the database is not fresh (%d users): %w", len(owner), err)
+	k, err := db.Authenticate(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
 	}
-	ownerID := owner[0].ID
+	ownerID := k.Edges.User.ID
 
 	// A pool of people; each organization draws its other members here.
 	pool := make([]uuid.UUID, max(cfg.Members*20, 100))
@@ -60,13 +60,15 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 	base := schema.Now().Add(-time.Duration(cfg.Orgs) * time.Second)
 	for start := 0; start < cfg.Orgs; start += seedBatch {
 		n := min(seedBatch, cfg.Orgs-start)
+		var batch []uuid.UUID // kept once committed (Tx may run the function again)
 		err := db.Tx(ctx, func(tx *ent.Tx) error {
+			batch = batch[:0]
 			orgs := make([]*ent.OrganizationCreate, n)
 			var roles []*ent.RoleCreate
 			var members []*ent.MemberCreate
 			for i := range n {
 				id, at := schema.NewID(), base.Add(time.Duration(start+i)*time.Second)
-				out.orgs = append(out.orgs, id)
+				batch = append(batch, id)
 				orgs[i] = tx.Organization.Create().SetID(id).SetName(fmt.Sprintf("Organization %05d", start+i)).
 					SetMode(organization.ModeLive).SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: at}}).
 					SetContact(&schema.Contact{Email: fmt.Sprintf("ops%05d@orgraph.test", start+i)}).
@@ -100,6 +102,7 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 		if err != nil {
 			return nil, fmt.Errorf("seed: %w", err)
 		}
+		out.orgs = append(out.orgs, batch...)
 	}
 	return out, nil
 }

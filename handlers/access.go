@@ -174,9 +174,12 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, c *hydra.Clas
 		}
 		total = n
 	}
-	nodes, err := fetch(q.Offset(), q.ItemsPerPage)
-	if err != nil {
-		return fmt.Errorf("list %s: %w", c.Name, err)
+	nodes := []*hydra.Node{}
+	if q.ItemsPerPage > 0 { // itemsPerPage=0 asks for the count alone (a limit of 0 is none to ent)
+		var err error
+		if nodes, err = fetch(q.Offset(), q.ItemsPerPage); err != nil {
+			return fmt.Errorf("list %s: %w", c.Name, err)
+		}
 	}
 	if c.Resource.Has(hydra.Post) {
 		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+

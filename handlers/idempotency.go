@@ -93,7 +93,11 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 
 	// First time: answer into a buffer, keep the answer, then send it.
 	release := func() {
-		if _, err := s.db.IdempotencyRecord.Delete().Where(s.idempotencyRecord(p, key)).Exec(context.WithoutCancel(ctx)); err != nil {
+		keep := context.WithoutCancel(ctx)
+		if err := s.write(keep, func(c *ent.Client) error {
+			_, err := c.IdempotencyRecord.Delete().Where(s.idempotencyRecord(p, key)).Exec(keep)
+			return err
+		}); err != nil {
 			s.log.ErrorContext(ctx, "idempotency: release key", "request_id", requestID(ctx), "error", err.Error())
 		}
 	}
@@ -120,8 +124,10 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 		for _, h := range []string{"X-Request-Id", "Ratelimit", "Ratelimit-Policy"} {
 			stored.Del(h)
 		}
-		if err := s.db.IdempotencyRecord.Update().Where(s.idempotencyRecord(p, key)).
-			SetStatus(buf.status).SetHeader(stored).SetBody(buf.body.Bytes()).Exec(keep); err != nil {
+		if err := s.write(keep, func(c *ent.Client) error {
+			return c.IdempotencyRecord.Update().Where(s.idempotencyRecord(p, key)).
+				SetStatus(buf.status).SetHeader(stored).SetBody(buf.body.Bytes()).Exec(keep)
+		}); err != nil {
 			s.log.ErrorContext(ctx, "idempotency: keep answer", "request_id", requestID(ctx), "error", err.Error())
 		}
 	}
@@ -142,10 +148,12 @@ func (s *Server) idempotencyRecord(p *principal, key string) predicate.Idempoten
 func (s *Server) claimIdempotencyKey(ctx context.Context, p *principal, key, fp string) (*ent.IdempotencyRecord, error) {
 	for range 3 {
 		now := s.now().UTC()
-		err := s.db.IdempotencyRecord.Create().
-			SetUserID(p.User.ID).SetMode(idempotencyrecord.Mode(p.Mode)).SetKey(key).SetFingerprint(fp).
-			SetCreatedAt(now).SetExpiresAt(now.Add(s.idempotencyTTL)).
-			Exec(ctx)
+		err := s.write(ctx, func(c *ent.Client) error {
+			return c.IdempotencyRecord.Create().
+				SetUserID(p.User.ID).SetMode(idempotencyrecord.Mode(p.Mode)).SetKey(key).SetFingerprint(fp).
+				SetCreatedAt(now).SetExpiresAt(now.Add(s.idempotencyTTL)).
+				Exec(ctx)
+		})
 		if err == nil {
 			return nil, nil
 		}
@@ -161,7 +169,10 @@ func (s *Server) claimIdempotencyKey(ctx context.Context, p *principal, key, fp 
 		}
 		switch {
 		case !now.Before(rec.ExpiresAt) || (rec.Status == 0 && now.Sub(rec.CreatedAt) > abandonedAfter):
-			if _, err := s.db.IdempotencyRecord.Delete().Where(idempotencyrecord.ID(rec.ID), idempotencyrecord.Status(rec.Status)).Exec(ctx); err != nil {
+			if err := s.write(ctx, func(c *ent.Client) error {
+				_, err := c.IdempotencyRecord.Delete().Where(idempotencyrecord.ID(rec.ID), idempotencyrecord.Status(rec.Status)).Exec(ctx)
+				return err
+			}); err != nil {
 				return nil, fmt.Errorf("expire idempotency key: %w", err)
 			}
 		case rec.Fingerprint != fp:
@@ -186,7 +197,11 @@ func (s *Server) purgeIdempotency(ctx context.Context) {
 	if now.UnixNano()-last < int64(time.Minute) || !s.lastPurge.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	n, err := s.db.IdempotencyRecord.Delete().Where(idempotencyrecord.ExpiresAtLT(now.UTC())).Exec(ctx)
+	var n int
+	err := s.write(ctx, func(c *ent.Client) (err error) {
+		n, err = c.IdempotencyRecord.Delete().Where(idempotencyrecord.ExpiresAtLT(now.UTC())).Exec(ctx)
+		return err
+	})
 	if err != nil {
 		s.log.WarnContext(ctx, "idempotency: purge", "error", err.Error())
 		return
@@ -194,6 +209,13 @@ func (s *Server) purgeIdempotency(ctx context.Context) {
 	if n > 0 {
 		s.log.InfoContext(ctx, "idempotency: purged expired keys", "count", n)
 	}
+}
+
+// write runs statements on the database's writer (see store.DB): on SQLite
+// a write outside a transaction would take a reader connection and wait in
+// SQLite's busy handler for the one write lock.
+func (s *Server) write(ctx context.Context, fn func(c *ent.Client) error) error {
+	return s.db.Tx(ctx, func(tx *ent.Tx) error { return fn(tx.Client()) })
 }
 
 // bufferedWriter holds an answer until it has been kept. Headers go to the

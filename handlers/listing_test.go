@@ -43,12 +43,14 @@ func TestOrganizationsListedFromMemberships(t *testing.T) {
 			desc := slices.Clone(asc)
 			slices.Reverse(desc)
 			for query, expect := range map[string][]string{
-				"":                      asc,
-				"order[id]=asc":         asc,
-				"order[id]=desc":        desc,
-				"itemsPerPage=2&page=2": asc[2:4],
-				"itemsPerPage=4&page=2": asc[4:],
-				"itemsPerPage=2&page=9": nil,
+				"":                               asc,
+				"order[id]=asc":                  asc,
+				"order[id]=desc":                 desc,
+				"itemsPerPage=2&page=2":          asc[2:4],
+				"itemsPerPage=4&page=2":          asc[4:],
+				"itemsPerPage=2&page=9":          nil,
+				"itemsPerPage=0":                 nil, // the count alone
+				"order[name]=asc&itemsPerPage=0": nil,
 				"order[id]=desc&partial=true&itemsPerPage=3": desc[:3],
 			} {
 				r := e.do(req{Path: "/api/organizations?" + query, Key: ada[mode]})

@@ -256,7 +256,7 @@ func splitSuffix(path string) (hydra.Format, string, error) {
 	}
 	ext := last[dot+1:]
 	f, ok := hydra.Suffixes[ext]
-	if !ok {
+	if !ok || swaggerui.Owns(path[:len(path)-len(ext)-1]) { // the Swagger UI page has no formats
 		return hydra.JSONLD, path, problems.Newf(http.StatusNotFound, "Format %q is not supported", ext)
 	}
 	return f, path[:len(path)-len(ext)-1], nil

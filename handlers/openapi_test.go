@@ -71,7 +71,7 @@ func TestSwaggerUIServed(t *testing.T) {
 	for _, path := range []string{swaggerui.Path, swaggerui.Path + "/"} {
 		r := e.do(req{Path: path, Header: browser})
 		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
-			r.Header.Get("Content-Security-Policy") != swaggerui.SecurityPolicy || !strings.Contains(string(r.Body), `<script src="/docs/start.js" defer></script>`) {
+			r.Header.Get("Content-Security-Policy") != swaggerui.SecurityPolicy(e.srv.URL) || !strings.Contains(string(r.Body), `<script src="/docs/start.js" defer></script>`) {
 			t.Errorf("GET %s: %d %q %q", path, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Content-Security-Policy"))
 		}
 		if strings.Contains(string(r.Body), "<script>") || strings.Contains(string(r.Body), "style=") {
@@ -86,7 +86,7 @@ func TestSwaggerUIServed(t *testing.T) {
 		// Go's client asks for gzip and undoes it; a client that does not
 		// ask gets the file as it is.
 		plain := e.do(req{Path: swaggerui.Path + "/" + asset, Header: map[string]string{"Accept-Encoding": "identity"}})
-		if plain.Status != http.StatusOK || len(plain.Body) < 500 || plain.Header.Get("Content-Encoding") != "" || plain.Header.Get("Content-Security-Policy") != swaggerui.SecurityPolicy {
+		if plain.Status != http.StatusOK || len(plain.Body) < 500 || plain.Header.Get("Content-Encoding") != "" || plain.Header.Get("Content-Security-Policy") != swaggerui.SecurityPolicy(e.srv.URL) {
 			t.Errorf("%s: %d, %d bytes, encoding %q", asset, plain.Status, len(plain.Body), plain.Header.Get("Content-Encoding"))
 		}
 		if strings.HasSuffix(asset, ".png") {
@@ -104,6 +104,11 @@ func TestSwaggerUIServed(t *testing.T) {
 	}
 	e.erAssertProblem(t, e.do(req{Path: swaggerui.Path + "/nothing.js"}), http.StatusNotFound,
 		erErrorDoc(true, http.StatusNotFound, fmt.Sprintf(`No route found for "GET %s/docs/nothing.js"`, e.srv.URL)))
+	for _, path := range []string{"/docs.json", "/docs.jsonld", "/docs/.json"} {
+		if r := e.do(req{Path: path}); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404 (the page has no formats)", path, r.Status)
+		}
+	}
 	if r := e.do(req{Method: http.MethodPost, Path: swaggerui.Path, Body: "{}"}); r.Status != http.StatusMethodNotAllowed {
 		t.Errorf("POST /docs: %d", r.Status)
 	}

@@ -95,7 +95,10 @@ func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p
 			for i, m := range page {
 				ids[i] = m.OrganizationID
 			}
-			orgs, err := s.db.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
+			// The mode again: memberships written by an older replica
+			// during an upgrade may carry the wrong one until
+			// `orgraph migrate` repairs them (store.MigrateTo).
+			orgs, err := s.db.Organization.Query().Where(organization.IDIn(ids...), organization.ModeEQ(organization.Mode(p.Mode))).All(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -39,7 +39,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(hydra.OpenAPIPath, s.methods(get(s.openAPI)))
 
 	// Swagger UI on the OpenAPI document: public, like the documents.
-	swagger := swaggerui.Handler(s.handle(s.noRoute))
+	swagger := swaggerui.Handler(s.handle(s.noRoute), s.base)
 	r.Handle(swaggerui.Path, s.methods(get(serve(swagger))))
 	r.PathPrefix(swaggerui.Path + "/").Handler(s.methods(get(serve(swagger))))
 	r.Handle(hydra.ContextsPath+"{class}", s.methods(get(s.context)))

@@ -160,7 +160,30 @@ func (db *DB) MigrateTo(ctx context.Context, version string) ([]string, error) {
 			break
 		}
 	}
+	if _, before := applied[memberModeMigration]; before || slices.Contains(done, memberModeMigration) {
+		if err := db.repairMemberModes(ctx); err != nil {
+			return done, err
+		}
+	}
 	return done, nil
+}
+
+// memberModeMigration added members.mode, which the store's hook keeps
+// equal to the organization's mode.
+const memberModeMigration = "20261201223051"
+
+// repairMemberModes corrects memberships written with the column's
+// default by a replica of the release before memberModeMigration (a
+// rolling upgrade runs both for a while): their mode is 'live' whatever
+// their organization's. It runs with every migrate, so `orgraph migrate`
+// after the last old replica is gone leaves none; it reads only the
+// memberships of test-mode organizations.
+func (db *DB) repairMemberModes(ctx context.Context) error {
+	_, err := db.SQL.ExecContext(ctx, "UPDATE members SET mode = 'test' WHERE mode = 'live' AND organization_id IN (SELECT id FROM organizations WHERE mode = 'test')")
+	if err != nil {
+		return fmt.Errorf("migrate: repair member modes: %w", err)
+	}
+	return nil
 }
 
 // AppliedMigrations lists the versions recorded in the database.

@@ -281,3 +281,40 @@ func TestMigrateRefusesUnknownOrChangedMigrations(t *testing.T) {
 		}
 	})
 }
+
+// During a rolling upgrade a replica of the previous release writes
+// memberships without members.mode (the column's default, live); the next
+// migrate gives them their organization's mode.
+func TestMigrateRepairsMemberModesOfOldReplicas(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := openRaw(t, dsn)
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		u := db.User.Create().SetEmail("ada@example.com").SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
+		test := db.Organization.Create().SetName("T").SetMode(organization.ModeTest).SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
+		live := db.Organization.Create().SetName("L").SetMode(organization.ModeLive).SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
+		insert := "INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (?, 'owner', ?, ?, ?)"
+		if db.Dialect == dialect.Postgres {
+			insert = "INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES ($1, 'owner', $2, $3, $4)"
+		}
+		for _, org := range []uuid.UUID{test.ID, live.ID} {
+			if _, err := db.SQL.ExecContext(ctx, insert, uuid.New(), now, org, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := db.Member.Query().Where(member.ModeEQ(member.ModeLive)).CountX(ctx); n != 2 {
+			t.Fatalf("%d live memberships before the repair, want 2 (as the old release writes them)", n)
+		}
+		if done, err := db.MigrateTo(ctx, ""); err != nil || len(done) != 0 {
+			t.Fatalf("migrate: %v, %v", done, err)
+		}
+		for org, want := range map[uuid.UUID]member.Mode{test.ID: member.ModeTest, live.ID: member.ModeLive} {
+			if m := db.Member.Query().Where(member.OrganizationID(org)).OnlyX(ctx); m.Mode != want {
+				t.Errorf("membership of the %s organization: %s", want, m.Mode)
+			}
+		}
+	})
+}

@@ -99,36 +99,7 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	return &DB{Client: entClient(reader, dia, opt), SQL: writer, Dialect: dia, writer: entClient(writer, dia, opt, uncancelable), readers: reader}, nil
-}
-
-// uncancelable runs the SQLite writer's statements without their request's
-// cancellation. go-sqlite3 executes a statement whose context can be
-// cancelled on a goroutine of its own and waits for it: under load the wait
-// for that goroutine to be scheduled, while the one write lock is held,
-// made every write wait behind it (writes/s fell by half). A statement of
-// a transaction runs to its end in microseconds anyway; a gone client's
-// transaction is rolled back by the error its handler then returns.
-func uncancelable(d dialect.Driver) dialect.Driver { return uncancelableDriver{d} }
-
-type uncancelableDriver struct{ dialect.Driver }
-
-func (d uncancelableDriver) Exec(ctx context.Context, query string, args, v any) error {
-	return d.Driver.Exec(context.WithoutCancel(ctx), query, args, v)
-}
-
-func (d uncancelableDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(context.WithoutCancel(ctx))
-	if err != nil {
-		return nil, err
-	}
-	return uncancelableTx{tx}, nil
-}
-
-type uncancelableTx struct{ dialect.Tx }
-
-func (tx uncancelableTx) Exec(ctx context.Context, query string, args, v any) error {
-	return tx.Tx.Exec(context.WithoutCancel(ctx), query, args, v)
+	return &DB{Client: entClient(reader, dia, opt), SQL: writer, Dialect: dia, writer: entClient(writer, dia, opt), readers: reader}, nil
 }
 
 func openPool(ctx context.Context, driver, source, dia string, opt Options, maxOpen, maxIdle int) (*sql.DB, error) {
@@ -147,16 +118,13 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 	return db, nil
 }
 
-func entClient(db *sql.DB, dia string, opt Options, wrap ...func(dialect.Driver) dialect.Driver) *ent.Client {
+func entClient(db *sql.DB, dia string, opt Options) *ent.Client {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
-	for _, w := range wrap {
-		drv = w(drv)
-	}
 	if opt.Trace != nil {
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) { opt.Trace(ctx, fmt.Sprint(v...)) })
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	client.Member.Use(memberMode)
+	client.Member.Use(hook.On(memberMode, ent.OpCreate))
 	return client
 }
 
@@ -230,6 +198,15 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 }
 
 // Close closes the database.
+// Readers is the database/sql pool reads go through (on PostgreSQL, the
+// one pool): probes and plain reads, which must not wait behind writes.
+func (db *DB) Readers() *sql.DB {
+	if db.readers != nil {
+		return db.readers
+	}
+	return db.SQL
+}
+
 func (db *DB) Close() error {
 	err := db.writer.Close()
 	if db.readers != nil {

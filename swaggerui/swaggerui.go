@@ -19,9 +19,17 @@ const Path = "/docs"
 
 // SecurityPolicy allows the page its own script, style and API calls only:
 // no inline script, no eval, nothing from another origin (Swagger UI's
-// online validator badge is switched off in start.js).
-const SecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
-	"font-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+// online validator badge is switched off in start.js). api is the API's
+// public base URL, which "Try it out" calls (the OpenAPI servers entry): it
+// may be another origin than the one the page was opened on.
+func SecurityPolicy(api string) string {
+	connect := "'self'"
+	if api != "" {
+		connect += " " + api
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; connect-src " + connect + "; img-src 'self' data:; " +
+		"font-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+}
 
 //go:embed assets
 var assets embed.FS
@@ -44,9 +52,9 @@ func Owns(path string) bool { return path == Path || strings.HasPrefix(path, Pat
 
 // Handler serves the page on Path and Path + "/", the start script, and the
 // Swagger UI distribution (gzip to clients that take it); notFound answers
-// any other path under Path. The caller answers other methods than GET and
-// HEAD.
-func Handler(notFound http.Handler) http.Handler {
+// any other path under Path, api gives the API's base URL for a request.
+// The caller answers other methods than GET and HEAD.
+func Handler(notFound http.Handler, api func(*http.Request) string) http.Handler {
 	files := http.StripPrefix(Path, statigz.FileServer(static.FS, statigz.OnNotFound(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Del("Cache-Control")
 		r.URL.Path = Path + r.URL.Path // as asked, for the problem's instance
@@ -54,7 +62,7 @@ func Handler(notFound http.Handler) http.Handler {
 	})))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", SecurityPolicy)
+		h.Set("Content-Security-Policy", SecurityPolicy(api(r)))
 		h.Set("Referrer-Policy", "no-referrer")
 		switch r.URL.Path {
 		case Path, Path + "/":

@@ -76,6 +76,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // servePprof serves net/http/pprof on its own listener, apart from the API
 // (never behind the API's address, keys or rate limits).
 func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	// Profiles show code paths and memory: loopback only.
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return nil, fmt.Errorf("%w: --pprof must be a loopback address such as 127.0.0.1:6060, %q given", errUsage, addr)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("pprof listen: %w", err)

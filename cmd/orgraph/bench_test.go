@@ -67,4 +67,16 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	if _, _, code := runCmd(t, "bench", "--scenarios", "nope"); code == 0 {
 		t.Errorf("an unknown scenario was accepted")
 	}
+	// A database with data is refused, untouched: the bench seeds its own.
+	used := "sqlite:" + filepath.Join(dir, "used.db")
+	if _, stderr, code := runCmd(t, "keys", "create", "--email", "ada@example.com", "--db", used); code != 0 {
+		t.Fatalf("keys create: %s", stderr)
+	}
+	if _, stderr, code := runCmd(t, "bench", "--db", used, "--orgs", "5", "--duration", "100ms"); code == 0 || !strings.Contains(stderr, "the database has data") {
+		t.Errorf("bench on a used database: exit %d, %s", code, stderr)
+	}
+	// Profiles are served on loopback only.
+	if _, stderr, code := runCmd(t, "serve", "--db", "sqlite:"+filepath.Join(dir, "p.db"), "--addr", "127.0.0.1:0", "--pprof", "0.0.0.0:0"); code != 2 || !strings.Contains(stderr, "loopback") {
+		t.Errorf("serve --pprof 0.0.0.0:0: exit %d, %s", code, stderr)
+	}
 }
