@@ -95,16 +95,19 @@ func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p
 			for i, m := range page {
 				ids[i] = m.OrganizationID
 			}
-			// The mode again: memberships written by an older replica
-			// during an upgrade may carry the wrong one until
-			// `orgraph migrate` repairs them (store.MigrateTo).
-			orgs, err := s.db.Organization.Query().Where(organization.IDIn(ids...), organization.ModeEQ(organization.Mode(p.Mode))).All(ctx)
+			orgs, err := s.db.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
 			if err != nil {
 				return nil, err
 			}
 			byID := make(map[uuid.UUID]*ent.Organization, len(orgs))
 			for _, o := range orgs {
-				byID[o.ID] = o
+				// The mode again, here rather than in SQL (where SQLite
+				// would walk the mode index instead of the 30 ids):
+				// memberships an older replica wrote during an upgrade may
+				// carry the wrong one until `orgraph migrate` repairs them.
+				if string(o.Mode) == p.Mode {
+					byID[o.ID] = o
+				}
 			}
 			ordered := make([]*ent.Organization, 0, len(orgs))
 			for _, id := range ids {
