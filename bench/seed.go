@@ -11,7 +11,6 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
-	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/store"
 )
@@ -74,10 +73,7 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 					SetContact(&schema.Contact{Email: fmt.Sprintf("ops%05d@orgraph.test", start+i)}).
 					SetAddress(&schema.Address{City: "Lyon", Country: "FR"}).
 					SetCreatedAt(at).SetUpdatedAt(at)
-				for _, r := range schema.RoleCatalog {
-					roles = append(roles, tx.Role.Create().SetOrganizationID(id).SetSlug(role.Slug(r.Slug)).
-						SetName(r.Name).SetDescription(r.Description).SetCreatedAt(at))
-				}
+				roles = append(roles, store.Roles(tx.Role, id, at)...)
 				members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(ownerID).SetRole(member.RoleOwner).SetJoinedAt(at))
 				for j, p := range rng.Perm(len(pool))[:cfg.Members-1] {
 					members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(pool[p]).

@@ -24,12 +24,7 @@ const (
 // Provision gives a new organization its roles (Owner, Admin, Developer,
 // Viewer) and its first owner. Every organization is created through it.
 func Provision(ctx context.Context, tx *ent.Tx, orgID, ownerID uuid.UUID, now time.Time) error {
-	roles := make([]*ent.RoleCreate, len(schema.RoleCatalog))
-	for i, r := range schema.RoleCatalog {
-		roles[i] = tx.Role.Create().SetOrganizationID(orgID).SetSlug(role.Slug(r.Slug)).
-			SetName(r.Name).SetDescription(r.Description).SetCreatedAt(now)
-	}
-	if err := tx.Role.CreateBulk(roles...).Exec(ctx); err != nil {
+	if err := tx.Role.CreateBulk(Roles(tx.Role, orgID, now)...).Exec(ctx); err != nil {
 		return fmt.Errorf("provision roles: %w", err)
 	}
 	if err := tx.Member.Create().SetOrganizationID(orgID).SetUserID(ownerID).
@@ -37,6 +32,16 @@ func Provision(ctx context.Context, tx *ent.Tx, orgID, ownerID uuid.UUID, now ti
 		return fmt.Errorf("add owner: %w", err)
 	}
 	return nil
+}
+
+// Roles are the builders of a new organization's roles, from the catalogue.
+func Roles(c *ent.RoleClient, orgID uuid.UUID, now time.Time) []*ent.RoleCreate {
+	roles := make([]*ent.RoleCreate, len(schema.RoleCatalog))
+	for i, r := range schema.RoleCatalog {
+		roles[i] = c.Create().SetOrganizationID(orgID).SetSlug(role.Slug(r.Slug)).
+			SetName(r.Name).SetDescription(r.Description).SetCreatedAt(now)
+	}
+	return roles
 }
 
 // createPersonal creates a user's personal organization in a mode, with a
