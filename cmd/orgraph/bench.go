@@ -30,6 +30,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	jsonPath := fs.String("json", "", "also write the report as JSON to this file (- for stdout, after the table)")
 	fs.StringVar(&cfg.ProfileDir, "profile", "", "write the server's CPU profile of each scenario and a heap profile to this directory")
 	fs.Lookup("db").DefValue = ""
+	fs.Lookup("db").Usage = "an empty database to seed: sqlite:PATH or postgres://… (default: a temporary SQLite file; ORGRAPH_DB is not read)"
 	if err := parse(fs, args); err != nil {
 		return err
 	}
