@@ -22,6 +22,33 @@ import (
 // An organization the caller does not belong to (or of the other mode) does
 // not exist for them: 404. A role without the permission: 403.
 
+// callerMembership is the visibility rule as SQL: the caller belongs to the
+// organization whose id is in orgColumn (and, withMode, it is of the
+// caller's mode). A correlated EXISTS, one probe of the (organization_id,
+// user_id) index per row: ent's Has…With writes "IN (SELECT organization_id
+// FROM members WHERE user_id = ?)", which SQLite materializes first, every
+// membership of the caller on every request (1 ms for a member of 10,000).
+func callerMembership(p *principal, orgColumn string, withMode bool) *entsql.Predicate {
+	m := entsql.Table(member.Table).As("caller_membership")
+	sub := entsql.Select(m.C(member.FieldID)).From(m)
+	where := []*entsql.Predicate{
+		entsql.ColumnsEQ(m.C(member.FieldOrganizationID), orgColumn),
+		entsql.EQ(m.C(member.FieldUserID), p.User.ID),
+	}
+	if withMode {
+		o := entsql.Table(organization.Table).As("caller_organization")
+		sub.Join(o).On(o.C(organization.FieldID), m.C(member.FieldOrganizationID))
+		where = append(where, entsql.EQ(o.C(organization.FieldMode), p.Mode))
+	}
+	return entsql.Exists(sub.Where(entsql.And(where...)))
+}
+
+// visibleThrough is the visibility rule for a row of another table that
+// belongs to an organization: its organization_id names one the caller sees.
+func visibleThrough(p *principal) func(*entsql.Selector) {
+	return func(s *entsql.Selector) { s.Where(callerMembership(p, s.C("organization_id"), true)) }
+}
+
 // scope is an organization as the caller sees it inside a transaction.
 type scope struct {
 	org *ent.Organization

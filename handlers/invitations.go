@@ -25,7 +25,7 @@ import (
 // can find and accept them).
 func visibleInvitations(p *principal) predicate.Invitation {
 	return invitation.Or(
-		invitation.HasOrganizationWith(visibleOrganizations(p)),
+		visibleThrough(p),
 		invitation.And(invitation.Email(p.User.Email), invitation.HasOrganizationWith(organization.ModeEQ(organization.Mode(p.Mode)))),
 	)
 }

@@ -28,7 +28,7 @@ import (
 func visibleOrganizations(p *principal) predicate.Organization {
 	return organization.And(
 		organization.ModeEQ(organization.Mode(p.Mode)),
-		organization.HasMembersWith(member.UserID(p.User.ID)),
+		func(s *entsql.Selector) { s.Where(callerMembership(p, s.C(organization.FieldID), false)) },
 	)
 }
 
@@ -369,6 +369,18 @@ func (s *Server) organizationPrecondition(r *http.Request, p *principal, org *en
 func (s *Server) organizationNodes(ctx context.Context, p *principal, orgs []*ent.Organization) ([]*hydra.Node, error) {
 	if len(orgs) == 0 {
 		return []*hydra.Node{}, nil
+	}
+	if len(orgs) == 1 {
+		// An item: most organizations have at most EmbedLimit members, and
+		// then one query is both the embedded members and member_count.
+		ms, err := s.db.Member.Query().Where(member.OrganizationID(orgs[0].ID)).
+			WithUser().Order(member.ByJoinedAt(), member.ByID()).Limit(hydra.EmbedLimit + 1).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load members: %w", err)
+		}
+		if len(ms) <= hydra.EmbedLimit {
+			return []*hydra.Node{organizationNode(orgs[0], ms, len(ms), p.User.ID)}, nil
+		}
 	}
 	orgIDs := make([]uuid.UUID, len(orgs))
 	for i, o := range orgs {

@@ -22,7 +22,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	query := s.db.Member.Query().Where(member.HasOrganizationWith(visibleOrganizations(p)))
+	query := s.db.Member.Query().Where(visibleThrough(p))
 	if id, ok, err := filterID(q, "organization", hydra.Organization); err != nil {
 		return err
 	} else if ok {
@@ -66,7 +66,7 @@ func (s *Server) findMember(ctx context.Context, c *ent.Client, r *http.Request,
 		return nil, problems.NotFound()
 	}
 	return found(c.Member.Query().
-		Where(member.ID(id), member.HasOrganizationWith(visibleOrganizations(p))).
+		Where(member.ID(id), visibleThrough(p)).
 		WithUser().
 		Only(ctx))
 }

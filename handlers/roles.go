@@ -19,7 +19,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
 	if err := s.aliasQuery(r, &q); err != nil {
 		return err
 	}
-	query := s.db.Role.Query().Where(role.HasOrganizationWith(visibleOrganizations(p)))
+	query := s.db.Role.Query().Where(visibleThrough(p))
 	if id, ok, err := filterID(q, "organization", hydra.Organization); err != nil {
 		return err
 	} else if ok {
@@ -46,7 +46,7 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problems.NotFound()
 	}
-	ro, err := found(s.db.Role.Query().Where(role.ID(id), role.HasOrganizationWith(visibleOrganizations(p))).Only(ctx))
+	ro, err := found(s.db.Role.Query().Where(role.ID(id), visibleThrough(p)).Only(ctx))
 	if err != nil {
 		return err
 	}

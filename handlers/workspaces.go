@@ -23,7 +23,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 	if err := s.aliasQuery(r, &q); err != nil {
 		return err
 	}
-	query := s.db.Workspace.Query().Where(workspace.HasOrganizationWith(visibleOrganizations(p)))
+	query := s.db.Workspace.Query().Where(visibleThrough(p))
 	if id, ok, err := filterID(q, "organization", hydra.Organization); err != nil {
 		return err
 	} else if ok {
@@ -61,7 +61,7 @@ func (s *Server) findWorkspace(ctx context.Context, c *ent.Client, r *http.Reque
 	if !ok {
 		return nil, problems.NotFound()
 	}
-	return found(c.Workspace.Query().Where(workspace.ID(id), workspace.HasOrganizationWith(visibleOrganizations(p))).Only(ctx))
+	return found(c.Workspace.Query().Where(workspace.ID(id), visibleThrough(p)).Only(ctx))
 }
 
 // createWorkspace serves POST /api/workspaces and its alias
