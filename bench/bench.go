@@ -44,6 +44,9 @@ type Config struct {
 	// ProfileDir, when set, receives a CPU profile of the server for each
 	// scenario and a heap profile at the end (the server's --pprof).
 	ProfileDir string
+	// ServeArgs are added to the server's command line (`orgraph serve …`),
+	// e.g. "--cache-size", "0" to measure without the document cache.
+	ServeArgs []string
 	// Log receives progress lines.
 	Log io.Writer
 }
@@ -71,6 +74,7 @@ type Report struct {
 	Orgs        int      `json:"orgs"`
 	Members     int      `json:"members_per_org"`
 	Connections int      `json:"connections"`
+	ServeArgs   string   `json:"serve_args,omitempty"`
 	Duration    string   `json:"duration_per_scenario"`
 	Database    string   `json:"database"`
 	CPUs        int      `json:"cpus"`
@@ -125,7 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Orgs: cfg.Orgs, Members: cfg.Members, Connections: cfg.Connections, Duration: cfg.Duration.String(),
-		Database: strings.SplitN(dsn, ":", 2)[0], CPUs: numCPU(), SeedSeconds: time.Since(start).Seconds()}
+		Database: strings.SplitN(dsn, ":", 2)[0], ServeArgs: strings.Join(cfg.ServeArgs, " "), CPUs: numCPU(), SeedSeconds: time.Since(start).Seconds()}
 
 	srv, err := startServer(ctx, cfg, dsn, dir)
 	if err != nil {
@@ -193,7 +197,7 @@ func startServer(ctx context.Context, cfg Config, dsn, dir string) (*server, err
 		return nil, err
 	}
 	// Rate limits are off: the bench is one caller far above any quota.
-	args := []string{"serve", "--addr", addr, "--db", dsn, "--rate-limit", "0"}
+	args := append([]string{"serve", "--addr", addr, "--db", dsn, "--rate-limit", "0"}, cfg.ServeArgs...)
 	s := &server{url: "http://" + addr, done: make(chan error, 1), stderrLog: filepath.Join(dir, "server.log")}
 	if cfg.ProfileDir != "" {
 		if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
@@ -425,8 +429,12 @@ func load(ctx context.Context, n int, d time.Duration, env *target, sc scenario)
 
 // WriteTable prints the report as a table.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "%d organizations × %d members, %s database, %d connections, %s per scenario, %d CPUs\n\n",
-		r.Orgs, r.Members, r.Database, r.Connections, r.Duration, r.CPUs)
+	serve := "server defaults"
+	if r.ServeArgs != "" {
+		serve = "serve " + r.ServeArgs
+	}
+	fmt.Fprintf(w, "%d organizations × %d members, %s database, %s, %d connections, %s per scenario, %d CPUs\n\n",
+		r.Orgs, r.Members, r.Database, serve, r.Connections, r.Duration, r.CPUs)
 	fmt.Fprintf(w, "%-22s %10s %7s %8s %8s %8s %7s %8s\n", "scenario", "req/s", "ratio", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB")
 	for _, res := range r.Results {
 		rss := "-"

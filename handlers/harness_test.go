@@ -49,6 +49,8 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func postgresDSN(t *testing.T) string { return testenv.PostgresDSN(t, "orgraph_test") }
 
+const testCacheBytes = 8 << 20
+
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
@@ -64,7 +66,9 @@ func newEnv(t *testing.T, dsn string) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited}))
+	// The document cache is on, as `orgraph serve` has it on SQLite: every
+	// test that reads after a write also checks that the write reached it.
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}
 }

@@ -97,6 +97,10 @@ func wantsExplorer(r *http.Request) bool {
 		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && hydra.PrefersHTML(r.Header.Get("Accept"))
 }
 
+// timeDependent classes change without a write (an invitation expires):
+// their GETs are not kept in the document cache.
+var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true}
+
 // crud names a resource's handlers; nil ones are not served.
 type crud struct {
 	list, create, get, patch, delete handlerFunc
@@ -110,6 +114,11 @@ func resource(r *mux.Router, s *Server, c *hydra.Class, h crud) {
 	for op, fn := range map[hydra.OpKind]handlerFunc{hydra.GetCollection: h.list, hydra.Post: h.create, hydra.Get: h.get, hydra.Patch: h.patch, hydra.Delete: h.delete} {
 		if c.Resource.Has(op) != (fn != nil) {
 			panic(fmt.Sprintf("handlers: %s: operation %s %v is documented %v but served %v", c.Name, op.Method(), op.OnCollection(), c.Resource.Has(op), fn != nil))
+		}
+	}
+	for _, fn := range []*handlerFunc{&h.list, &h.get} {
+		if *fn != nil && !timeDependent[c] {
+			*fn = s.cached(*fn)
 		}
 	}
 	collection, item := byMethod{}, byMethod{}

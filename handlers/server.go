@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/maypok86/otter/v2"
+
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/ratelimit"
@@ -29,6 +31,9 @@ type Config struct {
 	// IdempotencyTTL is how long answers are kept for Idempotency-Key
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
+	// CacheBytes bounds the document cache (see cache.go); zero turns it
+	// off. Only for a database this process alone writes (SQLite).
+	CacheBytes int64
 	// Now is the clock of Idempotency-Key expiry (time.Now when nil; tests
 	// move it by hand).
 	Now func() time.Time
@@ -48,6 +53,8 @@ type Server struct {
 	idempotencyTTL time.Duration
 	now            func() time.Time
 	openAPIDoc     openAPICache
+	cache          *otter.Cache[string, *cachedAnswer]
+	cacheChanges   atomic.Uint64 // the store's Changes when the cache was last emptied
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 }
@@ -71,6 +78,7 @@ func New(cfg Config) *Server {
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.DefaultName, Quota: ratelimit.DefaultQuota, Window: ratelimit.DefaultWindow}, nil)
 	}
+	s.cache = newDocumentCache(cfg.CacheBytes)
 	s.router = s.common(s.routes())
 	return s
 }

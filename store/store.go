@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -44,7 +45,21 @@ type DB struct {
 	writer  *ent.Client
 	readers *sql.DB
 	keys    keyCache
+	changes *atomic.Uint64
 }
+
+// Changes counts the writes this process committed. It moves after each
+// commit (of a transaction, or of a mutation outside one), before the
+// writer learns of its success: a reader that saw the same count before
+// and after building something built it from data no write of this process
+// has replaced since. Writes by other processes (other replicas, the
+// command line) are not counted.
+func (db *DB) Changes() uint64 { return db.changes.Load() }
+
+// SingleProcess says whether this process is the only one writing in
+// normal operation, so that Changes sees every write: SQLite's file is
+// served by one process, PostgreSQL by any number of replicas.
+func (db *DB) SingleProcess() bool { return db.Dialect == dialect.SQLite }
 
 // Options tune Open.
 type Options struct {
@@ -86,8 +101,9 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		client := entClient(pool, dia, opt)
-		return &DB{Client: client, SQL: pool, Dialect: dia, writer: client}, nil
+		changes := new(atomic.Uint64)
+		client := entClient(pool, dia, opt, changes)
+		return &DB{Client: client, SQL: pool, Dialect: dia, writer: client, changes: changes}, nil
 	}
 	writer, err := openPool(ctx, driver, withTxLock(source, "immediate"), dia, opt, 1, 1)
 	if err != nil {
@@ -99,7 +115,8 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	return &DB{Client: entClient(reader, dia, opt), SQL: writer, Dialect: dia, writer: entClient(writer, dia, opt), readers: reader}, nil
+	changes := new(atomic.Uint64)
+	return &DB{Client: entClient(reader, dia, opt, changes), SQL: writer, Dialect: dia, writer: entClient(writer, dia, opt, changes), readers: reader, changes: changes}, nil
 }
 
 func openPool(ctx context.Context, driver, source, dia string, opt Options, maxOpen, maxIdle int) (*sql.DB, error) {
@@ -118,14 +135,31 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 	return db, nil
 }
 
-func entClient(db *sql.DB, dia string, opt Options) *ent.Client {
+func entClient(db *sql.DB, dia string, opt Options, changes *atomic.Uint64) *ent.Client {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
 	if opt.Trace != nil {
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) { opt.Trace(ctx, fmt.Sprint(v...)) })
 	}
 	client := ent.NewClient(ent.Driver(drv))
 	client.Member.Use(hook.On(memberMode, ent.OpCreate))
+	client.Use(countChanges(changes))
 	return client
+}
+
+// countChanges moves Changes after a mutation made outside a transaction
+// (its statement commits on its own); DB.tx moves it after each commit.
+func countChanges(changes *atomic.Uint64) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
+				if _, inTx := t.Tx(); inTx != nil {
+					changes.Add(1)
+				}
+			}
+			return v, err
+		})
+	}
 }
 
 // memberMode sets a new membership's mode to its organization's (see
@@ -247,7 +281,9 @@ func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	db.changes.Add(1) // even when the commit failed: it may have landed
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

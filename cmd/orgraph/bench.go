@@ -28,6 +28,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "unmeasured load before each scenario")
 	only := fs.String("scenarios", "", "comma-separated scenarios to run (default all; the baseline always runs)")
 	jsonPath := fs.String("json", "", "also write the report as JSON to this file (- for stdout, after the table)")
+	serveArgs := fs.String("serve-args", "", `more arguments for the server, e.g. "--cache-size 0"`)
 	fs.StringVar(&cfg.ProfileDir, "profile", "", "write the server's CPU profile of each scenario and a heap profile to this directory")
 	fs.Lookup("db").DefValue = ""
 	fs.Lookup("db").Usage = "an empty database to seed: sqlite:PATH or postgres://… (default: a temporary SQLite file; ORGRAPH_DB is not read)"
@@ -45,6 +46,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *only != "" {
 		cfg.Scenarios = strings.Split(*only, ",")
 	}
+	cfg.ServeArgs = strings.Fields(*serveArgs)
 	bin, err := os.Executable()
 	if err != nil {
 		return err

@@ -54,6 +54,15 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 			t.Errorf("%s: %d requests, %d errors (%s), %.0f req/s, ratio %.2f", r.Scenario, r.Requests, r.Errors, r.FirstError, r.RPS, r.Ratio)
 		}
 	}
+	if !strings.Contains(stdout, "server defaults,") {
+		t.Errorf("the table does not say the server ran with its defaults:\n%s", stdout)
+	}
+	// --serve-args reaches the server's command line and the report.
+	stdout, stderr, code = runCmd(t, "bench", "--orgs", "10", "--members", "2", "--connections", "2",
+		"--duration", "100ms", "--warmup", "0s", "--scenarios", "get-item", "--serve-args", "--cache-size 0")
+	if code != 0 || !strings.Contains(stdout, "serve --cache-size 0,") || !strings.Contains(stdout, "\nget-item ") {
+		t.Errorf("bench --serve-args: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
 	for _, name := range append(want[1:], "heap") {
 		file := name + ".cpu.pprof"
 		if name == "heap" {

@@ -33,11 +33,11 @@ import (
 
 const usage = `usage:
   orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
-                [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
+                [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…] [--cache-size 16]
   orgraph migrate [--db …] [--to VERSION]
   orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
   orgraph bench [--orgs 10000] [--members 5] [--connections 32] [--duration 10s] [--warmup 1s] [--db …]
-                [--scenarios a,b] [--json FILE] [--profile DIR]
+                [--scenarios a,b] [--json FILE] [--profile DIR] [--serve-args "--cache-size 0"]
 `
 
 func main() {
@@ -190,6 +190,25 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
+// defaultCacheMiB: about 6,000 organizations of five members (2.7 KB each).
+const defaultCacheMiB = 16
+
+// cacheSize turns --cache-size into bytes. The document cache is only
+// fresh while this process sees every write (handlers/cache.go).
+func cacheSize(mib int, db *store.DB) (int64, error) {
+	switch {
+	case mib < -1:
+		return 0, fmt.Errorf("%w: --cache-size must be 0 or more", errUsage)
+	case mib == -1 && db.SingleProcess():
+		return defaultCacheMiB << 20, nil
+	case mib == -1 || mib == 0:
+		return 0, nil
+	case !db.SingleProcess():
+		return 0, fmt.Errorf("%w: --cache-size: the document cache needs a database this process alone writes (SQLite); other replicas' writes would not reach it", errUsage)
+	}
+	return int64(mib) << 20, nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dsn := newFlags("serve", stderr)
 	addr := fs.String("addr", env("ORGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ORGRAPH_ADDR)")
@@ -208,6 +227,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&pool.MaxIdleConns, "db-max-idle-conns", 0, fmt.Sprintf("idle database connections kept (default %d on PostgreSQL)", store.DefaultPostgresMaxIdleConns))
 	fs.DurationVar(&pool.ConnMaxLifetime, "db-conn-max-lifetime", store.DefaultConnMaxLifetime, "a database connection is replaced after this long")
 	redisURL := fs.String("redis", env("ORGRAPH_REDIS_URL", ""), "redis://… to share rate limits between replicas (ORGRAPH_REDIS_URL); default: in process")
+	cacheMiB := fs.Int("cache-size", -1, fmt.Sprintf("MiB of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060; never a public one); default: off")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -221,7 +241,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	tuneGC()
 	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(policy, nil)
 	if *redisURL != "" {
@@ -240,6 +259,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	cacheBytes, err := cacheSize(*cacheMiB, db)
+	if err != nil {
+		return err
+	}
+	tuneGC(cacheBytes)
 	secret, err := db.Bootstrap(ctx)
 	if err != nil {
 		return err
@@ -260,7 +284,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, IdempotencyTTL: *idempotencyTTL}),
+		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, IdempotencyTTL: *idempotencyTTL, CacheBytes: cacheBytes}),
 		ReadHeaderTimeout: *readHeaderTimeout,
 		ReadTimeout:       *readTimeout,
 		WriteTimeout:      *writeTimeout,
@@ -285,13 +309,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// tuneGC: the server's heap is small and short-lived (each request's rows
-// and documents), so collecting at 4× growth rather than Go's 2× takes a
-// third off the CPU of a read (orgraph bench: GET item +30%) for a few tens
-// of MB more. GOGC in the environment takes precedence; GOMEMLIMIT sets a
-// soft limit where memory is tight.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
+// tuneGC: without the document cache the server's heap is small and
+// short-lived (each request's rows and documents), so collecting at 4×
+// growth rather than Go's 2× takes a third off the CPU of a read (orgraph
+// bench: GET item +30%) for a few tens of MB more. The cache is long-lived
+// data: at 4× it would cost four times its size in RSS, so with it Go's
+// default 2× stays. GOGC (and GOMEMLIMIT) in the environment take precedence.
+func tuneGC(cacheBytes int64) {
+	if os.Getenv("GOGC") == "" && cacheBytes == 0 {
 		debug.SetGCPercent(400)
 	}
 }

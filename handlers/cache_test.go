@@ -1,0 +1,127 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/handlers"
+)
+
+// The document cache answers a repeated GET without the database, with the
+// same bytes and headers, and never outlives a write of this process: an
+// HTTP write, or a write through ent outside any transaction. A change made
+// behind ent's back (raw SQL, as another process would) is what shows that
+// an answer came from the cache.
+func TestDocumentCache(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
+			rename := "UPDATE organizations SET name = ? WHERE id = ?"
+			if backend == "postgres" {
+				dsn = postgresDSN(t)
+				rename = "UPDATE organizations SET name = $1 WHERE id = $2"
+			}
+			var statements atomic.Int64
+			e := newTracedEnvWith(t, dsn, func(_ context.Context, s string) {
+				if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") {
+					statements.Add(1)
+				}
+			}, handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited})
+			ctx := context.Background()
+			key := e.key("ada@example.com", "live", "write")
+			org := e.createOrg(key, `{"name":"Acme"}`)
+			path, id := org["@id"].(string), org["id"].(string)
+			get := func(rq req) (*response, int64) {
+				t.Helper()
+				before := statements.Load()
+				if rq.Key == "" {
+					rq.Key = key
+				}
+				r := e.do(rq)
+				return r, statements.Load() - before
+			}
+			name := func(r *response) any { return r.obj()["name"] }
+
+			first, n := get(req{Path: path})
+			if first.Status != http.StatusOK || n == 0 {
+				t.Fatalf("first GET: %d after %d statements", first.Status, n)
+			}
+			second, n := get(req{Path: path})
+			if n != 0 || second.Status != http.StatusOK || string(second.Body) != string(first.Body) {
+				t.Fatalf("second GET: %d statements, status %d, same body %v", n, second.Status, string(second.Body) == string(first.Body))
+			}
+			for _, h := range []string{"Content-Type", "Content-Length", "ETag", "Accept-Patch", "Link", "Allow", "Vary", "Orgraph-Version"} {
+				if first.Header.Get(h) == "" || second.Header.Get(h) != first.Header.Get(h) {
+					t.Errorf("%s: %q from the database, %q from the cache", h, first.Header.Get(h), second.Header.Get(h))
+				}
+			}
+			if second.Header.Get("X-Request-ID") == first.Header.Get("X-Request-ID") {
+				t.Error("the cache replayed the first request's X-Request-ID")
+			}
+
+			// Conditional and HEAD requests are answered from the entry.
+			if r, n := get(req{Path: path, Header: map[string]string{"If-None-Match": first.Header.Get("ETag")}}); r.Status != http.StatusNotModified || n != 0 || len(r.Body) != 0 || r.Header.Get("ETag") != first.Header.Get("ETag") {
+				t.Errorf("If-None-Match: %d after %d statements, body %q, ETag %q", r.Status, n, r.Body, r.Header.Get("ETag"))
+			}
+			if r, n := get(req{Method: http.MethodHead, Path: path}); r.Status != http.StatusOK || n != 0 || len(r.Body) != 0 || r.Header.Get("Content-Length") != first.Header.Get("Content-Length") {
+				t.Errorf("HEAD: %d after %d statements, body %q, Content-Length %q", r.Status, n, r.Body, r.Header.Get("Content-Length"))
+			}
+
+			// A change behind ent's back stays unseen: this answer is the entry.
+			if _, err := e.db.SQL.ExecContext(ctx, rename, "Raw", id); err != nil {
+				t.Fatal(err)
+			}
+			if r, _ := get(req{Path: path}); name(r) != "Acme" {
+				t.Fatalf("after a raw rename: name %v, want the kept Acme", name(r))
+			}
+			// Anything that varies the document is part of the key.
+			for _, v := range []req{
+				{Path: path, Header: map[string]string{"Accept": "application/json"}},
+				{Path: path + ".jsonld"},
+				{Path: path + "?unused=1"},
+				{Path: path, Key: e.key("ada@example.com", "live", "read")},
+			} {
+				if r, n := get(v); r.Status != http.StatusOK || n == 0 || name(r) != "Raw" {
+					t.Errorf("%s %v: %d after %d statements, name %v; want a fresh document", v.Path, v.Header, r.Status, n, name(r))
+				}
+			}
+			if r, _ := get(req{Path: path, Key: e.key("eve@example.com", "live", "write")}); r.Status != http.StatusNotFound {
+				t.Errorf("another tenant: %d, want 404", r.Status)
+			}
+
+			// A write through ent, outside a transaction, ends every entry…
+			if err := e.db.Organization.UpdateOneID(uuid.MustParse(id)).SetName("Ent").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if r, n := get(req{Path: path}); name(r) != "Ent" || n == 0 {
+				t.Errorf("after an ent write: name %v after %d statements", name(r), n)
+			}
+			// …and so does an HTTP write, the listing included.
+			if r, _ := get(req{Path: "/api/organizations"}); r.Status != http.StatusOK {
+				t.Fatalf("list: %d", r.Status)
+			}
+			if r := e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: `{"name":"Patched"}`, Header: map[string]string{"Content-Type": "application/merge-patch+json"}}); r.Status != http.StatusOK {
+				t.Fatalf("PATCH: %d %s", r.Status, r.Body)
+			}
+			if r, _ := get(req{Path: path}); name(r) != "Patched" {
+				t.Errorf("after PATCH: name %v", name(r))
+			}
+			if r, _ := get(req{Path: "/api/organizations"}); !strings.Contains(string(r.Body), `"Patched"`) {
+				t.Errorf("the listing after PATCH: %s", r.Body)
+			}
+			// After DELETE the item is a 404, not a kept 200.
+			if r := e.do(req{Method: http.MethodDelete, Path: path, Key: key}); r.Status != http.StatusNoContent {
+				t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+			}
+			if r, _ := get(req{Path: path}); r.Status != http.StatusNotFound {
+				t.Errorf("GET after DELETE: %d", r.Status)
+			}
+		})
+	}
+}
