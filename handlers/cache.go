@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+
+	"github.com/orgraph/orgraph/hydra"
 )
 
 // The document cache keeps the answers to resource GETs, as sent, until the
@@ -22,8 +24,8 @@ import (
 // process (the command line on the same SQLite file) can leave behind.
 //
 // The key holds everything a document depends on: the API key (its user,
-// mode and pinned version), the base URL, the request URI (path, suffix and
-// query), Accept and Orgraph-Version. Only 200 answers are kept; anything
+// mode and pinned version), the base URL, the request URI (path and query)
+// and format suffix, Accept and Orgraph-Version. Only 200 answers are kept; anything
 // else (404s included) is built every time.
 
 // cacheTTL bounds an entry's life whatever the writes.
@@ -59,9 +61,12 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		key := s.cacheKey(r)
 		changes := s.db.Changes()
-		if seen := s.cacheChanges.Load(); seen != changes && s.cacheChanges.CompareAndSwap(seen, changes) {
-			// Every entry is stale: free them now rather than as they age out.
-			s.cache.InvalidateAll()
+		for seen := s.cacheChanges.Load(); seen < changes; seen = s.cacheChanges.Load() {
+			if s.cacheChanges.CompareAndSwap(seen, changes) {
+				// Every entry is stale: free them now rather than as they age out.
+				s.cache.InvalidateAll()
+				break
+			}
 		}
 		if a, ok := s.cache.GetIfPresent(key); ok && a.changes == changes {
 			a.write(w, r)
@@ -75,17 +80,21 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 		inm := r.Header.Get("If-None-Match")
 		r.Header.Del("If-None-Match")
 		rec := &capture{header: http.Header{}}
-		if err := h(rec, r); err != nil {
+		err := h(rec, r)
+		if inm != "" {
+			r.Header.Set("If-None-Match", inm)
+		}
+		if err != nil {
 			return err
+		}
+		if rec.status == 0 { // nothing written: net/http would send an empty 200
+			rec.status = http.StatusOK
 		}
 		a := &cachedAnswer{changes: changes, header: rec.header, body: rec.body, etag: rec.header.Get("ETag")}
 		if rec.status == http.StatusOK && a.etag != "" {
 			s.cache.Set(key, a)
 		}
-		if inm != "" {
-			r.Header.Set("If-None-Match", inm)
-		}
-		if rec.status != http.StatusOK {
+		if rec.status != http.StatusOK || a.etag == "" {
 			copyHeader(w.Header(), rec.header)
 			w.WriteHeader(rec.status)
 			_, _ = w.Write(rec.body)
@@ -99,8 +108,12 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 // cacheKey: see the package comment above.
 func (s *Server) cacheKey(r *http.Request) string {
 	p := caller(r.Context())
+	suffix := ""
+	if f, ok := r.Context().Value(formatKey).(hydra.Format); ok { // common took ".jsonld" off the path
+		suffix = f.MediaType()
+	}
 	var b strings.Builder
-	for _, part := range []string{p.Key.ID.String(), s.base(r), r.RequestURI, r.Header.Get("Accept"), r.Header.Get("Orgraph-Version")} {
+	for _, part := range []string{p.Key.ID.String(), s.base(r), r.URL.RequestURI(), suffix, r.Header.Get("Accept"), r.Header.Get("Orgraph-Version")} {
 		b.WriteString(part)
 		b.WriteByte(0)
 	}
@@ -110,12 +123,13 @@ func (s *Server) cacheKey(r *http.Request) string {
 // write sends a kept answer, or 304 when If-None-Match names it.
 func (a *cachedAnswer) write(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	copyHeader(h, a.header)
 	if noneMatch(r.Header.Get("If-None-Match"), a.etag) {
-		h.Set("ETag", a.etag)
+		h.Del("Content-Type") // as notModified answers
+		h.Del("Content-Length")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	copyHeader(h, a.header)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(a.body)

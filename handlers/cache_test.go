@@ -15,7 +15,8 @@ import (
 
 // The document cache answers a repeated GET without the database, with the
 // same bytes and headers, and never outlives a write of this process: an
-// HTTP write, or a write through ent outside any transaction. A change made
+// HTTP write, or a write through ent outside any transaction. On PostgreSQL
+// it is off. A change made
 // behind ent's back (raw SQL, as another process would) is what shows that
 // an answer came from the cache.
 func TestDocumentCache(t *testing.T) {
@@ -53,6 +54,13 @@ func TestDocumentCache(t *testing.T) {
 				t.Fatalf("first GET: %d after %d statements", first.Status, n)
 			}
 			second, n := get(req{Path: path})
+			if backend == "postgres" {
+				// Other replicas write too: the cache stays off whatever the configuration.
+				if n == 0 {
+					t.Fatal("PostgreSQL: the second GET was answered without the database")
+				}
+				return
+			}
 			if n != 0 || second.Status != http.StatusOK || string(second.Body) != string(first.Body) {
 				t.Fatalf("second GET: %d statements, status %d, same body %v", n, second.Status, string(second.Body) == string(first.Body))
 			}
@@ -66,8 +74,9 @@ func TestDocumentCache(t *testing.T) {
 			}
 
 			// Conditional and HEAD requests are answered from the entry.
-			if r, n := get(req{Path: path, Header: map[string]string{"If-None-Match": first.Header.Get("ETag")}}); r.Status != http.StatusNotModified || n != 0 || len(r.Body) != 0 || r.Header.Get("ETag") != first.Header.Get("ETag") {
-				t.Errorf("If-None-Match: %d after %d statements, body %q, ETag %q", r.Status, n, r.Body, r.Header.Get("ETag"))
+			if r, n := get(req{Path: path, Header: map[string]string{"If-None-Match": first.Header.Get("ETag")}}); r.Status != http.StatusNotModified || n != 0 || len(r.Body) != 0 ||
+				r.Header.Get("ETag") != first.Header.Get("ETag") || r.Header.Get("Accept-Patch") != first.Header.Get("Accept-Patch") || r.Header.Get("Content-Type") != "" {
+				t.Errorf("If-None-Match: %d after %d statements, body %q, headers %v", r.Status, n, r.Body, r.Header)
 			}
 			if r, n := get(req{Method: http.MethodHead, Path: path}); r.Status != http.StatusOK || n != 0 || len(r.Body) != 0 || r.Header.Get("Content-Length") != first.Header.Get("Content-Length") {
 				t.Errorf("HEAD: %d after %d statements, body %q, Content-Length %q", r.Status, n, r.Body, r.Header.Get("Content-Length"))

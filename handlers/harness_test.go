@@ -66,8 +66,9 @@ func newEnv(t *testing.T, dsn string) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	// The document cache is on, as `orgraph serve` has it on SQLite: every
-	// test that reads after a write also checks that the write reached it.
+	// The document cache is on, as `orgraph serve` has it on SQLite (on
+	// PostgreSQL it stays off): every test that reads after a write also
+	// checks that the write reached it.
 	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}

@@ -17,6 +17,7 @@ import (
 	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/ent/workspace"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
@@ -374,11 +375,14 @@ func (s *Server) organizationNodes(ctx context.Context, p *principal, orgs []*en
 		// An item: most organizations have at most EmbedLimit members, and
 		// then one query is both the embedded members and member_count.
 		ms, err := s.db.Member.Query().Where(member.OrganizationID(orgs[0].ID)).
-			WithUser().Order(member.ByJoinedAt(), member.ByID()).Limit(hydra.EmbedLimit + 1).All(ctx)
+			Order(member.ByJoinedAt(), member.ByID()).Limit(hydra.EmbedLimit + 1).All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load members: %w", err)
 		}
 		if len(ms) <= hydra.EmbedLimit {
+			if err := s.loadUsers(ctx, ms); err != nil {
+				return nil, err
+			}
 			return []*hydra.Node{organizationNode(orgs[0], ms, len(ms), p.User.ID)}, nil
 		}
 	}
@@ -446,6 +450,27 @@ func (s *Server) organizationNodes(ctx context.Context, p *principal, orgs []*en
 		nodes[i] = organizationNode(o, byOrg[o.ID], memberCount[o.ID], p.User.ID)
 	}
 	return nodes, nil
+}
+
+// loadUsers sets each membership's user, in one query (ent's WithUser, for
+// rows already read).
+func (s *Server) loadUsers(ctx context.Context, ms []*ent.Member) error {
+	ids := make([]uuid.UUID, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	users, err := s.db.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load users: %w", err)
+	}
+	byID := make(map[uuid.UUID]*ent.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	for _, m := range ms {
+		m.Edges.User = byID[m.UserID]
+	}
+	return nil
 }
 
 func organizationNode(o *ent.Organization, members []*ent.Member, memberCount int, callerID uuid.UUID) *hydra.Node {

@@ -32,7 +32,7 @@ type Config struct {
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
 	// CacheBytes bounds the document cache (see cache.go); zero turns it
-	// off. Only for a database this process alone writes (SQLite).
+	// off. It stays off on a database other processes write (PostgreSQL).
 	CacheBytes int64
 	// Now is the clock of Idempotency-Key expiry (time.Now when nil; tests
 	// move it by hand).
@@ -78,7 +78,9 @@ func New(cfg Config) *Server {
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.DefaultName, Quota: ratelimit.DefaultQuota, Window: ratelimit.DefaultWindow}, nil)
 	}
-	s.cache = newDocumentCache(cfg.CacheBytes)
+	if cfg.DB.SingleProcess() { // other replicas' writes would not reach it
+		s.cache = newDocumentCache(cfg.CacheBytes)
+	}
 	s.router = s.common(s.routes())
 	return s
 }

@@ -153,7 +153,7 @@ func countChanges(changes *atomic.Uint64) ent.Hook {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			v, err := next.Mutate(ctx, m)
 			if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-				if _, inTx := t.Tx(); inTx != nil {
+				if _, notInTx := t.Tx(); notInTx != nil {
 					changes.Add(1)
 				}
 			}
