@@ -140,6 +140,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var org *ent.Organization
+	var owner *ent.Member
 	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
 		now := schema.Now()
 		name, _ := in.String("name")
@@ -170,7 +171,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 		if org, err = create.Save(ctx); err != nil {
 			return fmt.Errorf("create organization: %w", err)
 		}
-		if err := store.Provision(ctx, tx, org.ID, p.User.ID, now); err != nil {
+		if owner, err = store.Provision(ctx, tx, org, p.User.ID, now); err != nil {
 			return err
 		}
 		for _, inv := range invitations {
@@ -184,7 +185,10 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return s.writeOrganization(w, r, http.StatusCreated, p, org)
+	// The document from what was written: its one member is the caller.
+	// (TestCreateAnswersWhatGetReads checks it is the GET's document.)
+	owner.Edges.User = p.User
+	return s.writeItem(w, r, http.StatusCreated, organizationNode(org, []*ent.Member{owner}, 1, p.User.ID))
 }
 
 // organizationInvitations checks the invitations sent with a new

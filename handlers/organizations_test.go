@@ -1234,3 +1234,27 @@ func TestOrganizationHeadAndOptions(t *testing.T) {
 		}
 	})
 }
+
+// POST builds its answer from what it wrote, without reading it back: it
+// must be, byte for byte, the document a GET then reads.
+func TestCreateAnswersWhatGetReads(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		key := e.key("ada@example.com", "live", "write")
+		for _, body := range []string{
+			`{"name":"Minimal"}`,
+			`{"name":"Full","phone_number":"+33 1 23 45 67 89","contact":{"email":"ops@full.test","first_name":"Ada","last_name":"L"},
+			  "address":{"street_address":"1 rue X","city":"Paris","zip_code":"75001","country":"FR"},
+			  "status":{"current_status":"SUSPENDED"},"invitations":[{"email":"bob@full.test","role":"admin"}]}`,
+			`{"name":"Empty nested","contact":{},"address":{}}`,
+		} {
+			created := e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: body})
+			if created.Status != http.StatusCreated {
+				t.Fatalf("POST %s: %d %s", body, created.Status, created.Body)
+			}
+			read := e.do(req{Path: created.Header.Get("Location"), Key: key})
+			if read.Status != http.StatusOK || string(read.Body) != string(created.Body) {
+				t.Errorf("POST %s answered\n%s\nGET reads\n%s", body, created.Body, read.Body)
+			}
+		}
+	})
+}

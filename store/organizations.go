@@ -22,16 +22,18 @@ const (
 )
 
 // Provision gives a new organization its roles (Owner, Admin, Developer,
-// Viewer) and its first owner. Every organization is created through it.
-func Provision(ctx context.Context, tx *ent.Tx, orgID, ownerID uuid.UUID, now time.Time) error {
-	if err := tx.Role.CreateBulk(Roles(tx.Role, orgID, now)...).Exec(ctx); err != nil {
-		return fmt.Errorf("provision roles: %w", err)
+// Viewer) and its first owner, whose membership it returns. Every
+// organization is created through it.
+func Provision(ctx context.Context, tx *ent.Tx, org *ent.Organization, ownerID uuid.UUID, now time.Time) (*ent.Member, error) {
+	if err := tx.Role.CreateBulk(Roles(tx.Role, org.ID, now)...).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("provision roles: %w", err)
 	}
-	if err := tx.Member.Create().SetOrganizationID(orgID).SetUserID(ownerID).
-		SetRole(member.RoleOwner).SetJoinedAt(now).Exec(ctx); err != nil {
-		return fmt.Errorf("add owner: %w", err)
+	owner, err := tx.Member.Create().SetOrganizationID(org.ID).SetUserID(ownerID).
+		SetRole(member.RoleOwner).SetJoinedAt(now).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("add owner: %w", err)
 	}
-	return nil
+	return owner, nil
 }
 
 // Roles are the builders of a new organization's roles, from the catalogue.
@@ -57,7 +59,7 @@ func createPersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode stri
 	if err != nil {
 		return fmt.Errorf("create personal organization: %w", err)
 	}
-	if err := Provision(ctx, tx, org.ID, userID, now); err != nil {
+	if _, err := Provision(ctx, tx, org, userID, now); err != nil {
 		return err
 	}
 	if err := tx.Workspace.Create().SetOrganizationID(org.ID).SetName(DefaultWorkspace).
