@@ -17,7 +17,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	_ "github.com/mattn/go-sqlite3"    // the "sqlite3" database/sql driver
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/hook"
@@ -46,6 +46,7 @@ type DB struct {
 	readers *sql.DB
 	keys    keyCache
 	changes *atomic.Uint64
+	commits *groupCommitter // SQLite: see groupcommit.go
 }
 
 // Changes counts the writes this process committed. It moves after each
@@ -116,7 +117,11 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	changes := new(atomic.Uint64)
-	return &DB{Client: entClient(reader, dia, opt, changes), SQL: writer, Dialect: dia, writer: entClient(writer, dia, opt, changes), readers: reader, changes: changes}, nil
+	db := &DB{Client: entClient(reader, dia, opt, changes), SQL: writer, Dialect: dia, readers: reader, changes: changes}
+	db.writer = ent.NewClient(ent.Driver(detachedDriver{entDriver(writer, dia, opt)}))
+	useHooks(db.writer, changes)
+	db.commits = newGroupCommitter(db.writer, changes)
+	return db, nil
 }
 
 func openPool(ctx context.Context, driver, source, dia string, opt Options, maxOpen, maxIdle int) (*sql.DB, error) {
@@ -136,14 +141,22 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 }
 
 func entClient(db *sql.DB, dia string, opt Options, changes *atomic.Uint64) *ent.Client {
+	client := ent.NewClient(ent.Driver(entDriver(db, dia, opt)))
+	useHooks(client, changes)
+	return client
+}
+
+func entDriver(db *sql.DB, dia string, opt Options) dialect.Driver {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
 	if opt.Trace != nil {
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) { opt.Trace(ctx, fmt.Sprint(v...)) })
 	}
-	client := ent.NewClient(ent.Driver(drv))
+	return drv
+}
+
+func useHooks(client *ent.Client, changes *atomic.Uint64) {
 	client.Member.Use(hook.On(memberMode, ent.OpCreate))
 	client.Use(countChanges(changes))
-	return client
 }
 
 // countChanges moves Changes after a mutation made outside a transaction
@@ -226,12 +239,26 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 				v.Set(k, def)
 			}
 		}
-		return "sqlite3", "file:" + p + "?" + v.Encode(), dialect.SQLite, nil
+		return sqliteDriver, "file:" + p + "?" + v.Encode(), dialect.SQLite, nil
 	}
 	return "", "", "", fmt.Errorf("database %q: use sqlite:PATH or a postgres:// URL", dsn)
 }
 
 // Close closes the database.
+// sqliteDriver is go-sqlite3 with the settings its DSN cannot carry.
+const sqliteDriver = "orgraph-sqlite3"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		// Statement and savepoint journals (a multi-row INSERT, each writer
+		// of a group commit) in memory rather than in temporary files: they
+		// hold a few pages each, and writing them out cost a third of an
+		// organization's creation.
+		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		return err
+	}})
+}
+
 // Readers is the database/sql pool reads go through (on PostgreSQL, the
 // one pool): probes and plain reads, which must not wait behind writes.
 func (db *DB) Readers() *sql.DB {
@@ -242,6 +269,9 @@ func (db *DB) Readers() *sql.DB {
 }
 
 func (db *DB) Close() error {
+	if db.commits != nil {
+		db.commits.close()
+	}
 	err := db.writer.Close()
 	if db.readers != nil {
 		err = errors.Join(err, db.Client.Close())
@@ -256,7 +286,10 @@ const txAttempts = 5
 // error or panic. A transaction that fails only because it collided with
 // another (PostgreSQL serialization failure or deadlock, at any statement
 // or at commit) runs again, so fn must derive everything from what it reads
-// in the transaction; clients never see such collisions.
+// in the transaction; clients never see such collisions. On SQLite, fn's
+// transaction may be shared with other writers' (group commit, see
+// groupcommit.go): fn must not commit or roll back itself, and its writes
+// become visible to others when the batch commits, before Tx returns.
 func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.tx(ctx, fn)
@@ -267,6 +300,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 }
 
 func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+	if db.commits != nil {
+		return db.commits.tx(ctx, fn)
+	}
 	tx, err := db.writer.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

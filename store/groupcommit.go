@@ -1,0 +1,254 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/orgraph/orgraph/ent"
+)
+
+// Group commit (SQLite). SQLite runs one write transaction at a time, and
+// committing one costs more than the statements of a typical write: the
+// pages it changed go to the WAL (an organization's creation changes about
+// fifteen, mostly the same leaf pages as the previous creation's) and every
+// thousand pages a checkpoint syncs the files. So the writers waiting for
+// the connection are run in one transaction, each in its own savepoint, and
+// committed together: a writer whose function fails is rolled back to its
+// savepoint alone; the others commit. Every writer learns its outcome only
+// after the commit, so nothing is acknowledged before it is durable, and a
+// commit that fails fails every writer of the batch (none was answered).
+//
+// Each writer's function still runs on its own goroutine (its panics and
+// its context stay its own), one at a time: the committer hands the open
+// transaction to the next writer and waits for it to hand it back.
+//
+// Statements on the writer connection ignore cancellation (detachedDriver):
+// SQLite answers an interrupted INSERT, UPDATE or DELETE inside a
+// transaction by rolling back the whole transaction, which would undo the
+// batch's other writers. A writer that gives up while waiting for its turn
+// is dropped; once its function runs, it runs to the end.
+
+// maxBatch bounds how many writers share a commit (and so how long the
+// first of them waits for the others).
+const maxBatch = 64
+
+// errClosed answers writers after DB.Close.
+var errClosed = errors.New("database closed")
+
+type groupCommitter struct {
+	writer  *ent.Client
+	changes *atomic.Uint64
+	queue   chan *pendingWrite
+	stop    chan struct{}
+	closing sync.Once
+	done    sync.WaitGroup
+}
+
+// A pendingWrite's state: waiting in the queue, claimed by the committer,
+// or abandoned by its writer (context done, or the database closed).
+const (
+	waiting int32 = iota
+	claimed
+	abandoned
+)
+
+type pendingWrite struct {
+	state     atomic.Int32
+	turn      chan *ent.Tx // the committer hands the transaction over
+	ran       chan error   // the writer's function is done: its error
+	committed chan error   // the batch's outcome, for this writer
+}
+
+func newGroupCommitter(writer *ent.Client, changes *atomic.Uint64) *groupCommitter {
+	g := &groupCommitter{writer: writer, changes: changes, queue: make(chan *pendingWrite, 4*maxBatch), stop: make(chan struct{})}
+	g.done.Add(1)
+	go g.run()
+	return g
+}
+
+func (g *groupCommitter) close() {
+	g.closing.Do(func() { close(g.stop) })
+	g.done.Wait()
+}
+
+// tx runs fn in the next batch and returns once the batch has committed.
+func (g *groupCommitter) tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	w := &pendingWrite{turn: make(chan *ent.Tx, 1), ran: make(chan error, 1), committed: make(chan error, 1)}
+	select {
+	case g.queue <- w:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-g.stop:
+		return errClosed
+	}
+	var tx *ent.Tx
+	select {
+	case tx = <-w.turn:
+	case <-ctx.Done():
+		if w.state.CompareAndSwap(waiting, abandoned) {
+			return ctx.Err()
+		}
+		tx = <-w.turn // claimed in the meantime: it is our turn
+	case <-g.stop:
+		if w.state.CompareAndSwap(waiting, abandoned) {
+			return errClosed
+		}
+		tx = <-w.turn
+	}
+	if tx == nil { // the batch failed before this writer's turn
+		return <-w.committed
+	}
+	err, panicked := runWrite(tx, fn)
+	w.ran <- err
+	if panicked != nil {
+		panic(panicked) // after handing back: the committer rolled this writer back
+	}
+	return <-w.committed
+}
+
+// panicInWrite stands for a panic while the committer rolls the writer back.
+var panicInWrite = errors.New("panic in a write")
+
+func runWrite(tx *ent.Tx, fn func(tx *ent.Tx) error) (err error, panicked any) {
+	defer func() {
+		if v := recover(); v != nil {
+			err, panicked = panicInWrite, v
+		}
+	}()
+	return fn(tx), nil
+}
+
+func (g *groupCommitter) run() {
+	defer g.done.Done()
+	for {
+		select {
+		case w := <-g.queue:
+			g.batch(w)
+		case <-g.stop:
+			return
+		}
+	}
+}
+
+// batch runs first and whoever else is waiting, up to maxBatch, in one
+// transaction.
+func (g *groupCommitter) batch(first *pendingWrite) {
+	tx, err := g.writer.Tx(context.Background())
+	if err != nil {
+		if first.state.CompareAndSwap(waiting, claimed) {
+			first.committed <- fmt.Errorf("begin: %w", err)
+			first.turn <- nil
+		}
+		return
+	}
+	type outcome struct {
+		w   *pendingWrite
+		err error
+	}
+	var done []outcome
+	var broken error // the transaction itself failed: nothing of it can commit
+	for w := first; w != nil && broken == nil; w = g.next(len(done)) {
+		if !w.state.CompareAndSwap(waiting, claimed) {
+			continue // gone before its turn
+		}
+		savepoint := fmt.Sprintf("w%d", len(done))
+		if _, err := tx.ExecContext(context.Background(), "SAVEPOINT "+savepoint); err != nil {
+			broken = fmt.Errorf("savepoint: %w", err)
+			done = append(done, outcome{w, broken})
+			w.turn <- nil // answered with the batch below
+			break
+		}
+		w.turn <- tx
+		err := <-w.ran
+		if err != nil {
+			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO "+savepoint); rerr != nil {
+				broken = fmt.Errorf("roll back a failed write: %w", rerr)
+			}
+		}
+		if broken == nil {
+			if _, rerr := tx.ExecContext(context.Background(), "RELEASE "+savepoint); rerr != nil {
+				broken = fmt.Errorf("release: %w", rerr)
+			}
+		}
+		done = append(done, outcome{w, err})
+	}
+	if broken != nil {
+		_ = tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
+		broken = fmt.Errorf("commit: %w", err)
+	}
+	g.changes.Add(1) // even when the commit failed: it may have landed
+	for _, o := range done {
+		switch {
+		case o.err != nil: // its own failure (rolled back to its savepoint)
+			o.w.committed <- o.err
+		case broken != nil:
+			o.w.committed <- broken
+		default:
+			o.w.committed <- nil
+		}
+	}
+}
+
+// next is the next waiting writer, if any and if the batch has room.
+func (g *groupCommitter) next(n int) *pendingWrite {
+	if n >= maxBatch {
+		return nil
+	}
+	select {
+	case w := <-g.queue:
+		return w
+	default:
+		return nil
+	}
+}
+
+// detachedDriver runs statements without their context's cancellation (see
+// the top of this file). Deadlines are not used on the writer either.
+type detachedDriver struct{ dialect.Driver }
+
+func (d detachedDriver) Exec(ctx context.Context, query string, args, v any) error {
+	return d.Driver.Exec(context.WithoutCancel(ctx), query, args, v)
+}
+
+func (d detachedDriver) Query(ctx context.Context, query string, args, v any) error {
+	return d.Driver.Query(context.WithoutCancel(ctx), query, args, v)
+}
+
+func (d detachedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return detachedTx{tx}, nil
+}
+
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type detachedTx struct{ dialect.Tx }
+
+func (t detachedTx) Exec(ctx context.Context, query string, args, v any) error {
+	return t.Tx.Exec(context.WithoutCancel(ctx), query, args, v)
+}
+
+func (t detachedTx) Query(ctx context.Context, query string, args, v any) error {
+	return t.Tx.Query(context.WithoutCancel(ctx), query, args, v)
+}
+
+// ExecContext and QueryContext: ent's Tx.ExecContext (the savepoints) needs them.
+func (t detachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.Tx.(execQuerier).ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (t detachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Tx.(execQuerier).QueryContext(context.WithoutCancel(ctx), query, args...)
+}
