@@ -234,7 +234,10 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 		// foreign keys enforced.
 		// Prepared statements are kept per connection (the driver's cache):
 		// parsing and planning a statement costs more than running most of ours.
-		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": "5000", "_txlock": "immediate", "_foreign_keys": "on", "_stmt_cache_size": "128"} {
+		// Commits are synced (FULL; the driver's default, NORMAL, syncs the
+		// WAL only at checkpoints: a power loss could take back acknowledged
+		// writes); group commit shares each sync among the batch's writers.
+		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": "5000", "_txlock": "immediate", "_foreign_keys": "on", "_stmt_cache_size": "128", "_synchronous": "FULL"} {
 			if v.Get(k) == "" {
 				v.Set(k, def)
 			}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -144,5 +145,28 @@ func TestAuthenticateKeepsKeysBriefly(t *testing.T) {
 			t.Fatalf("the revoked key still works after the cache's time: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// SQLite connections sync every commit (FULL: an acknowledged write
+// survives a power loss, not only a crash of the process) and keep
+// statement journals in memory; a DSN may still choose otherwise.
+func TestSQLiteSettings(t *testing.T) {
+	for dsnSuffix, wantSync := range map[string]int{"": 2, "?_synchronous=NORMAL": 1} {
+		db := open(t, sqliteDSN(t)+dsnSuffix)
+		for name, pool := range map[string]interface {
+			QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		}{"writer": db.SQL, "readers": db.Readers()} {
+			var sync, temp int
+			if err := pool.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&sync); err != nil {
+				t.Fatal(err)
+			}
+			if err := pool.QueryRowContext(context.Background(), "PRAGMA temp_store").Scan(&temp); err != nil {
+				t.Fatal(err)
+			}
+			if sync != wantSync || temp != 2 {
+				t.Errorf("DSN suffix %q, %s: synchronous %d, temp_store %d; want %d and 2 (MEMORY)", dsnSuffix, name, sync, temp, wantSync)
+			}
+		}
 	}
 }
