@@ -143,26 +143,3 @@ func copyHeader(dst, src http.Header) {
 		dst[k] = v[:len(v):len(v)]
 	}
 }
-
-// capture holds a handler's answer: the headers it set, its status and body.
-type capture struct {
-	header http.Header
-	status int
-	body   []byte
-}
-
-func (c *capture) Header() http.Header { return c.header }
-
-func (c *capture) WriteHeader(code int) {
-	if c.status == 0 {
-		c.status = code
-	}
-}
-
-func (c *capture) Write(p []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	c.body = append(c.body, p...)
-	return len(p), nil
-}

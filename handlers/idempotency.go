@@ -107,7 +107,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 			panic(v)
 		}
 	}()
-	buf := &bufferedWriter{header: w.Header()}
+	buf := &capture{header: w.Header()} // headers go straight to w (nothing is sent before w.WriteHeader)
 	if err := h(buf, r); err != nil {
 		s.fail(buf, r, err)
 	}
@@ -126,13 +126,13 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 		}
 		if err := s.write(keep, func(c *ent.Client) error {
 			return c.IdempotencyRecord.Update().Where(s.idempotencyRecord(p, key)).
-				SetStatus(buf.status).SetHeader(stored).SetBody(buf.body.Bytes()).Exec(keep)
+				SetStatus(buf.status).SetHeader(stored).SetBody(buf.body).Exec(keep)
 		}); err != nil {
 			s.log.ErrorContext(ctx, "idempotency: keep answer", "request_id", requestID(ctx), "error", err.Error())
 		}
 	}
 	w.WriteHeader(buf.status)
-	_, _ = w.Write(buf.body.Bytes())
+	_, _ = w.Write(buf.body)
 	return nil
 }
 
@@ -216,27 +216,4 @@ func (s *Server) purgeIdempotency(ctx context.Context) {
 // SQLite's busy handler for the one write lock.
 func (s *Server) write(ctx context.Context, fn func(c *ent.Client) error) error {
 	return s.db.Tx(ctx, func(tx *ent.Tx) error { return fn(tx.Client()) })
-}
-
-// bufferedWriter holds an answer until it has been kept. Headers go to the
-// real writer's map (nothing is sent before WriteHeader on the real one).
-type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferedWriter) Header() http.Header { return b.header }
-
-func (b *bufferedWriter) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
-	}
-}
-
-func (b *bufferedWriter) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
 }

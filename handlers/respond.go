@@ -279,3 +279,28 @@ func (s *Server) decodeWith(r *http.Request, c *hydra.Class, body []byte, create
 	}
 	return in, nil
 }
+
+// capture holds a handler's answer, its status and body, until it has been
+// kept: by the document cache (with a header map of its own: the headers
+// the handler set) or as an Idempotency-Key's answer (with the real one's).
+type capture struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (c *capture) Header() http.Header { return c.header }
+
+func (c *capture) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.body = append(c.body, p...)
+	return len(p), nil
+}
