@@ -190,23 +190,30 @@ func filterEnum(q hydra.Query, name string, values []string) (string, bool, erro
 	return "", false, problems.BadRequest(fmt.Sprintf("The %q parameter must be one of %s, %q given.", name, strings.Join(values, ", "), v))
 }
 
-// page counts (unless partial) and fetches one page, then writes the collection.
+// page fetches one page and counts (unless partial), then writes the
+// collection. A page that is not full and not past the end tells the count
+// itself (offset + its length): most collections fit in one page, and then
+// the count's statement is saved.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, c *hydra.Class, q hydra.Query,
 	count func() (int, error), fetch func(offset, limit int) ([]*hydra.Node, error)) error {
-	total := 0
-	if !q.Partial {
-		n, err := count()
-		if err != nil {
-			return fmt.Errorf("count %s: %w", c.Name, err)
-		}
-		total = n
-	}
 	nodes := []*hydra.Node{}
 	if q.ItemsPerPage > 0 { // itemsPerPage=0 asks for the count alone (a limit of 0 is none to ent)
 		var err error
 		if nodes, err = fetch(q.Offset(), q.ItemsPerPage); err != nil {
 			return fmt.Errorf("list %s: %w", c.Name, err)
 		}
+	}
+	total := 0
+	switch {
+	case q.Partial:
+	case len(nodes) > 0 && len(nodes) < q.ItemsPerPage:
+		total = q.Offset() + len(nodes)
+	default:
+		n, err := count()
+		if err != nil {
+			return fmt.Errorf("count %s: %w", c.Name, err)
+		}
+		total = n
 	}
 	if c.Resource.Has(hydra.Post) {
 		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+

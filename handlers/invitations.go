@@ -63,7 +63,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
 	return s.writePage(w, r, hydra.Invitation, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
 		func(offset, limit int) ([]*hydra.Node, error) {
-			list, err := query.Order(orderBy[invitation.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
+			list, err := query.Clone().Order(orderBy[invitation.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
 				return nil, err
 			}

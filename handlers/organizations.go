@@ -50,7 +50,7 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 	return s.writePage(w, r, hydra.Organization, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
 		func(offset, limit int) ([]*hydra.Node, error) {
-			orgs, err := query.Order(orderBy[organization.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
+			orgs, err := query.Clone().Order(orderBy[organization.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -89,7 +89,7 @@ func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p
 			var page []struct {
 				OrganizationID uuid.UUID `json:"organization_id"`
 			}
-			if err := mine.Order(order).Offset(offset).Limit(limit).Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
+			if err := mine.Clone().Order(order).Offset(offset).Limit(limit).Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
 				return nil, err
 			}
 			ids := make([]uuid.UUID, len(page))

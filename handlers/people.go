@@ -39,7 +39,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 	return s.writePage(w, r, hydra.Member, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
 		func(offset, limit int) ([]*hydra.Node, error) {
-			ms, err := query.WithUser().Order(orderBy[member.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
+			ms, err := query.Clone().WithUser().Order(orderBy[member.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
 				return nil, err
 			}

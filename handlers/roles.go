@@ -28,7 +28,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
 	return s.writePage(w, r, hydra.Role, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
 		func(offset, limit int) ([]*hydra.Node, error) {
-			list, err := query.Order(orderBy[role.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
+			list, err := query.Clone().Order(orderBy[role.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -35,7 +35,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 	return s.writePage(w, r, hydra.Workspace, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
 		func(offset, limit int) ([]*hydra.Node, error) {
-			list, err := query.Order(orderBy[workspace.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
+			list, err := query.Clone().Order(orderBy[workspace.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
 				return nil, err
 			}
