@@ -191,23 +191,24 @@ func filterEnum(q hydra.Query, name string, values []string) (string, bool, erro
 }
 
 // page fetches one page and counts (unless partial), then writes the
-// collection. A page that is not full and not past the end tells the count
-// itself (offset + its length): most collections fit in one page, and then
-// the count's statement is saved.
+// collection. fetch reports the rows its query read beside the documents it
+// made of them. A page whose query came back short (and not empty, and kept
+// every row) tells the count itself, offset + its length: most collections
+// fit in one page, and then the count's statement is saved.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, c *hydra.Class, q hydra.Query,
-	count func() (int, error), fetch func(offset, limit int) ([]*hydra.Node, error)) error {
-	nodes := []*hydra.Node{}
+	count func() (int, error), fetch func(offset, limit int) (nodes []*hydra.Node, rows int, err error)) error {
+	nodes, rows := []*hydra.Node{}, 0
 	if q.ItemsPerPage > 0 { // itemsPerPage=0 asks for the count alone (a limit of 0 is none to ent)
 		var err error
-		if nodes, err = fetch(q.Offset(), q.ItemsPerPage); err != nil {
+		if nodes, rows, err = fetch(q.Offset(), q.ItemsPerPage); err != nil {
 			return fmt.Errorf("list %s: %w", c.Name, err)
 		}
 	}
 	total := 0
 	switch {
 	case q.Partial:
-	case len(nodes) > 0 && len(nodes) < q.ItemsPerPage:
-		total = q.Offset() + len(nodes)
+	case rows > 0 && rows < q.ItemsPerPage && len(nodes) == rows:
+		total = q.Offset() + rows
 	default:
 		n, err := count()
 		if err != nil {

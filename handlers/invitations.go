@@ -62,16 +62,16 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
 	now := schema.Now()
 	return s.writePage(w, r, hydra.Invitation, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
-		func(offset, limit int) ([]*hydra.Node, error) {
+		func(offset, limit int) ([]*hydra.Node, int, error) {
 			list, err := query.Clone().Order(orderBy[invitation.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			nodes := make([]*hydra.Node, len(list))
 			for i, inv := range list {
 				nodes[i] = invitationNode(inv, now)
 			}
-			return nodes, nil
+			return nodes, len(nodes), nil
 		})
 }
 

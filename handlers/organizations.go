@@ -49,12 +49,13 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 	}
 	return s.writePage(w, r, hydra.Organization, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
-		func(offset, limit int) ([]*hydra.Node, error) {
+		func(offset, limit int) ([]*hydra.Node, int, error) {
 			orgs, err := query.Clone().Order(orderBy[organization.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			return s.organizationNodes(ctx, p, orgs)
+			nodes, err := s.organizationNodes(ctx, p, orgs)
+			return nodes, len(orgs), err
 		})
 }
 
@@ -85,12 +86,12 @@ func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p
 		// Counting a column of the index keeps the count on the index
 		// (COUNT(id) would read every membership row).
 		func() (int, error) { return mine.Clone().Unique(false).Select(member.FieldOrganizationID).Count(ctx) },
-		func(offset, limit int) ([]*hydra.Node, error) {
+		func(offset, limit int) ([]*hydra.Node, int, error) {
 			var page []struct {
 				OrganizationID uuid.UUID `json:"organization_id"`
 			}
 			if err := mine.Clone().Order(order).Offset(offset).Limit(limit).Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			ids := make([]uuid.UUID, len(page))
 			for i, m := range page {
@@ -98,7 +99,7 @@ func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p
 			}
 			orgs, err := s.db.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			byID := make(map[uuid.UUID]*ent.Organization, len(orgs))
 			for _, o := range orgs {
@@ -116,7 +117,10 @@ func (s *Server) listOrganizationsByID(w http.ResponseWriter, r *http.Request, p
 					ordered = append(ordered, o)
 				}
 			}
-			return s.organizationNodes(ctx, p, ordered)
+			// The rows the page read, not the organizations kept: a
+			// page short of one it dropped is not the last one.
+			nodes, err := s.organizationNodes(ctx, p, ordered)
+			return nodes, len(page), err
 		})
 }
 

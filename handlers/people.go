@@ -38,16 +38,16 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.writePage(w, r, hydra.Member, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
-		func(offset, limit int) ([]*hydra.Node, error) {
+		func(offset, limit int) ([]*hydra.Node, int, error) {
 			ms, err := query.Clone().WithUser().Order(orderBy[member.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			nodes := make([]*hydra.Node, len(ms))
 			for i, m := range ms {
 				nodes[i] = memberNode(m)
 			}
-			return nodes, nil
+			return nodes, len(nodes), nil
 		})
 }
 

@@ -27,16 +27,16 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.writePage(w, r, hydra.Role, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
-		func(offset, limit int) ([]*hydra.Node, error) {
+		func(offset, limit int) ([]*hydra.Node, int, error) {
 			list, err := query.Clone().Order(orderBy[role.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			nodes := make([]*hydra.Node, len(list))
 			for i, ro := range list {
 				nodes[i] = roleNode(ro)
 			}
-			return nodes, nil
+			return nodes, len(nodes), nil
 		})
 }
 

@@ -34,16 +34,16 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.writePage(w, r, hydra.Workspace, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
-		func(offset, limit int) ([]*hydra.Node, error) {
+		func(offset, limit int) ([]*hydra.Node, int, error) {
 			list, err := query.Clone().Order(orderBy[workspace.OrderOption](q)...).Offset(offset).Limit(limit).All(ctx)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			nodes := make([]*hydra.Node, len(list))
 			for i, ws := range list {
 				nodes[i] = workspaceNode(ws)
 			}
-			return nodes, nil
+			return nodes, len(nodes), nil
 		})
 }
 
