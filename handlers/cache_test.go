@@ -3,9 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -22,18 +20,11 @@ import (
 func TestDocumentCache(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			dsn := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
+			e, statements := newCountingEnv(t, backend, handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited})
 			rename := "UPDATE organizations SET name = ? WHERE id = ?"
 			if backend == "postgres" {
-				dsn = postgresDSN(t)
 				rename = "UPDATE organizations SET name = $1 WHERE id = $2"
 			}
-			var statements atomic.Int64
-			e := newTracedEnvWith(t, dsn, func(_ context.Context, s string) {
-				if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") {
-					statements.Add(1)
-				}
-			}, handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited})
 			ctx := context.Background()
 			key := e.key("ada@example.com", "live", "write")
 			org := e.createOrg(key, `{"name":"Acme"}`)

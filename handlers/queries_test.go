@@ -27,16 +27,7 @@ import (
 func TestOrganizationQueriesAreConstant(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			dsn := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
-			if backend == "postgres" {
-				dsn = postgresDSN(t)
-			}
-			var statements atomic.Int64
-			e := newTracedEnv(t, dsn, func(_ context.Context, s string) {
-				if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") {
-					statements.Add(1)
-				}
-			})
+			e, statements := newCountingEnv(t, backend, handlers.Config{})
 			count := func(path, key string) (int64, map[string]any) {
 				t.Helper()
 				before := statements.Load()
@@ -139,12 +130,26 @@ func TestOrganizationQueriesAreConstant(t *testing.T) {
 	}
 }
 
-// newTracedEnv is newEnv with every SQL statement reported to trace.
-func newTracedEnv(t *testing.T, dsn string, trace func(context.Context, string)) *env {
-	return newTracedEnvWith(t, dsn, trace, handlers.Config{})
+// newCountingEnv is newEnv on a backend ("sqlite" or "postgres") with a
+// configuration (its DB and logger are set here), counting every SQL
+// statement the server sends.
+func newCountingEnv(t *testing.T, backend string, cfg handlers.Config) (*env, *atomic.Int64) {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
+	if backend == "postgres" {
+		dsn = postgresDSN(t)
+	}
+	var statements atomic.Int64
+	e := newTracedEnvWith(t, dsn, func(_ context.Context, s string) {
+		if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") {
+			statements.Add(1)
+		}
+	}, cfg)
+	return e, &statements
 }
 
-// newTracedEnvWith is newTracedEnv with a configuration (its DB is set here).
+// newTracedEnvWith is newEnv with a configuration and every SQL statement
+// reported to trace.
 func newTracedEnvWith(t *testing.T, dsn string, trace func(context.Context, string), cfg handlers.Config) *env {
 	t.Helper()
 	ctx := context.Background()
