@@ -1,10 +1,16 @@
 package handlers
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/golang/snappy"
 	"github.com/maypok86/otter/v2"
 
 	"github.com/orgraph/orgraph/hydra"
@@ -31,11 +37,18 @@ import (
 // cacheTTL bounds an entry's life whatever the writes.
 const cacheTTL = time.Minute
 
+// An entry is small, so that the working set fits: its body compressed (a
+// 2.7 KB organization keeps 870 bytes), and its headers but ETag and
+// Content-Length shared with every other entry of the same shape.
 type cachedAnswer struct {
-	changes uint64 // store.DB.Changes before the document was built
-	header  http.Header
-	body    []byte
-	etag    string
+	changes    uint64      // store.DB.Changes before the document was built
+	header     http.Header // shared: never written to
+	etag       []string    // the ETag header's value
+	length     []string    // the Content-Length header's value
+	etagTag    string
+	size       int    // of the body as sent
+	body       []byte // compressed when compressed is true, else as sent
+	compressed bool
 }
 
 func newDocumentCache(maxBytes int64) *otter.Cache[string, *cachedAnswer] {
@@ -45,11 +58,15 @@ func newDocumentCache(maxBytes int64) *otter.Cache[string, *cachedAnswer] {
 	return otter.Must(&otter.Options[string, *cachedAnswer]{
 		MaximumWeight: uint64(maxBytes),
 		Weigher: func(key string, a *cachedAnswer) uint32 {
-			return uint32(len(key) + len(a.body) + 256) // 256: the entry and its few headers
+			return uint32(len(key) + len(a.body) + len(a.etagTag) + cacheEntryOverhead)
 		},
 		ExpiryCalculator: otter.ExpiryWriting[string, *cachedAnswer](cacheTTL),
 	})
 }
+
+// cacheEntryOverhead is what an entry costs besides its key, body and tag:
+// the struct, its two header values and the cache's own node.
+const cacheEntryOverhead = 200
 
 // cached serves a resource GET from the document cache, or builds it with h
 // and keeps it. HEAD is answered from the cache but does not fill it (its
@@ -90,19 +107,30 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 		if rec.status == 0 { // nothing written: net/http would send an empty 200
 			rec.status = http.StatusOK
 		}
-		a := &cachedAnswer{changes: changes, header: rec.header, body: rec.body, etag: rec.header.Get("ETag")}
-		if rec.status == http.StatusOK && a.etag != "" {
-			s.cache.Set(key, a)
-		}
-		if rec.status != http.StatusOK || a.etag == "" {
+		if rec.status != http.StatusOK || rec.header.Get("ETag") == "" {
 			copyHeader(w.Header(), rec.header)
 			w.WriteHeader(rec.status)
 			_, _ = w.Write(rec.body)
 			return nil
 		}
-		a.write(w, r)
+		a := s.keep(changes, rec)
+		s.cache.Set(key, a)
+		a.respond(w, r, rec.body)
 		return nil
 	}
+}
+
+// keep makes the entry of a 200 answer.
+func (s *Server) keep(changes uint64, rec *capture) *cachedAnswer {
+	a := &cachedAnswer{changes: changes, size: len(rec.body)}
+	a.etagTag = rec.header.Get("ETag")
+	a.etag = []string{a.etagTag}
+	a.length = []string{strconv.Itoa(len(rec.body))}
+	rec.header.Del("ETag")
+	rec.header.Del("Content-Length")
+	a.header = s.cacheShapes.intern(rec.header)
+	a.body, a.compressed = compress(rec.body)
+	return a
 }
 
 // cacheKey: see the package comment above.
@@ -121,20 +149,106 @@ func (s *Server) cacheKey(r *http.Request) string {
 }
 
 // write sends a kept answer, or 304 when If-None-Match names it.
-func (a *cachedAnswer) write(w http.ResponseWriter, r *http.Request) {
+func (a *cachedAnswer) write(w http.ResponseWriter, r *http.Request) { a.respond(w, r, nil) }
+
+// respond is write with the body as sent when the caller still holds it.
+func (a *cachedAnswer) respond(w http.ResponseWriter, r *http.Request, sent []byte) {
 	h := w.Header()
 	copyHeader(h, a.header)
-	if noneMatch(r.Header.Get("If-None-Match"), a.etag) {
+	h["Etag"] = a.etag[:1:1]
+	if noneMatch(r.Header.Get("If-None-Match"), a.etagTag) {
 		h.Del("Content-Type") // as notModified answers
-		h.Del("Content-Length")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	h["Content-Length"] = a.length[:1:1]
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(a.body)
+	if r.Method == http.MethodHead {
+		return
 	}
+	switch {
+	case sent != nil:
+		_, _ = w.Write(sent)
+		return
+	case !a.compressed:
+		_, _ = w.Write(a.body)
+		return
+	}
+	buf := buffers.Get().(*[]byte)
+	defer buffers.Put(buf)
+	if cap(*buf) < a.size {
+		*buf = make([]byte, a.size)
+	}
+	body, err := snappy.Decode((*buf)[:a.size], a.body)
+	if err != nil { // cannot happen: the bytes are our own encoder's
+		panic(fmt.Errorf("document cache: decode: %w", err))
+	}
+	_, _ = w.Write(body)
 }
+
+// headerShapes shares the header maps of entries that carry the same
+// headers (every organization read in one format has the same Allow, Link,
+// Content-Type…). The number of shapes is bounded by the routes and
+// formats; past maxHeaderShapes an entry keeps its own map.
+type headerShapes struct {
+	mu     sync.Mutex
+	shapes map[string]http.Header
+}
+
+const maxHeaderShapes = 1024
+
+func (hs *headerShapes) intern(h http.Header) http.Header {
+	var b strings.Builder
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(k)
+		for _, v := range h[k] {
+			b.WriteByte(0)
+			b.WriteString(v)
+		}
+		b.WriteByte('\n')
+	}
+	shape := b.String()
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if kept, ok := hs.shapes[shape]; ok {
+		return kept
+	}
+	if hs.shapes == nil {
+		hs.shapes = map[string]http.Header{}
+	}
+	if len(hs.shapes) < maxHeaderShapes {
+		hs.shapes[shape] = h
+	}
+	return h
+}
+
+// compress keeps a body compressed when that pays. Snappy: a third of a
+// document's size, encoded in 1.5 µs and decoded in 0.5 (DEFLATE keeps a
+// quarter but costs 15 and 8, a sixth of a cached answer's time).
+func compress(body []byte) ([]byte, bool) {
+	if len(body) >= minCompress {
+		scratch := buffers.Get().(*[]byte)
+		defer buffers.Put(scratch)
+		if n := snappy.MaxEncodedLen(len(body)); cap(*scratch) < n {
+			*scratch = make([]byte, n)
+		}
+		if c := snappy.Encode((*scratch)[:cap(*scratch)], body); len(c) < len(body) {
+			return bytes.Clone(c), true // Encode's output has room to spare too
+		}
+	}
+	return bytes.Clone(body), false // the exact size: a captured body has room to spare
+}
+
+// minCompress: below it, compressing saves too little to pay for itself.
+const minCompress = 256
+
+// buffers hold bodies while they are compressed or decoded.
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // copyHeader shares src's values, capped so that an Add on dst copies
 // instead of writing into the kept entry.

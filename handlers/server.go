@@ -55,6 +55,7 @@ type Server struct {
 	openAPIDoc     openAPICache
 	cache          *otter.Cache[string, *cachedAnswer]
 	cacheChanges   atomic.Uint64 // the store's Changes when the cache was last emptied
+	cacheShapes    headerShapes
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 }
