@@ -117,12 +117,7 @@ var scenarios = []scenario{
 			return request{method: http.MethodGet, path: "/organizations/" + t.orgs[rng.IntN(len(t.orgs))].String(), baseline: true}, http.StatusOK
 		}
 	}},
-	{"get-item", "GET /api/organizations/{id}: a random organization with its owners and members", func(t *target, w int) func() (request, int) {
-		rng := rand.New(rand.NewPCG(uint64(w), 2))
-		return func() (request, int) {
-			return request{method: http.MethodGet, path: orgPath(t.orgs[rng.IntN(len(t.orgs))])}, http.StatusOK
-		}
-	}},
+	{"get-item", "GET /api/organizations/{id}: a random organization with its owners and members", getItem},
 	{"get-conditional", "GET /api/organizations/{id} with If-None-Match of its current ETag → 304", func(t *target, w int) func() (request, int) {
 		rng := rand.New(rand.NewPCG(uint64(w), 3))
 		return func() (request, int) {
@@ -146,6 +141,16 @@ var scenarios = []scenario{
 			return request{method: http.MethodGet, path: "/api/members?organization=" + t.orgs[rng.IntN(len(t.orgs))].String()}, http.StatusOK
 		}
 	}},
+	{"read-mostly", "GET item as above, but one request in 20 is the PATCH below: reads between writes", func(t *target, w int) func() (request, int) {
+		rng := rand.New(rand.NewPCG(uint64(w), 6))
+		get, patch := getItem(t, w), patchItem(t, w)
+		return func() (request, int) {
+			if rng.IntN(readsPerWrite) == 0 {
+				return patch()
+			}
+			return get()
+		}
+	}},
 	{"post", "POST /api/organizations: a new organization (its roles and owner too)", func(t *target, w int) func() (request, int) {
 		return func() (request, int) {
 			n := t.created.Add(1)
@@ -153,18 +158,30 @@ var scenarios = []scenario{
 				header: map[string]string{"Content-Type": "application/ld+json"}}, http.StatusCreated
 		}
 	}},
-	{"patch", "PATCH /api/organizations/{id}: rename a random organization (merge patch)", func(t *target, w int) func() (request, int) {
-		rng := rand.New(rand.NewPCG(uint64(w), 5))
-		// The last organizations: the conditional GET's ETags stay valid.
-		from := min(conditionalOrgs, len(t.orgs)-1)
-		n := 0
-		return func() (request, int) {
-			n++
-			id := t.orgs[from+rng.IntN(len(t.orgs)-from)]
-			return request{method: http.MethodPatch, path: orgPath(id), body: fmt.Sprintf(`{"name":"Renamed %d-%d"}`, w, n),
-				header: map[string]string{"Content-Type": "application/merge-patch+json"}}, http.StatusOK
-		}
-	}},
+	{"patch", "PATCH /api/organizations/{id}: rename a random organization (merge patch)", patchItem},
+}
+
+// readsPerWrite: one write in 20 requests, the read-mostly scenario's mix.
+const readsPerWrite = 20
+
+func getItem(t *target, w int) func() (request, int) {
+	rng := rand.New(rand.NewPCG(uint64(w), 2))
+	return func() (request, int) {
+		return request{method: http.MethodGet, path: orgPath(t.orgs[rng.IntN(len(t.orgs))])}, http.StatusOK
+	}
+}
+
+func patchItem(t *target, w int) func() (request, int) {
+	rng := rand.New(rand.NewPCG(uint64(w), 5))
+	// The last organizations: the conditional GET's ETags stay valid.
+	from := min(conditionalOrgs, len(t.orgs)-1)
+	n := 0
+	return func() (request, int) {
+		n++
+		id := t.orgs[from+rng.IntN(len(t.orgs)-from)]
+		return request{method: http.MethodPatch, path: orgPath(id), body: fmt.Sprintf(`{"name":"Renamed %d-%d"}`, w, n),
+			header: map[string]string{"Content-Type": "application/merge-patch+json"}}, http.StatusOK
+	}
 }
 
 func scenarioNames() []string {
