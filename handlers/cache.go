@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/golang/snappy"
+	"github.com/google/uuid"
 	"github.com/maypok86/otter/v2"
 
 	"github.com/orgraph/orgraph/hydra"
@@ -24,7 +25,9 @@ import (
 // Freshness rests on store.DB.Changes, which moves after every commit of
 // this process: an entry is served only while the count is the one read
 // before its document was built, so no answer is older than the last write
-// acknowledged to anyone. That holds when this process is the only writer
+// acknowledged to anyone. An organization's own documents (its item, its
+// members) are kept across commits that changed other organizations only
+// (store.DB.OrganizationChangedSince; see cacheScope). That holds when this process is the only writer
 // (SQLite); with several replicas (PostgreSQL) the cache must stay off.
 // Entries also expire after cacheTTL, which bounds what a write by another
 // process (the command line on the same SQLite file) can leave behind.
@@ -42,6 +45,7 @@ const cacheTTL = time.Minute
 // Content-Length shared with every other entry of the same shape.
 type cachedAnswer struct {
 	changes    uint64      // store.DB.Changes before the document was built
+	org        uuid.UUID   // the organization whose rows alone it shows (see cacheScope), or Nil
 	header     http.Header // shared: never written to
 	etag       []string    // the ETag header's value
 	length     []string    // the Content-Length header's value
@@ -77,15 +81,15 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		key := s.cacheKey(r)
-		changes := s.db.Changes()
-		for seen := s.cacheChanges.Load(); seen < changes; seen = s.cacheChanges.Load() {
-			if s.cacheChanges.CompareAndSwap(seen, changes) {
+		changes, everything := s.db.Changes(), s.db.EverythingChanged()
+		for seen := s.cacheEmptied.Load(); seen < everything; seen = s.cacheEmptied.Load() {
+			if s.cacheEmptied.CompareAndSwap(seen, everything) {
 				// Every entry is stale: free them now rather than as they age out.
 				s.cache.InvalidateAll()
 				break
 			}
 		}
-		if a, ok := s.cache.GetIfPresent(key); ok && a.changes == changes {
+		if a, ok := s.cache.GetIfPresent(key); ok && s.fresh(a, changes) {
 			a.write(w, r)
 			return nil
 		}
@@ -120,9 +124,30 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 	}
 }
 
+// fresh says whether an entry still shows current data: no commit since it
+// was built, or for an organization's document, none that changed that
+// organization (changes is the count now).
+func (s *Server) fresh(a *cachedAnswer, changes uint64) bool {
+	if a.org == uuid.Nil {
+		return a.changes == changes
+	}
+	return !s.db.OrganizationChangedSince(a.org, a.changes)
+}
+
+// cacheScope says that the answer being built shows rows of one
+// organization only (its row, members, roles, workspaces, invitations) and
+// its members' users: its entry then outlives writes to other
+// organizations. A handler says it once it has found the organization; a
+// document that shows anything else must not.
+func cacheScope(w http.ResponseWriter, org uuid.UUID) {
+	if rec, ok := w.(*capture); ok {
+		rec.scope = org
+	}
+}
+
 // keep makes the entry of a 200 answer.
 func (s *Server) keep(changes uint64, rec *capture) *cachedAnswer {
-	a := &cachedAnswer{changes: changes, size: len(rec.body)}
+	a := &cachedAnswer{changes: changes, org: rec.scope, size: len(rec.body)}
 	a.etagTag = rec.header.Get("ETag")
 	a.etag = []string{a.etagTag}
 	a.length = []string{strconv.Itoa(len(rec.body))}

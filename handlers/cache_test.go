@@ -2,7 +2,9 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,4 +126,91 @@ func TestDocumentCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An organization's own documents (its item, its members, one membership)
+// outlive writes to other organizations, and no write to their own: a
+// PATCH, a member joining through an invitation, a change of a user. The
+// listing of every organization follows any write. The bench's read-mostly
+// scenario is this: reads of some organizations between writes to others.
+func TestDocumentCacheKeepsOrganizationsAWriteDidNotChange(t *testing.T) {
+	e, statements := newCountingEnv(t, "sqlite", handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited})
+	ada := e.key("ada@example.com", "live", "write")
+	bob := e.key("bob@example.com", "live", "write")
+	x, y := e.createOrg(ada, `{"name":"X"}`), e.createOrg(ada, `{"name":"Y"}`)
+	xPath, yPath := x["@id"].(string), y["@id"].(string)
+	owner := x["owners"].([]any)[0].(map[string]any)["@id"].(string)
+	reads := map[string]string{
+		"X":            xPath,
+		"X's members":  "/api/members?organization=" + x["id"].(string),
+		"X's owner":    owner,
+		"the listing":  "/api/organizations",
+		"Y's members":  "/api/members?organization=" + y["id"].(string),
+		"X as JSON-LD": xPath + ".jsonld",
+	}
+	type read struct {
+		status     int
+		statements int64
+		body       string
+	}
+	readAll := func() map[string]read {
+		t.Helper()
+		got := map[string]read{}
+		for what, path := range reads {
+			before := statements.Load()
+			r := e.do(req{Path: path, Key: ada})
+			got[what] = read{r.Status, statements.Load() - before, string(r.Body)}
+		}
+		return got
+	}
+	write := func(rq req, status int) {
+		t.Helper()
+		if r := e.do(rq); r.Status != status {
+			t.Fatalf("%s %s: %d %s", rq.Method, rq.Path, r.Status, r.Body)
+		}
+	}
+	// expect checks which reads the database answered, and that the others
+	// sent the bytes they sent before.
+	expect := func(step string, before, after map[string]read, built ...string) {
+		t.Helper()
+		for what, a := range after {
+			fresh := slices.Contains(built, what)
+			if a.status != http.StatusOK || (a.statements > 0) != fresh || (!fresh && a.body != before[what].body) {
+				t.Errorf("%s: %s answered %d after %d statements (want a fresh document: %v)", step, what, a.status, a.statements, fresh)
+			}
+		}
+	}
+	first := readAll()
+	expect("second reads", first, readAll())
+
+	write(req{Method: http.MethodPatch, Path: yPath, Key: ada, Body: `{"name":"Y2"}`}, http.StatusOK)
+	afterY := readAll()
+	expect("after a PATCH of Y", first, afterY, "the listing", "Y's members")
+	if !strings.Contains(afterY["the listing"].body, `"Y2"`) {
+		t.Errorf("the listing after a PATCH of Y: %s", afterY["the listing"].body)
+	}
+
+	write(req{Method: http.MethodPatch, Path: xPath, Key: ada, Body: `{"name":"X2"}`}, http.StatusOK)
+	afterX := readAll()
+	expect("after a PATCH of X", afterY, afterX, "X", "X's members", "X's owner", "the listing", "X as JSON-LD")
+	if !strings.Contains(afterX["X"].body, `"X2"`) {
+		t.Errorf("X after its PATCH: %s", afterX["X"].body)
+	}
+
+	invitation := e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: ada, Body: fmt.Sprintf(`{"organization":%q,"email":"bob@example.com","role":"admin"}`, xPath)})
+	if invitation.Status != http.StatusCreated {
+		t.Fatalf("invite: %d %s", invitation.Status, invitation.Body)
+	}
+	afterInvite := readAll()
+	expect("after an invitation to X", afterX, afterInvite, "X", "X's members", "X's owner", "the listing", "X as JSON-LD")
+	write(req{Method: http.MethodPost, Path: invitation.obj()["@id"].(string) + "/accept", Key: bob}, http.StatusCreated)
+	afterJoin := readAll()
+	expect("after bob joined X", afterInvite, afterJoin, "X", "X's members", "X's owner", "the listing", "X as JSON-LD")
+	if !strings.Contains(afterJoin["X's members"].body, "bob@example.com") || !strings.Contains(afterJoin["X"].body, `"member_count":2`) {
+		t.Errorf("X after bob joined: %s\nits members: %s", afterJoin["X"].body, afterJoin["X's members"].body)
+	}
+
+	// A new key for a new user writes users: every document may show one.
+	e.key("carol@example.com", "live", "write")
+	expect("after a user was created", afterJoin, readAll(), "X", "X's members", "X's owner", "the listing", "Y's members", "X as JSON-LD")
 }

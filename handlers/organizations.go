@@ -130,6 +130,7 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	cacheScope(w, org.ID)
 	return s.writeOrganization(w, r, http.StatusOK, p, org)
 }
 

@@ -27,6 +27,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	} else if ok {
 		query.Where(member.OrganizationID(id))
+		cacheScope(w, id)
 	}
 	if role, ok, err := filterEnum(q, "role", hydra.Member.Prop("role").Enum); err != nil {
 		return err
@@ -57,6 +58,7 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	cacheScope(w, m.OrganizationID)
 	return s.writeItem(w, r, http.StatusOK, memberNode(m))
 }
 

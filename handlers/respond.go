@@ -287,6 +287,7 @@ type capture struct {
 	header http.Header
 	status int
 	body   []byte
+	scope  uuid.UUID // see cacheScope
 }
 
 func (c *capture) Header() http.Header { return c.header }

@@ -54,7 +54,7 @@ type Server struct {
 	now            func() time.Time
 	openAPIDoc     openAPICache
 	cache          *otter.Cache[string, *cachedAnswer]
-	cacheChanges   atomic.Uint64 // the store's Changes when the cache was last emptied
+	cacheEmptied   atomic.Uint64 // the store's EverythingChanged when the cache was last emptied
 	cacheShapes    headerShapes
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64

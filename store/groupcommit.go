@@ -43,7 +43,7 @@ var errClosed = errors.New("database closed")
 
 type groupCommitter struct {
 	writer  *ent.Client
-	changes *atomic.Uint64
+	changes *changeLog
 	queue   chan *pendingWrite
 	stop    chan struct{}
 	closing sync.Once
@@ -65,7 +65,7 @@ type pendingWrite struct {
 	committed chan error   // the batch's outcome, for this writer
 }
 
-func newGroupCommitter(writer *ent.Client, changes *atomic.Uint64) *groupCommitter {
+func newGroupCommitter(writer *ent.Client, changes *changeLog) *groupCommitter {
 	g := &groupCommitter{writer: writer, changes: changes, queue: make(chan *pendingWrite, 4*maxBatch), stop: make(chan struct{})}
 	g.done.Add(1)
 	go g.run()
@@ -152,6 +152,7 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 		err error
 	}
 	var done []outcome
+	var writes []*writeChanges
 	var broken error // the transaction itself failed: nothing of it can commit
 	for w := first; w != nil && broken == nil; w = g.next(len(done)) {
 		if !w.state.CompareAndSwap(waiting, claimed) {
@@ -164,8 +165,11 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 			w.turn <- nil // answered with the batch below
 			break
 		}
+		changes := g.changes.begin()
+		writes = append(writes, changes)
 		w.turn <- tx
 		err := <-w.ran
+		g.changes.end(changes)
 		if err != nil {
 			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO "+savepoint); rerr != nil {
 				broken = fmt.Errorf("roll back a failed write: %w", rerr)
@@ -183,7 +187,7 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 	} else if err := tx.Commit(); err != nil {
 		broken = fmt.Errorf("commit: %w", err)
 	}
-	g.changes.Add(1) // even when the commit failed: it may have landed
+	g.changes.committed(writes...) // even when the commit failed: it may have landed
 	for _, o := range done {
 		switch {
 		case o.err != nil: // its own failure (rolled back to its savepoint)

@@ -11,11 +11,11 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/mattn/go-sqlite3"
 
@@ -45,7 +45,7 @@ type DB struct {
 	writer  *ent.Client
 	readers *sql.DB
 	keys    keyCache
-	changes *atomic.Uint64
+	changes *changeLog
 	commits *groupCommitter // SQLite: see groupcommit.go
 }
 
@@ -55,7 +55,20 @@ type DB struct {
 // and after building something built it from data no write of this process
 // has replaced since. Writes by other processes (other replicas, the
 // command line) are not counted.
-func (db *DB) Changes() uint64 { return db.changes.Load() }
+func (db *DB) Changes() uint64 { return db.changes.count.Load() }
+
+// OrganizationChangedSince says whether a commit counted after since may
+// have changed a row of the organization (or its members' users): a reader
+// that saw Changes at since before building something from that
+// organization's rows alone built it from current data if it says false.
+// See changes.go for how a commit's reach is read.
+func (db *DB) OrganizationChangedSince(id uuid.UUID, since uint64) bool {
+	return db.changes.changedSince(id, since)
+}
+
+// EverythingChanged is the count at the last commit that may have changed
+// any row: what was built before it is stale, whatever its organization.
+func (db *DB) EverythingChanged() uint64 { return db.changes.wide.Load() }
 
 // SingleProcess says whether this process is the only one writing in
 // normal operation, so that Changes sees every write: SQLite's file is
@@ -102,8 +115,8 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		changes := new(atomic.Uint64)
-		client := entClient(pool, dia, opt, changes)
+		changes := newChangeLog(false)
+		client := entClient(pool, dia, opt, changes, true)
 		return &DB{Client: client, SQL: pool, Dialect: dia, writer: client, changes: changes}, nil
 	}
 	writer, err := openPool(ctx, driver, withTxLock(source, "immediate"), dia, opt, 1, 1)
@@ -116,10 +129,10 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	changes := new(atomic.Uint64)
-	db := &DB{Client: entClient(reader, dia, opt, changes), SQL: writer, Dialect: dia, readers: reader, changes: changes}
+	changes := newChangeLog(true)
+	db := &DB{Client: entClient(reader, dia, opt, changes, false), SQL: writer, Dialect: dia, readers: reader, changes: changes}
 	db.writer = ent.NewClient(ent.Driver(detachedDriver{entDriver(writer, dia, opt)}))
-	useHooks(db.writer, changes)
+	useHooks(db.writer, changes, true)
 	db.commits = newGroupCommitter(db.writer, changes)
 	return db, nil
 }
@@ -140,9 +153,9 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 	return db, nil
 }
 
-func entClient(db *sql.DB, dia string, opt Options, changes *atomic.Uint64) *ent.Client {
+func entClient(db *sql.DB, dia string, opt Options, changes *changeLog, writer bool) *ent.Client {
 	client := ent.NewClient(ent.Driver(entDriver(db, dia, opt)))
-	useHooks(client, changes)
+	useHooks(client, changes, writer)
 	return client
 }
 
@@ -154,25 +167,10 @@ func entDriver(db *sql.DB, dia string, opt Options) dialect.Driver {
 	return drv
 }
 
-func useHooks(client *ent.Client, changes *atomic.Uint64) {
+// useHooks: writer says whether client's transactions are DB.Tx's.
+func useHooks(client *ent.Client, changes *changeLog, writer bool) {
 	client.Member.Use(hook.On(memberMode, ent.OpCreate))
-	client.Use(countChanges(changes))
-}
-
-// countChanges moves Changes after a mutation made outside a transaction
-// (its statement commits on its own); DB.tx moves it after each commit.
-func countChanges(changes *atomic.Uint64) ent.Hook {
-	return func(next ent.Mutator) ent.Mutator {
-		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			v, err := next.Mutate(ctx, m)
-			if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-				if _, notInTx := t.Tx(); notInTx != nil {
-					changes.Add(1)
-				}
-			}
-			return v, err
-		})
-	}
+	client.Use(changes.hook(writer))
 }
 
 // memberMode sets a new membership's mode to its organization's (see
@@ -310,6 +308,8 @@ func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	w := db.changes.begin()
+	defer db.changes.end(w)
 	defer func() {
 		if v := recover(); v != nil {
 			_ = tx.Rollback()
@@ -321,7 +321,7 @@ func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 		return err
 	}
 	err = tx.Commit()
-	db.changes.Add(1) // even when the commit failed: it may have landed
+	db.changes.committed(w) // even when the commit failed: it may have landed
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/invitation"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/workspace"
+)
+
+// changeLog counts this process's commits and remembers, for each
+// organization, the count at the last commit that changed its rows: the
+// document cache keeps an organization's documents across writes to other
+// organizations. What a commit changed is read off its ent mutations:
+//
+//   - rows of an organization (the organization itself, its members, roles,
+//     workspaces and invitations): that organization — the one a create
+//     names, or for an update or delete, the ones the writer locked
+//     (LockOrganization: a write changes rows of the organizations it locks
+//     and of those it creates, nothing else; the locks exist to serialize
+//     exactly those writes);
+//   - anything else (users, API keys, an organization-owned row changed by a
+//     writer that locked none, a bulk change of organizations): everything;
+//   - idempotency records: nothing (no document shows them).
+//
+// A commit with no mutation counts as a change of everything: whatever it
+// did, it did behind ent's back.
+//
+// Reading a writer's mutations needs writers to run one at a time (ent does
+// not tell which transaction a mutation runs in): SQLite's do, on its one
+// writer connection (group commit runs a batch's writers one after
+// another). With concurrent writers (PostgreSQL, where no cache uses it)
+// every commit counts as a change of everything.
+type changeLog struct {
+	count atomic.Uint64
+	// wide is the count at the last commit that may have changed anything.
+	wide atomic.Uint64
+
+	serial bool // writers run one at a time
+
+	mu   sync.RWMutex
+	orgs map[uuid.UUID]uint64
+	// writing: the changes of the writer running now, if any.
+	writing *writeChanges
+}
+
+// maxTrackedOrganizations bounds the map: past it, the next commit counts as
+// a change of everything and the map starts again.
+const maxTrackedOrganizations = 100_000
+
+func newChangeLog(serial bool) *changeLog {
+	return &changeLog{serial: serial, orgs: map[uuid.UUID]uint64{}}
+}
+
+// writeChanges is what one writer's function changed.
+type writeChanges struct {
+	mutated bool
+	wide    bool
+	locked  []uuid.UUID
+	orgs    []uuid.UUID
+}
+
+// begin starts recording a writer's changes.
+func (l *changeLog) begin() *writeChanges {
+	w := &writeChanges{wide: !l.serial}
+	if l.serial {
+		l.mu.Lock()
+		l.writing = w
+		l.mu.Unlock()
+	}
+	return w
+}
+
+// end stops recording the writer's changes.
+func (l *changeLog) end(w *writeChanges) {
+	l.mu.Lock()
+	if l.writing == w {
+		l.writing = nil
+	}
+	l.mu.Unlock()
+}
+
+// committed moves the count after a commit of the writers' changes (even a
+// failed commit: it may have landed), before any of them is answered.
+func (l *changeLog) committed(writes ...*writeChanges) {
+	n := l.count.Add(1)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	wide := len(l.orgs) >= maxTrackedOrganizations
+	for _, w := range writes {
+		wide = wide || w.wide || !w.mutated
+	}
+	if wide {
+		l.wide.Store(n)
+		clear(l.orgs)
+		return
+	}
+	for _, w := range writes {
+		for _, id := range w.orgs {
+			l.orgs[id] = n
+		}
+	}
+}
+
+// locked records that the writer running now locked an organization.
+func (l *changeLog) locked(id uuid.UUID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.writing != nil {
+		l.writing.locked = append(l.writing.locked, id)
+	}
+}
+
+// changedSince says whether a commit after count since may have changed a
+// row of the organization.
+func (l *changeLog) changedSince(org uuid.UUID, since uint64) bool {
+	if l.wide.Load() > since {
+		return true
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.orgs[org] > since
+}
+
+// hook records every mutation of a client: in a transaction of the writer
+// client, in the running writer's changes; any other (outside a
+// transaction, it commits on its own), as a commit.
+func (l *changeLog) hook(writer bool) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator { return l.mutator(next, writer) }
+}
+
+func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		v, err := next.Mutate(ctx, m)
+		if m.Type() == ent.TypeIdempotencyRecord {
+			return v, err
+		}
+		inTx := false
+		if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok && writer {
+			_, notInTx := t.Tx()
+			inTx = notInTx == nil
+		}
+		l.mu.Lock()
+		w := l.writing
+		if inTx && w != nil {
+			w.mutated = true
+			w.record(m)
+		}
+		l.mu.Unlock()
+		if !inTx || (w == nil && l.serial) {
+			// Committed on its own, or in a transaction begun outside
+			// DB.Tx (none is) or on the readers' pool: counted now.
+			// Concurrent writers' mutations are counted by their commit.
+			l.committed(&writeChanges{mutated: true, wide: true})
+		}
+		return v, err
+	})
+}
+
+// record reads which organizations a mutation changes.
+func (w *writeChanges) record(m ent.Mutation) {
+	switch m.Type() {
+	case ent.TypeOrganization:
+		id, ok := m.(interface{ ID() (uuid.UUID, bool) }).ID()
+		if !ok || !m.Op().Is(ent.OpCreate|ent.OpUpdateOne|ent.OpDeleteOne) {
+			w.wide = true // a bulk change
+			return
+		}
+		w.orgs = append(w.orgs, id)
+	case ent.TypeMember, ent.TypeRole, ent.TypeWorkspace, ent.TypeInvitation:
+		if v, ok := m.Field(organizationField(m.Type())); ok {
+			w.orgs = append(w.orgs, v.(uuid.UUID))
+		}
+		if m.Op().Is(ent.OpCreate) {
+			if _, ok := m.Field(organizationField(m.Type())); !ok {
+				w.wide = true
+			}
+			return
+		}
+		if len(w.locked) == 0 {
+			w.wide = true
+			return
+		}
+		w.orgs = append(w.orgs, w.locked...)
+	default:
+		w.wide = true
+	}
+}
+
+// organizationField names the organization_id field of an
+// organization-owned type (the same name in each; spelled out so that a
+// rename breaks the build).
+func organizationField(typ string) string {
+	switch typ {
+	case ent.TypeMember:
+		return member.FieldOrganizationID
+	case ent.TypeRole:
+		return role.FieldOrganizationID
+	case ent.TypeWorkspace:
+		return workspace.FieldOrganizationID
+	default:
+		return invitation.FieldOrganizationID
+	}
+}

@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/store"
+)
+
+// A commit's reach is read off its mutations (changes.go): a write to one
+// organization's rows leaves every other organization unchanged; a write to
+// anything else, an organization-owned row changed without its lock, or a
+// bulk change of organizations changes everything; idempotency records
+// change nothing. On PostgreSQL, where writers run concurrently, every
+// commit changes everything.
+func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, sqliteDSN(t))
+	owner := db.User.Create().SetEmail("ada@example.com").SaveX(ctx)
+	provision := func(name string) *ent.Organization {
+		var org *ent.Organization
+		if err := db.Tx(ctx, func(tx *ent.Tx) error {
+			now := time.Now()
+			var err error
+			org, err = tx.Organization.Create().SetName(name).SetMode(organization.ModeLive).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = store.Provision(ctx, tx, org, owner.ID, now)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return org
+	}
+	x, y := provision("X"), provision("Y")
+	xOwner := db.Member.Query().Where(member.OrganizationID(x.ID)).OnlyX(ctx)
+	yRole := db.Role.Query().Where(role.OrganizationID(y.ID)).FirstX(ctx)
+
+	type reach struct{ x, y, everything bool }
+	check := func(what string, want reach, write func() error) {
+		t.Helper()
+		since, everything := db.Changes(), db.EverythingChanged()
+		if err := write(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		got := reach{db.OrganizationChangedSince(x.ID, since), db.OrganizationChangedSince(y.ID, since), db.EverythingChanged() > everything}
+		if got != want {
+			t.Errorf("%s: changed X %v, Y %v, everything %v; want %+v", what, got.x, got.y, got.everything, want)
+		}
+	}
+	tx := func(fn func(tx *ent.Tx) error) func() error { return func() error { return db.Tx(ctx, fn) } }
+
+	check("an update under X's lock", reach{x: true}, tx(func(tx *ent.Tx) error {
+		if err := db.LockOrganization(ctx, tx, x.ID); err != nil {
+			return err
+		}
+		return tx.Member.UpdateOne(xOwner).SetRole(member.RoleAdmin).Exec(ctx)
+	}))
+	check("a rename of Y by id", reach{y: true}, tx(func(tx *ent.Tx) error {
+		return tx.Organization.UpdateOneID(y.ID).SetName("Y2").Exec(ctx)
+	}))
+	z := uuid.Nil
+	check("a new organization", reach{}, func() error { z = provision("Z").ID; return nil })
+	if since := db.Changes() - 1; !db.OrganizationChangedSince(z, since) {
+		t.Error("a new organization: its own rows not counted as changed")
+	}
+	check("an organization-owned row changed without its organization's lock", reach{true, true, true}, tx(func(tx *ent.Tx) error {
+		return tx.Role.UpdateOne(yRole).SetDescription("changed").Exec(ctx)
+	}))
+	check("a user", reach{true, true, true}, tx(func(tx *ent.Tx) error {
+		return tx.User.UpdateOne(owner).SetName("Ada").Exec(ctx)
+	}))
+	check("organizations in bulk", reach{true, true, true}, tx(func(tx *ent.Tx) error {
+		return tx.Organization.Update().Where(organization.ID(x.ID)).SetName("X2").Exec(ctx)
+	}))
+	check("a transaction without mutations", reach{true, true, true}, tx(func(tx *ent.Tx) error { return nil }))
+	check("a mutation outside a transaction", reach{true, true, true}, func() error {
+		return db.Organization.UpdateOneID(x.ID).SetName("X3").Exec(ctx)
+	})
+	before := db.Changes()
+	check("an idempotency record", reach{}, func() error {
+		now := time.Now()
+		return db.IdempotencyRecord.Create().SetUserID(owner.ID).SetMode("live").SetKey("k").SetFingerprint("f").
+			SetCreatedAt(now).SetExpiresAt(now.Add(time.Hour)).Exec(ctx)
+	})
+	if db.Changes() != before {
+		t.Error("an idempotency record moved Changes")
+	}
+
+	// PostgreSQL: every commit changes everything.
+	pg := open(t, postgresDSN(t))
+	pgOwner := pg.User.Create().SetEmail("ada@example.com").SaveX(ctx)
+	since := pg.Changes()
+	if err := pg.Tx(ctx, func(tx *ent.Tx) error {
+		now := time.Now()
+		org, err := tx.Organization.Create().SetName("P").SetMode(organization.ModeLive).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = store.Provision(ctx, tx, org, pgOwner.ID, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if pg.EverythingChanged() <= since || !pg.OrganizationChangedSince(uuid.New(), since) {
+		t.Error("PostgreSQL: a commit did not count as a change of everything")
+	}
+}
