@@ -29,7 +29,7 @@ import (
 func visibleOrganizations(p *principal) predicate.Organization {
 	return organization.And(
 		organization.ModeEQ(organization.Mode(p.Mode)),
-		func(s *entsql.Selector) { s.Where(callerMembership(p, s.C(organization.FieldID), false)) },
+		func(s *entsql.Selector) { s.Where(callerMembership(p, s, s.C(organization.FieldID), false)) },
 	)
 }
 
