@@ -190,6 +190,19 @@ func TestDocumentCacheKeepsOrganizationsAWriteDidNotChange(t *testing.T) {
 		t.Errorf("the listing after a PATCH of Y: %s", afterY["the listing"].body)
 	}
 
+	// Writes that change nothing of X: a PATCH of Y under an Idempotency-Key
+	// (its record is written too), a PATCH refused by If-Match, a DELETE of
+	// an organization that does not exist.
+	write(req{Method: http.MethodPatch, Path: yPath, Key: ada, Body: `{"name":"Y3"}`, Header: map[string]string{"Idempotency-Key": "rename-y"}}, http.StatusOK)
+	write(req{Method: http.MethodPatch, Path: yPath, Key: ada, Body: `{"name":"Y4"}`, Header: map[string]string{"If-Match": `"stale"`}}, http.StatusPreconditionFailed)
+	write(req{Method: http.MethodDelete, Path: "/api/organizations/" + uuid.Must(uuid.NewV7()).String(), Key: ada}, http.StatusNotFound)
+	for what, r := range readAll() {
+		if strings.HasPrefix(what, "X") && (r.statements != 0 || r.body != afterY[what].body) {
+			t.Errorf("after writes that changed nothing of X: %s answered %d after %d statements", what, r.status, r.statements)
+		}
+	}
+	afterY = readAll()
+
 	write(req{Method: http.MethodPatch, Path: xPath, Key: ada, Body: `{"name":"X2"}`}, http.StatusOK)
 	afterX := readAll()
 	expect("after a PATCH of X", afterY, afterX, "X", "X's members", "X's owner", "the listing", "X as JSON-LD")

@@ -26,11 +26,13 @@ import (
 //     and of those it creates, nothing else; the locks exist to serialize
 //     exactly those writes);
 //   - anything else (users, API keys, an organization-owned row changed by a
-//     writer that locked none, a bulk change of organizations): everything;
+//     writer that locked none, a bulk change of organizations, an update
+//     that adds or removes edges): everything;
 //   - idempotency records: nothing (no document shows them).
 //
 // A commit with no mutation counts as a change of everything: whatever it
-// did, it did behind ent's back.
+// did, it did behind ent's back. A writer that failed (rolled back to its
+// savepoint) changed nothing.
 //
 // Reading a writer's mutations needs writers to run one at a time (ent does
 // not tell which transaction a mutation runs in): SQLite's do, on its one
@@ -87,11 +89,15 @@ func (l *changeLog) end(w *writeChanges) {
 }
 
 // committed moves the count after a commit of the writers' changes (even a
-// failed commit: it may have landed), before any of them is answered.
+// failed commit: it may have landed), before any of them is answered. The
+// count moves last, under the lock the readers of the map take: a reader
+// that sees the new count sees what the commit changed, and two commits
+// recorded at once (a transaction of the readers' pool beside a batch)
+// never undo each other's marks.
 func (l *changeLog) committed(writes ...*writeChanges) {
-	n := l.count.Add(1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	n := l.count.Load() + 1
 	wide := len(l.orgs) >= maxTrackedOrganizations
 	for _, w := range writes {
 		wide = wide || w.wide || !w.mutated
@@ -99,13 +105,14 @@ func (l *changeLog) committed(writes ...*writeChanges) {
 	if wide {
 		l.wide.Store(n)
 		clear(l.orgs)
-		return
-	}
-	for _, w := range writes {
-		for _, id := range w.orgs {
-			l.orgs[id] = n
+	} else {
+		for _, w := range writes {
+			for _, id := range w.orgs {
+				l.orgs[id] = n
+			}
 		}
 	}
+	l.count.Store(n)
 }
 
 // locked records that the writer running now locked an organization.
@@ -120,12 +127,9 @@ func (l *changeLog) locked(id uuid.UUID) {
 // changedSince says whether a commit after count since may have changed a
 // row of the organization.
 func (l *changeLog) changedSince(org uuid.UUID, since uint64) bool {
-	if l.wide.Load() > since {
-		return true
-	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.orgs[org] > since
+	return l.wide.Load() > since || l.orgs[org] > since
 }
 
 // hook records every mutation of a client: in a transaction of the writer
@@ -138,26 +142,33 @@ func (l *changeLog) hook(writer bool) ent.Hook {
 func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 		v, err := next.Mutate(ctx, m)
-		if m.Type() == ent.TypeIdempotencyRecord {
-			return v, err
-		}
-		inTx := false
-		if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok && writer {
-			_, notInTx := t.Tx()
-			inTx = notInTx == nil
+		var tx *ent.Tx
+		if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
+			tx, _ = t.Tx() // a handle on the mutation's transaction, if any
 		}
 		l.mu.Lock()
 		w := l.writing
-		if inTx && w != nil {
+		mine := tx != nil && writer && w != nil
+		if mine {
 			w.mutated = true
 			w.record(m)
 		}
 		l.mu.Unlock()
-		if !inTx || (w == nil && l.serial) {
-			// Committed on its own, or in a transaction begun outside
-			// DB.Tx (none is) or on the readers' pool: counted now.
-			// Concurrent writers' mutations are counted by their commit.
+		switch {
+		case mine, m.Type() == ent.TypeIdempotencyRecord:
+		case tx == nil: // committed on its own
 			l.committed(&writeChanges{mutated: true, wide: true})
+		default:
+			// A transaction DB.Tx does not record (none on SQLite; any
+			// on PostgreSQL): counted when it commits. Commit hooks
+			// belong to the transaction, whichever handle adds them.
+			tx.OnCommit(func(next ent.Committer) ent.Committer {
+				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+					err := next.Commit(ctx, tx)
+					l.committed(&writeChanges{mutated: true, wide: true})
+					return err
+				})
+			})
 		}
 		return v, err
 	})
@@ -165,8 +176,14 @@ func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 
 // record reads which organizations a mutation changes.
 func (w *writeChanges) record(m ent.Mutation) {
+	edges := len(m.AddedEdges()) + len(m.RemovedEdges()) + len(m.ClearedEdges())
 	switch m.Type() {
+	case ent.TypeIdempotencyRecord:
 	case ent.TypeOrganization:
+		if edges > 0 {
+			w.wide = true // rows of other types, maybe of other organizations
+			return
+		}
 		id, ok := m.(interface{ ID() (uuid.UUID, bool) }).ID()
 		if !ok || !m.Op().Is(ent.OpCreate|ent.OpUpdateOne|ent.OpDeleteOne) {
 			w.wide = true // a bulk change
@@ -183,8 +200,8 @@ func (w *writeChanges) record(m ent.Mutation) {
 			}
 			return
 		}
-		if len(w.locked) == 0 {
-			w.wide = true
+		if len(w.locked) == 0 || edges > 0 {
+			w.wide = true // no lock says whose rows; or rows of another type
 			return
 		}
 		w.orgs = append(w.orgs, w.locked...)

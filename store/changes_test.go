@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -85,6 +86,42 @@ func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
 	check("a mutation outside a transaction", reach{true, true, true}, func() error {
 		return db.Organization.UpdateOneID(x.ID).SetName("X3").Exec(ctx)
 	})
+	check("an idempotency record in a transaction", reach{}, tx(func(tx *ent.Tx) error {
+		now := time.Now()
+		return tx.IdempotencyRecord.Create().SetUserID(owner.ID).SetMode("live").SetKey("t").SetFingerprint("f").
+			SetCreatedAt(now).SetExpiresAt(now.Add(time.Hour)).Exec(ctx)
+	}))
+	check("a write that failed", reach{}, func() error {
+		err := db.Tx(ctx, func(tx *ent.Tx) error {
+			if err := db.LockOrganization(ctx, tx, y.ID); err != nil {
+				return err
+			}
+			if err := tx.Role.UpdateOne(yRole).SetDescription("rolled back").Exec(ctx); err != nil {
+				return err
+			}
+			return errors.New("refused")
+		})
+		if err == nil {
+			return errors.New("the failing write succeeded")
+		}
+		return nil
+	})
+	var inv *ent.Invitation
+	check("an invitation to X", reach{x: true}, tx(func(tx *ent.Tx) error {
+		if err := db.LockOrganization(ctx, tx, x.ID); err != nil {
+			return err
+		}
+		var err error
+		inv, err = tx.Invitation.Create().SetOrganizationID(x.ID).SetEmail("bob@example.com").SetRole("admin").
+			SetCreatedAt(time.Now()).SetUpdatedAt(time.Now()).SetExpiresAt(time.Now().Add(time.Hour)).Save(ctx)
+		return err
+	}))
+	check("an invitation's member id set under X's lock", reach{x: true}, tx(func(tx *ent.Tx) error {
+		if err := db.LockOrganization(ctx, tx, x.ID); err != nil {
+			return err
+		}
+		return tx.Invitation.UpdateOne(inv).SetMemberID(xOwner.ID).Exec(ctx)
+	}))
 	before := db.Changes()
 	check("an idempotency record", reach{}, func() error {
 		now := time.Now()

@@ -166,10 +166,12 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 			break
 		}
 		changes := g.changes.begin()
-		writes = append(writes, changes)
 		w.turn <- tx
 		err := <-w.ran
 		g.changes.end(changes)
+		if err == nil {
+			writes = append(writes, changes) // a failed writer's are rolled back below
+		}
 		if err != nil {
 			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO "+savepoint); rerr != nil {
 				broken = fmt.Errorf("roll back a failed write: %w", rerr)

@@ -8,17 +8,19 @@ import (
 
 // logBuffer gathers log lines into few writes: a write(2) per request's
 // access line was 6% of the CPU of a cached GET. A line reaches the output
-// within delay, at once when the buffer holds logBufferSize, and on Flush
-// (serve flushes when it returns). A crash of the process loses at most
-// delay's worth of lines; a handler's panic is recovered and logged like
-// any other line.
+// within delay, at once when the buffer holds logBufferSize, and on Close
+// (serve closes it when it returns; lines written after that, by requests
+// still running past the shutdown timeout, go straight out). A crash of
+// the process loses at most delay's worth of lines; a handler's panic is
+// recovered and logged like any other line.
 type logBuffer struct {
 	out   io.Writer
 	delay time.Duration
 
-	mu    sync.Mutex
-	buf   []byte
-	timer *time.Timer // armed while buf holds lines
+	mu     sync.Mutex
+	buf    []byte
+	timer  *time.Timer // armed while buf holds lines
+	closed bool        // lines go straight out
 }
 
 const (
@@ -36,12 +38,20 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
 	switch {
-	case len(b.buf) >= logBufferSize:
+	case b.closed || len(b.buf) >= logBufferSize:
 		b.flushLocked()
 	case b.timer == nil:
 		b.timer = time.AfterFunc(b.delay, b.Flush)
 	}
 	return len(p), nil
+}
+
+// Close writes what the buffer holds and every later line at once.
+func (b *logBuffer) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	b.flushLocked()
 }
 
 // Flush writes what the buffer holds.

@@ -46,6 +46,13 @@ func TestLogBufferHoldsLinesUntilAFlush(t *testing.T) {
 	if got := out.String(); len(got) != len("one\ntwo\n")+logBufferSize || !strings.HasSuffix(got, line) {
 		t.Fatalf("a full buffer: %d bytes written, want %d", len(got), len("one\ntwo\n")+logBufferSize)
 	}
+	// Closed: what it holds goes out, and every later line at once.
+	b.Write([]byte("held\n"))
+	b.Close()
+	b.Write([]byte("late\n"))
+	if got := out.String(); !strings.HasSuffix(got, line+"held\nlate\n") {
+		t.Fatalf("after Close: ends with %q", got[max(0, len(got)-40):])
+	}
 }
 
 func TestLogBufferWritesWithinItsDelay(t *testing.T) {

@@ -243,7 +243,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	logs := newLogBuffer(stderr, logFlushDelay)
-	defer logs.Flush()
+	defer logs.Close()
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(policy, nil)
