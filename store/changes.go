@@ -142,20 +142,24 @@ func (l *changeLog) hook(writer bool) ent.Hook {
 func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 		v, err := next.Mutate(ctx, m)
-		var tx *ent.Tx
-		if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-			tx, _ = t.Tx() // a handle on the mutation's transaction, if any
-		}
 		l.mu.Lock()
 		w := l.writing
-		mine := tx != nil && writer && w != nil
+		// The writer client's mutations all run in DB.Tx's transactions
+		// (it is not exposed), so a running writer's are its own.
+		mine := writer && w != nil
 		if mine {
 			w.mutated = true
 			w.record(m)
 		}
 		l.mu.Unlock()
+		if mine || m.Type() == ent.TypeIdempotencyRecord {
+			return v, err
+		}
+		var tx *ent.Tx
+		if t, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
+			tx, _ = t.Tx() // a handle on the mutation's transaction, if any
+		}
 		switch {
-		case mine, m.Type() == ent.TypeIdempotencyRecord:
 		case tx == nil: // committed on its own
 			l.committed(&writeChanges{mutated: true, wide: true})
 		default:
