@@ -25,22 +25,7 @@ func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, sqliteDSN(t))
 	owner := db.User.Create().SetEmail("ada@example.com").SaveX(ctx)
-	provision := func(name string) *ent.Organization {
-		var org *ent.Organization
-		if err := db.Tx(ctx, func(tx *ent.Tx) error {
-			now := time.Now()
-			var err error
-			org, err = tx.Organization.Create().SetName(name).SetMode(organization.ModeLive).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
-			if err != nil {
-				return err
-			}
-			_, err = store.Provision(ctx, tx, org, owner.ID, now)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return org
-	}
+	provision := func(name string) *ent.Organization { return provisioned(t, db, owner.ID, name) }
 	x, y := provision("X"), provision("Y")
 	xOwner := db.Member.Query().Where(member.OrganizationID(x.ID)).OnlyX(ctx)
 	yRole := db.Role.Query().Where(role.OrganizationID(y.ID)).FirstX(ctx)
@@ -136,18 +121,28 @@ func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
 	pg := open(t, postgresDSN(t))
 	pgOwner := pg.User.Create().SetEmail("ada@example.com").SaveX(ctx)
 	since := pg.Changes()
-	if err := pg.Tx(ctx, func(tx *ent.Tx) error {
+	provisioned(t, pg, pgOwner.ID, "P")
+	if pg.EverythingChanged() <= since || !pg.OrganizationChangedSince(uuid.New(), since) {
+		t.Error("PostgreSQL: a commit did not count as a change of everything")
+	}
+}
+
+// provisioned creates an organization as POST does, in one transaction.
+func provisioned(t *testing.T, db *store.DB, owner uuid.UUID, name string) *ent.Organization {
+	t.Helper()
+	ctx := context.Background()
+	var org *ent.Organization
+	if err := db.Tx(ctx, func(tx *ent.Tx) error {
 		now := time.Now()
-		org, err := tx.Organization.Create().SetName("P").SetMode(organization.ModeLive).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		var err error
+		org, err = tx.Organization.Create().SetName(name).SetMode(organization.ModeLive).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = store.Provision(ctx, tx, org, pgOwner.ID, now)
+		_, err = store.Provision(ctx, tx, org, owner, now)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if pg.EverythingChanged() <= since || !pg.OrganizationChangedSince(uuid.New(), since) {
-		t.Error("PostgreSQL: a commit did not count as a change of everything")
-	}
+	return org
 }

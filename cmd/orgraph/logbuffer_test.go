@@ -1,33 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// lockedBuffer is a bytes.Buffer the flush timer's goroutine can write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogBufferHoldsLinesUntilAFlush(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	b := newLogBuffer(&out, time.Hour)
 	b.Write([]byte("one\n"))
 	b.Write([]byte("two\n"))
@@ -56,7 +37,7 @@ func TestLogBufferHoldsLinesUntilAFlush(t *testing.T) {
 }
 
 func TestLogBufferWritesWithinItsDelay(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	b := newLogBuffer(&out, 10*time.Millisecond)
 	var wg sync.WaitGroup
 	for i := range 8 {
