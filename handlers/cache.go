@@ -27,8 +27,9 @@ import (
 // before its document was built, so no answer is older than the last write
 // acknowledged to anyone. An organization's own documents (its item, its
 // members) are kept across commits that changed other organizations only
-// (store.DB.OrganizationChangedSince; see cacheScope). That holds when this process is the only writer
-// (SQLite); with several replicas (PostgreSQL) the cache must stay off.
+// (store.DB.OrganizationChangedSince; see cacheScope). That holds when this
+// process is the only writer (SQLite); with several replicas (PostgreSQL)
+// the cache must stay off.
 // Entries also expire after cacheTTL, which bounds what a write by another
 // process (the command line on the same SQLite file) can leave behind.
 //
@@ -47,11 +48,10 @@ type cachedAnswer struct {
 	changes    uint64      // store.DB.Changes before the document was built
 	org        uuid.UUID   // the organization whose rows alone it shows (see cacheScope), or Nil
 	header     http.Header // shared: never written to
-	etag       []string    // the ETag header's value
-	length     []string    // the Content-Length header's value
-	etagTag    string
-	size       int    // of the body as sent
-	body       []byte // compressed when compressed is true, else as sent
+	etag       []string    // the ETag header's value (one tag)
+	length     []string    // the Content-Length header's value, ready for each answer
+	size       int         // of the body as sent
+	body       []byte      // compressed when compressed is true, else as sent
 	compressed bool
 }
 
@@ -62,7 +62,7 @@ func newDocumentCache(maxBytes int64) *otter.Cache[string, *cachedAnswer] {
 	return otter.Must(&otter.Options[string, *cachedAnswer]{
 		MaximumWeight: uint64(maxBytes),
 		Weigher: func(key string, a *cachedAnswer) uint32 {
-			return uint32(len(key) + len(a.body) + len(a.etagTag) + cacheEntryOverhead)
+			return uint32(len(key) + len(a.body) + len(a.etag[0]) + cacheEntryOverhead)
 		},
 		ExpiryCalculator: otter.ExpiryWriting[string, *cachedAnswer](cacheTTL),
 	})
@@ -148,8 +148,7 @@ func cacheScope(w http.ResponseWriter, org uuid.UUID) {
 // keep makes the entry of a 200 answer.
 func (s *Server) keep(changes uint64, rec *capture) *cachedAnswer {
 	a := &cachedAnswer{changes: changes, org: rec.scope, size: len(rec.body)}
-	a.etagTag = rec.header.Get("ETag")
-	a.etag = []string{a.etagTag}
+	a.etag = []string{rec.header.Get("ETag")}
 	a.length = []string{strconv.Itoa(len(rec.body))}
 	rec.header.Del("ETag")
 	rec.header.Del("Content-Length")
@@ -181,7 +180,7 @@ func (a *cachedAnswer) respond(w http.ResponseWriter, r *http.Request, sent []by
 	h := w.Header()
 	copyHeader(h, a.header)
 	h["Etag"] = a.etag[:1:1]
-	if noneMatch(r.Header.Get("If-None-Match"), a.etagTag) {
+	if noneMatch(r.Header.Get("If-None-Match"), a.etag[0]) {
 		h.Del("Content-Type") // as notModified answers
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -169,13 +169,12 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 		w.turn <- tx
 		err := <-w.ran
 		g.changes.end(changes)
-		if err == nil {
-			writes = append(writes, changes) // a failed writer's are rolled back below
-		}
-		if err != nil {
+		if err != nil { // rolled back to its savepoint: it changed nothing
 			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO "+savepoint); rerr != nil {
 				broken = fmt.Errorf("roll back a failed write: %w", rerr)
 			}
+		} else {
+			writes = append(writes, changes)
 		}
 		if broken == nil {
 			if _, rerr := tx.ExecContext(context.Background(), "RELEASE "+savepoint); rerr != nil {
