@@ -54,7 +54,7 @@ const testCacheBytes = 8 << 20
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
+	db, err := store.OpenWith(ctx, dsn, store.Options{CheckChanges: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ func newCountingEnv(t *testing.T, backend string, cfg handlers.Config) (*env, *a
 func newTracedEnvWith(t *testing.T, dsn string, trace func(context.Context, string), cfg handlers.Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, dsn, store.Options{Trace: trace})
+	db, err := store.OpenWith(ctx, dsn, store.Options{Trace: trace, CheckChanges: true})
 	if err != nil {
 		t.Fatal(err)
 	}

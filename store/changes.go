@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -45,6 +47,7 @@ type changeLog struct {
 	wide atomic.Uint64
 
 	serial bool // writers run one at a time
+	check  bool // Options.CheckChanges
 
 	mu   sync.RWMutex
 	orgs map[uuid.UUID]uint64
@@ -56,8 +59,8 @@ type changeLog struct {
 // a change of everything and the map starts again.
 const maxTrackedOrganizations = 100_000
 
-func newChangeLog(serial bool) *changeLog {
-	return &changeLog{serial: serial, orgs: map[uuid.UUID]uint64{}}
+func newChangeLog(serial, check bool) *changeLog {
+	return &changeLog{serial: serial, check: check, orgs: map[uuid.UUID]uint64{}}
 }
 
 // writeChanges is what one writer's function changed.
@@ -141,6 +144,11 @@ func (l *changeLog) hook(writer bool) ent.Hook {
 
 func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if l.check && writer {
+			if err := l.verify(ctx, m); err != nil {
+				return nil, err
+			}
+		}
 		v, err := next.Mutate(ctx, m)
 		l.mu.Lock()
 		w := l.writing
@@ -228,4 +236,71 @@ func organizationField(typ string) string {
 	default:
 		return invitation.FieldOrganizationID
 	}
+}
+
+// verify fails an update or delete of organization-owned rows that belong
+// to an organization the running writer did not lock (Options.CheckChanges:
+// the tests run every write path with it, so the rule record relies on is
+// checked rather than assumed). It reads the rows the mutation will touch.
+func (l *changeLog) verify(ctx context.Context, m ent.Mutation) error {
+	if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne) {
+		return nil
+	}
+	l.mu.RLock()
+	var locked []uuid.UUID
+	if l.writing != nil {
+		locked = slices.Clone(l.writing.locked)
+	}
+	l.mu.RUnlock()
+	if len(locked) == 0 {
+		return nil // recorded as a change of everything
+	}
+	owners, err := owners(ctx, m)
+	if err != nil {
+		return fmt.Errorf("check changes: %w", err)
+	}
+	for _, o := range owners {
+		if !slices.Contains(locked, o) {
+			return fmt.Errorf("store: a write to %s changes rows of organization %s, which it did not lock", m.Type(), o)
+		}
+	}
+	return nil
+}
+
+// owners reads the organizations of the rows an update or delete of an
+// organization-owned type will touch.
+func owners(ctx context.Context, m ent.Mutation) ([]uuid.UUID, error) {
+	var rows []struct {
+		OrganizationID uuid.UUID `json:"organization_id"`
+	}
+	var err error
+	switch m := m.(type) {
+	case *ent.MemberMutation:
+		var ids []uuid.UUID
+		if ids, err = m.IDs(ctx); err == nil {
+			err = m.Client().Member.Query().Where(member.IDIn(ids...)).Select(member.FieldOrganizationID).Scan(ctx, &rows)
+		}
+	case *ent.RoleMutation:
+		var ids []uuid.UUID
+		if ids, err = m.IDs(ctx); err == nil {
+			err = m.Client().Role.Query().Where(role.IDIn(ids...)).Select(role.FieldOrganizationID).Scan(ctx, &rows)
+		}
+	case *ent.WorkspaceMutation:
+		var ids []uuid.UUID
+		if ids, err = m.IDs(ctx); err == nil {
+			err = m.Client().Workspace.Query().Where(workspace.IDIn(ids...)).Select(workspace.FieldOrganizationID).Scan(ctx, &rows)
+		}
+	case *ent.InvitationMutation:
+		var ids []uuid.UUID
+		if ids, err = m.IDs(ctx); err == nil {
+			err = m.Client().Invitation.Query().Where(invitation.IDIn(ids...)).Select(invitation.FieldOrganizationID).Scan(ctx, &rows)
+		}
+	}
+	// An organization's own row is recorded by its id (record), whatever
+	// the locks.
+	out := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		out[i] = r.OrganizationID
+	}
+	return out, err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,6 +116,42 @@ func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
 	})
 	if db.Changes() != before {
 		t.Error("an idempotency record moved Changes")
+	}
+
+	// With CheckChanges (the handlers' tests), a write that changes rows of
+	// an organization it did not lock fails instead of being misread.
+	checked, err := store.OpenWith(ctx, sqliteDSN(t), store.Options{CheckChanges: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checked.Close() })
+	if err := checked.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cOwner := checked.User.Create().SetEmail("ada@example.com").SaveX(ctx)
+	cx, cy := provisioned(t, checked, cOwner.ID, "X"), provisioned(t, checked, cOwner.ID, "Y")
+	cyRole := checked.Role.Query().Where(role.OrganizationID(cy.ID)).FirstX(ctx)
+	underX := func(fn func(tx *ent.Tx) error) error {
+		return checked.Tx(ctx, func(tx *ent.Tx) error {
+			if err := checked.LockOrganization(ctx, tx, cx.ID); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+	}
+	if err := underX(func(tx *ent.Tx) error { return tx.Role.UpdateOne(cyRole).SetDescription("x").Exec(ctx) }); err == nil || !strings.Contains(err.Error(), "which it did not lock") {
+		t.Errorf("CheckChanges: an update of Y's role under X's lock: %v", err)
+	}
+	if err := underX(func(tx *ent.Tx) error {
+		_, err := tx.Member.Delete().Where(member.OrganizationID(cy.ID)).Exec(ctx)
+		return err
+	}); err == nil {
+		t.Error("CheckChanges: a delete of Y's members under X's lock succeeded")
+	}
+	if err := underX(func(tx *ent.Tx) error {
+		return tx.Member.Update().Where(member.OrganizationID(cx.ID)).SetRole(member.RoleOwner).Exec(ctx)
+	}); err != nil {
+		t.Errorf("CheckChanges: an update of X's members under X's lock: %v", err)
 	}
 
 	// PostgreSQL: every commit changes everything.

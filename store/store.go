@@ -80,6 +80,10 @@ type Options struct {
 	// Trace, when set, sees every statement the server sends (tests count
 	// queries per request with it).
 	Trace func(ctx context.Context, statement string)
+	// CheckChanges (tests) fails a write that updates or deletes rows of an
+	// organization it did not lock: the document cache relies on it
+	// (changes.go). It costs a query or two per such mutation.
+	CheckChanges bool
 	// The connection pool; zero values take the defaults below.
 	MaxOpenConns, MaxIdleConns       int
 	ConnMaxLifetime, ConnMaxIdleTime time.Duration
@@ -115,7 +119,7 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		changes := newChangeLog(false)
+		changes := newChangeLog(false, opt.CheckChanges)
 		client := entClient(pool, dia, opt, changes, true)
 		return &DB{Client: client, SQL: pool, Dialect: dia, writer: client, changes: changes}, nil
 	}
@@ -129,7 +133,7 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	changes := newChangeLog(true)
+	changes := newChangeLog(true, opt.CheckChanges)
 	db := &DB{Client: entClient(reader, dia, opt, changes, false), SQL: writer, Dialect: dia, readers: reader, changes: changes}
 	db.writer = ent.NewClient(ent.Driver(detachedDriver{entDriver(writer, dia, opt)}))
 	useHooks(db.writer, changes, true)
