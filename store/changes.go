@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
@@ -203,11 +205,11 @@ func (w *writeChanges) record(m ent.Mutation) {
 		}
 		w.orgs = append(w.orgs, id)
 	case ent.TypeMember, ent.TypeRole, ent.TypeWorkspace, ent.TypeInvitation:
-		if v, ok := m.Field(organizationField(m.Type())); ok {
+		if v, ok := m.Field(ownerColumn); ok {
 			w.orgs = append(w.orgs, v.(uuid.UUID))
 		}
 		if m.Op().Is(ent.OpCreate) {
-			if _, ok := m.Field(organizationField(m.Type())); !ok {
+			if _, ok := m.Field(ownerColumn); !ok {
 				w.wide = true
 			}
 			return
@@ -222,21 +224,17 @@ func (w *writeChanges) record(m ent.Mutation) {
 	}
 }
 
-// organizationField names the organization_id field of an
-// organization-owned type (the same name in each; spelled out so that a
-// rename breaks the build).
-func organizationField(typ string) string {
-	switch typ {
-	case ent.TypeMember:
-		return member.FieldOrganizationID
-	case ent.TypeRole:
-		return role.FieldOrganizationID
-	case ent.TypeWorkspace:
-		return workspace.FieldOrganizationID
-	default:
-		return invitation.FieldOrganizationID
-	}
+// ownedTables are the tables of the organization-owned types, each with
+// an ownerColumn naming the organization (the same name in each: see
+// TestOwnedTablesShareTheOwnerColumn).
+var ownedTables = map[string]string{
+	ent.TypeMember:     member.Table,
+	ent.TypeRole:       role.Table,
+	ent.TypeWorkspace:  workspace.Table,
+	ent.TypeInvitation: invitation.Table,
 }
+
+const ownerColumn = member.FieldOrganizationID
 
 // verify fails an update or delete of organization-owned rows that belong
 // to an organization the running writer did not lock (Options.CheckChanges:
@@ -268,39 +266,38 @@ func (l *changeLog) verify(ctx context.Context, m ent.Mutation) error {
 }
 
 // owners reads the organizations of the rows an update or delete of an
-// organization-owned type will touch.
+// organization-owned type will touch, in the mutation's transaction.
 func owners(ctx context.Context, m ent.Mutation) ([]uuid.UUID, error) {
-	var rows []struct {
-		OrganizationID uuid.UUID `json:"organization_id"`
+	table, owned := ownedTables[m.Type()]
+	if !owned {
+		return nil, nil // an organization's own row is recorded by its id, whatever the locks
 	}
-	var err error
-	switch m := m.(type) {
-	case *ent.MemberMutation:
-		var ids []uuid.UUID
-		if ids, err = m.IDs(ctx); err == nil {
-			err = m.Client().Member.Query().Where(member.IDIn(ids...)).Select(member.FieldOrganizationID).Scan(ctx, &rows)
-		}
-	case *ent.RoleMutation:
-		var ids []uuid.UUID
-		if ids, err = m.IDs(ctx); err == nil {
-			err = m.Client().Role.Query().Where(role.IDIn(ids...)).Select(role.FieldOrganizationID).Scan(ctx, &rows)
-		}
-	case *ent.WorkspaceMutation:
-		var ids []uuid.UUID
-		if ids, err = m.IDs(ctx); err == nil {
-			err = m.Client().Workspace.Query().Where(workspace.IDIn(ids...)).Select(workspace.FieldOrganizationID).Scan(ctx, &rows)
-		}
-	case *ent.InvitationMutation:
-		var ids []uuid.UUID
-		if ids, err = m.IDs(ctx); err == nil {
-			err = m.Client().Invitation.Query().Where(invitation.IDIn(ids...)).Select(invitation.FieldOrganizationID).Scan(ctx, &rows)
-		}
+	rows := m.(interface {
+		IDs(context.Context) ([]uuid.UUID, error)
+		Client() *ent.Client
+	})
+	ids, err := rows.IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
-	// An organization's own row is recorded by its id (record), whatever
-	// the locks.
-	out := make([]uuid.UUID, len(rows))
-	for i, r := range rows {
-		out[i] = r.OrganizationID
+	values := make([]any, len(ids))
+	for i, id := range ids {
+		values[i] = id
 	}
-	return out, err
+	query, args := entsql.Dialect(dialect.SQLite).Select(ownerColumn).Distinct().From(entsql.Table(table)).
+		Where(entsql.In("id", values...)).Query()
+	found, err := rows.Client().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer found.Close()
+	var out []uuid.UUID
+	for found.Next() {
+		var id uuid.UUID
+		if err := found.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, found.Err()
 }

@@ -6,6 +6,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/invitation"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/workspace"
 )
 
 // Mutations of edges name rows of another type, whose organization the
@@ -30,5 +34,18 @@ func TestChangesOfEdgesChangeEverything(t *testing.T) {
 	w.record(c.Organization.UpdateOneID(x).SetName("X").Mutation())
 	if w.wide || len(w.orgs) != 1 || w.orgs[0] != x {
 		t.Errorf("a rename: wide %v, organizations %v", w.wide, w.orgs)
+	}
+}
+
+// The change log reads every organization-owned row's organization from
+// one column name.
+func TestOwnedTablesShareTheOwnerColumn(t *testing.T) {
+	for typ, column := range map[string]string{
+		ent.TypeMember: member.FieldOrganizationID, ent.TypeRole: role.FieldOrganizationID,
+		ent.TypeWorkspace: workspace.FieldOrganizationID, ent.TypeInvitation: invitation.FieldOrganizationID,
+	} {
+		if column != ownerColumn || ownedTables[typ] == "" {
+			t.Errorf("%s: owner column %q, table %q", typ, column, ownedTables[typ])
+		}
 	}
 }
