@@ -132,10 +132,11 @@ func TestInvitationsCreate(t *testing.T) {
 			pmEqual(t, "create with defaults", r.obj(), ivPending(t, r.obj(), o.iri, "two@example.com", "viewer", pmUser(t, e, "bob@example.com").ID.String(), 7, true))
 		}
 		// Read-only properties in the body are ignored: no one creates an
-		// accepted invitation, or one that never expires.
+		// accepted invitation, or one that never expires (an unknown one is
+		// a 400: strict_input_test.go).
 		r = pmPost(e, "/api/invitations", o.ada, fmt.Sprintf(`{"organization":%q,"email":"sly@example.com","status":"accepted",`+
-			`"membership":%q,"member":%q,"accepted_at":"2000-01-01T00:00:00+00:00","expires_at":"2999-01-01T00:00:00+00:00","inviter":"/api/users/%s","id":"x"}`,
-			o.iri, o.iri, o.iri, uuid.Must(uuid.NewV7())))
+			`"membership":%q,"accepted_at":"2000-01-01T00:00:00+00:00","expires_at":"2999-01-01T00:00:00+00:00","inviter":"/api/users/%s","id":"x"}`,
+			o.iri, o.iri, uuid.Must(uuid.NewV7())))
 		if pmOK(t, "create with read-only properties", r, http.StatusCreated) {
 			pmEqual(t, "create with read-only properties", r.obj(), ivPending(t, r.obj(), o.iri, "sly@example.com", "viewer", o.adaID, 7, true))
 		}
@@ -162,7 +163,7 @@ func TestInvitationsCreate(t *testing.T) {
 		pmViolations(t, "bad email", post(fmt.Sprintf(`{"organization":%q,"email":"not an email"}`, o.iri)),
 			"email", "This value is not a valid email address.", problems.CodeInvalidMail)
 		pmViolations(t, "bad role", post(fmt.Sprintf(`{"organization":%q,"email":"x@example.com","role":"king"}`, o.iri)),
-			"role", "The value you selected is not a valid choice.", problems.CodeNoSuchChoice)
+			"role", "The value you selected is not a valid choice. Allowed values: \"owner\", \"admin\", \"developer\", \"viewer\".", problems.CodeNoSuchChoice)
 		pmViolations(t, "a second pending invitation", post(fmt.Sprintf(`{"organization":%q,"email":"new@example.com","role":"admin"}`, o.iri)),
 			"email", ivNotUnique, problems.CodeNotUnique)
 		pmViolations(t, "a second pending invitation, other case", post(fmt.Sprintf(`{"organization":%q,"email":"NEW@example.com"}`, o.iri)),
@@ -543,7 +544,7 @@ func TestInvitationsWithNewOrganization(t *testing.T) {
 			{"no email", `[{"role":"admin"}]`,
 				[]string{"invitations[0].email", "This value should not be blank.", problems.CodeNotBlank}},
 			{"bad role", `[{"email":"ok@example.com","role":"king"}]`,
-				[]string{"invitations[0].role", "The value you selected is not a valid choice.", problems.CodeNoSuchChoice}},
+				[]string{"invitations[0].role", "The value you selected is not a valid choice. Allowed values: \"owner\", \"admin\", \"developer\", \"viewer\".", problems.CodeNoSuchChoice}},
 			{"duplicate", `[{"email":"dup@example.com"},{"email":"ok@example.com"},{"email":"DUP@example.com","role":"admin"}]`,
 				[]string{"invitations[2].email", "This email address is invited twice.", problems.CodeNotUnique}},
 			{"the creator", `[{"email":"ok@example.com"},{"email":"Ada@Example.com"}]`,

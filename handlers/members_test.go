@@ -282,7 +282,7 @@ func TestMembersRoleChange(t *testing.T) {
 		// Bad roles: 422 on "role", nothing changes.
 		before := pmSnapshot(t, e)
 		pmViolations(t, "role king", pmPatch(e, vic, ada, `{"role":"king"}`),
-			"role", "The value you selected is not a valid choice.", problems.CodeNoSuchChoice)
+			"role", "The value you selected is not a valid choice. Allowed values: \"owner\", \"admin\", \"developer\", \"viewer\".", problems.CodeNoSuchChoice)
 		pmViolations(t, "role null", pmPatch(e, vic, ada, `{"role":null}`),
 			"role", "This value should not be blank.", problems.CodeNotBlank)
 		pmViolations(t, "role blank", pmPatch(e, vic, ada, `{"role":"  "}`),

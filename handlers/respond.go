@@ -268,8 +268,11 @@ func (s *Server) decodeWith(r *http.Request, c *hydra.Class, body []byte, create
 	if prob != nil {
 		return nil, prob
 	}
-	base := s.base(r)
-	obj = s.api.ReadAsLinkedData(c, obj, base, base+r.URL.Path)
+	if base := s.base(r); hydra.NeedsLinkedDataReading(c, obj, base) {
+		if obj, prob = s.api.ReadAsLinkedData(c, obj, base, base+r.URL.Path); prob != nil {
+			return nil, prob
+		}
+	}
 	for k, v := range fixed {
 		obj[k] = v
 	}

@@ -565,7 +565,7 @@ func TestOrganizationStatusHistory(t *testing.T) {
 		pmProblem(t, "admin reactivates", pmPatch(e, o.iri, bob, `{"status":{"current_status":"ACTIVE"}}`), http.StatusForbidden)
 		pmProblem(t, "admin renames and reactivates", pmPatch(e, o.iri, bob, `{"name":"X","status":{"current_status":"ACTIVE"}}`), http.StatusForbidden)
 		pmViolations(t, "unknown status", pmPatch(e, o.iri, o.ada, `{"status":{"current_status":"DELETED"}}`),
-			"status.current_status", "The value you selected is not a valid choice.", problems.CodeNoSuchChoice)
+			"status.current_status", "The value you selected is not a valid choice. Allowed values: \"ACTIVE\", \"SUSPENDED\".", problems.CodeNoSuchChoice)
 		pmUnchanged(t, e, "refused status changes", before)
 		step("reactivate", o.ada, `{"status":{"current_status":"ACTIVE"}}`, "ACTIVE", 3)
 		step("rename keeps the history", o.ada, `{"name":"Acme"}`, "ACTIVE", 3)

@@ -7,16 +7,22 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agext/levenshtein"
 
 	"github.com/orgraph/orgraph/problems"
 )
 
 // Input is a validated request body: writable properties only, strings
 // trimmed, nested objects as Input, explicit nulls as nil (merge-patch
-// "remove"). Unknown and read-only properties are dropped, as API Platform
-// drops them (Admin's edit form sends the whole record back).
+// "remove"). Read-only properties of the class and @context, @id and @type
+// are ignored (API Platform Admin's edit form sends the whole record back);
+// any other property is a 400 that names it, as API Platform answers with
+// allow_extra_attributes: false.
 type Input map[string]any
 
 // String returns a string property and whether the body set it to a value.
@@ -63,6 +69,14 @@ const MaxDepth = 16
 // declared array properties have their own, smaller MaxItems (a 422).
 const MaxArrayItems = 1000
 
+// MaxValues bounds the values (keys included) of a request body. The
+// largest body any class accepts — an organization with its 100
+// invitations, or one that Admin's edit form sends back whole — holds well
+// under a thousand; without a bound, a 1 MiB body of small numbers decodes
+// into half a million values and hundreds of MB before validation can
+// refuse it.
+const MaxValues = 10000
+
 // Decode reads a JSON body against class c: Parse, then Validate.
 func (c *Class) Decode(body []byte, create bool) (Input, *problems.Problem) {
 	obj, p := Parse(body)
@@ -78,7 +92,10 @@ func Parse(body []byte) (map[string]any, *problems.Problem) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, problems.BadRequest("Syntax error: the request body is empty.")
 	}
-	deepest, longest := shape(body)
+	deepest, longest, values := shape(body)
+	if values > MaxValues {
+		return nil, problems.BadRequest(fmt.Sprintf("The request body holds more than %d values (keys included); no request needs that many.", MaxValues))
+	}
 	if deepest > MaxDepth {
 		return nil, problems.BadRequest(fmt.Sprintf("Syntax error: the request body nests deeper than %d levels.", MaxDepth))
 	}
@@ -107,6 +124,10 @@ func Parse(body []byte) (map[string]any, *problems.Problem) {
 // API Platform ≤4.3 does) and a 422 with every violation at once.
 func (c *Class) Validate(obj map[string]any, create bool) (Input, *problems.Problem) {
 	d := decoder{create: create}
+	d.known(c, obj, "")
+	if len(d.unknown) > 0 {
+		return nil, extraAttributes(c, d.unknown)
+	}
 	in := d.object(c, obj, "")
 	if d.typeErr != nil {
 		return nil, d.typeErr
@@ -129,8 +150,9 @@ func syntaxError(err error) *problems.Problem {
 }
 
 // shape measures, without decoding, the deepest nesting of arrays and
-// objects and the longest array (the body is checked as JSON afterwards).
-func shape(body []byte) (deepest, longest int) {
+// objects, the longest array and the number of values, keys included (the
+// body is checked as JSON afterwards).
+func shape(body []byte) (deepest, longest, values int) {
 	type container struct {
 		array    bool
 		elements int
@@ -144,6 +166,7 @@ func shape(body []byte) (deepest, longest int) {
 		}
 	}
 	inString, escaped := false, false
+	inScalar := false // inside a number, true, false or null
 	for _, c := range body {
 		switch {
 		case escaped:
@@ -158,8 +181,10 @@ func shape(body []byte) (deepest, longest int) {
 		case c == '"':
 			startValue()
 			inString = true
+			values++
 		case c == '{' || c == '[':
 			startValue()
+			values++
 			open = append(open, container{array: c == '[', awaiting: true})
 			deepest = max(deepest, len(open))
 		case c == '}' || c == ']':
@@ -171,17 +196,123 @@ func shape(body []byte) (deepest, longest int) {
 			if n := len(open); n > 0 {
 				open[n-1].awaiting = true
 			}
-		case c > ' ':
-			startValue() // a number, true, false or null
+		case c > ' ' && c != ':':
+			if !inScalar {
+				values++ // the first byte of a number, true, false or null
+			}
+			inScalar = true
+			startValue()
+			continue
 		}
+		inScalar = false
 	}
-	return deepest, longest
+	return deepest, longest, values
 }
 
 type decoder struct {
 	create     bool
 	typeErr    *problems.Problem
 	violations []problems.Violation
+	unknown    []string // property paths the class does not declare
+}
+
+// ignoredKeys are the JSON-LD keys a body may carry and the server sets
+// itself.
+var ignoredKeys = map[string]bool{"@context": true, "@id": true, "@type": true}
+
+// known collects the keys of obj that are neither properties of class c nor
+// ignored JSON-LD keys, and does the same in the nested objects the decoder
+// reads (those of writable object properties); what the decoder ignores is
+// not looked into.
+func (d *decoder) known(c *Class, obj map[string]any, prefix string) {
+	for k, v := range obj {
+		p, ok := c.Lookup(k)
+		switch {
+		case ignoredKeys[k]:
+		case !ok:
+			d.unknown = append(d.unknown, prefix+k)
+		case p.Kind == Object && p.Writable && (d.create || !p.CreateOnly):
+			for i, x := range nestedObjects(v) {
+				path := prefix + k
+				if p.Many {
+					path = fmt.Sprintf("%s[%d]", path, i)
+				}
+				d.known(p.Class, x, path+".")
+			}
+		}
+	}
+}
+
+// nestedObjects are the objects of an object property's value: itself, or
+// the objects of its array.
+func nestedObjects(v any) []map[string]any {
+	switch x := v.(type) {
+	case map[string]any:
+		return []map[string]any{x}
+	case []any:
+		var out []map[string]any
+		for _, e := range x {
+			if o, ok := e.(map[string]any); ok {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// extraAttributes is the 400 for properties a class does not have, in
+// Symfony's words (API Platform's allow_extra_attributes: false), with the
+// nearest property name when one key is unknown and a close name exists.
+func extraAttributes(c *Class, paths []string) *problems.Problem {
+	sort.Strings(paths)
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = strconv.Quote(p)
+	}
+	verb := "is"
+	if len(paths) > 1 {
+		verb = "are"
+	}
+	detail := fmt.Sprintf("Extra attributes are not allowed (%s %s unknown).", strings.Join(quoted, ", "), verb)
+	if len(paths) == 1 {
+		if near := nearestProperty(c, paths[0]); near != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", near)
+		}
+	}
+	return problems.BadRequest(detail)
+}
+
+// nearestProperty is the property of the class a mistyped path most likely
+// meant (a few edits away, or the same but for case), or "".
+func nearestProperty(c *Class, path string) string {
+	for _, step := range strings.Split(path, ".")[:strings.Count(path, ".")] {
+		name, _, _ := strings.Cut(step, "[")
+		p, ok := c.Lookup(name)
+		if !ok || p.Class == nil {
+			return ""
+		}
+		c = p.Class
+	}
+	prefix, name := "", path
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		prefix, name = path[:i+1], path[i+1:]
+	}
+	// Two edits, and no more than half the name: "nmae" is "name", "x" is
+	// nothing in particular.
+	best, bestDistance := "", min(2, len(name)/2)+1
+	for cl := c; cl != nil; cl = cl.Parent {
+		for _, p := range cl.Properties {
+			distance := levenshtein.Distance(strings.ToLower(name), p.Name, nil)
+			if distance < bestDistance {
+				best, bestDistance = p.Name, distance
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return prefix + best
 }
 
 func (d *decoder) violate(path, message, code string) {
@@ -261,9 +392,6 @@ func (d *decoder) value(c *Class, p *Property, path string, raw any) (any, bool)
 			return s, true
 		case Integer:
 			n, ok := raw.(json.Number)
-			if f, isFloat := raw.(float64); isFloat && f == float64(int64(f)) { // from the JSON-LD processor
-				n, ok = json.Number(fmt.Sprint(int64(f))), true
-			}
 			i, err := n.Int64()
 			if !ok || err != nil {
 				d.wrongType(path, "int", raw)
@@ -367,8 +495,17 @@ func (d *decoder) checkString(p *Property, path, s string) {
 		}
 	}
 	if len(p.Enum) > 0 && !contains(p.Enum, s) {
-		d.violate(path, "The value you selected is not a valid choice.", problems.CodeNoSuchChoice)
+		d.violate(path, "The value you selected is not a valid choice. "+choices(p.Enum), problems.CodeNoSuchChoice)
 	}
+}
+
+// choices lists the allowed values of an enumeration for a message.
+func choices(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(v)
+	}
+	return "Allowed values: " + strings.Join(quoted, ", ") + "."
 }
 
 func plural(n int) string {
@@ -401,11 +538,6 @@ func jsonType(v any) string {
 			return "float"
 		}
 		return "int"
-	case float64: // from the JSON-LD processor
-		if v == float64(int64(v)) {
-			return "int"
-		}
-		return "float"
 	case []any:
 		return "array"
 	case map[string]any:
