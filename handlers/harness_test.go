@@ -28,7 +28,7 @@ import (
 // fresh schema of the real PostgreSQL.
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	db  *store.DB
 	srv *httptest.Server
 	// check, when set, sees every exchange of do (openapi_test.go
@@ -51,7 +51,7 @@ func postgresDSN(t *testing.T) string { return testenv.PostgresDSN(t, "orgraph_t
 
 const testCacheBytes = 8 << 20
 
-func newEnv(t *testing.T, dsn string) *env {
+func newEnv(t testing.TB, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.OpenWith(ctx, dsn, store.Options{CheckChanges: true})
