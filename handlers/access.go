@@ -154,7 +154,7 @@ func listQuery(r *http.Request, c *hydra.Class) (hydra.Query, error) {
 	if prob != nil {
 		return q, prob
 	}
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return q, err
 	}
 	return q, nil

@@ -107,7 +107,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		inv.days = days
 	}
 	var created *ent.Invitation
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, err := s.enterOrganizationOf(ctx, tx, r, p, orgID)
 		if err != nil {
 			return err
@@ -203,11 +203,11 @@ func checkInvitable(ctx context.Context, tx *ent.Tx, orgID uuid.UUID, email stri
 // membership, exactly once.
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return err
 	}
 	var m *ent.Member
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err := s.answeringTx(r, func(tx *ent.Tx) error {
 		inv, err := s.lockInvitation(ctx, tx, r, p)
 		if err != nil {
 			return err
@@ -276,11 +276,11 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) changeInvitation(w http.ResponseWriter, r *http.Request,
 	change func(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, now time.Time) (*ent.Invitation, error)) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return err
 	}
 	var inv *ent.Invitation
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err := s.answeringTx(r, func(tx *ent.Tx) error {
 		var err error
 		if inv, err = s.lockInvitation(ctx, tx, r, p); err != nil {
 			return err

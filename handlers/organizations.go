@@ -146,7 +146,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	}
 	var org *ent.Organization
 	var owner *ent.Member
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		now := schema.Now()
 		name, _ := in.String("name")
 		status := organization.StatusACTIVE
@@ -223,7 +223,7 @@ func organizationInvitations(list []hydra.Input, creatorEmail string) ([]*newInv
 
 func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return err
 	}
 	id, ok := routeID(r)
@@ -237,7 +237,7 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var org *ent.Organization
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, err := s.enter(ctx, tx, p, id)
 		if err != nil {
 			return err

@@ -115,7 +115,7 @@ func keepAnOwner(ctx context.Context, tx *ent.Tx, target *ent.Member) error {
 
 func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return err
 	}
 	body, err := readBody(w, r, patchTypes)
@@ -123,7 +123,7 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var m *ent.Member
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		target, sc, err := s.lockMember(ctx, tx, r, p)
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
 )
@@ -35,6 +36,34 @@ func negotiate(r *http.Request) (hydra.Format, error) {
 	return f, nil
 }
 
+// negotiateEarly is negotiate for the check a handler makes before any
+// work, so that a 406 costs nothing — except for a client that accepts
+// problem documents only (Accept: application/problem+json): a request of
+// its that fails gets its problem document, and one that would succeed
+// gets its 406 when the answer is written (writeDocument) or, for a write,
+// before the transaction commits (answeringTx), so nothing is written.
+func negotiateEarly(r *http.Request) error {
+	_, err := negotiate(r)
+	if err != nil && hydra.AcceptsProblems(r.Header.Get("Accept")) {
+		return nil
+	}
+	return err
+}
+
+// answeringTx runs a write whose answer is a document: the answer's format
+// is checked last, inside the transaction, so that a client that accepts
+// no format of the document gets its 406 with nothing written, after the
+// problem any failing step would have given it.
+func (s *Server) answeringTx(r *http.Request, fn func(tx *ent.Tx) error) error {
+	return s.db.Tx(r.Context(), func(tx *ent.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		_, err := negotiate(r)
+		return err
+	})
+}
+
 func notAcceptable(accept string) *problems.Problem {
 	return problems.Newf(http.StatusNotAcceptable, "Requested format %q is not supported. Supported MIME types are %s.", accept, hydra.Supported())
 }
@@ -53,11 +82,16 @@ func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, status in
 	return s.send(w, r, status, f, doc.AppendJSON(make([]byte, 0, 1024), f.Mode()))
 }
 
-// render is the exact body a GET of doc would send in the request's format.
+// render is the exact body a GET of doc would send in the request's format
+// (JSON-LD, the default, for a client that accepts problem documents only:
+// its If-Match still compares with what it read).
 func (s *Server) render(r *http.Request, doc document) ([]byte, error) {
 	f, err := negotiate(r)
 	if err != nil {
-		return nil, err
+		if err := negotiateEarly(r); err != nil {
+			return nil, err
+		}
+		f = hydra.JSONLD
 	}
 	b := doc.AppendJSON(make([]byte, 0, 1024), f.Mode())
 	if f.Processed() {
@@ -247,7 +281,7 @@ func (s *Server) decode(r *http.Request, c *hydra.Class, body []byte, create boo
 // negotiated first (a 406 before any work), and on an alias route the
 // organization comes from the path.
 func (s *Server) decodeCreate(w http.ResponseWriter, r *http.Request, c *hydra.Class) (hydra.Input, error) {
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return nil, err
 	}
 	fixed, err := organizationFromRoute(r)

@@ -75,7 +75,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 	orgID, _ := in.String("organization")
 	name, _ := in.String("name")
 	var ws *ent.Workspace
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, err := s.enterOrganizationOf(ctx, tx, r, p, orgID)
 		if err != nil {
 			return err
@@ -101,7 +101,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), caller(r.Context())
-	if _, err := negotiate(r); err != nil {
+	if err := negotiateEarly(r); err != nil {
 		return err
 	}
 	body, err := readBody(w, r, patchTypes)
@@ -109,7 +109,7 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var ws *ent.Workspace
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		var err error
 		if ws, err = s.lockWorkspace(ctx, tx, r, p); err != nil {
 			return err

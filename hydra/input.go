@@ -283,8 +283,8 @@ func extraAttributes(c *Class, paths []string) *problems.Problem {
 	return problems.BadRequest(detail)
 }
 
-// nearestProperty is the property of the class a mistyped path most likely
-// meant (a few edits away, or the same but for case), or "".
+// nearestProperty is the writable property of the class a mistyped path
+// most likely meant (a few edits away, or the same but for case), or "".
 func nearestProperty(c *Class, path string) string {
 	for _, step := range strings.Split(path, ".")[:strings.Count(path, ".")] {
 		name, _, _ := strings.Cut(step, "[")
@@ -303,6 +303,9 @@ func nearestProperty(c *Class, path string) string {
 	best, bestDistance := "", min(2, len(name)/2)+1
 	for cl := c; cl != nil; cl = cl.Parent {
 		for _, p := range cl.Properties {
+			if !p.Writable {
+				continue // a read-only property would be ignored: no use suggesting it
+			}
 			distance := levenshtein.Distance(strings.ToLower(name), p.Name, nil)
 			if distance < bestDistance {
 				best, bestDistance = p.Name, distance

@@ -254,6 +254,12 @@ func ProblemsAsLinkedData(accept string) bool {
 	return ld >= plain || plain <= 0
 }
 
+// AcceptsProblems says whether a client takes application/problem+json
+// answers (by name or by a range that covers it).
+func AcceptsProblems(accept string) bool {
+	return strings.TrimSpace(accept) == "" || quality(parseAccept(accept), "application/problem+json") > 0
+}
+
 // ContentType returns the bare media type of a Content-Type header, lower-cased.
 func ContentType(header string) string {
 	mt, _, err := mime.ParseMediaType(header)
