@@ -181,6 +181,10 @@ func (s *Server) common(next http.Handler) http.Handler {
 				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 
+		if !cleanPath(r) { // names nothing; see cleanPath and wantsExplorer
+			s.fail(rw, r, problems.NoRoute(r.Method, s.base(r)+r.URL.RequestURI()))
+			return
+		}
 		if wantsExplorer(r) {
 			explorer.ServePage(rw, r)
 			return

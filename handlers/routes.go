@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -16,7 +17,10 @@ import (
 // methods; methods() answers HEAD, OPTIONS and 405 from that list. New
 // wraps the router in the common middleware.
 func (s *Server) routes() *mux.Router {
-	r := mux.NewRouter()
+	// No path cleaning: mux would answer //api/x with a 301 to another
+	// path, which a client may follow with another method. The middleware
+	// answers a path that is not clean with a 404 before it gets here.
+	r := mux.NewRouter().SkipClean(true)
 	r.NotFoundHandler = s.handle(s.noRoute)
 	r.MethodNotAllowedHandler = s.handle(s.noRoute)
 	r.Use(routePattern)
@@ -91,10 +95,29 @@ var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath
 
 // wantsExplorer: a browser opening an API URL (a GET that ranks text/html
 // first) gets the HTML explorer, which then fetches the JSON-LD document.
-// The operations endpoints keep their own formats.
+// The operations endpoints keep their own formats. (The page is served on
+// clean paths only — the middleware refuses the others first: its script
+// fetches its own URL with the API key, and //evil.test/x is another
+// host's.)
 func wantsExplorer(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] &&
 		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && hydra.PrefersHTML(r.Header.Get("Accept"))
+}
+
+// cleanPath says whether the request's path is in its clean, plainly
+// encoded form: no empty, "." or ".." segment, and nothing percent-encoded
+// that need not be (an encoded slash would otherwise route as a slash). A
+// trailing slash is the path's own choice.
+func cleanPath(r *http.Request) bool {
+	p := r.URL.Path
+	if r.URL.RawPath != "" || !strings.HasPrefix(p, "/") {
+		return false
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean == p
 }
 
 // timeDependent classes change without a write (an invitation expires):

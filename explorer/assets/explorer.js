@@ -20,9 +20,30 @@ function el(tag, attrs, ...children) {
 
 function apiKey() { return sessionStorage.getItem(KEY) || ''; }
 
+// apiPath returns the path and query of an API URL of this origin in its
+// clean form ("/api" or under "/api/"), or null for anything else: the key
+// goes with every request, so the explorer never fetches, nor links to, a
+// URL that could lead elsewhere ("//evil.test/x", "/api/..//evil.test/x",
+// "https://evil.test/api", a path with dot or empty segments, or an
+// encoded slash).
+function apiPath(iri) {
+  if (typeof iri !== 'string') return null;
+  let u;
+  try { u = new URL(iri, location.origin); } catch (_) { return null; }
+  if (u.origin !== location.origin || u.username || u.password) return null;
+  const raw = iri.startsWith(location.origin) ? iri.slice(location.origin.length) : iri;
+  const path = raw.split(/[?#]/)[0];
+  if (!path.startsWith('/') || path !== u.pathname) return null; // the browser had to resolve something
+  if (path !== '/api' && !path.startsWith('/api/')) return null;
+  if (/\/\/|\/\.\.?(\/|$)|%2f|%5c|%2e|\\/i.test(path)) return null;
+  return u.pathname + u.search;
+}
+
 async function call(method, url, body, headers) {
+  const target = apiPath(url);
+  if (target === null) throw new Error('not an API URL of this server: ' + url);
   const h = Object.assign({ Accept: 'application/ld+json', Authorization: 'Bearer ' + apiKey() }, headers || {});
-  const res = await fetch(url, { method, headers: h, body });
+  const res = await fetch(target, { method, headers: h, body, redirect: 'error', credentials: 'omit' });
   const text = await res.text();
   let doc = null;
   try { doc = text ? JSON.parse(text) : null; } catch (_) { doc = text; }
@@ -33,8 +54,11 @@ async function call(method, url, body, headers) {
 
 const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+// iriLink links an API IRI of this server; anything else is shown as text.
 function iriLink(iri) {
-  return el('a', { href: iri, class: 'iri', text: iri });
+  const target = apiPath(iri);
+  if (target === null) return el('span', { class: 'string', text: String(iri) });
+  return el('a', { href: target, class: 'iri', text: iri });
 }
 
 function value(v, key) {
@@ -103,7 +127,7 @@ function collection(doc) {
     el('tbody', {}, members.map((m) => el('tr', {}, cols.map((c) => el('td', {}, c in m ? value(m[c], c) : ''))))));
   const view = doc.view || {};
   const pager = el('nav', { class: 'pager' },
-    ['first', 'previous', 'next', 'last'].map((rel) => view[rel] ? el('a', { href: view[rel], rel, text: rel }) : el('span', { class: 'muted', text: rel })));
+    ['first', 'previous', 'next', 'last'].map((rel) => apiPath(view[rel]) !== null ? el('a', { href: apiPath(view[rel]), rel, text: rel }) : el('span', { class: 'muted', text: rel })));
   return el('section', {},
     el('h1', {}, el('span', { class: 'type', text: 'Collection' }), ' ', doc['@id'] || ''),
     el('p', { class: 'muted', text: (doc.totalItems ?? members.length) + ' in all' + (view['@id'] ? ' · this page: ' + view['@id'] : '') }),
@@ -275,7 +299,7 @@ async function renderNav() {
   await loadDocs();
   const nav = $('collections');
   nav.replaceChildren(...Object.entries(docs.entry).filter(([k]) => !k.startsWith('@'))
-    .map(([term, iri]) => el('a', { href: iri, text: term })));
+    .map(([term, iri]) => apiPath(iri) !== null ? el('a', { href: apiPath(iri), text: term }) : el('span', { text: term })));
 }
 
 function renderKeyState() {
@@ -295,7 +319,12 @@ async function main() {
   });
   renderKeyState();
   if (!apiKey()) { $('keyform').hidden = false; return; }
-  const url = location.pathname + location.search;
+  const url = apiPath(location.pathname + location.search);
+  if (url === null) {
+    $('status').textContent = 'The explorer shows this server\'s API URLs only (/api…).';
+    await renderNav();
+    return;
+  }
   $('status').textContent = 'GET ' + url + ' …';
   const { res, doc } = await call('GET', url);
   $('status').textContent = 'GET ' + url + ' → ' + res.status;
