@@ -76,4 +76,6 @@ func TestExplorerStaysOnTheAPI(t *testing.T) {
 	b.noPageErrors()
 }
 
-func jsString(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
