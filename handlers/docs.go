@@ -13,9 +13,17 @@ import (
 	"github.com/orgraph/orgraph/store"
 )
 
-// The documentation changes only with a deployment; clients may keep it a
-// few minutes and revalidate with the ETag.
-const docsCacheControl = "public, max-age=300"
+// docsCacheControl: the documentation changes only with a deployment, so
+// clients may keep it a few minutes and revalidate with the ETag. Shared
+// caches may keep it only when the server knows its public URL
+// (--base-url): otherwise the documents name whatever Host the request
+// carried, and one client's Host must not reach another through a cache.
+func (s *Server) docsCacheControl() string {
+	if s.baseURL == "" {
+		return "private, max-age=300"
+	}
+	return "public, max-age=300"
+}
 
 func (s *Server) entrypoint(w http.ResponseWriter, r *http.Request) error {
 	f, err := negotiate(r)
@@ -30,7 +38,7 @@ func (s *Server) entrypoint(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	w.Header().Set("Cache-Control", docsCacheControl)
+	w.Header().Set("Cache-Control", s.docsCacheControl())
 	return s.writeJSON(w, r, http.StatusOK, f, doc)
 }
 
@@ -42,7 +50,7 @@ func (s *Server) documentation(w http.ResponseWriter, r *http.Request) error {
 	if f == hydra.JSON { // the plain-JSON description is OpenAPI's job
 		f = hydra.JSONLD
 	}
-	w.Header().Set("Cache-Control", docsCacheControl)
+	w.Header().Set("Cache-Control", s.docsCacheControl())
 	return s.writeJSON(w, r, http.StatusOK, f, s.api.Documentation(s.base(r)))
 }
 
@@ -55,7 +63,7 @@ func (s *Server) context(w http.ResponseWriter, r *http.Request) error {
 		return problems.NotFound()
 	}
 	// A context is always written as it is: it is not data to expand.
-	w.Header().Set("Cache-Control", docsCacheControl)
+	w.Header().Set("Cache-Control", s.docsCacheControl())
 	return s.writeJSON(w, r, http.StatusOK, hydra.JSONLD, doc)
 }
 
@@ -79,7 +87,7 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", docsCacheControl)
+	w.Header().Set("Cache-Control", s.docsCacheControl())
 	if notModified(w, r, b) {
 		return nil
 	}

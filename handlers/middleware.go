@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"sort"
@@ -135,6 +136,34 @@ const MaxBodyBytes = 1 << 20
 
 var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
 
+// hostPattern is what a Host header may hold when the server takes its
+// base URL from it: a DNS name (underscores allowed, as container
+// networks use them), an IPv4 address or a bracketed IPv6 address, and an
+// optional port. RFC 3986 also allows sub-delimiters such as ";" in a
+// registered name, which nothing resolves and which would land in the
+// Content-Security-Policy and Link headers the answer builds from it.
+var hostPattern = regexp.MustCompile(`^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$`)
+
+func validHost(host string) bool { return hostPattern.MatchString(host) }
+
+// CheckBaseURL checks a configured public base URL: http or https, a host
+// as validHost has it, and nothing after it (the API lives at /api under
+// it; a path, query or user name would be copied into every Link header).
+func CheckBaseURL(base string) error {
+	u, err := url.Parse(base)
+	switch {
+	case err != nil:
+		return fmt.Errorf("the base URL %q is not a URL: %w", base, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("the base URL %q must start with http:// or https://", base)
+	case !validHost(u.Host):
+		return fmt.Errorf("the base URL %q must name a host (a DNS name or an IP address, with an optional port)", base)
+	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return fmt.Errorf("the base URL %q must be a scheme and a host only, such as https://api.example.com", base)
+	}
+	return nil
+}
+
 // common wraps every route: request id, the headers every answer carries,
 // the body limit, panic recovery and the access log.
 func (s *Server) common(next http.Handler) http.Handler {
@@ -148,6 +177,16 @@ func (s *Server) common(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 
 		h := w.Header()
+		if s.baseURL == "" && !validHost(r.Host) {
+			// The answer would name this host (Link, documents, the Swagger
+			// page's policy): refuse it rather than reflect it.
+			h.Set("X-Request-ID", id)
+			h.Set("Link", hydra.DocsLink(""))
+			h.Set("X-Content-Type-Options", "nosniff")
+			problems.Write(w, r, problems.BadRequest(fmt.Sprintf("The Host header must be a host name or an IP address, with an optional port: %q given.", r.Host)),
+				hydra.ProblemsAsLinkedData(r.Header.Get("Accept")), id)
+			return
+		}
 		setCORS(h, r)
 		if isPreflight(r) {
 			h.Set("Access-Control-Allow-Methods", corsAllowMethods)

@@ -28,7 +28,7 @@ func TestOpenAPIServed(t *testing.T) {
 	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
 	r := e.do(req{Path: hydra.OpenAPIPath, Key: "og_live_not_a_key"})
 	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/vnd.openapi+json; charset=utf-8" ||
-		r.Header.Get("Cache-Control") != "public, max-age=300" || r.Header.Get("ETag") == "" {
+		r.Header.Get("Cache-Control") != "private, max-age=300" || r.Header.Get("ETag") == "" {
 		t.Fatalf("GET %s: %d %q %q %q", hydra.OpenAPIPath, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Cache-Control"), r.Header.Get("ETag"))
 	}
 	e.erAssertCommonHeaders(t, r)

@@ -8,6 +8,7 @@ package swaggerui
 import (
 	"embed"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/swaggest/swgui/v5/static"
@@ -24,11 +25,27 @@ const Path = "/docs"
 // may be another origin than the one the page was opened on.
 func SecurityPolicy(api string) string {
 	connect := "'self'"
-	if api != "" {
-		connect += " " + api
+	if origin := origin(api); origin != "" {
+		connect += " " + origin
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; connect-src " + connect + "; img-src 'self' data:; " +
 		"font-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// origin is the scheme and host of an http(s) URL, when they hold nothing
+// that could end a directive or start another (a policy is built from it);
+// "" otherwise.
+func origin(api string) string {
+	u, err := url.Parse(api)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	for _, c := range u.Host {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-_:[]", c)) {
+			return ""
+		}
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 //go:embed assets

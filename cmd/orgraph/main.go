@@ -234,6 +234,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *baseURL != "" {
+		if err := handlers.CheckBaseURL(*baseURL); err != nil {
+			return fmt.Errorf("%w: --base-url: %w", errUsage, err)
+		}
+	}
 	if *rateLimit < 0 || *rateWindow <= 0 {
 		return fmt.Errorf("%w: --rate-limit must be 0 or more and --rate-window positive", errUsage)
 	}
