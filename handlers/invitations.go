@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +16,7 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -101,7 +101,10 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	orgID, _ := in.String("organization")
-	inv := invitationFrom(in)
+	inv, bad := invitationFrom(in, "email")
+	if bad != nil {
+		return problems.Validation([]problems.Violation{*bad})
+	}
 	inv.inviterID = p.User.ID
 	if days, ok := in.Int("expires_in_days"); ok {
 		inv.days = days
@@ -132,15 +135,21 @@ type newInvitation struct {
 	days                      int
 }
 
-// invitationFrom reads an invitation's email and role (viewer unless given)
-// from a request body, Invitation or OrganizationInvitation alike.
-func invitationFrom(in hydra.Input) *newInvitation {
-	email, _ := in.String("email")
-	inv := &newInvitation{email: strings.ToLower(email), role: "viewer", days: schema.DefaultInvitationDays}
+// invitationFrom reads an invitation's email, in its one spelling
+// (mailaddr), and role (viewer unless given) from a request body,
+// Invitation or OrganizationInvitation alike. An email that breaks
+// mailaddr's rule is a violation at path.
+func invitationFrom(in hydra.Input, path string) (*newInvitation, *problems.Violation) {
+	raw, _ := in.String("email")
+	email, err := mailaddr.Normalize(raw)
+	if err != nil {
+		return nil, &problems.Violation{PropertyPath: path, Message: "This value is not a valid email address.", Code: problems.CodeInvalidMail}
+	}
+	inv := &newInvitation{email: email, role: "viewer", days: schema.DefaultInvitationDays}
 	if role, ok := in.String("role"); ok && role != "" {
 		inv.role = role
 	}
-	return inv
+	return inv, nil
 }
 
 // authorize: admins and owners invite; only owners invite owners; a
@@ -212,7 +221,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		if inv.Email != p.User.Email {
+		if !mailaddr.Equal(inv.Email, p.User.Email) {
 			return problems.Forbidden("This invitation is addressed to another email address.")
 		}
 		org, err := tx.Organization.Get(ctx, inv.OrganizationID)
