@@ -175,7 +175,7 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("update member: %w", err)
 		}
 		m.Edges.User = user
-		return nil
+		return revokeBeyondPower(ctx, tx, target.OrganizationID, target.UserID, newRole, schema.Now())
 	})
 	if err != nil {
 		return err
@@ -209,7 +209,7 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.Member.DeleteOne(target).Exec(ctx); err != nil {
 			return fmt.Errorf("delete member: %w", err)
 		}
-		return nil
+		return revokeBeyondPower(ctx, tx, target.OrganizationID, target.UserID, "", schema.Now())
 	})
 	if err != nil {
 		return err
