@@ -17,6 +17,7 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -101,7 +102,10 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	orgID, _ := in.String("organization")
-	inv := invitationFrom(in)
+	inv, bad := invitationFrom(in, "email")
+	if bad != nil {
+		return problems.Validation([]problems.Violation{*bad})
+	}
 	inv.inviterID = p.User.ID
 	if days, ok := in.Int("expires_in_days"); ok {
 		inv.days = days
@@ -132,29 +136,117 @@ type newInvitation struct {
 	days                      int
 }
 
-// invitationFrom reads an invitation's email and role (viewer unless given)
-// from a request body, Invitation or OrganizationInvitation alike.
-func invitationFrom(in hydra.Input) *newInvitation {
-	email, _ := in.String("email")
-	inv := &newInvitation{email: strings.ToLower(email), role: "viewer", days: schema.DefaultInvitationDays}
+// invitationFrom reads an invitation's email, in its one spelling
+// (mailaddr), and role (viewer unless given) from a request body,
+// Invitation or OrganizationInvitation alike. An email that breaks
+// mailaddr's rule is a violation at path.
+func invitationFrom(in hydra.Input, path string) (*newInvitation, *problems.Violation) {
+	raw, _ := in.String("email")
+	email, err := mailaddr.Normalize(raw)
+	if err != nil {
+		return nil, &problems.Violation{PropertyPath: path, Message: "This value is not a valid email address.", Code: problems.CodeInvalidMail}
+	}
+	inv := &newInvitation{email: email, role: "viewer", days: schema.DefaultInvitationDays}
 	if role, ok := in.String("role"); ok && role != "" {
 		inv.role = role
 	}
-	return inv
+	return inv, nil
 }
 
-// authorize: admins and owners invite; only owners invite owners; a
-// suspended organization invites no one.
-func (inv *newInvitation) authorize(sc scope) error {
-	if err := sc.can(schema.ManageInvitations); err != nil {
-		return err
+// invitingTakes lists the permissions sending an invitation with a role
+// takes: admins and owners invite; only owners invite owners. It is the one
+// statement of that rule: for the sender (authorize), for an invitation
+// already sent (its inviter must still hold them: inviterVouches), and for
+// a member whose role changes (revokeBeyondPower).
+func invitingTakes(role string) []schema.Permission {
+	if role == string(invitation.RoleOwner) {
+		return []schema.Permission{schema.ManageInvitations, schema.ManageOwners}
 	}
-	if inv.role == "owner" {
-		if err := sc.can(schema.ManageOwners); err != nil {
+	return []schema.Permission{schema.ManageInvitations}
+}
+
+// mayInvite says whether a member of role memberRole ("" for no member)
+// may send an invitation with role invited.
+func mayInvite(memberRole, invited string) bool {
+	for _, perm := range invitingTakes(invited) {
+		if !schema.Can(memberRole, perm) {
+			return false
+		}
+	}
+	return true
+}
+
+// authorize: the caller's role must be allowed to send the invitation
+// (invitingTakes); a suspended organization invites no one.
+func (inv *newInvitation) authorize(sc scope) error {
+	for _, perm := range invitingTakes(inv.role) {
+		if err := sc.can(perm); err != nil {
 			return err
 		}
 	}
 	return sc.active()
+}
+
+// An invitation is only as good as its inviter's current permission to
+// send it (as WorkOS and GitHub have it): a member who leaves, is removed
+// or loses the permission takes back the pending invitations they could no
+// longer send (revokeBeyondPower), and accepting checks the inviter again
+// (inviterVouches), so that a path around the first cannot let anyone in.
+
+// revokeBeyondPower revokes the pending invitations (expired ones too, so
+// that none can be resent) that inviterID sent in an organization and that
+// role, the inviter's new role there ("" when they are no longer a member),
+// could not send. Run it under the organization's lock, in the transaction
+// that changes the membership.
+func revokeBeyondPower(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUID, role string, now time.Time) error {
+	var lost []invitation.Role
+	for _, r := range schema.Roles {
+		if !mayInvite(role, r) {
+			lost = append(lost, invitation.Role(r))
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	err := tx.Invitation.Update().
+		Where(invitation.OrganizationID(orgID), invitation.InviterID(inviterID),
+			invitation.StatusEQ(invitation.StatusPending), invitation.RoleIn(lost...)).
+		SetStatus(invitation.StatusRevoked).SetRevokedAt(now).SetUpdatedAt(now).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke the invitations of a member who lost the power to send them: %w", err)
+	}
+	return nil
+}
+
+// inviterVouches is a 422 unless the invitation's inviter is still a member
+// of its organization whose role may send it. An invitation that records no
+// inviter (inviter_id NULL: only rows written outside the API, such as an
+// import, have none) has no one to vouch for it, and is refused as well:
+// failing closed, since nothing says who allowed it. The message names no
+// member and no role of theirs (the invitee is not a member yet); advice
+// says what the reader can do.
+func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice string) error {
+	if inv.InviterID == nil {
+		return violation("inviter", "This invitation records no inviter who could still send it: "+advice, problems.CodeInviterLostPower)
+	}
+	m, err := tx.Member.Query().Where(member.OrganizationID(inv.OrganizationID), member.UserID(*inv.InviterID)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("find the inviter's membership: %w", err)
+	}
+	if m == nil || !mayInvite(string(m.Role), string(inv.Role)) {
+		return violation("inviter", fmt.Sprintf("Whoever sent this invitation may no longer invite %s to the organization: %s",
+			withArticle(string(inv.Role)), advice), problems.CodeInviterLostPower)
+	}
+	return nil
+}
+
+// withArticle puts "a" or "an" before a role's name.
+func withArticle(role string) string {
+	if strings.ContainsAny(role[:1], "aeiou") {
+		return "an " + role
+	}
+	return "a " + role
 }
 
 // create checks the invitation against the organization (run it under the
@@ -212,7 +304,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		if inv.Email != p.User.Email {
+		if !mailaddr.Equal(inv.Email, p.User.Email) {
 			return problems.Forbidden("This invitation is addressed to another email address.")
 		}
 		org, err := tx.Organization.Get(ctx, inv.OrganizationID)
@@ -224,6 +316,9 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 		}
 		now := schema.Now()
 		if err := pendingOnly(inv, now, "accepted"); err != nil {
+			return err
+		}
+		if err := inviterVouches(ctx, tx, inv, "ask the organization for a new invitation."); err != nil {
 			return err
 		}
 		isMember, err := tx.Member.Query().Where(member.OrganizationID(inv.OrganizationID), member.UserID(p.User.ID)).Exist(ctx)
@@ -253,6 +348,9 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) error 
 	return s.changeInvitation(w, r, func(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, now time.Time) (*ent.Invitation, error) {
 		if st := schema.EffectiveStatus(string(inv.Status), inv.ExpiresAt, now); st != "pending" && st != "expired" {
 			return nil, violation("status", fmt.Sprintf("This invitation is %s: it cannot be resent.", st), problems.CodeNotPending)
+		}
+		if err := inviterVouches(ctx, tx, inv, "revoke it and send a new one."); err != nil {
+			return nil, err
 		}
 		if err := checkInvitable(ctx, tx, inv.OrganizationID, inv.Email, now, inv.ID); err != nil {
 			return nil, err

@@ -203,9 +203,13 @@ func organizationInvitations(list []hydra.Input, creatorEmail string) ([]*newInv
 	var violations []problems.Violation
 	seen := map[string]bool{}
 	for i, item := range list {
-		inv := invitationFrom(item)
-		email := inv.email
 		path := fmt.Sprintf("invitations[%d].email", i)
+		inv, bad := invitationFrom(item, path)
+		if bad != nil {
+			violations = append(violations, *bad)
+			continue
+		}
+		email := inv.email
 		switch {
 		case email == creatorEmail:
 			violations = append(violations, problems.Violation{PropertyPath: path, Message: "You are the organization's owner: you cannot invite yourself.", Code: problems.CodeAlreadyMember})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -34,8 +34,10 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 	} else if ok {
 		query.Where(member.RoleEQ(member.Role(role)))
 	}
-	if email, ok := q.Filters["email"]; ok {
-		query.Where(member.HasUserWith(user.Email(strings.ToLower(strings.TrimSpace(email)))))
+	if email, ok, err := filterEmail(q, "email"); err != nil {
+		return err
+	} else if ok {
+		query.Where(member.HasUserWith(user.Email(email)))
 	}
 	return s.writePage(w, r, hydra.Member, q,
 		func() (int, error) { return query.Clone().Count(ctx) },
@@ -50,6 +52,22 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 			}
 			return nodes, len(nodes), nil
 		})
+}
+
+// filterEmail reads a filter whose value is an email address, in the
+// spelling users' emails are stored in (mailaddr): any spelling of an
+// address finds it, and a value that is no address is a 400 rather than a
+// look-alike's match.
+func filterEmail(q hydra.Query, name string) (string, bool, error) {
+	v, ok := q.Filters[name]
+	if !ok {
+		return "", false, nil
+	}
+	email, err := mailaddr.Normalize(v)
+	if err != nil {
+		return "", false, problems.BadRequest(fmt.Sprintf("The %q parameter must be a valid email address, %+q given.", name, v))
+	}
+	return email, true, nil
 }
 
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
@@ -157,7 +175,7 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("update member: %w", err)
 		}
 		m.Edges.User = user
-		return nil
+		return revokeBeyondPower(ctx, tx, target.OrganizationID, target.UserID, newRole, schema.Now())
 	})
 	if err != nil {
 		return err
@@ -191,7 +209,7 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.Member.DeleteOne(target).Exec(ctx); err != nil {
 			return fmt.Errorf("delete member: %w", err)
 		}
-		return nil
+		return revokeBeyondPower(ctx, tx, target.OrganizationID, target.UserID, "", schema.Now())
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,8 @@ const (
 	CodeAlreadyMember = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e03"
 	// CodeEmailMismatch: the invitation is addressed to another email.
 	CodeEmailMismatch = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e04"
+	// CodeInviterLostPower: the invitation's inviter may no longer send it.
+	CodeInviterLostPower = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e05"
 )
 
 // Title is API Platform's title for every error document.

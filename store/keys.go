@@ -14,6 +14,7 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/mailaddr"
 )
 
 // Key prefixes. The prefix is the mode: a key cannot claim another mode.
@@ -64,11 +65,13 @@ func Hash(secret string) string {
 }
 
 // CreateKey creates the user on first use and a key for them, and returns the
-// secret, which is never stored.
+// secret, which is never stored. The email is taken in mailaddr's one
+// spelling (an address that breaks its rule is an error wrapping
+// mailaddr.ErrInvalid), so that every spelling of an address is one user.
 func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
-	email := strings.ToLower(strings.TrimSpace(k.Email))
-	if email == "" || !strings.Contains(email, "@") {
-		return "", fmt.Errorf("create key: %q is not an email address", k.Email)
+	email, err := mailaddr.Normalize(k.Email)
+	if err != nil {
+		return "", fmt.Errorf("create key: %w", err)
 	}
 	if k.Mode == "" {
 		k.Mode = "live"
@@ -91,7 +94,7 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 		return "", fmt.Errorf("create key: %w", err)
 	}
 	secret := prefix + hex.EncodeToString(raw)
-	err := db.Tx(ctx, func(tx *ent.Tx) error {
+	err = db.Tx(ctx, func(tx *ent.Tx) error {
 		u, err := tx.User.Query().Where(user.Email(email)).Only(ctx)
 		if ent.IsNotFound(err) {
 			u, err = tx.User.Create().SetEmail(email).SetName(k.Name).Save(ctx)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 )
@@ -177,6 +178,13 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if k.Email == "" {
 		return fmt.Errorf("%w: --email is required", errUsage)
 	}
+	// The address is checked before the database is opened, and printed
+	// as it is stored.
+	email, err := mailaddr.Normalize(k.Email)
+	if err != nil {
+		return fmt.Errorf("keys create: --email: %w", err)
+	}
+	k.Email = email
 	db, err := openMigrated(ctx, *dsn)
 	if err != nil {
 		return err
@@ -186,7 +194,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Created a %s %s key for %s. It is shown only once:\n%s\n", k.Mode, k.Scope, strings.ToLower(k.Email), secret)
+	fmt.Fprintf(stdout, "Created a %s %s key for %s. It is shown only once:\n%s\n", k.Mode, k.Scope, k.Email, secret)
 	return nil
 }
 

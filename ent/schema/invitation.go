@@ -25,7 +25,7 @@ func (Invitation) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{
 func (Invitation) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("organization_id", NewID()).Immutable(),
-		// Stored lower-cased, as users' emails are.
+		// Stored in its one spelling (mailaddr.Normalize), as users' emails are.
 		field.String("email").NotEmpty().MaxLen(254).Immutable(),
 		field.Enum("role").Values(Roles...).Immutable(),
 		field.Enum("status").Values("pending", "accepted", "revoked").Default("pending"),

@@ -13,7 +13,8 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		// Stored lower-cased so that lookups by email are exact.
+		// Stored in its one spelling (mailaddr.Normalize: ASCII, lower-cased)
+		// so that lookups by email are exact.
 		field.String("email").Unique().NotEmpty().MaxLen(254),
 		field.String("name").Optional().MaxLen(200),
 	}
