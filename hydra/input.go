@@ -14,6 +14,7 @@ import (
 
 	"github.com/agext/levenshtein"
 
+	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -468,9 +469,6 @@ func canonicalUUID(s string) bool {
 	return true
 }
 
-// emailPattern is Symfony's HTML5 email pattern (the Email constraint's default mode).
-var emailPattern = regexp.MustCompile("^[a-zA-Z0-9.!#$%&'*+\\/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
-
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{2,}$`)
 
 func (d *decoder) checkString(p *Property, path, s string) {
@@ -489,7 +487,7 @@ func (d *decoder) checkString(p *Property, path, s string) {
 	}
 	switch p.Format {
 	case Email:
-		if !emailPattern.MatchString(s) {
+		if !mailaddr.Valid(s) { // the one rule keys and invitations follow too
 			d.violate(path, "This value is not a valid email address.", problems.CodeInvalidMail)
 		}
 	case Phone:
