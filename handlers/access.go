@@ -148,7 +148,9 @@ func violation(path, message, code string) *problems.Problem {
 }
 
 // listQuery parses a collection request's query string and negotiates the
-// format before any database work (a 400 or 406 costs nothing).
+// format before any database work (a 400 or 406 costs nothing). A page
+// rendered through the JSON-LD processor holds at most
+// hydra.MaxProcessedItemsPerPage items.
 func listQuery(r *http.Request, c *hydra.Class) (hydra.Query, error) {
 	q, prob := c.Resource.ParseQuery(r.URL.RawQuery)
 	if prob != nil {
@@ -156,6 +158,9 @@ func listQuery(r *http.Request, c *hydra.Class) (hydra.Query, error) {
 	}
 	if err := negotiateEarly(r); err != nil {
 		return q, err
+	}
+	if f, err := negotiate(r); err == nil && f.Processed() {
+		q.ItemsPerPage = min(q.ItemsPerPage, hydra.MaxProcessedItemsPerPage)
 	}
 	return q, nil
 }

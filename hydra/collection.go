@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orgraph/orgraph/problems"
 )
@@ -15,7 +16,17 @@ import (
 const (
 	DefaultItemsPerPage = 30
 	MaxItemsPerPage     = 100
+	// MaxProcessedItemsPerPage caps the pages rendered through the JSON-LD
+	// processor (expanded, flattened, N-Quads), which cost several times a
+	// compacted page per item.
+	MaxProcessedItemsPerPage = 30
 )
+
+// MaxFilterLength bounds a filter's value, in characters: the longest value
+// any filter can match is a 254-character email address, and a longer
+// pattern only costs the database (SQLite refuses a LIKE pattern past
+// 50,000 bytes with an error).
+const MaxFilterLength = 256
 
 // Param is one query parameter, in the order the client sent it.
 type Param struct{ Key, Value string }
@@ -106,6 +117,9 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 				}
 				if strings.ContainsRune(p.Value, 0) {
 					return q, problems.BadRequest(fmt.Sprintf("The %q parameter must not contain the character U+0000.", p.Key))
+				}
+				if n := utf8.RuneCountInString(p.Value); n > MaxFilterLength {
+					return q, problems.BadRequest(fmt.Sprintf("The %q parameter must hold at most %d characters, %d given.", p.Key, MaxFilterLength, n))
 				}
 				q.Filters[f.Variable] = p.Value
 			}
