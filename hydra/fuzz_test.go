@@ -38,13 +38,15 @@ func FuzzNegotiate(f *testing.F) {
 }
 
 // Parse never panics; it accepts exactly the JSON objects within the
-// nesting and array-length bounds.
+// nesting, array-length and value-count bounds.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		`{}`, `{"name":"a"}`, `{"a":[1,2,3],"b":{"c":[[],[{}]]}}`, `{"s":"[[[[,,,\"]]]"}`, `[1]`, `{`, `{"a":[1,]}`,
 		`{"a":` + strings.Repeat("[", 17) + strings.Repeat("]", 17) + `}`,
 		`{"a":[` + strings.TrimSuffix(strings.Repeat("0,", 1001), ",") + `]}`,
 		`{"a":[` + strings.TrimSuffix(strings.Repeat(`"x,y",`, 1000), ",") + `]}`,
+		`{"a":[` + strings.TrimSuffix(strings.Repeat(`[1,true,null,"s",{"k":-1.5e3}],`, 1000), ",") + `]}`,
+		`{"a":[` + strings.TrimSuffix(strings.Repeat(`[1,2,3,4,5,6,7,8,9,10],`, 1000), ",") + `]}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -60,7 +62,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		deepest, longest := measure(v, 1)
-		within := deepest <= hydra.MaxDepth && longest <= hydra.MaxArrayItems
+		within := deepest <= hydra.MaxDepth && longest <= hydra.MaxArrayItems && count(v) <= hydra.MaxValues
 		if within != (p == nil) {
 			t.Fatalf("%q: depth %d, longest array %d: accepted %v (%v)", body, deepest, longest, p == nil, p)
 		}
@@ -68,6 +70,23 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted without an object")
 		}
 	})
+}
+
+// count is the reference for Parse's count of values: every value, and
+// every key of every object.
+func count(v any) int {
+	n := 1
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			n += 1 + count(e)
+		}
+	case []any:
+		for _, e := range x {
+			n += count(e)
+		}
+	}
+	return n
 }
 
 // measure is the reference for Parse's bounds, on the decoded value.
