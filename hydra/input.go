@@ -20,8 +20,9 @@ import (
 
 // Input is a validated request body: writable properties only, strings
 // trimmed, nested objects as Input, explicit nulls as nil (merge-patch
-// "remove"). Read-only properties of the class and @context, @id and @type
-// are ignored (API Platform Admin's edit form sends the whole record back);
+// "remove"). Read-only properties of the class, @context, @id and @type
+// and Admin's originId are ignored (API Platform Admin's edit form sends
+// the whole record back);
 // any other property is a 400 that names it, as API Platform answers with
 // allow_extra_attributes: false.
 type Input map[string]any
@@ -217,9 +218,10 @@ type decoder struct {
 	unknown    []string // property paths the class does not declare
 }
 
-// ignoredKeys are the JSON-LD keys a body may carry and the server sets
-// itself.
-var ignoredKeys = map[string]bool{"@context": true, "@id": true, "@type": true}
+// ignoredKeys are keys a body may carry that are no property: the JSON-LD
+// keys the server sets itself, and originId, API Platform Admin's copy of a
+// record's id, which its edit form sends back with the record.
+var ignoredKeys = map[string]bool{"@context": true, "@id": true, "@type": true, "originId": true}
 
 // known collects the keys of obj that are neither properties of class c nor
 // ignored JSON-LD keys, and does the same in the nested objects the decoder
