@@ -36,7 +36,9 @@ type IdempotencyRecord struct {
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
-	ExpiresAt    time.Time `json:"expires_at,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// Seq holds the value of the "seq" field.
+	Seq          int `json:"seq,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -47,7 +49,7 @@ func (*IdempotencyRecord) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case idempotencyrecord.FieldHeader, idempotencyrecord.FieldBody:
 			values[i] = new([]byte)
-		case idempotencyrecord.FieldStatus:
+		case idempotencyrecord.FieldStatus, idempotencyrecord.FieldSeq:
 			values[i] = new(sql.NullInt64)
 		case idempotencyrecord.FieldMode, idempotencyrecord.FieldKey, idempotencyrecord.FieldFingerprint:
 			values[i] = new(sql.NullString)
@@ -132,6 +134,12 @@ func (_m *IdempotencyRecord) assignValues(columns []string, values []any) error 
 			} else if value.Valid {
 				_m.ExpiresAt = value.Time
 			}
+		case idempotencyrecord.FieldSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field seq", values[i])
+			} else if value.Valid {
+				_m.Seq = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -194,6 +202,9 @@ func (_m *IdempotencyRecord) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("expires_at=")
 	builder.WriteString(_m.ExpiresAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Seq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -86,6 +86,20 @@ func (_c *IdempotencyRecordCreate) SetExpiresAt(v time.Time) *IdempotencyRecordC
 	return _c
 }
 
+// SetSeq sets the "seq" field.
+func (_c *IdempotencyRecordCreate) SetSeq(v int) *IdempotencyRecordCreate {
+	_c.mutation.SetSeq(v)
+	return _c
+}
+
+// SetNillableSeq sets the "seq" field if the given value is not nil.
+func (_c *IdempotencyRecordCreate) SetNillableSeq(v *int) *IdempotencyRecordCreate {
+	if v != nil {
+		_c.SetSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *IdempotencyRecordCreate) SetID(v uuid.UUID) *IdempotencyRecordCreate {
 	_c.mutation.SetID(v)
@@ -139,6 +153,10 @@ func (_c *IdempotencyRecordCreate) defaults() {
 		v := idempotencyrecord.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Seq(); !ok {
+		v := idempotencyrecord.DefaultSeq
+		_c.mutation.SetSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := idempotencyrecord.DefaultID()
 		_c.mutation.SetID(v)
@@ -177,6 +195,9 @@ func (_c *IdempotencyRecordCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "IdempotencyRecord.expires_at"`)}
+	}
+	if _, ok := _c.mutation.Seq(); !ok {
+		return &ValidationError{Name: "seq", err: errors.New(`ent: missing required field "IdempotencyRecord.seq"`)}
 	}
 	return nil
 }
@@ -249,6 +270,10 @@ func (_c *IdempotencyRecordCreate) createSpec() (*IdempotencyRecord, *sqlgraph.C
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(idempotencyrecord.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = value
+	}
+	if value, ok := _c.mutation.Seq(); ok {
+		_spec.SetField(idempotencyrecord.FieldSeq, field.TypeInt, value)
+		_node.Seq = value
 	}
 	return _node, _spec
 }
@@ -390,6 +415,9 @@ func (u *IdempotencyRecordUpsertOne) UpdateNewValues() *IdempotencyRecordUpsertO
 		}
 		if _, exists := u.create.mutation.ExpiresAt(); exists {
 			s.SetIgnore(idempotencyrecord.FieldExpiresAt)
+		}
+		if _, exists := u.create.mutation.Seq(); exists {
+			s.SetIgnore(idempotencyrecord.FieldSeq)
 		}
 	}))
 	return u
@@ -685,6 +713,9 @@ func (u *IdempotencyRecordUpsertBulk) UpdateNewValues() *IdempotencyRecordUpsert
 			}
 			if _, exists := b.mutation.ExpiresAt(); exists {
 				s.SetIgnore(idempotencyrecord.FieldExpiresAt)
+			}
+			if _, exists := b.mutation.Seq(); exists {
+				s.SetIgnore(idempotencyrecord.FieldSeq)
 			}
 		}
 	}))

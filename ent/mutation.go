@@ -937,6 +937,8 @@ type IdempotencyRecordMutation struct {
 	body          *[]byte
 	created_at    *time.Time
 	expires_at    *time.Time
+	seq           *int
+	addseq        *int
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*IdempotencyRecord, error)
@@ -1417,6 +1419,62 @@ func (m *IdempotencyRecordMutation) ResetExpiresAt() {
 	m.expires_at = nil
 }
 
+// SetSeq sets the "seq" field.
+func (m *IdempotencyRecordMutation) SetSeq(i int) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *IdempotencyRecordMutation) Seq() (r int, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the IdempotencyRecord entity.
+// If the IdempotencyRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyRecordMutation) OldSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *IdempotencyRecordMutation) AddSeq(i int) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *IdempotencyRecordMutation) AddedSeq() (r int, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *IdempotencyRecordMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
 // Where appends a list predicates to the IdempotencyRecordMutation builder.
 func (m *IdempotencyRecordMutation) Where(ps ...predicate.IdempotencyRecord) {
 	m.predicates = append(m.predicates, ps...)
@@ -1451,7 +1509,7 @@ func (m *IdempotencyRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyRecordMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.user_id != nil {
 		fields = append(fields, idempotencyrecord.FieldUserID)
 	}
@@ -1479,6 +1537,9 @@ func (m *IdempotencyRecordMutation) Fields() []string {
 	if m.expires_at != nil {
 		fields = append(fields, idempotencyrecord.FieldExpiresAt)
 	}
+	if m.seq != nil {
+		fields = append(fields, idempotencyrecord.FieldSeq)
+	}
 	return fields
 }
 
@@ -1505,6 +1566,8 @@ func (m *IdempotencyRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case idempotencyrecord.FieldExpiresAt:
 		return m.ExpiresAt()
+	case idempotencyrecord.FieldSeq:
+		return m.Seq()
 	}
 	return nil, false
 }
@@ -1532,6 +1595,8 @@ func (m *IdempotencyRecordMutation) OldField(ctx context.Context, name string) (
 		return m.OldCreatedAt(ctx)
 	case idempotencyrecord.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case idempotencyrecord.FieldSeq:
+		return m.OldSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown IdempotencyRecord field %s", name)
 }
@@ -1604,6 +1669,13 @@ func (m *IdempotencyRecordMutation) SetField(name string, value ent.Value) error
 		}
 		m.SetExpiresAt(v)
 		return nil
+	case idempotencyrecord.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyRecord field %s", name)
 }
@@ -1615,6 +1687,9 @@ func (m *IdempotencyRecordMutation) AddedFields() []string {
 	if m.addstatus != nil {
 		fields = append(fields, idempotencyrecord.FieldStatus)
 	}
+	if m.addseq != nil {
+		fields = append(fields, idempotencyrecord.FieldSeq)
+	}
 	return fields
 }
 
@@ -1625,6 +1700,8 @@ func (m *IdempotencyRecordMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case idempotencyrecord.FieldStatus:
 		return m.AddedStatus()
+	case idempotencyrecord.FieldSeq:
+		return m.AddedSeq()
 	}
 	return nil, false
 }
@@ -1640,6 +1717,13 @@ func (m *IdempotencyRecordMutation) AddField(name string, value ent.Value) error
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddStatus(v)
+		return nil
+	case idempotencyrecord.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyRecord numeric field %s", name)
@@ -1709,6 +1793,9 @@ func (m *IdempotencyRecordMutation) ResetField(name string) error {
 		return nil
 	case idempotencyrecord.FieldExpiresAt:
 		m.ResetExpiresAt()
+		return nil
+	case idempotencyrecord.FieldSeq:
+		m.ResetSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyRecord field %s", name)

@@ -73,6 +73,10 @@ func init() {
 	idempotencyrecordDescStatus := idempotencyrecordFields[4].Descriptor()
 	// idempotencyrecord.DefaultStatus holds the default value on creation for the status field.
 	idempotencyrecord.DefaultStatus = idempotencyrecordDescStatus.Default.(int)
+	// idempotencyrecordDescSeq is the schema descriptor for seq field.
+	idempotencyrecordDescSeq := idempotencyrecordFields[9].Descriptor()
+	// idempotencyrecord.DefaultSeq holds the default value on creation for the seq field.
+	idempotencyrecord.DefaultSeq = idempotencyrecordDescSeq.Default.(int)
 	// idempotencyrecordDescID is the schema descriptor for id field.
 	idempotencyrecordDescID := idempotencyrecordMixinFields0[0].Descriptor()
 	// idempotencyrecord.DefaultID holds the default value on creation for the id field.

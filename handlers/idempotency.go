@@ -7,10 +7,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/idempotencyrecord"
@@ -18,11 +25,54 @@ import (
 	"github.com/orgraph/orgraph/problems"
 )
 
-// Idempotency-Key (POST, PATCH, DELETE): the first answer to a key is kept
-// in the database for Config.IdempotencyTTL (24 h), per key owner and mode; a retry gets
-// it again, byte for byte, with Idempotent-Replayed: true. The same key on
-// another request is a 422; while the first still runs, a 409. A 5xx is
-// not kept, so that a retry runs again.
+// Idempotency-Key (POST, PATCH, DELETE): the answer to a key's first
+// request is kept in the database for Config.IdempotencyTTL (24 h), per key
+// owner and mode, when that request succeeded (2xx); a retry gets it again,
+// byte for byte, with Idempotent-Replayed: true. The same key on another
+// request is a 422; while the first still runs, a 409.
+//
+// Only successes are kept, because only a success changed anything: each
+// write runs in one transaction and every refusal (4xx) is decided before
+// that transaction commits (after it, only a 5xx can follow), so a refused
+// request left the data as it was. Its retry is then a first attempt: it
+// runs again and may now succeed (Stripe keeps nothing for requests refused
+// before they run, for the same reason), and the key stays free for a
+// corrected request. A 5xx is not kept either, so that a retry runs again.
+//
+// Per mode, an owner keeps the answers to its last Config.IdempotencyKeys
+// new keys at most, so that the table stays bounded whatever a client
+// sends. A new key past that evicts the owner's oldest answer, but never
+// one younger than IdempotencyMinRetention (or the TTL, when shorter): a
+// retry within that time always finds its answer, and a retry of an
+// evicted key runs again. When the oldest answer is that young, the new key
+// is refused with a 429 whose Retry-After is when it may go; that request
+// did not run. Expired answers are purged in bounded batches.
+
+// DefaultIdempotencyKeys is Config.IdempotencyKeys's default: at the default
+// rate limit one API key cannot send more keyed writes within
+// IdempotencyMinRetention, so it never meets the 429
+// (TestIdempotencyDefaultCapFitsTheRateLimit).
+const DefaultIdempotencyKeys = 10_000
+
+// IdempotencyMinRetention is the least time an answer is kept whatever the
+// cap: longer than the retries of HTTP clients and SDKs, which give up
+// within minutes.
+const IdempotencyMinRetention = 10 * time.Minute
+
+// maxEvictions bounds the records one request evicts; past the cap by more
+// (after the cap was lowered), each new key removes that many until the
+// owner is under it again.
+const maxEvictions = 100
+
+// purgeBatch bounds the expired records one request deletes; after a full
+// batch the next keyed request purges again rather than a minute later, so
+// a backlog goes in bounded steps.
+const purgeBatch = 1000
+
+// idempotencyLockClass names the PostgreSQL advisory locks that serialize
+// one owner's new keys (the second key of pg_advisory_xact_lock(int, int)
+// is the owner's hash).
+const idempotencyLockClass = 0x69646d70 // "idmp"
 
 // abandonedAfter: a record still "running" this long after it began
 // belongs to a request that died with its server (the write timeout is 60 s).
@@ -116,8 +166,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	// Keep the answer even if the client has gone: a retry must find it.
 	keep := context.WithoutCancel(ctx)
-	if buf.status >= 500 {
-		release()
+	if buf.status < 200 || buf.status > 299 {
+		release() // nothing changed: a retry runs again
 	} else {
 		stored := w.Header().Clone()
 		// The request id and the rate-limit state belong to each answer.
@@ -137,25 +187,29 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func (s *Server) idempotencyRecord(p *principal, key string) predicate.IdempotencyRecord {
-	return idempotencyrecord.And(idempotencyrecord.UserID(p.User.ID),
-		idempotencyrecord.ModeEQ(idempotencyrecord.Mode(p.Mode)), idempotencyrecord.Key(key))
+	return idempotencyrecord.And(idempotencyOwner(p), idempotencyrecord.Key(key))
+}
+
+// idempotencyOwner selects the records of the caller's user and mode.
+func idempotencyOwner(p *principal) predicate.IdempotencyRecord {
+	return idempotencyrecord.And(idempotencyrecord.UserID(p.User.ID), idempotencyrecord.ModeEQ(idempotencyrecord.Mode(p.Mode)))
 }
 
 // claimIdempotencyKey records that a request with this key is running, or
 // returns the kept answer to replay; another request with the key is a
-// 422, and while the first one runs, a 409. The unique index decides
-// between concurrent first requests, across replicas too.
+// 422, and while the first one runs, a 409. A new key past the owner's cap
+// may be a 429 (makeRoom). The unique index decides between concurrent
+// first requests, across replicas too.
 func (s *Server) claimIdempotencyKey(ctx context.Context, p *principal, key, fp string) (*ent.IdempotencyRecord, error) {
 	for range 3 {
 		now := s.now().UTC()
-		err := s.write(ctx, func(c *ent.Client) error {
-			return c.IdempotencyRecord.Create().
-				SetUserID(p.User.ID).SetMode(idempotencyrecord.Mode(p.Mode)).SetKey(key).SetFingerprint(fp).
-				SetCreatedAt(now).SetExpiresAt(now.Add(s.idempotencyTTL)).
-				Exec(ctx)
-		})
+		err := s.write(ctx, func(c *ent.Client) error { return s.reserveIdempotencyKey(ctx, c, p, key, fp, now) })
 		if err == nil {
 			return nil, nil
+		}
+		var refused *problems.Problem
+		if errors.As(err, &refused) {
+			return nil, refused
 		}
 		if !ent.IsConstraintError(err) {
 			return nil, fmt.Errorf("claim idempotency key: %w", err)
@@ -186,28 +240,147 @@ func (s *Server) claimIdempotencyKey(ctx context.Context, p *principal, key, fp 
 	return nil, inFlight()
 }
 
+// reserveIdempotencyKey records a new key as running, numbered one past
+// the owner's newest, then makes room for it under the cap. The record
+// goes in first so that a key that has one already fails on the unique
+// index before any cap is looked at: a retry must find its answer even when
+// its owner is at the cap. A refusal by makeRoom undoes the insert.
+func (s *Server) reserveIdempotencyKey(ctx context.Context, c *ent.Client, p *principal, key, fp string, now time.Time) error {
+	if err := s.lockIdempotencyOwner(ctx, c, p); err != nil {
+		return err
+	}
+	newest, err := c.IdempotencyRecord.Query().Where(idempotencyOwner(p)).
+		Order(idempotencyrecord.BySeq(sql.OrderDesc())).Limit(1).Select(idempotencyrecord.FieldSeq).Ints(ctx)
+	if err != nil {
+		return fmt.Errorf("number the idempotency key: %w", err)
+	}
+	seq := 1
+	if len(newest) > 0 {
+		seq = newest[0] + 1
+	}
+	if err := c.IdempotencyRecord.Create().
+		SetUserID(p.User.ID).SetMode(idempotencyrecord.Mode(p.Mode)).SetKey(key).SetFingerprint(fp).SetSeq(seq).
+		SetCreatedAt(now).SetExpiresAt(now.Add(s.idempotencyTTL)).
+		Exec(ctx); err != nil {
+		return fmt.Errorf("record idempotency key: %w", err) // a constraint error when the key has a record
+	}
+	return s.makeRoom(ctx, c, p, seq, now)
+}
+
+// lockIdempotencyOwner serializes the new keys of one owner and mode until
+// the transaction ends, so that two cannot take the same number. SQLite
+// needs no lock: its writers run one at a time.
+func (s *Server) lockIdempotencyOwner(ctx context.Context, c *ent.Client, p *principal) error {
+	if s.db.Dialect != dialect.Postgres {
+		return nil
+	}
+	h := fnv.New32a()
+	h.Write(p.User.ID[:])
+	h.Write([]byte(p.Mode))
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, $2)", idempotencyLockClass, int32(h.Sum32())); err != nil {
+		return fmt.Errorf("lock idempotency keys: %w", err)
+	}
+	return nil
+}
+
+// idempotencyRetention is the least time an answer is kept.
+func (s *Server) idempotencyRetention() time.Duration {
+	return min(IdempotencyMinRetention, s.idempotencyTTL)
+}
+
+// makeRoom evicts the owner's records that the new key numbered seq pushes
+// out of its last Config.IdempotencyKeys numbers, so that the owner never
+// has more records than that; when one of them is younger than the minimum
+// retention (or still running), it refuses the new key with a 429 instead.
+// Numbering keys rather than counting records keeps the work small whatever
+// the owner holds: an index lookup, and at most maxEvictions records. A
+// refused or failed request's record is released, so unless newer keys
+// came meanwhile its number is taken again, and the owner's numbers stay
+// about as many as its records.
+func (s *Server) makeRoom(ctx context.Context, c *ent.Client, p *principal, seq int, now time.Time) error {
+	first := seq - s.idempotencyKeys // the newest number pushed out
+	if first < 0 {
+		return nil // numbers start at 1 (0 for records older than numbering)
+	}
+	// Usually none (under the cap) or one.
+	out, err := c.IdempotencyRecord.Query().Where(idempotencyOwner(p), idempotencyrecord.SeqLTE(first)).
+		Order(idempotencyrecord.BySeq()).Limit(maxEvictions).All(ctx)
+	if err != nil {
+		return fmt.Errorf("find idempotency keys to evict: %w", err)
+	}
+	retention := s.idempotencyRetention()
+	var victims []uuid.UUID
+	var wait time.Time // when the youngest record in the way may go
+	for _, rec := range out {
+		keep := retention
+		if rec.Status == 0 {
+			keep = max(retention, abandonedAfter)
+		}
+		if until := rec.CreatedAt.Add(keep); now.Before(until) {
+			if until.After(wait) {
+				wait = until
+			}
+		} else {
+			victims = append(victims, rec.ID)
+		}
+	}
+	if !wait.IsZero() {
+		retry := max(int64(math.Ceil(wait.Sub(now).Seconds())), 1)
+		return problems.Newf(http.StatusTooManyRequests,
+			"Too many new Idempotency-Keys: the answers to at most %d keys are kept per user and mode, and those of this user in %s mode are all younger than %s, the least time an answer is kept. This request did not run: send it again, with the same key, in %d s.",
+			s.idempotencyKeys, p.Mode, minutes(retention), retry).With("Retry-After", strconv.FormatInt(retry, 10))
+	}
+	if len(victims) > 0 {
+		if _, err := c.IdempotencyRecord.Delete().Where(idempotencyrecord.IDIn(victims...)).Exec(ctx); err != nil {
+			return fmt.Errorf("evict idempotency keys: %w", err)
+		}
+	}
+	return nil
+}
+
+// minutes writes a duration of whole minutes in words ("10 minutes"), any
+// other as Go does.
+func minutes(d time.Duration) string {
+	switch {
+	case d == time.Minute:
+		return "1 minute"
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}
+
 func inFlight() *problems.Problem {
 	return problems.New(http.StatusConflict, "A request with this Idempotency-Key is still running: retry once it has finished.").With("Retry-After", "1")
 }
 
-// purgeIdempotency deletes expired records, at most once a minute per server.
+// purgeIdempotency deletes expired records, at most purgeBatch of them and
+// at most once a minute per server unless the last batch was full.
 func (s *Server) purgeIdempotency(ctx context.Context) {
 	now := s.now()
 	last := s.lastPurge.Load()
 	if now.UnixNano()-last < int64(time.Minute) || !s.lastPurge.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	var n int
-	err := s.write(ctx, func(c *ent.Client) (err error) {
-		n, err = c.IdempotencyRecord.Delete().Where(idempotencyrecord.ExpiresAtLT(now.UTC())).Exec(ctx)
-		return err
-	})
+	expired := idempotencyrecord.ExpiresAtLT(now.UTC())
+	// Found on a reader: most purges find nothing, and need no write.
+	ids, err := s.db.IdempotencyRecord.Query().Where(expired).Order(idempotencyrecord.ByExpiresAt()).Limit(purgeBatch).IDs(ctx)
+	if err == nil && len(ids) > 0 {
+		var n int
+		err = s.write(ctx, func(c *ent.Client) (err error) {
+			n, err = c.IdempotencyRecord.Delete().Where(idempotencyrecord.IDIn(ids...), expired).Exec(ctx)
+			return err
+		})
+		if err == nil {
+			s.log.InfoContext(ctx, "idempotency: purged expired keys", "count", n)
+		}
+	}
 	if err != nil {
 		s.log.WarnContext(ctx, "idempotency: purge", "error", err.Error())
 		return
 	}
-	if n > 0 {
-		s.log.InfoContext(ctx, "idempotency: purged expired keys", "count", n)
+	if len(ids) == purgeBatch {
+		s.lastPurge.CompareAndSwap(now.UnixNano(), 0) // more may be waiting
 	}
 }
 

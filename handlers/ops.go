@@ -71,15 +71,32 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
-// observe records one answer. The route is the matched pattern
+// observe records one answer. Every label value comes from a set the
+// server fixes, because each new value is a series kept until the process
+// ends and sent on every scrape: the route is the matched pattern
 // (/api/organizations/{id}), never the raw path, so that ids do not blow up
-// the label set.
+// the label set; the method is one net/http defines or OTHER, because any
+// token is a valid method and no key is needed to send one; the status is
+// one the server wrote.
 func (m *metrics) observe(r *http.Request, route string, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+	method := methodLabel(r.Method)
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// methodLabel is the method as a label value: the methods of RFC 9110 and
+// RFC 5789 that net/http names (case-sensitive, as methods are), anything
+// else OTHER.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 // routePattern is a mux middleware that tells the outer middleware which

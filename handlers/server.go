@@ -31,6 +31,10 @@ type Config struct {
 	// IdempotencyTTL is how long answers are kept for Idempotency-Key
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
+	// IdempotencyKeys bounds the answers kept per key owner and mode (see
+	// idempotency.go for what happens past it); zero means
+	// DefaultIdempotencyKeys.
+	IdempotencyKeys int
 	// CacheBytes bounds the document cache (see cache.go); zero turns it
 	// off. It stays off on a database other processes write (PostgreSQL).
 	CacheBytes int64
@@ -58,6 +62,9 @@ type Server struct {
 	cacheShapes    headerShapes
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
+
+	// idempotencyKeys: see Config.IdempotencyKeys.
+	idempotencyKeys int
 }
 
 // New builds the server's handler.
@@ -74,6 +81,10 @@ func New(cfg Config) *Server {
 	s.idempotencyTTL = cfg.IdempotencyTTL
 	if s.idempotencyTTL <= 0 {
 		s.idempotencyTTL = schema.IdempotencyTTL
+	}
+	s.idempotencyKeys = cfg.IdempotencyKeys
+	if s.idempotencyKeys <= 0 {
+		s.idempotencyKeys = DefaultIdempotencyKeys
 	}
 	s.limiter = cfg.Limiter
 	if s.limiter == nil {

@@ -232,6 +232,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "time an idle keep-alive connection stays open")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long in-flight requests may take to finish")
 	idempotencyTTL := fs.Duration("idempotency-ttl", schema.IdempotencyTTL, "how long answers are kept for Idempotency-Key retries")
+	idempotencyKeys := fs.Int("idempotency-keys", envInt("ORGRAPH_IDEMPOTENCY_KEYS", handlers.DefaultIdempotencyKeys),
+		fmt.Sprintf("Idempotency-Key answers kept per key owner and mode: past it a new key drops the oldest answer older than %s, or is refused with 429 while none is (ORGRAPH_IDEMPOTENCY_KEYS)", handlers.IdempotencyMinRetention))
 	var pool store.Options
 	fs.IntVar(&pool.MaxOpenConns, "db-max-open-conns", 0, fmt.Sprintf("most database connections this replica opens (default %d on PostgreSQL, %d on SQLite)", store.DefaultPostgresMaxOpenConns, store.DefaultSQLiteMaxOpenConns))
 	fs.IntVar(&pool.MaxIdleConns, "db-max-idle-conns", 0, fmt.Sprintf("idle database connections kept (default %d on PostgreSQL)", store.DefaultPostgresMaxIdleConns))
@@ -249,6 +251,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *rateLimit < 0 || *rateWindow <= 0 {
 		return fmt.Errorf("%w: --rate-limit must be 0 or more and --rate-window positive", errUsage)
+	}
+	if *idempotencyKeys <= 0 {
+		return fmt.Errorf("%w: --idempotency-keys must be positive", errUsage)
 	}
 	for name, d := range map[string]time.Duration{"read-header-timeout": *readHeaderTimeout, "read-timeout": *readTimeout, "write-timeout": *writeTimeout, "idle-timeout": *idleTimeout, "idempotency-ttl": *idempotencyTTL, "shutdown-timeout": *shutdownTimeout} {
 		if d <= 0 {
@@ -301,7 +306,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, IdempotencyTTL: *idempotencyTTL, CacheBytes: cacheBytes}),
+		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes}),
 		ReadHeaderTimeout: *readHeaderTimeout,
 		ReadTimeout:       *readTimeout,
 		WriteTimeout:      *writeTimeout,

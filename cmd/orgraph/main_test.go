@@ -255,3 +255,37 @@ func TestServeRefusesACacheItCannotKeepFresh(t *testing.T) {
 		t.Errorf("--cache-size 8 on PostgreSQL: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// --idempotency-keys (or ORGRAPH_IDEMPOTENCY_KEYS) caps the Idempotency-Key
+// answers kept per key owner and mode; it must be positive.
+func TestServeIdempotencyKeys(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
+	if _, stderr, code := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--idempotency-keys", "0"); code != 2 || !strings.Contains(stderr, "--idempotency-keys must be positive") {
+		t.Errorf("--idempotency-keys 0: exit %d, stderr %q", code, stderr)
+	}
+	s := startServer(t, db, "ORGRAPH_IDEMPOTENCY_KEYS=1")
+	key := s.waitForKey(t)
+	post := func(idem string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.url+"/api/organizations", strings.NewReader(`{"name":"Acme"}`))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/ld+json")
+		req.Header.Set("Idempotency-Key", idem)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var doc map[string]any
+		json.NewDecoder(res.Body).Decode(&doc)
+		detail, _ := doc["detail"].(string)
+		return res.StatusCode, detail
+	}
+	if status, _ := post("first"); status != http.StatusCreated {
+		t.Fatalf("the first key: %d", status)
+	}
+	if status, detail := post("second"); status != http.StatusTooManyRequests || !strings.Contains(detail, "at most 1 keys are kept per user and mode") {
+		t.Errorf("a second key with ORGRAPH_IDEMPOTENCY_KEYS=1: %d %q", status, detail)
+	}
+	s.stop(t)
+}

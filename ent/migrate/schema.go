@@ -54,6 +54,7 @@ var (
 		{Name: "body", Type: field.TypeBytes, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "seq", Type: field.TypeInt, Default: 0},
 	}
 	// IdempotencyRecordsTable holds the schema information for the "idempotency_records" table.
 	IdempotencyRecordsTable = &schema.Table{
@@ -70,6 +71,11 @@ var (
 				Name:    "idempotencyrecord_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{IdempotencyRecordsColumns[9]},
+			},
+			{
+				Name:    "idempotencyrecord_user_id_mode_seq",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[1], IdempotencyRecordsColumns[2], IdempotencyRecordsColumns[10]},
 			},
 		},
 	}

@@ -30,6 +30,10 @@ func (IdempotencyRecord) Fields() []ent.Field {
 		field.Bytes("body").Optional(),
 		field.Time("created_at").Immutable(),
 		field.Time("expires_at").Immutable(),
+		// The key's number among its owner's keys (per mode), one past the
+		// newest kept: the owner keeps the records of its last
+		// Config.IdempotencyKeys numbers (handlers/idempotency.go).
+		field.Int("seq").Default(0).Immutable(),
 	}
 }
 
@@ -37,5 +41,8 @@ func (IdempotencyRecord) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id", "mode", "key").Unique(),
 		index.Fields("expires_at"),
+		// An owner's records by seq: the newest numbers the next key, and the
+		// cap evicts from the other end.
+		index.Fields("user_id", "mode", "seq"),
 	}
 }

@@ -1,0 +1,4 @@
+package handlers
+
+// PurgeBatch is purgeBatch, for handlers_test.
+const PurgeBatch = purgeBatch
