@@ -103,3 +103,43 @@ func TestBaseURLsAndPolicies(t *testing.T) {
 		t.Errorf("policy %q", p)
 	}
 }
+
+// A request's own text is bounded in its access-log line: a 60 KB path of
+// raw bytes (each written by the JSON log as a six-byte escape) and a long
+// invented method make a line of a few kilobytes, not hundreds.
+func TestAccessLogLinesAreBounded(t *testing.T) {
+	var buf lockedBuffer
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Limiter: unlimited}))
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	target := "/" + strings.Repeat("\xff", 60000)
+	if _, err := io.WriteString(conn, strings.Repeat("X", 4000)+" "+target+" HTTP/1.1\r\nHost: a.test\r\nX-Request-ID: long-line\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var line string
+	for _, l := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(l, `"request_id":"long-line"`) && strings.Contains(l, `"msg":"request"`) {
+			line = l
+		}
+	}
+	if line == "" || len(line) > 4096 {
+		t.Errorf("status %d; the access-log line holds %d bytes", res.StatusCode, len(line))
+	}
+}

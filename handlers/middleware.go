@@ -216,7 +216,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 			elapsed := time.Since(start)
 			s.metrics.observe(r, rw.route, rw.status, elapsed)
 			s.log.InfoContext(ctx, "request",
-				"request_id", id, "method", r.Method, "path", r.URL.Path, "route", rw.route,
+				"request_id", id, "method", clip(r.Method, 32), "path", clip(r.URL.EscapedPath(), 2048), "route", rw.route,
 				"status", rw.status, "bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 
@@ -307,6 +307,16 @@ func splitSuffix(path string) (hydra.Format, string, error) {
 
 func tooLarge() *problems.Problem {
 	return problems.Newf(http.StatusRequestEntityTooLarge, "The request body must not be larger than %d bytes.", MaxBodyBytes)
+}
+
+// clip bounds client text in a log line: the escaped path of a request
+// target of raw bytes, written by the JSON log as \ufffd escapes, made lines
+// six times the size of the request.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func newRequestID() string {
