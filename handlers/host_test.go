@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/store"
@@ -134,9 +135,12 @@ func TestAccessLogLinesAreBounded(t *testing.T) {
 	}
 	res.Body.Close()
 	var line string
-	for _, l := range strings.Split(buf.String(), "\n") {
-		if strings.Contains(l, `"request_id":"long-line"`) && strings.Contains(l, `"msg":"request"`) {
-			line = l
+	for wait := 0; line == "" && wait < 200; wait++ { // the line follows the answer's last byte
+		time.Sleep(10 * time.Millisecond)
+		for _, l := range strings.Split(buf.String(), "\n") {
+			if strings.Contains(l, `"request_id":"long-line"`) && strings.Contains(l, `"msg":"request"`) {
+				line = l
+			}
 		}
 	}
 	if line == "" || len(line) > 4096 {
