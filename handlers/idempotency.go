@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -23,6 +24,7 @@ import (
 	"github.com/orgraph/orgraph/ent/idempotencyrecord"
 	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/problems"
+	"github.com/orgraph/orgraph/store"
 )
 
 // Idempotency-Key (POST, PATCH, DELETE): the answer to a key's first
@@ -37,7 +39,11 @@ import (
 // request left the data as it was. Its retry is then a first attempt: it
 // runs again and may now succeed (Stripe keeps nothing for requests refused
 // before they run, for the same reason), and the key stays free for a
-// corrected request. A 5xx is not kept either, so that a retry runs again.
+// corrected request. A 5xx is not kept either, so that a retry runs again
+// — unless a transaction of the request committed before it failed (a
+// rendering that failed after the write): then the answer is kept, as
+// Stripe keeps a 500 once the request has started executing, so that a
+// retry does not write twice.
 //
 // Per mode, an owner keeps the answers to its last Config.IdempotencyKeys
 // new keys at most, so that the table stays bounded whatever a client
@@ -158,7 +164,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 		}
 	}()
 	buf := &capture{header: w.Header()} // headers go straight to w (nothing is sent before w.WriteHeader)
-	if err := h(buf, r); err != nil {
+	var committed atomic.Bool
+	if err := h(buf, r.WithContext(store.NoteCommits(ctx, &committed))); err != nil {
 		s.fail(buf, r, err)
 	}
 	if buf.status == 0 {
@@ -166,9 +173,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	// Keep the answer even if the client has gone: a retry must find it.
 	keep := context.WithoutCancel(ctx)
-	if buf.status < 200 || buf.status > 299 {
+	if (buf.status < 200 || buf.status > 299) && !committed.Load() {
 		release() // nothing changed: a retry runs again
-	} else {
+	} else { // a success, or a failure after a commit: a retry must not write again
 		stored := w.Header().Clone()
 		// The request id and the rate-limit state belong to each answer.
 		for _, h := range []string{"X-Request-Id", "Ratelimit", "Ratelimit-Policy"} {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -298,10 +299,26 @@ const txAttempts = 5
 func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.tx(ctx, fn)
+		if err == nil {
+			if committed, ok := ctx.Value(commitNoteKey{}).(*atomic.Bool); ok {
+				committed.Store(true)
+			}
+		}
 		if err == nil || !retryable(err) || attempt == txAttempts || !backoff(ctx, attempt) {
 			return err
 		}
 	}
+}
+
+type commitNoteKey struct{}
+
+// NoteCommits returns a context under which every transaction that
+// commits through DB.Tx sets committed: a caller learns whether a request
+// changed anything, whatever the request answers afterwards (an
+// Idempotency-Key must then keep even a failed answer, or a retry would do
+// the write twice).
+func NoteCommits(ctx context.Context, committed *atomic.Bool) context.Context {
+	return context.WithValue(ctx, commitNoteKey{}, committed)
 }
 
 func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
