@@ -136,15 +136,58 @@ const MaxBodyBytes = 1 << 20
 
 var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
 
-// hostPattern is what a Host header may hold when the server takes its
-// base URL from it: a DNS name (underscores allowed, as container
-// networks use them), an IPv4 address or a bracketed IPv6 address, and an
-// optional port. RFC 3986 also allows sub-delimiters such as ";" in a
-// registered name, which nothing resolves and which would land in the
-// Content-Security-Policy and Link headers the answer builds from it.
-var hostPattern = regexp.MustCompile(`^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$`)
+// validHost says whether a Host header is what the server may build its
+// base URL from: a DNS name (underscores allowed, as container networks use
+// them; a trailing dot too), an IPv4 address or a bracketed IPv6 address,
+// and an optional port of 1 to 5 digits. RFC 3986 also allows
+// sub-delimiters such as ";" in a registered name, which nothing resolves
+// and which would land in the Content-Security-Policy and Link headers the
+// answer builds from it. A loop rather than a regular expression: it runs
+// on every request (the expression cost 3% of a cached read).
+func validHost(host string) bool {
+	name, port := host, ""
+	if strings.HasPrefix(host, "[") {
+		end := strings.IndexByte(host, ']')
+		if end < 0 {
+			return false
+		}
+		name, port = host[1:end], host[end+1:]
+		if len(name) < 2 || len(name) > 45 || !allBytes(name, isIPv6Byte) {
+			return false
+		}
+	} else {
+		if i := strings.IndexByte(host, ':'); i >= 0 {
+			name, port = host[:i], host[i:]
+		}
+		trimmed := strings.TrimSuffix(name, ".")
+		if trimmed == "" || len(trimmed) > 253 || !allBytes(trimmed, isNameByte) ||
+			trimmed[0] == '.' || trimmed[0] == '-' || trimmed[len(trimmed)-1] == '.' || trimmed[len(trimmed)-1] == '-' {
+			return false
+		}
+	}
+	if port == "" {
+		return true
+	}
+	digits, ok := strings.CutPrefix(port, ":")
+	return ok && len(digits) >= 1 && len(digits) <= 5 && allBytes(digits, func(c byte) bool { return '0' <= c && c <= '9' })
+}
 
-func validHost(host string) bool { return hostPattern.MatchString(host) }
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+func isIPv6Byte(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.'
+}
 
 // CheckBaseURL checks a configured public base URL: http or https, a host
 // as validHost has it, and nothing after it (the API lives at /api under
