@@ -71,12 +71,33 @@ type scope struct {
 	me  *ent.Member // the caller's membership
 }
 
-// can is a 403 unless the caller's role holds the permission.
+// can is a 403 unless the caller's role holds the permission. The detail
+// names the role, the permission it lacks and the roles that hold it, so
+// that the caller knows whom to ask.
 func (sc scope) can(perm schema.Permission) error {
 	if schema.Can(string(sc.me.Role), perm) {
 		return nil
 	}
-	return problems.Forbidden(fmt.Sprintf("Your role (%s) does not allow this.", sc.me.Role))
+	return problems.Forbidden(fmt.Sprintf("Your role (%s) lacks the %q permission%s.", sc.me.Role, perm, heldBy(perm)))
+}
+
+// heldBy names the roles that hold a permission, most powerful first:
+// ", which the owner and admin roles hold".
+func heldBy(perm schema.Permission) string {
+	var roles []string
+	for _, r := range schema.RoleCatalog {
+		if schema.Can(r.Slug, perm) {
+			roles = append(roles, r.Slug)
+		}
+	}
+	switch n := len(roles); n {
+	case 0:
+		return ""
+	case 1:
+		return ", which only the " + roles[0] + " role holds"
+	default:
+		return ", which the " + strings.Join(roles[:n-1], ", ") + " and " + roles[n-1] + " roles hold"
+	}
 }
 
 // active is a 403 when the organization is suspended: it stays readable, but
