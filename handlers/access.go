@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -256,7 +257,39 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, c *hydra.Clas
 	if c.Resource.Has(hydra.Post) {
 		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
 	}
-	return s.writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: c, Query: q, Members: nodes, Total: total})
+	page := &hydra.Collection{Class: c, Query: q, Members: nodes, Total: total}
+	if f, err := negotiate(r); err == nil && f == hydra.JSON {
+		s.pagingHeaders(w.Header(), r, page)
+	}
+	return s.writeDocument(w, r, http.StatusOK, page)
+}
+
+// TotalCountHeader carries the number of items of a plain JSON collection.
+const TotalCountHeader = "X-Total-Count"
+
+// pagingHeaders put a plain JSON page's place in its collection in headers,
+// since its body is a bare array: Link relations (RFC 8288, absolute URLs)
+// to the pages the JSON-LD view names, after the documentation link, and
+// the total count, absent with partial=true as totalItems is.
+func (s *Server) pagingHeaders(h http.Header, r *http.Request, page *hydra.Collection) {
+	if !page.Query.Partial {
+		h.Set(TotalCountHeader, strconv.Itoa(page.Total))
+	}
+	v, ok := page.View()
+	if !ok {
+		return
+	}
+	// The documentation's link is written again rather than read from h:
+	// the document cache captures a handler's headers in a map of their own
+	// and puts them over the common ones.
+	base := s.base(r)
+	links := []string{hydra.DocsLink(base)}
+	for _, l := range []struct{ rel, url string }{{"first", v.First}, {"prev", v.Previous}, {"next", v.Next}, {"last", v.Last}} {
+		if l.url != "" {
+			links = append(links, "<"+base+l.url+`>; rel="`+l.rel+`"`)
+		}
+	}
+	h.Set("Link", strings.Join(links, ", "))
 }
 
 // writeItem writes one resource document with the headers API Platform puts
