@@ -9,6 +9,7 @@ import (
 
 	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/swaggerui"
 )
 
@@ -43,6 +44,15 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(swaggerui.Path, s.methods(get(serve(swagger))))
 	r.PathPrefix(swaggerui.Path + "/").Handler(s.methods(get(serve(swagger))))
 	r.Handle(hydra.ContextsPath+"{class}", s.methods(get(s.context)))
+
+	// The error catalogue: each problem type and problem @id describes its
+	// kind (errorpages.go); public, like the documentation.
+	for _, prefix := range []string{problems.ErrorsPath, problems.APIErrorsPath} {
+		r.Handle(prefix+"{status}", s.methods(get(s.errorPage)))
+	}
+	for _, prefix := range []string{problems.ValidationErrorsPath, problems.APIValidationErrorsPath} {
+		r.Handle(prefix+"{id}", s.methods(get(s.validationErrorPage)))
+	}
 
 	// Resources. Item actions and the aliases of the original
 	// organizations API come before the item routes they extend.
@@ -91,10 +101,12 @@ var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath
 
 // wantsExplorer: a browser opening an API URL (a GET that ranks text/html
 // first) gets the HTML explorer, which then fetches the JSON-LD document.
-// The operations endpoints keep their own formats.
+// The operations endpoints keep their own formats, and the error pages
+// have their own HTML.
 func wantsExplorer(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] &&
-		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && hydra.PrefersHTML(r.Header.Get("Accept"))
+		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && !errorPagePath(r.URL.Path) &&
+		hydra.PrefersHTML(r.Header.Get("Accept"))
 }
 
 // timeDependent classes change without a write (an invitation expires):

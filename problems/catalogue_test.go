@@ -131,7 +131,7 @@ func TestEveryStatusIsCatalogued(t *testing.T) {
 			where := fset.Position(status.Pos()).String()
 			if code, ok := statusOf(status); ok {
 				used[code] = append(used[code], where)
-			} else if !inProblems || !isParam(status) {
+			} else if !(inProblems || examples[filepath.Base(path)]) || !isParam(status) {
 				t.Errorf("%s: a problem whose status cannot be read from the source: use an http.Status constant", where)
 			}
 			return true
@@ -150,6 +150,10 @@ func TestEveryStatusIsCatalogued(t *testing.T) {
 		}
 	}
 }
+
+// examples are the files that make problems of every catalogued kind,
+// whatever its status: the OpenAPI document's examples.
+var examples = map[string]bool{"openapi_examples.go": true}
 
 // isParam says whether a status is a plain identifier: the parameter of
 // New and Newf themselves, whose callers the scan reads.
