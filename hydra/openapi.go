@@ -439,7 +439,16 @@ func (g *openAPI) documentation() {
 		"The entrypoint links to every collection: the start of a Hydra client's walk through the API.", "The entrypoint.", content, nil)
 
 	hydraDocs := map[string]any{"type": "object", "required": []any{"@context", "@id", "@type"},
-		"description": "A Hydra ApiDocumentation: every class, its properties and operations."}
+		"description": "A Hydra ApiDocumentation: every class, its properties and operations.",
+		"properties": map[string]any{
+			"@context":       map[string]any{"type": "array", "description": "The Hydra vocabulary's terms, then @vocab.", "items": map[string]any{"type": "object"}},
+			"@id":            map[string]any{"type": "string", "format": "iri-reference"},
+			"@type":          map[string]any{"type": "string", "enum": []any{"ApiDocumentation"}},
+			"title":          map[string]any{"type": "string"},
+			"description":    map[string]any{"type": "string"},
+			"entrypoint":     map[string]any{"type": "string", "format": "iri-reference"},
+			"supportedClass": map[string]any{"type": "array", "description": "The classes: properties and operations.", "items": map[string]any{"type": "object"}},
+		}}
 	docsExample := g.docsExample()
 	content = g.linkedData(hydraDocs, nil, "ApiDocumentation", DocsPath, docsExample, nil, t)
 	for _, suffix := range []string{".jsonld", ".expanded", ".flattened", ".nquads"} {
@@ -449,7 +458,12 @@ func (g *openAPI) documentation() {
 		"The Hydra ApiDocumentation, which API Platform Admin and other Hydra clients read to drive the API. "+
 			"Plain JSON is not offered: an Accept of application/json gets it as JSON-LD.", "The Hydra documentation.", content, nil)
 
-	openapi := map[string]any{"type": "object", "required": []any{"openapi", "info", "paths"}, "description": "This document."}
+	openapi := map[string]any{"type": "object", "required": []any{"openapi", "info", "paths"}, "description": "This document.",
+		"properties": map[string]any{
+			"openapi": map[string]any{"type": "string", "enum": []any{openAPIVersion}},
+			"info":    map[string]any{"type": "object"},
+			"paths":   map[string]any{"type": "object"},
+		}}
 	openapiExample := map[string]any{"openapi": openAPIVersion, "info": map[string]any{"title": g.reg.Title, "version": "2026-11-01"}, "paths": map[string]any{}}
 	openapiContent := map[string]any{
 		OpenAPIMediaType:   g.media(openapi, "OpenAPI", "An excerpt.", openapiExample),
@@ -926,8 +940,11 @@ func (g *openAPI) problemResponses() map[string]any {
 		examples := g.problemExamples(k.Status)
 		if k.Status == http.StatusUnprocessableEntity {
 			violations := map[string]any{"allOf": []any{g.ref(ConstraintViolation, outProblem), map[string]any{
-				"required":   []any{"violations"},
-				"properties": map[string]any{"title": map[string]any{"const": problems.ValidationTitle}},
+				"required": []any{"violations"},
+				"properties": map[string]any{
+					"title":      map[string]any{"const": problems.ValidationTitle},
+					"violations": map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"type": "object"}},
+				},
 			}}}
 			schema = map[string]any{"anyOf": []any{violations, kind}}
 			description = problems.ValidationTitle + ": " + problems.ValidationDescription + " Or " + description
