@@ -23,6 +23,7 @@ import (
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/ratelimit"
+	"github.com/orgraph/orgraph/store"
 	"github.com/orgraph/orgraph/swaggerui"
 )
 
@@ -598,4 +599,48 @@ func TestOpenAPIRequestSchemasMatchTheServer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The document says what this server is set to: how long Idempotency-Key
+// answers are kept, and rate limits (their headers, 429) only when requests
+// are metered; a server without limits sends no RateLimit header.
+func TestOpenAPISaysTheServerSettings(t *testing.T) {
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		cfg     handlers.Config
+		replay  string
+		limited bool
+	}{
+		{"defaults", handlers.Config{DB: db}, "replayed for 24 hours", true},
+		{"90 minutes, no limits", handlers.Config{DB: db, IdempotencyTTL: 90 * time.Minute,
+			Limiter: ratelimit.NewMemory(ratelimit.Policy{Name: "default"}, nil)}, "replayed for 90 minutes", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := &env{t: t, db: db, srv: httptest.NewServer(handlers.New(c.cfg))}
+			t.Cleanup(e.srv.Close)
+			v := newOAValidator(t, e)
+			if d := v.doc.Components.Parameters["Idempotency-Key"].Value.Description; !strings.Contains(d, c.replay) {
+				t.Errorf("Idempotency-Key: %q, want it to say %q", d, c.replay)
+			}
+			_, limits := v.doc.Components.Responses["TooManyRequests"]
+			_, policy := v.doc.Components.Headers["RateLimit-Policy"]
+			if limits != c.limited || policy != c.limited {
+				t.Errorf("429 documented %v, RateLimit-Policy documented %v, want %v", limits, policy, c.limited)
+			}
+			e.check = v.check
+			e.do(req{Path: "/api"})
+			e.do(req{Path: "/api/organizations"})
+			if len(v.checked) != 2 {
+				t.Errorf("%d exchanges checked", len(v.checked))
+			}
+		})
+	}
 }

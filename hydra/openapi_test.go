@@ -666,3 +666,28 @@ func compiled(t *testing.T, raw []byte, pointer string) *jsonschema.Schema {
 	}
 	return s
 }
+
+// Every body a request sends and every answer with a body has an example
+// in each of its media types (TestOpenAPIValidates checks that each one
+// fits its schema).
+func TestOpenAPIExamplesEverywhere(t *testing.T) {
+	doc := loaded(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody != nil {
+				for mt, m := range op.RequestBody.Value.Content {
+					if len(m.Examples) == 0 {
+						t.Errorf("%s %s: the %s body has no example", method, path, mt)
+					}
+				}
+			}
+			for status, r := range op.Responses.Map() {
+				for mt, m := range r.Value.Content {
+					if len(m.Examples) == 0 && m.Example == nil {
+						t.Errorf("%s %s → %s: %s has no example", method, path, status, mt)
+					}
+				}
+			}
+		}
+	}
+}
