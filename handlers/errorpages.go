@@ -93,7 +93,7 @@ func (s *Server) writeErrorKind(w http.ResponseWriter, r *http.Request, k errorK
 			return fmt.Errorf("render the error page %s: %w", k.Type, err)
 		}
 		h := w.Header()
-		h.Set("Cache-Control", docsCacheControl)
+		h.Set("Cache-Control", s.errorPageCacheControl())
 		h.Set("Content-Security-Policy", ErrorPageSecurityPolicy)
 		h.Set("Referrer-Policy", "no-referrer")
 		if notModified(w, r, b.Bytes()) {
@@ -106,10 +106,14 @@ func (s *Server) writeErrorKind(w http.ResponseWriter, r *http.Request, k errorK
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", docsCacheControl)
+	w.Header().Set("Cache-Control", s.errorPageCacheControl())
 	doc := hydra.ProblemTypeDocument(k.Status, k.Title, k.Description, k.Constraints, r.URL.Path, s.base(r), f == hydra.JSON)
 	return s.writeJSON(w, r, http.StatusOK, f, doc)
 }
+
+// errorPageCacheControl: the pages change with a deployment only, as the
+// documentation does, and are kept as long.
+func (s *Server) errorPageCacheControl() string { return docsCacheControl }
 
 var errorPageHTML = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="en">

@@ -563,6 +563,8 @@ func TestOpenAPIRequestSchemasMatchTheServer(t *testing.T) {
 			{"POST", "/api/organizations", `{"@context":"/api/contexts/Organization","@id":"/api/organizations/x","@type":"Organization",
 				"name":"R %s","id":"x","created_at":5,"owners":"me","member_count":-1}`, false},
 			{"POST", "/api/organizations", `{"name":"L %s","` + docs + `Organization/phone_number":"+1 555 0100"}`, false},
+			{"POST", "/api/organizations", `{"name":"O %s","originId":"x","contact":{"@type":"Contact","originId":1,"email":"o%s@acme.example"},
+				"status":{"current_status":"ACTIVE","status_history":"read-only"}}`, false},
 			{"POST", "/api/organizations", `{"name":"U %s","nmae":"x"}`, true},
 			{"POST", "/api/organizations", `{"name":"U %s","contact":{"phone":"x"}}`, true},
 			{"POST", org + "/members/invite", `{"email":" m%s@acme.example ","role":" developer ","expires_in_days":30}`, false},

@@ -248,9 +248,9 @@ func pluralName(c *Class) string {
 	return b.String()
 }
 
-// article is the indefinite article of a class name: "an Organization",
+// indefinite is the indefinite article of a class name: "an Organization",
 // "a Member", "a User" (U sounds like "you" in the names we have).
-func article(name string) string {
+func indefinite(name string) string {
 	if strings.ContainsRune("AEIO", rune(name[0])) {
 		return "an"
 	}
@@ -264,13 +264,13 @@ func summary(c *Class, k OpKind) string {
 	case GetCollection:
 		return "Lists the " + n + " resources."
 	case Post:
-		return "Creates " + article(n) + " " + n + "."
+		return "Creates " + indefinite(n) + " " + n + "."
 	case Get:
-		return "Retrieves " + article(n) + " " + n + "."
+		return "Retrieves " + indefinite(n) + " " + n + "."
 	case Patch:
-		return "Updates " + article(n) + " " + n + "."
+		return "Updates " + indefinite(n) + " " + n + "."
 	}
-	return "Deletes " + article(n) + " " + n + "."
+	return "Deletes " + indefinite(n) + " " + n + "."
 }
 
 func description(c *Class, k OpKind) string {
@@ -281,17 +281,17 @@ func description(c *Class, k OpKind) string {
 			"parameters. As JSON-LD the page is a Hydra collection (totalItems, view, search); as plain JSON it is an " +
 			"array, and the Link header (first, prev, next, last) and X-Total-Count carry the paging."
 	case Post:
-		return "Creates " + article(n) + " " + n + " from the body and answers it with 201 and its Location. " +
+		return "Creates " + indefinite(n) + " " + n + " from the body and answers it with 201 and its Location. " +
 			"An Idempotency-Key makes a retry safe."
 	case Get:
-		return "Retrieves " + article(n) + " " + n + " the caller can see; another tenant's is a 404. " +
+		return "Retrieves " + indefinite(n) + " " + n + " the caller can see; another tenant's is a 404. " +
 			"Send its ETag in If-None-Match to get a 304 while it is unchanged."
 	case Patch:
-		return "Updates " + article(n) + " " + n + " with a JSON merge patch (RFC 7386): properties absent from the " +
+		return "Updates " + indefinite(n) + " " + n + " with a JSON merge patch (RFC 7386): properties absent from the " +
 			"body are left as they are, null removes an optional one. Send its ETag in If-Match to change only the " +
 			"version you read."
 	}
-	return "Deletes " + article(n) + " " + n + ". Send its ETag in If-Match to delete only the version you read."
+	return "Deletes " + indefinite(n) + " " + n + ". Send its ETag in If-Match to delete only the version you read."
 }
 
 // crud is one of a class's operations, on its own path or on an alias's.
@@ -850,7 +850,7 @@ var headerSpecs = map[string]map[string]any{
 		"example": "application/merge-patch+json, application/ld+json"},
 	"Accept-Post": {"description": "The media types a POST to the collection reads.", "schema": map[string]any{"type": "string"},
 		"example": "application/ld+json, application/json"},
-	"Cache-Control": {"description": "How long the answer may be kept: public, max-age=300 for the documentation and the error pages, no-cache for the explorer's page.",
+	"Cache-Control": {"description": "How long the answer may be kept: five minutes for the documentation and the error pages, no-cache for the explorer's page.",
 		"schema": map[string]any{"type": "string"}, "example": "public, max-age=300"},
 	"Content-Security-Policy": {"description": "On HTML pages (the explorer's, the error pages): their own scripts and style sheets only.",
 		"schema": map[string]any{"type": "string"}, "example": "default-src 'none'; style-src 'self'"},

@@ -68,7 +68,7 @@ func (g *openAPI) ref(c *Class, v view) map[string]any {
 		g.schemas[name] = nil // taken, in case the class refers back to itself
 		switch v {
 		case inCreate, inPatch:
-			g.schemas[name] = g.input(c, v == inCreate, nil, false)
+			g.schemas[name] = g.input(c, v == inCreate, nil)
 		case outErrorType, outErrorTypePlain:
 			g.schemas[name] = errorTypeSchema(v == outErrorType)
 		default:
@@ -186,20 +186,28 @@ func errorTypeSchema(linked bool) map[string]any {
 
 // Inputs.
 
+// inputIgnored are the keys a body may carry, at any depth, that are no
+// property (the decoder's ignoredKeys): the JSON-LD keywords the server
+// sets itself, and API Platform Admin's copy of a record's id.
+var inputIgnored = map[string]string{
+	"@context": "A JSON-LD context: the body's terms and compact IRIs are read through it. Optional.",
+	"@id":      "Ignored: the server names resources.",
+	"@type":    "Ignored: the operation says the class.",
+	"originId": "Ignored: API Platform Admin's copy of a record's id, which its edit form sends back.",
+}
+
 // input is what the decoder accepts on create or (as a merge patch) on
 // update: the writable properties, create-only ones on create only, the
 // required ones required on create only. Nothing else but what it ignores:
 // the read-only properties (what an edit form sends back), the properties
-// an alias route fixes (omit), and at the top @context, @id and @type;
-// keys holding a colon are JSON-LD, read through the class's context.
-func (g *openAPI) input(c *Class, create bool, omit map[string]bool, top bool) map[string]any {
+// an alias route fixes (omit), and inputIgnored; keys holding a colon are
+// JSON-LD, read through the class's context.
+func (g *openAPI) input(c *Class, create bool, omit map[string]bool) map[string]any {
 	v := inputView(create)
 	props := map[string]any{}
 	var required []any
-	if top {
-		props["@context"] = map[string]any{"description": "A JSON-LD context: the body's terms and compact IRIs are read through it (only Orgraph's own contexts and inline ones are used). Optional."}
-		props["@id"] = map[string]any{"description": "Ignored: the server names the resource."}
-		props["@type"] = map[string]any{"description": "Ignored: the operation says the class."}
+	for key, description := range inputIgnored {
+		props[key] = map[string]any{"description": description}
 	}
 	for _, p := range c.Properties {
 		switch {
@@ -292,7 +300,7 @@ func (g *openAPI) inputScalar(p *Property, v view) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case Reference:
 		return map[string]any{"type": "string", "format": "iri-reference", "pattern": iriPattern(p.Class),
-			"description": "The IRI of " + article(p.Class.Name) + " " + p.Class.Name + ", path-absolute or absolute."}
+			"description": "The IRI of " + indefinite(p.Class.Name) + " " + p.Class.Name + ", path-absolute or absolute."}
 	case Object:
 		return g.ref(p.Class, v)
 	}
@@ -482,7 +490,7 @@ func (g *openAPI) scalar(p *Property, v view) map[string]any {
 	case DateTime:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case Reference:
-		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of " + article(p.Class.Name) + " " + p.Class.Name + "."}
+		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of " + indefinite(p.Class.Name) + " " + p.Class.Name + "."}
 	case Object:
 		if v == outProblem {
 			v = outPlain // nested objects of a problem carry no JSON-LD keys
@@ -660,10 +668,10 @@ func (g *openAPI) requestBody(c *Class, create bool, omit map[string]bool, descr
 	name := schemaName(c, inputView(create))
 	schema := map[string]any{"$ref": "#/components/schemas/" + name}
 	if _, done := g.schemas[name]; !done {
-		g.schemas[name] = g.input(c, create, nil, true)
+		g.schemas[name] = g.input(c, create, nil)
 	}
 	if len(omit) > 0 {
-		schema = g.input(c, create, omit, true)
+		schema = g.input(c, create, omit)
 		name += "-alias"
 	}
 	content := map[string]any{}
