@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -130,14 +131,21 @@ func (s *Server) openAPIOptions() hydra.OpenAPIOptions {
 	}
 }
 
-// openAPICache keeps the encoded OpenAPI document of the last base URL
-// asked for: the document is the same for every request to one
-// deployment, and one entry cannot grow with forged Host headers.
+// openAPICache keeps the encoded OpenAPI document. Building it takes
+// milliseconds (every schema, header and example), and it names the base
+// URL in its servers entry only: it is built once, for a placeholder base,
+// and each request's base takes the placeholder's place. The document of
+// the last base asked for is kept as well: one entry, which forged Host
+// headers cannot grow.
 type openAPICache struct {
-	mu   sync.Mutex
-	base string
-	body []byte
+	mu       sync.Mutex
+	template []byte // the document for openAPIPlaceholder
+	base     string
+	body     []byte
 }
+
+// openAPIPlaceholder is a base URL no deployment has (.invalid, RFC 2606).
+const openAPIPlaceholder = "https://orgraph.invalid"
 
 func (c *openAPICache) bytes(base string, opts hydra.OpenAPIOptions) ([]byte, error) {
 	c.mu.Lock()
@@ -145,11 +153,22 @@ func (c *openAPICache) bytes(base string, opts hydra.OpenAPIOptions) ([]byte, er
 	if c.body != nil && c.base == base {
 		return c.body, nil
 	}
-	doc := hydra.API.OpenAPI(base, opts)
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return nil, fmt.Errorf("encode the OpenAPI document: %w", err)
+	if c.template == nil {
+		b, err := json.Marshal(hydra.API.OpenAPI(openAPIPlaceholder, opts))
+		if err != nil {
+			return nil, fmt.Errorf("encode the OpenAPI document: %w", err)
+		}
+		c.template = b
 	}
-	c.base, c.body = base, b
-	return b, nil
+	server := base
+	if server == "" {
+		server = "/" // as hydra.OpenAPI names no base
+	}
+	quoted, err := json.Marshal(server)
+	if err != nil {
+		return nil, fmt.Errorf("encode the base URL: %w", err)
+	}
+	placeholder, _ := json.Marshal(openAPIPlaceholder)
+	c.base, c.body = base, bytes.Replace(c.template, placeholder, quoted, 1)
+	return c.body, nil
 }

@@ -79,9 +79,11 @@ type ExtraOperation struct {
 }
 
 // OpenAPI is the body of GET /api/docs.json for a base URL (scheme and
-// host, no trailing slash).
+// host, no trailing slash). The base URL is the servers entry and nothing
+// else (the examples are written for exampleBase), so that a server may
+// build the document once and name each request's base in it.
 func (r *Registry) OpenAPI(base string, opts OpenAPIOptions) map[string]any {
-	g := &openAPI{reg: r, opts: opts, base: base, paths: map[string]map[string]any{},
+	g := &openAPI{reg: r, opts: opts, paths: map[string]map[string]any{},
 		schemas: map[string]any{}, examples: map[string]any{}, headers: map[string]any{}, problemsUsed: map[int]bool{}}
 	var tags []any
 	for _, c := range r.Classes {
@@ -147,7 +149,6 @@ const apiDescription = "Every resource is a JSON-LD document (application/ld+jso
 type openAPI struct {
 	reg      *Registry
 	opts     OpenAPIOptions
-	base     string
 	paths    map[string]map[string]any
 	schemas  map[string]any
 	examples map[string]any

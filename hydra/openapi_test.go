@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -689,5 +690,27 @@ func TestOpenAPIExamplesEverywhere(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The base URL is in the servers entry and nowhere else: a server builds
+// the document once and names each request's base there.
+func TestOpenAPIDependsOnTheBaseOnlyInServers(t *testing.T) {
+	docFor := func(base string) map[string]any {
+		raw, err := json.Marshal(hydra.API.OpenAPI(base, hydra.OpenAPIOptions{Versions: []string{"2026-11-01"}, Extra: extras, RateLimited: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(string(raw), base) != 1 {
+			t.Errorf("%s appears %d times in its document, want once (servers)", base, strings.Count(string(raw), base))
+		}
+		var doc map[string]any
+		_ = json.Unmarshal(raw, &doc)
+		delete(doc, "servers")
+		return doc
+	}
+	a, b := docFor("https://one.example.test"), docFor("http://127.0.0.1:9")
+	if !reflect.DeepEqual(a, b) {
+		t.Error("the documents of two base URLs differ beyond servers")
 	}
 }
