@@ -5,6 +5,8 @@
 #   hydra.mjs  (1) @api-platform/api-doc-parser with the key, (2) jsonld.js safe-mode expansion
 #   admin.mjs  (3) API Platform Admin in headless Chromium: list, page, sort, show, create,
 #              violation, edit, delete
+#   ../tools/openapi-lint/run.sh  (4) the served OpenAPI document through Redocly CLI
+#              (recommended rules) and Spectral (spectral:oas): no error allowed
 # Screenshots and JSON reports go to e2e/artifacts/ (summary.txt / summary.json at the end).
 #
 # Usage: e2e/run.sh            (from anywhere; needs go, node >= 20.19, npm, /usr/bin/chromium)
@@ -173,6 +175,10 @@ check "server starts on a fresh database, logs its address and prints the bootst
 step seed 90 node seed.mjs --entrypoint "$entrypoint" --out "$art"
 step hydra 150 node hydra.mjs --entrypoint "$entrypoint" --out "$art"
 step admin 300 node admin.mjs --entrypoint "$entrypoint" --out "$art"
+step openapi-lint 300 "$root/tools/openapi-lint/run.sh" "$entrypoint/docs.json" "$art/openapi-lint"
+lint_rc=$?
+check "OpenAPI document: no error from Redocly (recommended) or Spectral (spectral:oas)" "$([ "$lint_rc" = 0 ] && echo 1 || echo 0)" \
+  "$(grep -E '^(redocly|spectral) \(' "$art/openapi-lint.log" | tr '\n' ';')"
 
 stop_server
 # Anything the server answered with 5xx or logged as an error during the run.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -71,12 +72,33 @@ type scope struct {
 	me  *ent.Member // the caller's membership
 }
 
-// can is a 403 unless the caller's role holds the permission.
+// can is a 403 unless the caller's role holds the permission. The detail
+// names the role, the permission it lacks and the roles that hold it, so
+// that the caller knows whom to ask.
 func (sc scope) can(perm schema.Permission) error {
 	if schema.Can(string(sc.me.Role), perm) {
 		return nil
 	}
-	return problems.Forbidden(fmt.Sprintf("Your role (%s) does not allow this.", sc.me.Role))
+	return problems.Forbidden(fmt.Sprintf("Your role (%s) lacks the %q permission%s.", sc.me.Role, perm, heldBy(perm)))
+}
+
+// heldBy names the roles that hold a permission, most powerful first:
+// ", which the owner and admin roles hold".
+func heldBy(perm schema.Permission) string {
+	var roles []string
+	for _, r := range schema.RoleCatalog {
+		if schema.Can(r.Slug, perm) {
+			roles = append(roles, r.Slug)
+		}
+	}
+	switch n := len(roles); n {
+	case 0:
+		return ""
+	case 1:
+		return ", which only the " + roles[0] + " role holds"
+	default:
+		return ", which the " + strings.Join(roles[:n-1], ", ") + " and " + roles[n-1] + " roles hold"
+	}
 }
 
 // active is a 403 when the organization is suspended: it stays readable, but
@@ -240,7 +262,39 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, c *hydra.Clas
 	if c.Resource.Has(hydra.Post) {
 		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
 	}
-	return s.writeDocument(w, r, http.StatusOK, &hydra.Collection{Class: c, Query: q, Members: nodes, Total: total})
+	page := &hydra.Collection{Class: c, Query: q, Members: nodes, Total: total}
+	if f, err := negotiate(r); err == nil && f == hydra.JSON {
+		s.pagingHeaders(w.Header(), r, page)
+	}
+	return s.writeDocument(w, r, http.StatusOK, page)
+}
+
+// TotalCountHeader carries the number of items of a plain JSON collection.
+const TotalCountHeader = "X-Total-Count"
+
+// pagingHeaders put a plain JSON page's place in its collection in headers,
+// since its body is a bare array: Link relations (RFC 8288, absolute URLs)
+// to the pages the JSON-LD view names, after the documentation link, and
+// the total count, absent with partial=true as totalItems is.
+func (s *Server) pagingHeaders(h http.Header, r *http.Request, page *hydra.Collection) {
+	if !page.Query.Partial {
+		h.Set(TotalCountHeader, strconv.Itoa(page.Total))
+	}
+	v, ok := page.View()
+	if !ok {
+		return
+	}
+	// The documentation's link is written again rather than read from h:
+	// the document cache captures a handler's headers in a map of their own
+	// and puts them over the common ones.
+	base := s.base(r)
+	links := []string{hydra.DocsLink(base)}
+	for _, l := range []struct{ rel, url string }{{"first", v.First}, {"prev", v.Previous}, {"next", v.Next}, {"last", v.Last}} {
+		if l.url != "" {
+			links = append(links, "<"+base+l.url+`>; rel="`+l.rel+`"`)
+		}
+	}
+	h.Set("Link", strings.Join(links, ", "))
 }
 
 // writeItem writes one resource document with the headers API Platform puts

@@ -37,7 +37,7 @@ func TestCORS(t *testing.T) {
 			if r.Header.Get("Access-Control-Allow-Origin") != "*" {
 				t.Errorf("%s %s: no Access-Control-Allow-Origin", rq.Method, rq.Path)
 			}
-			for _, h := range []string{"Link", "Location", "ETag", "X-Request-ID", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "Retry-After"} {
+			for _, h := range []string{"Link", "Location", "ETag", "X-Request-ID", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Total-Count"} {
 				if !strings.Contains(expose, h) {
 					t.Errorf("%s %s: %s not exposed (%q)", rq.Method, rq.Path, h, expose)
 				}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -83,7 +84,7 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problems.Newf(http.StatusNotAcceptable, "Requested format %q is not supported. Supported MIME types are %q, %q.", accept, hydra.OpenAPIMediaType, "application/json")
 	}
-	b, err := s.openAPIDoc.bytes(s.base(r))
+	b, err := s.openAPIDoc.bytes(s.base(r), s.openAPIOptions())
 	if err != nil {
 		return err
 	}
@@ -102,37 +103,80 @@ var openAPIExtras = func() []hydra.ExtraOperation {
 	orgs := hydra.Organization.Resource.Item + "{org}"
 	inOrg := map[string]string{"org": "organization"}
 	return []hydra.ExtraOperation{
-		{Path: orgs + "/members/invite", Class: hydra.Invitation, Kind: hydra.Post, Sets: inOrg, Summary: "Invites someone to the organization."},
-		{Path: orgs + "/workspaces", Class: hydra.Workspace, Kind: hydra.GetCollection, Sets: inOrg},
-		{Path: orgs + "/workspaces", Class: hydra.Workspace, Kind: hydra.Post, Sets: inOrg},
-		{Path: orgs + "/roles", Class: hydra.Role, Kind: hydra.GetCollection, Sets: inOrg},
-		{Path: mePath, Class: hydra.User, Kind: hydra.Get, Summary: "Retrieves the caller."},
-		{Path: healthzPath, Summary: "The process is up.", Media: "application/json"},
-		{Path: readyzPath, Summary: "The database is reachable.", Media: "application/json", Unavailable: true},
-		{Path: metricsPath, Summary: "Prometheus metrics.", Media: "text/plain"},
+		{Path: orgs + "/members/invite", OperationID: "inviteToOrganization", Class: hydra.Invitation, Kind: hydra.Post, Sets: inOrg, Summary: "Invites someone to the organization."},
+		{Path: orgs + "/workspaces", OperationID: "listOrganizationWorkspaces", Class: hydra.Workspace, Kind: hydra.GetCollection, Sets: inOrg},
+		{Path: orgs + "/workspaces", OperationID: "createOrganizationWorkspace", Class: hydra.Workspace, Kind: hydra.Post, Sets: inOrg},
+		{Path: orgs + "/roles", OperationID: "listOrganizationRoles", Class: hydra.Role, Kind: hydra.GetCollection, Sets: inOrg},
+		{Path: mePath, OperationID: "getCurrentUser", Class: hydra.User, Kind: hydra.Get, Summary: "Retrieves the caller."},
+		{Path: healthzPath, OperationID: "getHealth", Summary: "Says whether the process is up.", Media: "application/json", Example: `{"status":"ok"}`,
+			Description: "Answers 200 as long as the process serves requests; it touches nothing else. For liveness probes."},
+		{Path: readyzPath, OperationID: "getReadiness", Summary: "Says whether the database is reachable.", Media: "application/json", Example: `{"status":"ready"}`,
+			Unavailable: true, Description: "Answers 200 when the database answers within a second, 503 otherwise. For readiness probes."},
+		{Path: metricsPath, OperationID: "getMetrics", Summary: "Prometheus metrics.", Media: "text/plain",
+			Example:     "# HELP orgraph_http_requests_total HTTP requests answered, by method, route pattern and status.\n# TYPE orgraph_http_requests_total counter\norgraph_http_requests_total{method=\"GET\",route=\"/api/organizations\",status=\"200\"} 42\n",
+			Description: "Requests by method, route and status, their latency, and the Go runtime's and the process's metrics, in Prometheus's text format."},
 	}
 }()
 
-// openAPICache keeps the encoded OpenAPI document of the last base URL
-// asked for: the document is the same for every request to one
-// deployment, and one entry cannot grow with forged Host headers.
-type openAPICache struct {
-	mu   sync.Mutex
-	base string
-	body []byte
+// openAPIInfo are info.contact and info.license. The repository declares
+// no license yet: LicenseRef-Proprietary says so in SPDX terms until the
+// project chooses one.
+var (
+	openAPIContact = map[string]any{"name": "Orgraph maintainers", "url": "https://github.com/orgraph/orgraph/issues"}
+	openAPILicense = map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}
+)
+
+// openAPIOptions are what the OpenAPI document says of this server's
+// settings.
+func (s *Server) openAPIOptions() hydra.OpenAPIOptions {
+	return hydra.OpenAPIOptions{
+		Versions:       store.Versions,
+		Extra:          openAPIExtras,
+		IdempotencyTTL: s.idempotencyTTL,
+		RateLimited:    s.limiter != nil && s.limiter.Policy().Enabled(),
+		Contact:        openAPIContact,
+		License:        openAPILicense,
+	}
 }
 
-func (c *openAPICache) bytes(base string) ([]byte, error) {
+// openAPICache keeps the encoded OpenAPI document. Building it takes
+// milliseconds (every schema, header and example), and it names the base
+// URL in its servers entry only: it is built once, for a placeholder base,
+// and each request's base takes the placeholder's place. The document of
+// the last base asked for is kept as well: one entry, which forged Host
+// headers cannot grow.
+type openAPICache struct {
+	mu       sync.Mutex
+	template []byte // the document for openAPIPlaceholder
+	base     string
+	body     []byte
+}
+
+// openAPIPlaceholder is a base URL no deployment has (.invalid, RFC 2606).
+const openAPIPlaceholder = "https://orgraph.invalid"
+
+func (c *openAPICache) bytes(base string, opts hydra.OpenAPIOptions) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.body != nil && c.base == base {
 		return c.body, nil
 	}
-	doc := hydra.API.OpenAPI(base, hydra.OpenAPIOptions{Versions: store.Versions, Extra: openAPIExtras})
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return nil, fmt.Errorf("encode the OpenAPI document: %w", err)
+	if c.template == nil {
+		b, err := json.Marshal(hydra.API.OpenAPI(openAPIPlaceholder, opts))
+		if err != nil {
+			return nil, fmt.Errorf("encode the OpenAPI document: %w", err)
+		}
+		c.template = b
 	}
-	c.base, c.body = base, b
-	return b, nil
+	server := base
+	if server == "" {
+		server = "/" // as hydra.OpenAPI names no base
+	}
+	quoted, err := json.Marshal(server)
+	if err != nil {
+		return nil, fmt.Errorf("encode the base URL: %w", err)
+	}
+	placeholder, _ := json.Marshal(openAPIPlaceholder)
+	c.base, c.body = base, bytes.Replace(c.template, placeholder, quoted, 1)
+	return c.body, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -58,10 +59,12 @@ var erMintedRequestID = regexp.MustCompile(`^req_[0-9a-f]{24}$`)
 type erViolation struct{ path, message, code string }
 
 // erErrorDoc is the expected problem document for a status and detail: the
-// JSON-LD Error form when linked, plain problem details otherwise.
+// JSON-LD Error form when linked, plain problem details otherwise. The title
+// is the status's in the error catalogue (TestErrorsProblemDocumentForms
+// pins a few literally).
 func erErrorDoc(linked bool, status int, detail string) map[string]any {
 	d := map[string]any{
-		"title":  "An error occurred",
+		"title":  problems.TitleOf(status),
 		"detail": detail,
 		"status": float64(status),
 		"type":   fmt.Sprintf("/errors/%d", status),
@@ -98,7 +101,7 @@ func erViolationDoc(linked bool, vs ...erViolation) map[string]any {
 		"violations": list,
 		"detail":     detail,
 		"type":       "/validation_errors/" + id,
-		"title":      "An error occurred",
+		"title":      problems.ValidationTitle,
 	}
 	if linked {
 		d["@context"] = "/api/contexts/ConstraintViolation"
@@ -280,20 +283,20 @@ func TestErrorsProblemDocumentForms(t *testing.T) {
 				"@context": "/api/contexts/Error",
 				"@id": "/api/errors/404",
 				"@type": "Error",
-				"title": "An error occurred",
+				"title": "Resource not found",
 				"detail": "Not Found",
 				"status": 404,
 				"type": "/errors/404",
 				"description": "Not Found"
 			}`},
 			{"Error as problem+json", missing("application/problem+json"), `{
-				"title": "An error occurred",
+				"title": "Resource not found",
 				"detail": "Not Found",
 				"status": 404,
 				"type": "/errors/404"
 			}`},
 			{"Error as JSON", missing("application/json"), `{
-				"title": "An error occurred",
+				"title": "Resource not found",
 				"detail": "Not Found",
 				"status": 404,
 				"type": "/errors/404"
@@ -309,7 +312,7 @@ func TestErrorsProblemDocumentForms(t *testing.T) {
 				"detail": "name: This value should not be blank.",
 				"description": "name: This value should not be blank.",
 				"type": "/validation_errors/c1051bb4-d103-4f74-8988-acbcafc7fdc3",
-				"title": "An error occurred"
+				"title": "Validation failed"
 			}`},
 			{"ConstraintViolation as JSON", create("application/json"), `{
 				"status": 422,
@@ -318,7 +321,7 @@ func TestErrorsProblemDocumentForms(t *testing.T) {
 				],
 				"detail": "name: This value should not be blank.",
 				"type": "/validation_errors/c1051bb4-d103-4f74-8988-acbcafc7fdc3",
-				"title": "An error occurred"
+				"title": "Validation failed"
 			}`},
 		}
 		for _, c := range cases {
@@ -768,16 +771,19 @@ func TestErrorsForbidden(t *testing.T) {
 		})
 
 		// A member whose role lacks the permission.
+		// The detail names the role, the permission it lacks and the roles
+		// that hold it.
 		for _, c := range []struct {
 			role   member.Role
 			method string
 			status int
+			detail string
 		}{
-			{member.RoleViewer, http.MethodPatch, 403},
-			{member.RoleViewer, http.MethodDelete, 403},
-			{member.RoleDeveloper, http.MethodPatch, 403},
-			{member.RoleAdmin, http.MethodDelete, 403},
-			{member.RoleAdmin, http.MethodPatch, 200},
+			{member.RoleViewer, http.MethodPatch, 403, `Your role (viewer) lacks the "organization:update" permission, which the owner and admin roles hold.`},
+			{member.RoleViewer, http.MethodDelete, 403, `Your role (viewer) lacks the "organization:delete" permission, which only the owner role holds.`},
+			{member.RoleDeveloper, http.MethodPatch, 403, `Your role (developer) lacks the "organization:update" permission, which the owner and admin roles hold.`},
+			{member.RoleAdmin, http.MethodDelete, 403, `Your role (admin) lacks the "organization:delete" permission, which only the owner role holds.`},
+			{member.RoleAdmin, http.MethodPatch, 200, ""},
 		} {
 			t.Run(string(c.role)+" "+c.method, func(t *testing.T) {
 				email := string(c.role) + "-" + strings.ToLower(c.method) + "@example.com"
@@ -801,10 +807,23 @@ func TestErrorsForbidden(t *testing.T) {
 					}
 					return
 				}
-				e.erAssertProblem(t, r, 403, erErrorDoc(true, 403, fmt.Sprintf("Your role (%s) does not allow this.", c.role)))
+				e.erAssertProblem(t, r, 403, erErrorDoc(true, 403, c.detail))
 				unchanged()
 			})
 		}
+		t.Run("viewer creates a workspace", func(t *testing.T) {
+			k := e.key("viewer-workspace@example.com", "live", "write")
+			u, err := e.db.User.Query().Where(user.Email("viewer-workspace@example.com")).Only(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.db.Member.Create().SetOrganizationID(uuid.MustParse(id)).SetUserID(u.ID).SetRole(member.RoleViewer).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r := e.do(req{Method: http.MethodPost, Path: "/api/organizations/" + id + "/workspaces", Key: k, Body: `{"name":"Mine"}`})
+			e.erAssertProblem(t, r, 403, erErrorDoc(true, 403,
+				`Your role (viewer) lacks the "workspaces:manage" permission, which the owner, admin and developer roles hold.`))
+		})
 	})
 }
 
@@ -1076,7 +1095,11 @@ func (e *env) erAssertClientError(t *testing.T, r *response, statuses ...int) {
 	if r.Status == http.StatusUnprocessableEntity {
 		wantType = "ConstraintViolation"
 	}
-	if doc["@type"] != wantType || doc["status"] != float64(r.Status) || doc["title"] != "An error occurred" ||
+	wantTitle := problems.TitleOf(r.Status)
+	if wantType == "ConstraintViolation" {
+		wantTitle = problems.ValidationTitle
+	}
+	if doc["@type"] != wantType || doc["status"] != float64(r.Status) || doc["title"] != wantTitle ||
 		doc["detail"] == "" || doc["request_id"] != r.Header.Get("X-Request-Id") {
 		t.Errorf("not a %s problem document: %s", wantType, r.Body)
 	}

@@ -228,7 +228,7 @@ func TestSwaggerUIInChromium(t *testing.T) {
 		documented += len(ops)
 	}
 
-	const list = "#operations-Organization-api_organizations_get_collection"
+	const list = "#operations-Organization-listOrganizations"
 	var listed int
 	var status, body, title string
 	b.run("the operations",

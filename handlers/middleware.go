@@ -306,7 +306,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 // any origin may call and no credentials mode is needed.
 const (
 	corsAllowHeaders  = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match, Orgraph-Version, X-API-Key, X-Request-ID"
-	corsExposeHeaders = "Link, Location, Content-Location, ETag, X-Request-ID, Idempotent-Replayed, RateLimit, RateLimit-Policy, Retry-After, Accept-Patch, Accept-Post, Allow, Orgraph-Version"
+	corsExposeHeaders = "Link, Location, Content-Location, ETag, X-Request-ID, Idempotent-Replayed, RateLimit, RateLimit-Policy, Retry-After, Accept-Patch, Accept-Post, Allow, Orgraph-Version, X-Total-Count"
 	corsAllowMethods  = "GET, HEAD, POST, PATCH, DELETE, OPTIONS"
 )
 

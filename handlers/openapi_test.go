@@ -8,16 +8,22 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/ratelimit"
+	"github.com/orgraph/orgraph/store"
 	"github.com/orgraph/orgraph/swaggerui"
 )
 
@@ -117,63 +123,67 @@ func TestSwaggerUIServed(t *testing.T) {
 // Every request a client makes in a walk through the whole API, and every
 // answer it gets (successes and problems alike), is what the served OpenAPI
 // document says: kin-openapi's request and response validators check each
-// exchange, undocumented statuses included.
+// exchange, undocumented statuses included, and oaCheckHeaders what they
+// leave out: that every header an answer carries is documented on it, and
+// that every required one is there, 304s included. The walk exercises
+// every header and media type the document names.
 func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		raw := e.do(req{Path: hydra.OpenAPIPath}).Body
-		doc := loadOpenAPI(t, raw)
-		router, err := gorillamux.NewRouter(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checked := map[string]bool{}
-		e.check = func(hr *http.Request, body string, res *response) {
-			t.Helper()
-			route, params, err := router.FindRoute(hr)
-			if err != nil {
-				if err == routers.ErrPathNotFound && res.Status == http.StatusNotFound || err == routers.ErrMethodNotAllowed && res.Status == http.StatusMethodNotAllowed {
-					return // not an operation, and the server says so
-				}
-				t.Errorf("%s %s: no documented operation: %v", hr.Method, hr.URL.Path, err)
-				return
-			}
-			in := &openapi3filter.RequestValidationInput{
-				Request: hr, PathParams: params, Route: route,
-				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-			}
-			if body != "" {
-				hr.Body = io.NopCloser(strings.NewReader(body))
-			}
-			// Bad requests are sent on purpose; the rest must be valid.
-			if res.Status < 400 {
-				if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-					t.Errorf("%s %s: the request the server took is not valid by the document: %v", hr.Method, hr.URL, err)
-				}
-			}
-			out := &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: in, Status: res.Status, Header: res.Header,
-				Options: &openapi3filter.Options{IncludeResponseStatus: true},
-			}
-			out.SetBodyBytes(res.Body)
-			if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-				t.Errorf("%s %s → %d: the answer is not what the document says: %v\n%.400s", hr.Method, hr.URL, res.Status, err, res.Body)
-			}
-			checked[fmt.Sprintf("%s %s %d", hr.Method, route.Path, res.Status)] = true
-		}
+		v := newOAValidator(t, e)
+		e.check = v.check
 		walkTheAPI(t, e)
 
+		// A second server on the same database, with a limit of two
+		// requests per key and If-Match required: 428, 429, and a 503 from
+		// /readyz once the database is closed.
+		strict := &env{t: t, db: e.db, srv: httptest.NewServer(handlers.New(handlers.Config{DB: e.db, RequireIfMatch: true,
+			Limiter: ratelimit.NewMemory(ratelimit.Policy{Name: "default", Quota: 2, Window: time.Hour}, nil)}))}
+		t.Cleanup(strict.srv.Close)
+		sv := newOAValidator(t, strict)
+		strict.check = sv.check
+		key := e.key("cy@example.com", "live", "write")
+		org := e.createOrg(key, `{"name":"Strict"}`)["@id"].(string)
+		strict.do(req{Method: http.MethodPatch, Path: org, Key: key, Body: `{"name":"No If-Match"}`}) // 428
+		strict.do(req{Path: org, Key: key})                                                           // the second, and last
+		strict.do(req{Path: org, Key: key})                                                           // 429
+		if err := e.db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		strict.do(req{Path: "/readyz"}) // 503
+		for k := range sv.checked {
+			v.checked[k] = true
+		}
+		for k := range sv.headers {
+			v.headers[k] = true
+		}
+		for k := range sv.media {
+			v.media[k] = true
+		}
+		for _, want := range []string{"PATCH /api/organizations/{id} 428", "GET /api/organizations/{id} 429", "GET /readyz 503"} {
+			if !v.checked[want] {
+				t.Errorf("%s was not exercised", want)
+			}
+		}
+
+		// Every documented header and media type was seen.
+		for name := range v.doc.Components.Headers {
+			if name, _, _ = strings.Cut(name, "."); !v.headers[strings.ToLower(name)] {
+				t.Errorf("the walk never got the %s header", name)
+			}
+		}
+		for _, mt := range v.mediaTypes() {
+			if !v.media[mt] {
+				t.Errorf("the walk never got %s", mt)
+			}
+		}
+
 		// The validator does fail: a document with a wrong type is refused.
-		ada := e.key("ada@example.com", "live", "write")
-		org := e.createOrg(ada, `{"name":"Checked"}`)
-		e.check = nil
-		hr, _ := http.NewRequest(http.MethodGet, org["@id"].(string), nil)
-		hr.URL.Scheme, hr.URL.Host = "http", strings.TrimPrefix(e.srv.URL, "http://")
-		route, params, err := router.FindRoute(hr)
+		hr, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/organizations/0190c0de-0000-7000-8000-000000000000", nil)
+		route, params, err := v.router.FindRoute(hr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		org["name"] = 12
-		wrong, _ := json.Marshal(org)
+		wrong, _ := json.Marshal(map[string]any{"@id": "/api/organizations/0190c0de-0000-7000-8000-000000000000", "@type": "Organization", "name": 12})
 		out := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: hr, PathParams: params, Route: route},
 			Status:                 http.StatusOK, Header: http.Header{"Content-Type": {"application/ld+json; charset=utf-8"}},
@@ -181,16 +191,156 @@ func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 		if err := openapi3filter.ValidateResponse(context.Background(), out.SetBodyBytes(wrong)); err == nil {
 			t.Errorf("an organization whose name is a number passed the validator")
 		}
-
-		if len(checked) < 40 {
-			t.Errorf("only %d distinct exchanges checked", len(checked))
+		// And so does the header check.
+		if oaHeaderProblems(route, http.StatusOK, http.Header{"X-Unheard-Of": {"1"}}) == nil {
+			t.Errorf("an undocumented header passed the header check")
 		}
-		t.Logf("%d distinct (operation, status) exchanges validated", len(checked))
+
+		if len(v.checked) < 80 {
+			t.Errorf("only %d distinct exchanges checked", len(v.checked))
+		}
+		t.Logf("%d distinct (operation, status) exchanges validated", len(v.checked))
 	})
 }
 
-// walkTheAPI makes the requests a client makes: every operation, and the
-// common ways each one fails.
+// oaValidator checks exchanges against the document a server serves.
+type oaValidator struct {
+	t       *testing.T
+	doc     *openapi3.T
+	router  routers.Router
+	checked map[string]bool // "GET /api/organizations/{id} 200"
+	headers map[string]bool // lower-case names of the headers seen
+	media   map[string]bool // the documented media types the answers matched
+}
+
+func newOAValidator(t *testing.T, e *env) *oaValidator {
+	t.Helper()
+	doc := loadOpenAPI(t, e.do(req{Path: hydra.OpenAPIPath}).Body)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &oaValidator{t: t, doc: doc, router: router, checked: map[string]bool{}, headers: map[string]bool{}, media: map[string]bool{}}
+}
+
+func init() {
+	// The answers that are text: kin-openapi reads them as strings.
+	for _, mt := range []string{"text/html", "application/n-quads"} {
+		openapi3filter.RegisterBodyDecoder(mt, openapi3filter.PlainBodyDecoder)
+	}
+}
+
+func (v *oaValidator) check(hr *http.Request, body string, res *response) {
+	t := v.t
+	t.Helper()
+	route, params, err := v.router.FindRoute(hr)
+	if err != nil {
+		if err == routers.ErrPathNotFound && res.Status == http.StatusNotFound || err == routers.ErrMethodNotAllowed && res.Status == http.StatusMethodNotAllowed {
+			return // not an operation, and the server says so
+		}
+		t.Errorf("%s %s: no documented operation: %v", hr.Method, hr.URL.Path, err)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: hr, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	if body != "" {
+		hr.Body = io.NopCloser(strings.NewReader(body))
+	}
+	// Bad requests are sent on purpose; the rest must be valid.
+	if res.Status < 400 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			t.Errorf("%s %s: the request the server took is not valid by the document: %v", hr.Method, hr.URL, err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: res.Status, Header: res.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	out.SetBodyBytes(res.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s %s → %d: the answer is not what the document says: %v\n%.400s", hr.Method, hr.URL, res.Status, err, res.Body)
+	}
+	for _, p := range oaHeaderProblems(route, res.Status, res.Header) {
+		t.Errorf("%s %s → %d (%s): %s", hr.Method, hr.URL, res.Status, res.Header.Get("Content-Type"), p)
+	}
+	for name := range res.Header {
+		v.headers[strings.ToLower(name)] = true
+	}
+	if documented := route.Operation.Responses.Status(res.Status); documented != nil && res.Header.Get("Content-Type") != "" {
+		for mt, m := range documented.Value.Content {
+			if documented.Value.Content.Get(res.Header.Get("Content-Type")) == m {
+				v.media[mt] = true
+			}
+		}
+	}
+	v.checked[fmt.Sprintf("%s %s %d", hr.Method, route.Path, res.Status)] = true
+}
+
+// oaFraming are the headers net/http writes for any answer.
+var oaFraming = map[string]bool{"Content-Type": true, "Content-Length": true, "Date": true, "Transfer-Encoding": true, "Connection": true}
+
+// oaHeaderProblems compares an answer's headers with the documented
+// response: each one sent is documented, each required one is sent, and on
+// a 304 (which kin-openapi does not check) each value fits its schema.
+func oaHeaderProblems(route *routers.Route, status int, h http.Header) []string {
+	documented := route.Operation.Responses.Status(status)
+	if documented == nil {
+		return []string{"the status is not documented"}
+	}
+	var out []string
+	names := map[string]*openapi3.HeaderRef{}
+	for name, ref := range documented.Value.Headers {
+		names[http.CanonicalHeaderKey(name)] = ref
+		if _, sent := h[http.CanonicalHeaderKey(name)]; ref.Value.Required && !sent {
+			out = append(out, "the required "+name+" header is missing")
+		}
+	}
+	for name, values := range h {
+		ref, ok := names[name]
+		switch {
+		case oaFraming[name]:
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: %q is not documented on this response", name, values))
+		case status == http.StatusNotModified && ref.Value.Schema != nil:
+			var value any = values[0]
+			if ref.Value.Schema.Value.Type.Is("integer") {
+				n, err := strconv.Atoi(values[0])
+				if err != nil {
+					out = append(out, name+" is not an integer")
+				}
+				value = n
+			}
+			if err := ref.Value.Schema.Value.VisitJSON(value, openapi3.EnableJSONSchema2020()); err != nil {
+				out = append(out, fmt.Sprintf("%s %q: %v", name, values[0], err))
+			}
+		}
+	}
+	return out
+}
+
+// mediaTypes are every media type the document names in a response.
+func (v *oaValidator) mediaTypes() []string {
+	set := map[string]bool{}
+	for _, item := range v.doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, r := range op.Responses.Map() {
+				for mt := range r.Value.Content {
+					set[mt] = true
+				}
+			}
+		}
+	}
+	var out []string
+	for mt := range set {
+		out = append(out, mt)
+	}
+	return out
+}
+
+// walkTheAPI makes the requests a client makes: every operation in every
+// representation, and the common ways each one fails.
 func walkTheAPI(t *testing.T, e *env) {
 	ada := e.key("ada@example.com", "live", "write")
 	bob := e.key("bob@example.com", "live", "write")
@@ -203,6 +353,17 @@ func walkTheAPI(t *testing.T, e *env) {
 		return e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: body})
 	}
 	del := func(path, key string) *response { return e.do(req{Method: http.MethodDelete, Path: path, Key: key}) }
+	as := func(path, key, accept string) *response {
+		return e.do(req{Path: path, Key: key, Header: map[string]string{"Accept": accept}})
+	}
+	// every asks for a document in every format, and again with its ETag.
+	every := func(path, key string) {
+		for _, accept := range []string{"application/ld+json", "application/json", oaExpanded, oaFlattened, "application/n-quads", browserAccept} {
+			if tag := as(path, key, accept).Header.Get("ETag"); tag != "" {
+				e.do(req{Path: path, Key: key, Header: map[string]string{"If-None-Match": tag, "Accept": accept}})
+			}
+		}
+	}
 	iri := func(r *response) string {
 		t.Helper()
 		s, _ := r.obj()["@id"].(string)
@@ -213,15 +374,28 @@ func walkTheAPI(t *testing.T, e *env) {
 	}
 
 	// Documentation, public.
-	get("/api", "")
-	e.do(req{Path: "/api", Header: map[string]string{"Accept": "application/json"}})
-	get(hydra.DocsPath, "")
-	get(hydra.DocsRoot, "")
-	get(hydra.ContextsPath+"Organization", "")
+	every("/api", "")
+	every(hydra.DocsPath, "")
+	every(hydra.DocsRoot, "")
+	as(hydra.DocsRoot, "", hydra.OpenAPIMediaType)
+	as(hydra.DocsRoot, "", "application/json")
+	every(hydra.OpenAPIPath, "")
+	as(hydra.OpenAPIPath, "", "application/json")
+	every(hydra.ContextsPath+"Organization", "")
 	get(hydra.ContextsPath+"Nothing", "")
 	get("/healthz", "")
 	get("/readyz", "")
 	get("/metrics", "")
+	e.do(req{Path: "/healthz", Header: map[string]string{"Orgraph-Version": "yesterday"}})
+
+	// The error catalogue.
+	every("/errors/404", "")
+	every("/api/errors/422", "")
+	every("/validation_errors/"+erCodeNotBlank, "")
+	every("/api/validation_errors/0="+erCodeNotBlank+";1="+erCodeTooLong, "")
+	get("/errors/999", "")
+	get("/validation_errors/nope", "")
+	as("/errors/404", "", "text/csv")
 
 	// Organizations.
 	org := iri(post("/api/organizations", ada, `{"name":"Acme","contact":{"email":"ops@acme.test"},"address":{"city":"Lyon","country":"FR"}}`))
@@ -234,19 +408,22 @@ func walkTheAPI(t *testing.T, e *env) {
 	e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: ada, Body: `{"name":"Idem"}`, Header: map[string]string{"Idempotency-Key": "walk-1"}})
 	e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: ada, Body: `{"name":"Idem"}`, Header: map[string]string{"Idempotency-Key": "walk-1"}})
 	e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: ada, Body: `{"name":"Other"}`, Header: map[string]string{"Idempotency-Key": "walk-1"}})
+	e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: ada, Body: `{"name":"Quads"}`, Header: map[string]string{"Accept": "application/n-quads"}})
+	post("/api/organizations", ada, `{"name":"Big"}`+strings.Repeat(" ", 1<<20))
 	get("/api/organizations", ada)
+	every("/api/organizations?itemsPerPage=1", ada)
 	get("/api/organizations?page=2&itemsPerPage=1&order[name]=desc&name=Ac", ada)
-	get("/api/organizations?partial=true", ada)
+	as("/api/organizations?page=2&itemsPerPage=1&partial=true", ada, "application/json")
 	get("/api/organizations?page=0", ada)
 	get("/api/organizations", "")
 	get("/api/organizations", "og_live_0000")
-	e.do(req{Path: "/api/organizations", Key: ada, Header: map[string]string{"Accept": "text/csv"}})
-	item := get(org, ada)
+	as("/api/organizations", ada, "text/csv")
+	every(org, ada)
 	get(org, bob)
 	get("/api/organizations/0190c0de-0000-7000-8000-000000000000", ada)
-	e.do(req{Path: org, Key: ada, Header: map[string]string{"If-None-Match": item.Header.Get("ETag")}})
 	patch(org, ada, `{"name":"Acme SA"}`)
 	patch(org, ada, `{"name":""}`)
+	e.do(req{Method: http.MethodPatch, Path: org, Key: ada, Body: `{"name":"Acme Quads"}`, Header: map[string]string{"Accept": oaExpanded}})
 	e.do(req{Method: http.MethodPatch, Path: org, Key: ada, Body: `{"name":"Stale"}`, Header: map[string]string{"If-Match": `"stale"`}})
 	e.do(req{Method: http.MethodPatch, Path: org, Key: ada, Body: `{"name":"x"}`, Header: map[string]string{"Content-Type": "application/xml"}})
 
@@ -259,23 +436,23 @@ func walkTheAPI(t *testing.T, e *env) {
 	if member == "" {
 		t.Fatalf("no member in %s", members.Body)
 	}
-	get(member, ada)
+	every(member, ada)
 	patch(member, ada, `{"role":"nobody"}`)
-	get("/api/roles", ada)
+	every("/api/roles", ada)
 	roles := get(org+"/roles", ada)
 	if list, _ := roles.obj()["member"].([]any); len(list) > 0 {
-		get(list[0].(map[string]any)["@id"].(string), ada)
+		every(list[0].(map[string]any)["@id"].(string), ada)
 	}
 	me := get("/api/me", ada)
-	get(iri(me), ada)
+	every(iri(me), ada)
 	get("/api/users/0190c0de-0000-7000-8000-000000000000", ada)
 
 	// Invitations: the alias and the canonical create, actions.
 	inv := iri(post(org+"/members/invite", ada, `{"email":"bob@example.com","role":"admin"}`))
 	post(org+"/members/invite", ada, `{"email":"not an email"}`)
 	other := iri(post("/api/invitations", ada, fmt.Sprintf(`{"email":"cy@example.com","organization":%q}`, org)))
-	get("/api/invitations", ada)
-	get(inv, ada)
+	every("/api/invitations", ada)
+	every(inv, ada)
 	post(other+"/resend", ada, "")
 	post(other+"/revoke", ada, "")
 	post(other+"/accept", ada, "")
@@ -293,8 +470,8 @@ func walkTheAPI(t *testing.T, e *env) {
 	post(org+"/workspaces", ada, `{"name":"research"}`)
 	post("/api/workspaces", ada, fmt.Sprintf(`{"name":"Ops","organization":%q}`, org))
 	get(org+"/workspaces", ada)
-	get("/api/workspaces?organization="+org, ada)
-	get(ws, ada)
+	every("/api/workspaces?organization="+org, ada)
+	every(ws, ada)
 	patch(ws, ada, `{"name":"Research & Development"}`)
 	del(ws, ada)
 	get(ws, ada)
@@ -305,6 +482,11 @@ func walkTheAPI(t *testing.T, e *env) {
 	get(org, ada)
 	e.do(req{Method: http.MethodPut, Path: org, Key: ada, Body: `{}`})
 }
+
+const (
+	oaExpanded  = `application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"`
+	oaFlattened = `application/ld+json; profile="http://www.w3.org/ns/json-ld#flattened"`
+)
 
 func loadOpenAPI(t *testing.T, raw []byte) *openapi3.T {
 	t.Helper()
@@ -317,4 +499,141 @@ func loadOpenAPI(t *testing.T, raw []byte) *openapi3.T {
 		t.Fatalf("the OpenAPI document is not valid: %v", err)
 	}
 	return doc
+}
+
+// The request schemas accept exactly what the server accepts: for a table
+// of edge cases (trimming, blank values, lengths in characters, U+0000,
+// formats after trimming, ignored and unknown properties), a body the
+// served document accepts is taken by the server, and a body it refuses
+// is refused (400 or 422), on both backends.
+func TestOpenAPIRequestSchemasMatchTheServer(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		v := newOAValidator(t, e)
+		ada := e.key("ada@example.com", "live", "write")
+		org := e.createOrg(ada, `{"name":"Edges"}`)["@id"].(string)
+		ws := e.do(req{Method: http.MethodPost, Path: org + "/workspaces", Key: ada, Body: `{"name":"Edges"}`}).obj()["@id"].(string)
+		docs := e.srv.URL + hydra.DocsPath + "#"
+		n := 0
+		unique := func() string { n++; return strconv.Itoa(n) } // names and emails no other row takes
+		s200 := func(c int) string { return strings.Repeat(string(rune(c)), 200) }
+		for _, c := range []struct {
+			method, path, body string
+		}{
+			{"POST", "/api/organizations", `{"name":"Acme %s"}`},
+			{"POST", "/api/organizations", `{"name":"   "}`},
+			{"POST", "/api/organizations", `{"name":"\t\u00a0\u3000\u2028"}`},
+			{"POST", "/api/organizations", `{"name":"\u3000 Acme %s\u00a0\n"}`},
+			{"POST", "/api/organizations", `{"name":"\ufeff%s"}`}, // U+FEFF is not whitespace to Go
+			{"POST", "/api/organizations", `{"name":"` + s200('a') + `"}`},
+			{"POST", "/api/organizations", `{"name":"` + s200('a') + `b"}`},
+			{"POST", "/api/organizations", `{"name":"  ` + s200('é') + ` \t"}`},
+			{"POST", "/api/organizations", `{"name":"` + s200('😀') + `"}`},
+			{"POST", "/api/organizations", `{"name":"` + s200('😀') + `😀"}`},
+			{"POST", "/api/organizations", `{"name":"Ac\u0000me"}`},
+			{"POST", "/api/organizations", `{"name":" \u0000 "}`},
+			{"POST", "/api/organizations", `{"name":null}`},
+			{"POST", "/api/organizations", `{}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":" +1 (555) 010-2000 "}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"12 "}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"123"}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"+12"}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"call me"}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"  "}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"` + strings.Repeat("1", 32) + `"}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"` + strings.Repeat("1", 33) + `"}`},
+			{"POST", "/api/organizations", `{"name":"P %s","phone_number":"\t` + strings.Repeat("1", 32) + ` "}`},
+			{"POST", "/api/organizations", `{"name":"E %s","contact":{"email":" ada@acme.example\n"}}`},
+			{"POST", "/api/organizations", `{"name":"E %s","contact":{"email":"ada@acme"}}`},
+			{"POST", "/api/organizations", `{"name":"E %s","contact":{"email":"ada @acme.example"}}`},
+			{"POST", "/api/organizations", `{"name":"E %s","contact":null,"address":{"city":" "}}`},
+			{"POST", "/api/organizations", `{"name":"S %s","status":{"current_status":" SUSPENDED "}}`},
+			{"POST", "/api/organizations", `{"name":"S %s","status":{"current_status":"suspended"}}`},
+			{"POST", "/api/organizations", `{"name":"S %s","status":{}}`},
+			{"POST", "/api/organizations", `{"name":"I %s","invitations":[{"email":"g%s@acme.example","role":" admin "}]}`},
+			{"POST", "/api/organizations", `{"name":"I %s","invitations":[{"email":"g%s@acme.example","role":"  "}]}`},
+			{"POST", "/api/organizations", `{"name":"I %s","invitations":[{"email":"g%s@acme.example","role":"root"}]}`},
+			{"POST", "/api/organizations", `{"name":"I %s","invitations":[{"role":"admin"}]}`},
+			// Read-only properties and the JSON-LD keywords are ignored; IRI
+			// keys are read through the class's context.
+			{"POST", "/api/organizations", `{"@context":"/api/contexts/Organization","@id":"/api/organizations/x","@type":"Organization",
+				"name":"R %s","id":"x","created_at":5,"owners":"me","member_count":-1}`},
+			{"POST", "/api/organizations", `{"name":"L %s","` + docs + `Organization/phone_number":"+1 555 0100"}`},
+			{"POST", "/api/organizations", `{"name":"O %s","originId":"x","contact":{"@type":"Contact","originId":1,"email":"o%s@acme.example"},
+				"status":{"current_status":"ACTIVE","status_history":"read-only"}}`},
+			{"POST", "/api/organizations", `{"name":"U %s","nmae":"x"}`},
+			{"POST", "/api/organizations", `{"name":"U %s","contact":{"phone":"x"}}`},
+			{"POST", org + "/members/invite", `{"email":" m%s@acme.example ","role":" developer ","expires_in_days":30}`},
+			{"POST", org + "/members/invite", `{"email":"m%s@acme.example","expires_in_days":31}`},
+			{"POST", org + "/members/invite", `{"email":"m%s@acme.example","organization":"anything: the path sets it"}`},
+			{"POST", "/api/invitations", `{"email":"m%s@acme.example","organization":"` + e.srv.URL + org + `"}`},
+			{"PATCH", ws, `{"name":" R&D %s "}`},
+			{"PATCH", ws, `{"name":"  "}`},
+			{"PATCH", ws, `{"name":null}`},
+			{"PATCH", ws, `{"organization":"ignored on update","created_at":"x"}`},
+			{"PATCH", org, `{"phone_number":null,"address":null,"contact":{"email":""}}`},
+			{"PATCH", org, `{"invitations":"ignored on update"}`},
+		} {
+			u := unique()
+			body := strings.ReplaceAll(c.body, "%s", u)
+			hr, _ := http.NewRequest(c.method, e.srv.URL+c.path, strings.NewReader(body))
+			hr.Header.Set("Content-Type", map[string]string{"POST": "application/ld+json", "PATCH": "application/merge-patch+json"}[c.method])
+			route, params, err := v.router.FindRoute(hr)
+			if err != nil {
+				t.Fatalf("%s %s: %v", c.method, c.path, err)
+			}
+			schemaErr := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+				Request: hr, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+			})
+			r := e.do(req{Method: c.method, Path: c.path, Key: ada, Body: body})
+			taken := r.Status < 300
+			if taken != (schemaErr == nil) || !taken && r.Status != http.StatusBadRequest && r.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s %s %s: the server answered %d %.200s; the schema: %v", c.method, c.path, body, r.Status, r.Body, schemaErr)
+			}
+		}
+	})
+}
+
+// The document says what this server is set to: how long Idempotency-Key
+// answers are kept, and rate limits (their headers, 429) only when requests
+// are metered; a server without limits sends no RateLimit header.
+func TestOpenAPISaysTheServerSettings(t *testing.T) {
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		cfg     handlers.Config
+		replay  string
+		limited bool
+	}{
+		{"defaults", handlers.Config{DB: db}, "replayed for 24 hours", true},
+		{"90 minutes, no limits", handlers.Config{DB: db, IdempotencyTTL: 90 * time.Minute,
+			Limiter: ratelimit.NewMemory(ratelimit.Policy{Name: "default"}, nil)}, "replayed for 90 minutes", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := &env{t: t, db: db, srv: httptest.NewServer(handlers.New(c.cfg))}
+			t.Cleanup(e.srv.Close)
+			v := newOAValidator(t, e)
+			if d := v.doc.Components.Parameters["Idempotency-Key"].Value.Description; !strings.Contains(d, c.replay) {
+				t.Errorf("Idempotency-Key: %q, want it to say %q", d, c.replay)
+			}
+			_, limits := v.doc.Components.Responses["TooManyRequests"]
+			_, policy := v.doc.Components.Headers["RateLimit-Policy"]
+			if limits != c.limited || policy != c.limited {
+				t.Errorf("429 documented %v, RateLimit-Policy documented %v, want %v", limits, policy, c.limited)
+			}
+			e.check = v.check
+			e.do(req{Path: "/api"})
+			e.do(req{Path: "/api/organizations"})
+			if len(v.checked) != 2 {
+				t.Errorf("%d exchanges checked", len(v.checked))
+			}
+		})
+	}
 }

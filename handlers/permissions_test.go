@@ -20,6 +20,7 @@ import (
 	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/ent/workspace"
+	"github.com/orgraph/orgraph/problems"
 )
 
 // The permission matrix of issue 4 as one table: who (owner, admin,
@@ -158,7 +159,11 @@ func pmProblem(t *testing.T, what string, r *response, status int) {
 	if status == http.StatusUnprocessableEntity {
 		wantType = "ConstraintViolation"
 	}
-	if doc["@type"] != wantType || doc["status"] != float64(status) || doc["title"] != "An error occurred" {
+	wantTitle := problems.TitleOf(status)
+	if wantType == "ConstraintViolation" {
+		wantTitle = problems.ValidationTitle
+	}
+	if doc["@type"] != wantType || doc["status"] != float64(status) || doc["title"] != wantTitle {
 		t.Errorf("%s: not a %s document for %d: %s", what, wantType, status, r.Body)
 	}
 	if d, _ := doc["detail"].(string); d == "" {
@@ -203,7 +208,7 @@ func pmViolations(t *testing.T, what string, r *response, triples ...string) {
 		"detail":      detail,
 		"description": detail,
 		"type":        "/validation_errors/" + id,
-		"title":       "An error occurred",
+		"title":       problems.ValidationTitle,
 	}
 	pmEqual(t, what, pmWithout(t, r.obj(), "request_id"), want)
 }

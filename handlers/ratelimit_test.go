@@ -62,7 +62,7 @@ func TestRateLimit(t *testing.T) {
 		}
 		detail := "Too many requests: the limit is 3 requests per 3 s for each API key. Retry in 1 s."
 		want := mustJSON(t, `{"@context":"/api/contexts/Error","@id":"/api/errors/429","@type":"Error",
-			"title":"An error occurred","detail":"`+detail+`","status":429,"type":"/errors/429",
+			"title":"Rate limit exceeded","detail":"`+detail+`","status":429,"type":"/errors/429",
 			"description":"`+detail+`","request_id":"`+r.Header.Get("X-Request-Id")+`"}`)
 		for _, d := range jsonDiff("", r.JSON, want) {
 			t.Error(d)

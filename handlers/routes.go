@@ -10,6 +10,7 @@ import (
 
 	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/swaggerui"
 )
 
@@ -47,6 +48,15 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(swaggerui.Path, s.methods(get(serve(swagger))))
 	r.PathPrefix(swaggerui.Path + "/").Handler(s.methods(get(serve(swagger))))
 	r.Handle(hydra.ContextsPath+"{class}", s.methods(get(s.context)))
+
+	// The error catalogue: each problem type and problem @id describes its
+	// kind (errorpages.go); public, like the documentation.
+	for _, prefix := range []string{problems.ErrorsPath, problems.APIErrorsPath} {
+		r.Handle(prefix+"{status}", s.methods(get(s.errorPage)))
+	}
+	for _, prefix := range []string{problems.ValidationErrorsPath, problems.APIValidationErrorsPath} {
+		r.Handle(prefix+"{id}", s.methods(get(s.validationErrorPage)))
+	}
 
 	// Resources. Item actions and the aliases of the original
 	// organizations API come before the item routes they extend.
@@ -95,13 +105,14 @@ var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath
 
 // wantsExplorer: a browser opening an API URL (a GET that ranks text/html
 // first) gets the HTML explorer, which then fetches the JSON-LD document.
-// The operations endpoints keep their own formats. (The page is served on
-// clean paths only — the middleware refuses the others first: its script
-// fetches its own URL with the API key, and //evil.test/x is another
-// host's.)
+// The operations endpoints keep their own formats, and the error pages
+// have their own HTML. (The page is served on clean paths only — the
+// middleware refuses the others first: its script fetches its own URL
+// with the API key, and //evil.test/x is another host's.)
 func wantsExplorer(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] &&
-		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && hydra.PrefersHTML(r.Header.Get("Accept"))
+		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && !errorPagePath(r.URL.Path) &&
+		hydra.PrefersHTML(r.Header.Get("Accept"))
 }
 
 // cleanPath says whether the request's path is in its clean, plainly

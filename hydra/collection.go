@@ -199,15 +199,24 @@ func (c *Collection) AppendJSON(b []byte, mode Mode) []byte {
 		b = n.AppendJSON(b, mode)
 	}
 	b = append(b, ']')
-	b = c.appendView(b, path)
+	b = c.appendView(b)
 	b = append(b, c.Class.Resource.search...)
 	return append(b, '}')
 }
 
-// appendView follows API Platform's PaginationHelperTrait: no view for a
-// single unfiltered page; @id and @type only for a single filtered page.
-func (c *Collection) appendView(b []byte, path string) []byte {
-	q := c.Query
+// View is a page's place in the collection, as the Hydra view names it:
+// its own URL and its neighbours' (path and query), empty when there is
+// none.
+type View struct {
+	ID, First, Last, Previous, Next string
+}
+
+// View follows API Platform's PaginationHelperTrait: ok is false for a
+// single unfiltered page (no view); a single filtered page has an ID only.
+// The JSON-LD view and the Link header of a plain JSON page both come from
+// it, so that they name the same pages.
+func (c *Collection) View() (v View, ok bool) {
+	q, path := c.Query, c.Class.Resource.Collection
 	last := 1
 	if q.ItemsPerPage > 0 && c.Total > 0 {
 		last = (c.Total + q.ItemsPerPage - 1) / q.ItemsPerPage
@@ -222,32 +231,44 @@ func (c *Collection) appendView(b []byte, path string) []byte {
 		}
 	}
 	if !paginated && len(filters) == 0 {
-		return b
+		return v, false
 	}
-	b = append(b, `,"view":{"@id":`...)
 	if !paginated {
-		b = appendString(b, currentURL(path, filters))
-		return append(b, `,"@type":"PartialCollectionView"}`...)
+		return View{ID: currentURL(path, filters)}, true
 	}
-	b = appendString(b, q.pageURL(path, q.Page))
-	b = append(b, `,"@type":"PartialCollectionView"`...)
+	v.ID = q.pageURL(path, q.Page)
 	if !q.Partial {
-		b = append(b, `,"first":`...)
-		b = appendString(b, q.pageURL(path, 1))
-		b = append(b, `,"last":`...)
-		b = appendString(b, q.pageURL(path, last))
+		v.First, v.Last = q.pageURL(path, 1), q.pageURL(path, last)
 	}
 	if q.Page > 1 {
-		b = append(b, `,"previous":`...)
-		b = appendString(b, q.pageURL(path, q.Page-1))
+		v.Previous = q.pageURL(path, q.Page-1)
 	}
 	hasNext := q.Page < last
 	if q.Partial {
 		hasNext = q.ItemsPerPage > 0 && len(c.Members) >= q.ItemsPerPage
 	}
 	if hasNext {
-		b = append(b, `,"next":`...)
-		b = appendString(b, q.pageURL(path, q.Page+1))
+		v.Next = q.pageURL(path, q.Page+1)
+	}
+	return v, true
+}
+
+// appendView writes the view as a Hydra PartialCollectionView.
+func (c *Collection) appendView(b []byte) []byte {
+	v, ok := c.View()
+	if !ok {
+		return b
+	}
+	b = append(b, `,"view":{"@id":`...)
+	b = appendString(b, v.ID)
+	b = append(b, `,"@type":"PartialCollectionView"`...)
+	for _, link := range []struct{ key, url string }{{"first", v.First}, {"last", v.Last}, {"previous", v.Previous}, {"next", v.Next}} {
+		if link.url != "" {
+			b = append(b, ',', '"')
+			b = append(b, link.key...)
+			b = append(b, '"', ':')
+			b = appendString(b, link.url)
+		}
 	}
 	return append(b, '}')
 }

@@ -218,10 +218,16 @@ type decoder struct {
 	unknown    []string // property paths the class does not declare
 }
 
-// ignoredKeys are keys a body may carry that are no property: the JSON-LD
-// keys the server sets itself, and originId, API Platform Admin's copy of a
-// record's id, which its edit form sends back with the record.
-var ignoredKeys = map[string]bool{"@context": true, "@id": true, "@type": true, "originId": true}
+// ignoredKeys are keys a body may carry, at any depth, that are no
+// property: the JSON-LD keys the server sets itself, and originId, API
+// Platform Admin's copy of a record's id, which its edit form sends back
+// with the record. Each says why, for the OpenAPI request schemas.
+var ignoredKeys = map[string]string{
+	"@context": "A JSON-LD context: the body's terms and compact IRIs are read through it. Optional.",
+	"@id":      "Ignored: the server names resources.",
+	"@type":    "Ignored: the operation says the class.",
+	"originId": "Ignored: API Platform Admin's copy of a record's id, which its edit form sends back.",
+}
 
 // known collects the keys of obj that are neither properties of class c nor
 // ignored JSON-LD keys, and does the same in the nested objects the decoder
@@ -231,7 +237,7 @@ func (d *decoder) known(c *Class, obj map[string]any, prefix string) {
 	for k, v := range obj {
 		p, ok := c.Lookup(k)
 		switch {
-		case ignoredKeys[k]:
+		case ignoredKeys[k] != "":
 		case !ok:
 			d.unknown = append(d.unknown, prefix+k)
 		case p.Kind == Object && p.Writable && (d.create || !p.CreateOnly):

@@ -437,7 +437,7 @@ func (rd *ldReader) node(active *ldContext, c *Class, obj map[string]any, prefix
 	out := make(map[string]any, len(obj))
 	spelledAs := map[string]string{}
 	for _, key := range sortedKeys(obj) {
-		if ignoredKeys[key] && keysIn.terms[key] == nil {
+		if ignoredKeys[key] != "" && keysIn.terms[key] == nil {
 			continue // Admin's originId, unless the client's context gives it a meaning
 		}
 		iri, err := rd.expand(keysIn, key, true, false, nil, nil)

@@ -1,21 +1,29 @@
 package hydra
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/orgraph/orgraph/problems"
 )
 
 // The OpenAPI 3.1 description of the API (GET /api/docs.json), derived from
 // the registry as the Hydra documentation is: every path, schema and
 // parameter comes from the declarations in resources.go, so the two
-// descriptions cannot disagree. Names follow API Platform 4's OpenAPI
-// factory (operationIds, Class.jsonld schemas, Hydra collection schemas) so
-// that tools written for API Platform read it as they read API Platform's.
-// What is not in the registry (aliases, probes, the API version) the
-// caller passes in OpenAPIOptions.
+// descriptions cannot disagree. Schema names follow API Platform 4's OpenAPI
+// factory (Class.jsonld schemas, Hydra collection schemas) so that tools
+// written for API Platform read it as they read API Platform's; operationIds
+// are verbs and nouns that read well in generated clients. It tells the
+// whole truth of the wire: every representation and every header an answer
+// can carry, required where always present, and request schemas that
+// accept exactly what the decoder accepts. What is not in the registry
+// (aliases, probes, the API version, the deployment's settings) the caller
+// passes in OpenAPIOptions.
 
 const (
 	// OpenAPIPath serves the OpenAPI document (API Platform's path for it).
@@ -24,6 +32,7 @@ const (
 	OpenAPIMediaType = "application/vnd.openapi+json"
 	openAPIVersion   = "3.1.0"
 	docsTag          = "Documentation"
+	errorsTag        = "Errors"
 	operationsTag    = "Operations"
 )
 
@@ -34,6 +43,14 @@ type OpenAPIOptions struct {
 	Versions []string
 	// Extra are the routes the registry does not declare.
 	Extra []ExtraOperation
+	// IdempotencyTTL is how long Idempotency-Key answers are kept (zero:
+	// the document names no duration).
+	IdempotencyTTL time.Duration
+	// RateLimited says requests are metered: RateLimit-Policy on every
+	// metered answer, 429 when the caller's allowance runs out.
+	RateLimited bool
+	// Contact and License are info.contact and info.license.
+	Contact, License map[string]any
 }
 
 // ExtraOperation is a route the registry does not declare. With a Class it
@@ -42,25 +59,32 @@ type OpenAPIOptions struct {
 // one it is an operational endpoint: a public GET outside the resources
 // (/healthz, /readyz, /metrics).
 type ExtraOperation struct {
-	Path  string // a path template: "/api/organizations/{org}/workspaces"
-	Class *Class
-	Kind  OpKind
+	Path        string // a path template: "/api/organizations/{org}/workspaces"
+	OperationID string // required: what generated clients call it
+	Class       *Class
+	Kind        OpKind
 	// Sets maps an alias's path parameters to the property each one fixes
 	// ("org": "organization"): the handlers set it whatever the body or the
-	// query says, so it is left out of both.
+	// query says, so it is left out of the query and ignored in the body.
 	Sets    map[string]string
 	Summary string // defaults to the registry operation's
-	// Media is the media type of an operational endpoint's 200 answer.
-	Media string
+	// Description of an operational endpoint (an alias's is derived).
+	Description string
+	// Media is the media type of an operational endpoint's 200 answer, and
+	// Example its body.
+	Media, Example string
 	// Unavailable says an operational endpoint answers 503 when the
 	// database is unreachable (readyz).
 	Unavailable bool
 }
 
 // OpenAPI is the body of GET /api/docs.json for a base URL (scheme and
-// host, no trailing slash).
+// host, no trailing slash). The base URL is the servers entry and nothing
+// else (the examples are written for exampleBase), so that a server may
+// build the document once and name each request's base in it.
 func (r *Registry) OpenAPI(base string, opts OpenAPIOptions) map[string]any {
-	g := &openAPI{reg: r, versions: opts.Versions, paths: map[string]map[string]any{}, schemas: map[string]any{}}
+	g := &openAPI{reg: r, opts: opts, paths: map[string]map[string]any{},
+		schemas: map[string]any{}, examples: map[string]any{}, headers: map[string]any{}, problemsUsed: map[int]bool{}}
 	var tags []any
 	for _, c := range r.Classes {
 		if c.Resource == nil {
@@ -70,24 +94,34 @@ func (r *Registry) OpenAPI(base string, opts OpenAPIOptions) map[string]any {
 		g.resource(c)
 	}
 	g.documentation()
+	g.errorPages()
 	for _, e := range opts.Extra {
 		g.extra(e)
 	}
 	tags = append(tags,
 		map[string]any{"name": docsTag, "description": "The entrypoint, the Hydra and OpenAPI documentation and the JSON-LD contexts: public."},
+		map[string]any{"name": errorsTag, "description": "The error catalogue: the type and the @id of every problem document describe its kind. Public."},
 		map[string]any{"name": operationsTag, "description": "Probes and metrics for the infrastructure: public, not rate limited."})
 	version := "unversioned" // info.version must not be empty
 	if n := len(opts.Versions); n > 0 {
 		version = opts.Versions[n-1]
 	}
-	if base == "" {
-		base = "/"
+	server := base
+	if server == "" {
+		server = "/"
+	}
+	info := map[string]any{"title": r.Title, "description": r.Description + " " + apiDescription, "version": version}
+	if opts.Contact != nil {
+		info["contact"] = opts.Contact
+	}
+	if opts.License != nil {
+		info["license"] = opts.License
 	}
 	responses := g.problemResponses()
 	return map[string]any{
 		"openapi":  openAPIVersion,
-		"info":     map[string]any{"title": r.Title, "description": r.Description, "version": version},
-		"servers":  []any{map[string]any{"url": base}},
+		"info":     info,
+		"servers":  []any{map[string]any{"url": server}},
 		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"apiKey": []any{}}},
 		"tags":     tags,
 		"paths":    g.paths,
@@ -95,19 +129,33 @@ func (r *Registry) OpenAPI(base string, opts OpenAPIOptions) map[string]any {
 			"responses":       responses,
 			"schemas":         g.schemas,
 			"parameters":      g.parameters(),
-			"headers":         openAPIHeaders,
+			"headers":         g.headers,
+			"examples":        g.examples,
 			"securitySchemes": securitySchemes,
 		},
 	}
 }
 
-// openAPI accumulates the document: paths as operations are added, schemas
-// as operations refer to them (only what is used is written).
+// apiDescription is what every client should know before the first call.
+const apiDescription = "Every resource is a JSON-LD document (application/ld+json, the default) and plain JSON " +
+	"(application/json); expanded and flattened JSON-LD and N-Quads are served too, and a browser gets an HTML " +
+	"explorer. Errors are RFC 9457 problem documents (application/problem+json) whose type is a page of the " +
+	"error catalogue. Request bodies are strict: an unknown property is a 400; read-only properties, @context, " +
+	"@id and @type are ignored; strings are trimmed of surrounding whitespace before they are checked."
+
+// openAPI accumulates the document: paths as operations are added,
+// schemas, examples and headers as operations refer to them (only what is
+// used is written).
 type openAPI struct {
 	reg      *Registry
-	versions []string
+	opts     OpenAPIOptions
 	paths    map[string]map[string]any
 	schemas  map[string]any
+	examples map[string]any
+	headers  map[string]any
+	// problemsUsed are the statuses some operation answers: only their
+	// shared responses are written.
+	problemsUsed map[int]bool
 }
 
 // add puts an operation on a path. Documenting one twice (an extra that
@@ -125,16 +173,24 @@ func (g *openAPI) add(path, method string, op map[string]any) {
 
 // Operations.
 
-// traits are what an operation's common parameters and error answers
+// traits are what an operation's parameters, headers and error answers
 // depend on.
 type traits struct {
 	method     string
-	public     bool // no API key: the documentation and the probes
+	public     bool // no API key: the documentation, the error pages, the probes
 	unmetered  bool // not rate limited: the probes
 	negotiated bool // the answer's format comes from Accept (406)
-	body       bool // reads a request body (413, 415, 422)
+	body       bool // reads a request body (415, 422)
 	params     bool // has path parameters: an unknown one is a 404
 	etag       bool // a GET tagged with an ETag (If-None-Match, 304)
+	// explorer: a browser gets the HTML explorer instead of the answer
+	// (every GET but the probes' and the error pages').
+	explorer bool
+	// cacheable answers carry Cache-Control (the documentation, the error
+	// pages).
+	cacheable bool
+	// page: the operation serves an HTML page of its own (the error pages).
+	page bool
 	// unavailable: a public endpoint that still answers 503 without its database.
 	unavailable bool
 }
@@ -157,7 +213,7 @@ func (g *openAPI) resource(c *Class) {
 		if k.OnCollection() {
 			path = res.Collection
 		}
-		g.add(path, k.Method(), g.crud(c, k, path, nil, ""))
+		g.add(path, k.Method(), g.crud(c, k, path, nil, operationID(c, k), ""))
 	}
 	for _, a := range res.Actions {
 		path := res.Item + "{id}/" + a.Name
@@ -165,99 +221,179 @@ func (g *openAPI) resource(c *Class) {
 	}
 }
 
-// crud is one of a class's operations, on its own path or on an alias's.
-// Summaries and descriptions are the Hydra documentation's, which are API
-// Platform's.
-func (g *openAPI) crud(c *Class, k OpKind, path string, sets map[string]string, summary string) map[string]any {
-	doc := operation(c, k)
-	description, _ := doc["description"].(string)
-	if summary == "" {
-		summary = description
+// operationID is an operation's name in generated clients: a verb and the
+// class (listOrganizations, createOrganization, getOrganization,
+// updateOrganization, deleteOrganization).
+func operationID(c *Class, k OpKind) string {
+	switch k {
+	case GetCollection:
+		return "list" + pluralName(c)
+	case Post:
+		return "create" + c.Name
+	case Get:
+		return "get" + c.Name
+	case Patch:
+		return "update" + c.Name
 	}
-	t := traits{method: k.Method(), negotiated: k != Delete, params: strings.Contains(path, "{")}
+	return "delete" + c.Name
+}
+
+// pluralName is a class's name for many of it, from its collection path
+// (/api/organizations: Organizations).
+func pluralName(c *Class) string {
+	name := c.Resource.Collection[strings.LastIndexByte(c.Resource.Collection, '/')+1:]
+	var b strings.Builder
+	for _, word := range strings.Split(name, "_") {
+		b.WriteString(strings.ToUpper(word[:1]) + word[1:])
+	}
+	return b.String()
+}
+
+// indefinite is the indefinite article of a class name: "an Organization",
+// "a Member", "a User" (U sounds like "you" in the names we have).
+func indefinite(name string) string {
+	if strings.ContainsRune("AEIO", rune(name[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// summaries are the operations' one-liners; descriptions say more.
+func summary(c *Class, k OpKind) string {
+	n := c.Name
+	switch k {
+	case GetCollection:
+		return "Lists the " + n + " resources."
+	case Post:
+		return "Creates " + indefinite(n) + " " + n + "."
+	case Get:
+		return "Retrieves " + indefinite(n) + " " + n + "."
+	case Patch:
+		return "Updates " + indefinite(n) + " " + n + "."
+	}
+	return "Deletes " + indefinite(n) + " " + n + "."
+}
+
+func description(c *Class, k OpKind) string {
+	n := c.Name
+	switch k {
+	case GetCollection:
+		return "Retrieves one page of the " + n + " resources the caller can see, filtered and sorted by the query " +
+			"parameters. As JSON-LD the page is a Hydra collection (totalItems, view, search); as plain JSON it is an " +
+			"array, and the Link header (first, prev, next, last) and X-Total-Count carry the paging."
+	case Post:
+		return "Creates " + indefinite(n) + " " + n + " from the body and answers it with 201 and its Location. " +
+			"An Idempotency-Key makes a retry safe."
+	case Get:
+		return "Retrieves " + indefinite(n) + " " + n + " the caller can see; another tenant's is a 404. " +
+			"Send its ETag in If-None-Match to get a 304 while it is unchanged."
+	case Patch:
+		return "Updates " + indefinite(n) + " " + n + " with a JSON merge patch (RFC 7386): properties absent from the " +
+			"body are left as they are, null removes an optional one. Send its ETag in If-Match to change only the " +
+			"version you read."
+	}
+	return "Deletes " + indefinite(n) + " " + n + ". Send its ETag in If-Match to delete only the version you read."
+}
+
+// crud is one of a class's operations, on its own path or on an alias's.
+func (g *openAPI) crud(c *Class, k OpKind, path string, sets map[string]string, id, summaryText string) map[string]any {
+	if summaryText == "" {
+		summaryText = summary(c, k)
+	}
+	t := traits{method: k.Method(), negotiated: k != Delete, params: strings.Contains(path, "{"), explorer: k.Method() == http.MethodGet}
 	op := map[string]any{
-		"operationId": operationID(path, k.Method(), k == GetCollection),
+		"operationId": id,
 		"tags":        []any{c.Name},
-		"summary":     summary,
-		"description": description,
+		"summary":     summaryText,
+		"description": description(c, k),
 	}
 	params := pathParams(c, path, sets)
 	omit := fixed(sets)
+	var a answer
 	switch k {
 	case GetCollection:
 		t.etag = true
 		params = append(params, queryParams(c, omit)...)
-		op["responses"] = map[string]any{"200": success(t, 200, c.Name+" collection", g.collectionContent(c))}
+		a = answer{status: 200, what: "A page of " + c.Name + " resources.", class: c, collection: true, content: g.resourceContent(c, true, t)}
 	case Get:
 		t.etag = true
-		op["responses"] = map[string]any{"200": success(t, 200, c.Name+" resource", g.itemContent(c))}
+		a = answer{status: 200, what: "The " + c.Name + ".", class: c, content: g.resourceContent(c, false, t)}
 	case Post:
 		t.body = true
-		op["requestBody"] = g.requestBody(c, true, omit, "The new "+c.Name+" resource.", "application/ld+json", "application/json")
-		op["responses"] = map[string]any{"201": success(t, 201, c.Name+" resource created", g.itemContent(c))}
+		op["requestBody"] = g.requestBody(c, true, omit, "The new "+c.Name+".", "application/ld+json", "application/json")
+		a = answer{status: 201, what: "The " + c.Name + " created.", class: c, content: g.resourceContent(c, false, t)}
 	case Patch:
 		t.body = true
 		// Admin sends its merge patches as application/ld+json (admin#590);
 		// the server reads those as merge patches too.
-		op["requestBody"] = g.requestBody(c, false, omit, "The updated "+c.Name+" resource (JSON merge patch: null removes a value).", "application/merge-patch+json", "application/ld+json")
-		op["responses"] = map[string]any{"200": success(t, 200, c.Name+" resource updated", g.itemContent(c))}
+		op["requestBody"] = g.requestBody(c, false, omit, "The changes to the "+c.Name+": a JSON merge patch (null removes a value).",
+			"application/merge-patch+json", "application/ld+json")
+		a = answer{status: 200, what: "The " + c.Name + " updated.", class: c, content: g.resourceContent(c, false, t)}
 	case Delete:
-		op["responses"] = map[string]any{"204": success(t, 204, c.Name+" resource deleted", nil)}
+		a = answer{status: 204, what: "The " + c.Name + " is deleted."}
 	}
-	return finish(op, t, params)
+	op["responses"] = map[string]any{strconv.Itoa(a.status): g.success(t, a)}
+	return g.finish(op, t, params, &a)
 }
 
 // action is a POST on an item without a body. One that returns another
 // class creates a resource of it (accepting an invitation creates a
 // Member: 201); one that returns its own class changes it (200).
 func (g *openAPI) action(c *Class, a Action, path string) map[string]any {
-	status, what := http.StatusOK, a.Returns.Name+" resource"
+	status, what := http.StatusOK, "The "+a.Returns.Name+"."
 	if a.Returns != c {
-		status, what = http.StatusCreated, a.Returns.Name+" resource created"
+		status, what = http.StatusCreated, "The "+a.Returns.Name+" created."
 	}
 	t := traits{method: http.MethodPost, negotiated: true, params: true}
 	// The registry's action descriptions name the route after a colon,
 	// which the OpenAPI path says already.
-	summary, _, cut := strings.Cut(a.Description, ": ")
+	summaryText, _, cut := strings.Cut(a.Description, ": ")
 	if cut {
-		summary += "."
+		summaryText += "."
 	}
 	op := map[string]any{
-		"operationId": operationID(path, http.MethodPost, false),
+		"operationId": a.Name + c.Name,
 		"tags":        []any{c.Name},
-		"summary":     summary,
+		"summary":     summaryText,
 		"description": a.Description,
 		"responses": map[string]any{
-			strconv.Itoa(status): success(t, status, what, g.itemContent(a.Returns)),
+			strconv.Itoa(status): g.success(t, answer{status: status, what: what, class: a.Returns, content: g.resourceContent(a.Returns, false, t)}),
 		},
 	}
-	return finish(op, t, pathParams(c, path, nil))
+	return g.finish(op, t, pathParams(c, path, nil), nil)
 }
 
 // extra documents an alias as the operation it stands for, or an
 // operational endpoint.
 func (g *openAPI) extra(e ExtraOperation) {
+	if e.OperationID == "" {
+		panic("hydra: the OpenAPI extra " + e.Path + " has no operationId")
+	}
 	if e.Class != nil {
-		op := g.crud(e.Class, e.Kind, e.Path, e.Sets, e.Summary)
+		op := g.crud(e.Class, e.Kind, e.Path, e.Sets, e.OperationID, e.Summary)
 		op["description"] = aliasDescription(e)
 		g.add(e.Path, e.Kind.Method(), op)
 		return
 	}
 	t := traits{method: http.MethodGet, public: true, unmetered: true, unavailable: e.Unavailable}
 	schema := map[string]any{"type": "string"}
+	var example any = e.Example
 	if strings.Contains(e.Media, "json") {
 		schema = map[string]any{"type": "object"}
+		example = jsonValue([]byte(e.Example))
 	}
 	op := map[string]any{
-		"operationId": operationID(e.Path, http.MethodGet, false),
+		"operationId": e.OperationID,
 		"tags":        []any{operationsTag},
 		"summary":     e.Summary,
+		"description": e.Description,
 		"security":    []any{},
 		"responses": map[string]any{
-			"200": success(t, 200, e.Summary, map[string]any{e.Media: map[string]any{"schema": schema}}),
+			"200": g.success(t, answer{status: 200, what: e.Summary, content: map[string]any{
+				e.Media: g.media(schema, e.OperationID, "The answer.", example)}}),
 		},
 	}
-	g.add(e.Path, http.MethodGet, finish(op, t, nil))
+	g.add(e.Path, http.MethodGet, g.finish(op, t, nil, nil))
 }
 
 // aliasDescription names the canonical operation an alias stands for.
@@ -267,7 +403,7 @@ func aliasDescription(e ExtraOperation) string {
 	if e.Kind.OnCollection() {
 		canonical = res.Collection
 	}
-	d := "Alias of " + e.Kind.Method() + " " + canonical + ": the same documents."
+	d := "Alias of " + e.Kind.Method() + " " + canonical + ", kept from the original organizations API: the same documents."
 	params := make([]string, 0, len(e.Sets))
 	for param := range e.Sets {
 		params = append(params, param)
@@ -282,57 +418,160 @@ func aliasDescription(e ExtraOperation) string {
 // documentation documents the public paths this package serves the bodies
 // of: the entrypoint, the Hydra and OpenAPI documentation, the contexts.
 func (g *openAPI) documentation() {
-	ld := func(schema map[string]any) map[string]any {
-		return map[string]any{"application/ld+json": map[string]any{"schema": schema}}
-	}
-	public := func(path, summary, what string, content map[string]any, params []any) {
-		t := traits{method: http.MethodGet, public: true, negotiated: true, etag: true, params: len(params) > 0}
+	public := func(path, id, summaryText, descriptionText, what string, content map[string]any, params []any) {
+		t := traits{method: http.MethodGet, public: true, negotiated: true, etag: true, params: len(params) > 0, explorer: true, cacheable: true}
+		a := answer{status: 200, what: what, content: content}
 		op := map[string]any{
-			"operationId": operationID(path, http.MethodGet, false),
+			"operationId": id,
 			"tags":        []any{docsTag},
-			"summary":     summary,
+			"summary":     summaryText,
+			"description": descriptionText,
 			"security":    []any{},
-			"responses":   map[string]any{"200": success(t, 200, what, content)},
+			"responses":   map[string]any{"200": g.success(t, a)},
 		}
-		g.add(path, http.MethodGet, finish(op, t, params))
+		g.add(path, http.MethodGet, g.finish(op, t, params, &a))
 	}
+	t := traits{explorer: true}
+
 	entrypoint := g.entrypointSchema()
-	public(EntrypointPath, "The API entrypoint: a link to every collection.", "Entrypoint", map[string]any{
-		"application/ld+json": map[string]any{"schema": entrypoint},
-		"application/json":    map[string]any{"schema": entrypoint},
-	}, nil)
-	public(DocsPath, "The Hydra API documentation.", "ApiDocumentation",
-		ld(map[string]any{"type": "object", "description": "A Hydra ApiDocumentation."}), nil)
-	openapi := map[string]any{"schema": map[string]any{"type": "object", "description": "This document."}}
-	public(OpenAPIPath, "The OpenAPI description of the API (this document).", "OpenAPI document",
-		map[string]any{OpenAPIMediaType: openapi, "application/json": openapi}, nil)
-	public(DocsRoot, "The API documentation: this document for "+OpenAPIMediaType+" or application/json, the Hydra documentation otherwise.", "OpenAPI or Hydra documentation",
-		map[string]any{"application/ld+json": map[string]any{"schema": map[string]any{"type": "object", "description": "A Hydra ApiDocumentation."}}, OpenAPIMediaType: openapi, "application/json": openapi}, nil)
+	ep := jsonValue(mustJSON(g.reg.Entrypoint()))
+	content := g.linkedData(entrypoint, entrypoint, "Entrypoint", EntrypointPath, ep, withoutKeywords(ep), t)
+	public(EntrypointPath, "getEntrypoint", "Retrieves the API entrypoint.",
+		"The entrypoint links to every collection: the start of a Hydra client's walk through the API.", "The entrypoint.", content, nil)
+
+	hydraDocs := map[string]any{"type": "object", "required": []any{"@context", "@id", "@type"},
+		"description": "A Hydra ApiDocumentation: every class, its properties and operations.",
+		"properties": map[string]any{
+			"@context":       map[string]any{"type": "array", "description": "The Hydra vocabulary's terms, then @vocab.", "items": map[string]any{"type": "object"}},
+			"@id":            map[string]any{"type": "string", "format": "iri-reference"},
+			"@type":          map[string]any{"type": "string", "enum": []any{"ApiDocumentation"}},
+			"title":          map[string]any{"type": "string"},
+			"description":    map[string]any{"type": "string"},
+			"entrypoint":     map[string]any{"type": "string", "format": "iri-reference"},
+			"supportedClass": map[string]any{"type": "array", "description": "The classes: properties and operations.", "items": map[string]any{"type": "object"}},
+		}}
+	docsExample := g.docsExample()
+	content = g.linkedData(hydraDocs, nil, "ApiDocumentation", DocsPath, docsExample, nil, t)
+	for _, suffix := range []string{".jsonld", ".expanded", ".flattened", ".nquads"} {
+		g.examples["ApiDocumentation"+suffix].(map[string]any)["summary"] = "An excerpt: the User class only."
+	}
+	public(DocsPath, "getHydraDocumentation", "Retrieves the Hydra API documentation.",
+		"The Hydra ApiDocumentation, which API Platform Admin and other Hydra clients read to drive the API. "+
+			"Plain JSON is not offered: an Accept of application/json gets it as JSON-LD.", "The Hydra documentation.", content, nil)
+
+	openapi := map[string]any{"type": "object", "required": []any{"openapi", "info", "paths"}, "description": "This document.",
+		"properties": map[string]any{
+			"openapi": map[string]any{"type": "string", "enum": []any{openAPIVersion}},
+			"info":    map[string]any{"type": "object"},
+			"paths":   map[string]any{"type": "object"},
+		}}
+	openapiExample := map[string]any{"openapi": openAPIVersion, "info": map[string]any{"title": g.reg.Title, "version": "2026-11-01"}, "paths": map[string]any{}}
+	openapiContent := map[string]any{
+		OpenAPIMediaType:   g.media(openapi, "OpenAPI", "An excerpt.", openapiExample),
+		"application/json": g.media(openapi, "OpenAPI", "An excerpt.", openapiExample),
+		"text/html":        g.explorerPage(),
+	}
+	public(OpenAPIPath, "getOpenAPIDocument", "Retrieves the OpenAPI description of the API.",
+		"This document, as "+OpenAPIMediaType+" or application/json.", "The OpenAPI document.", openapiContent, nil)
+
+	both := g.linkedData(hydraDocs, nil, "ApiDocumentation", DocsRoot, docsExample, nil, t)
+	delete(both, "application/json")
+	both[OpenAPIMediaType] = openapiContent[OpenAPIMediaType]
+	both["application/json"] = openapiContent["application/json"]
+	public(DocsRoot, "getDocumentation", "Retrieves the API documentation: OpenAPI or Hydra, by Accept.",
+		"This OpenAPI document for "+OpenAPIMediaType+" or application/json, the Hydra documentation otherwise, as "+
+			"API Platform's docs route answers.", "The OpenAPI or the Hydra documentation.", both, nil)
+
 	names := []any{"Entrypoint"}
 	for _, c := range g.reg.Classes {
 		names = append(names, c.Name)
 	}
 	class := map[string]any{
 		"name": "class", "in": "path", "required": true, "description": "A class name.",
-		"schema": map[string]any{"type": "string", "enum": names},
+		"schema": map[string]any{"type": "string", "enum": names}, "example": "Organization",
 	}
-	public(ContextsPath+"{class}", "The JSON-LD context of a class.", "JSON-LD context",
-		ld(map[string]any{"type": "object", "required": []any{"@context"}, "properties": map[string]any{"@context": map[string]any{"type": "object"}}}),
-		[]any{class})
+	contextSchema := map[string]any{"type": "object", "required": []any{"@context"}, "properties": map[string]any{"@context": map[string]any{"type": "object"}}}
+	ctx, _ := g.reg.ContextDocument("Organization", exampleBase)
+	public(ContextsPath+"{class}", "getContext", "Retrieves the JSON-LD context of a class.",
+		"The context that maps a class's terms to IRIs; it is always JSON-LD, whatever Accept asks for among the "+
+			"offered types.", "The JSON-LD context.", map[string]any{
+			"application/ld+json": g.media(contextSchema, "Context", "The Organization context.", jsonValue(mustJSON(ctx))),
+			"text/html":           g.explorerPage(),
+		}, []any{class})
+}
+
+// errorPages documents the error catalogue: the problem types
+// (/errors/{status}, /validation_errors/{codes}) and the problem
+// documents' @ids (the same under /api).
+func (g *openAPI) errorPages() {
+	var statuses []any
+	list := "| Status | Title |\n|---|---|\n"
+	for _, k := range problems.Kinds {
+		statuses = append(statuses, strconv.Itoa(k.Status))
+		list += fmt.Sprintf("| %d | %s |\n", k.Status, k.Title)
+	}
+	codes := "| Code | Constraint |\n|---|---|\n"
+	for _, c := range problems.Constraints {
+		codes += fmt.Sprintf("| %s | %s |\n", c.Code, c.Name)
+	}
+	status := map[string]any{"name": "status", "in": "path", "required": true, "description": "An HTTP status the API answers with a problem document.",
+		"schema": map[string]any{"type": "string", "enum": statuses}, "example": "404"}
+	id := map[string]any{"name": "id", "in": "path", "required": true,
+		"description": "A constraint code, or several as API Platform lists them: 0=<code>;1=<code>…",
+		"schema":      map[string]any{"type": "string", "pattern": `^(?:[0-9a-f-]{36}|0=[0-9a-f-]{36}(?:;[1-9][0-9]*=[0-9a-f-]{36})+)$`}, "example": problems.CodeNotBlank}
+	kind, _ := problems.KindOf(http.StatusNotFound)
+	notFound := ProblemTypeDocument(kind.Status, kind.Title, kind.Description, nil, kind.Type(), exampleBase, false)
+	notBlank, _ := problems.ConstraintOf(problems.CodeNotBlank)
+	violation := ProblemTypeDocument(http.StatusUnprocessableEntity, problems.ValidationTitle, problems.ValidationDescription,
+		[]problems.Constraint{notBlank}, problems.ValidationErrorsPath+notBlank.Code, exampleBase, false)
+	for _, p := range []struct {
+		path, id, summary, description string
+		param                          map[string]any
+		example                        map[string]any
+		exampleName                    string
+	}{
+		{problems.ErrorsPath + "{status}", "getErrorType", "Describes a kind of problem: the type of a problem document.",
+			"The page the type of a problem document names: its status, title and what to do. The kinds:\n\n" + list, status, notFound, "ProblemType"},
+		{problems.APIErrorsPath + "{status}", "getError", "Describes a kind of problem: the @id of a problem document.",
+			"The same page as " + problems.ErrorsPath + "{status}, at the @id of the JSON-LD problem documents.", status, notFound, "ProblemType"},
+		{problems.ValidationErrorsPath + "{id}", "getValidationErrorType", "Describes constraint violations: the type of a 422 document.",
+			"The page the type of a constraint violation list names: what each of its codes means. The codes:\n\n" + codes, id, violation, "ValidationProblemType"},
+		{problems.APIValidationErrorsPath + "{id}", "getValidationError", "Describes constraint violations: the @id of a 422 document.",
+			"The same page as " + problems.ValidationErrorsPath + "{id}, at the @id of the JSON-LD constraint violation lists.", id, violation, "ValidationProblemType"},
+	} {
+		t := traits{method: http.MethodGet, public: true, negotiated: true, etag: true, params: true, cacheable: true, page: true}
+		ld, plain := g.ref(nil, outErrorType), g.ref(nil, outErrorTypePlain)
+		content := g.linkedData(ld, plain, p.exampleName, p.path, p.example, withoutKeywords(p.example), t)
+		content["text/html"] = g.media(map[string]any{"type": "string", "description": "A page for people: no script, a strict Content-Security-Policy."},
+			"ProblemType.html", "The page (abridged).", "<!doctype html>\n<html lang=\"en\">\n…\n<h1>404 Resource not found</h1>\n…\n</html>\n")
+		a := answer{status: 200, what: "The kind's description.", content: content}
+		op := map[string]any{
+			"operationId": p.id,
+			"tags":        []any{errorsTag},
+			"summary":     p.summary,
+			"description": p.description,
+			"security":    []any{},
+			"responses":   map[string]any{"200": g.success(t, a)},
+		}
+		g.add(p.path, http.MethodGet, g.finish(op, t, []any{p.param}, &a))
+	}
 }
 
 // entrypointSchema is the entrypoint document: one link per collection.
 func (g *openAPI) entrypointSchema() map[string]any {
 	props := ldKeys(true)
+	var required []any
 	for _, c := range g.reg.Collections() {
 		props[lcfirst(c.Name)] = map[string]any{"type": "string", "format": "iri-reference", "description": "The collection of " + c.Name + " resources."}
+		required = append(required, lcfirst(c.Name))
 	}
-	return map[string]any{"type": "object", "properties": props}
+	return map[string]any{"type": "object", "properties": props, "required": required}
 }
 
 // finish adds what an operation's traits imply: the common header
-// parameters, the error answers and, for public ones, no security.
-func finish(op map[string]any, t traits, params []any) map[string]any {
+// parameters, the 304 and error answers and, for public ones, no security.
+// ok is the operation's 200, which a 304 stands for.
+func (g *openAPI) finish(op map[string]any, t traits, params []any, ok *answer) map[string]any {
 	params = append(params, paramRef("Orgraph-Version"), paramRef("X-Request-ID"))
 	if t.idempotent() {
 		params = append(params, paramRef("Idempotency-Key"))
@@ -349,20 +588,22 @@ func finish(op map[string]any, t traits, params []any) map[string]any {
 	}
 	responses := op["responses"].(map[string]any)
 	if t.etag {
-		responses["304"] = map[string]any{
-			"description": "Not Modified: If-None-Match names the current ETag.",
-			"headers":     headerRefs("ETag", "X-Request-ID"),
-		}
+		a := *ok
+		a.status, a.what = http.StatusNotModified, "Not Modified: If-None-Match names the current ETag."
+		responses["304"] = g.success(t, a)
 	}
-	for _, status := range problemsOf(t) {
+	for _, status := range g.problemsOf(t) {
+		g.problemsUsed[status] = true
 		responses[strconv.Itoa(status)] = map[string]any{"$ref": "#/components/responses/" + problemName(status)}
 	}
 	return op
 }
 
 // problemsOf lists the error answers an operation can give.
-func problemsOf(t traits) []int {
-	out := []int{http.StatusBadRequest} // a malformed Orgraph-Version, query or body
+func (g *openAPI) problemsOf(t traits) []int {
+	// Any request can carry a malformed Orgraph-Version (400) or announce
+	// a body over the limit (413), and any can fail (500).
+	out := []int{http.StatusBadRequest}
 	if !t.public {
 		out = append(out, http.StatusUnauthorized, http.StatusForbidden)
 	}
@@ -378,62 +619,79 @@ func problemsOf(t traits) []int {
 	if t.conditional() {
 		out = append(out, http.StatusPreconditionFailed, http.StatusPreconditionRequired)
 	}
+	out = append(out, http.StatusRequestEntityTooLarge)
 	if t.body {
-		out = append(out, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+		out = append(out, http.StatusUnsupportedMediaType)
 	}
 	if t.body || t.idempotent() {
 		out = append(out, http.StatusUnprocessableEntity)
 	}
-	if !t.unmetered {
+	if !t.unmetered && g.opts.RateLimited {
 		out = append(out, http.StatusTooManyRequests)
 	}
+	out = append(out, http.StatusInternalServerError)
 	if !t.public || t.unavailable {
 		out = append(out, http.StatusServiceUnavailable)
 	}
 	return out
 }
 
-// success is a 2xx answer with the headers the server puts on it.
-func success(t traits, status int, description string, content map[string]any) map[string]any {
-	names := []string{"X-Request-ID", "Orgraph-Version", "Link"}
-	if !t.unmetered {
-		names = append(names, "RateLimit", "RateLimit-Policy")
-	}
-	// The server tags every 200 but a POST's (and a probe's, written raw).
-	if status == http.StatusOK && t.method != http.MethodPost && !t.unmetered {
-		names = append(names, "ETag")
-	}
-	if status == http.StatusCreated {
-		names = append(names, "Location")
-	}
-	if t.idempotent() {
-		names = append(names, "Idempotent-Replayed")
-	}
-	resp := map[string]any{"description": description, "headers": headerRefs(names...)}
-	if content != nil {
-		resp["content"] = content
-	}
-	return resp
+// answer is one success answer of an operation, as its headers depend on it.
+type answer struct {
+	status     int
+	what       string
+	content    map[string]any
+	class      *Class // the resource an item answer holds (Accept-Patch), nil otherwise
+	collection bool   // a page of class's collection (Accept-Post, X-Total-Count)
 }
 
-// operationID is API Platform's: its operation name (_api_ + the path under
-// /api + _method) with slashes and braces removed, so that clients
-// generated for API Platform keep their method names.
-// /api/organizations/{id} PATCH is api_organizations_id_patch.
-func operationID(path, method string, collection bool) string {
-	var parts []string
-	rest, api := strings.CutPrefix(path, "/api")
-	if api {
-		parts = append(parts, "api")
+// success is a 2xx or 304 answer with the headers the server puts on it.
+// A GET's 200 may be the explorer's page, which carries neither the
+// answer's validators nor the route's headers: those are optional there.
+func (g *openAPI) success(t traits, a answer) map[string]any {
+	explorer := t.explorer && a.status == http.StatusOK
+	var hs []header
+	hs = append(hs, everyAnswer...)
+	if !t.unmetered && g.opts.RateLimited {
+		hs = append(hs, header{"RateLimit-Policy", !explorer}, header{"RateLimit", false})
 	}
-	if rest = strings.NewReplacer("/", "", "{", "_", "}", "", ".", "_").Replace(rest); rest != "" {
-		parts = append(parts, strings.TrimPrefix(rest, "_"))
+	hs = append(hs, header{"Allow", !explorer})
+	if t.etag && (a.status == http.StatusOK || a.status == http.StatusNotModified) || t.method == http.MethodPatch && a.status == http.StatusOK {
+		hs = append(hs, header{"ETag", !explorer})
 	}
-	parts = append(parts, strings.ToLower(method))
-	if collection {
-		parts = append(parts, "collection")
+	if a.status == http.StatusCreated {
+		hs = append(hs, header{"Location", true})
 	}
-	return strings.Join(parts, "_")
+	if a.class != nil && t.method != http.MethodGet {
+		// Not for the JSON-LD processor's renderings.
+		hs = append(hs, header{"Content-Location", false})
+	}
+	if a.class != nil && !a.collection && a.class.Resource.Has(Patch) {
+		hs = append(hs, header{"Accept-Patch", !explorer})
+	}
+	if a.collection {
+		if a.class.Resource.Has(Post) {
+			hs = append(hs, header{"Accept-Post", !explorer})
+		}
+		hs = append(hs, header{"X-Total-Count", false})
+	}
+	if t.idempotent() {
+		hs = append(hs, header{"Idempotent-Replayed", false})
+	}
+	switch {
+	case t.cacheable:
+		hs = append(hs, header{"Cache-Control", true})
+	case explorer:
+		hs = append(hs, header{"Cache-Control", false})
+	}
+	if explorer || t.page {
+		hs = append(hs, header{"Content-Security-Policy", false}, header{"Referrer-Policy", false})
+	}
+	resp := map[string]any{"description": a.what, "headers": g.headerRefs(hs...)}
+	if a.content != nil && a.status != http.StatusNotModified {
+		resp["content"] = a.content
+	}
+	return resp
 }
 
 // Parameters.
@@ -453,7 +711,8 @@ func pathParams(c *Class, path string, sets map[string]string) []any {
 		out = append(out, map[string]any{
 			"name": m[1], "in": "path", "required": true,
 			"description": "The " + class.Name + "'s id.",
-			"schema":      map[string]any{"type": "string", "format": "uuid"},
+			"schema":      map[string]any{"type": "string", "format": "uuid", "pattern": uuidPattern},
+			"example":     exampleID(class),
 		})
 	}
 	return out
@@ -499,54 +758,139 @@ func paramRef(name string) map[string]any {
 // route, and pagination.
 func (g *openAPI) parameters() map[string]any {
 	version := map[string]any{"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`}
-	if len(g.versions) > 0 {
-		version["enum"] = toAny(g.versions)
+	if len(g.opts.Versions) > 0 {
+		version["enum"] = toAny(g.opts.Versions)
 	}
-	header := func(name, description string, schema map[string]any) map[string]any {
-		return map[string]any{"name": name, "in": "header", "required": false, "description": description, "schema": schema}
+	header := func(name, description string, schema map[string]any, example string) map[string]any {
+		return map[string]any{"name": name, "in": "header", "required": false, "description": description, "schema": schema, "example": example}
 	}
 	str := map[string]any{"type": "string"}
+	replay := "the first answer is replayed"
+	if ttl := g.opts.IdempotencyTTL; ttl > 0 {
+		replay += " for " + duration(ttl)
+	}
 	return map[string]any{
-		"Orgraph-Version": header("Orgraph-Version", "The API version to follow (YYYY-MM-DD); the key's pinned version, else the latest, when absent. An unsupported one is a 400.", version),
-		"X-Request-ID":    header("X-Request-ID", "A request id to echo in X-Request-ID and in problem documents (1 to 128 of A-Z a-z 0-9 . _ : -); the server makes one otherwise.", str),
-		"Idempotency-Key": header("Idempotency-Key", "A key (1 to 255 visible ASCII characters, bare or quoted) that makes retries safe: the first answer is replayed for 24 hours.",
-			map[string]any{"type": "string", "minLength": 1, "maxLength": 257, "pattern": `^[!-~]+$`}),
-		"If-Match":      header("If-Match", "The ETag of the version read: a stale one is a 412 and changes nothing.", str),
-		"If-None-Match": header("If-None-Match", "ETags the client holds: a match is a 304.", str),
+		"Orgraph-Version": header("Orgraph-Version", "The API version to follow (YYYY-MM-DD); the key's pinned version, else the latest, when absent. An unsupported one is a 400.", version, lastOr(g.opts.Versions, "2026-11-01")),
+		"X-Request-ID":    header("X-Request-ID", "A request id to echo in X-Request-ID and in problem documents (1 to 128 of A-Z a-z 0-9 . _ : -); the server makes one otherwise.", str, "checkout-7f3a9c"),
+		"Idempotency-Key": header("Idempotency-Key", "A key (1 to 255 visible ASCII characters, bare or quoted) that makes retries safe: "+replay+
+			" (with Idempotent-Replayed: true); the same key for another request is a 422, and while the first request runs a 409.",
+			map[string]any{"type": "string", "minLength": 1, "maxLength": 257, "pattern": `^[!-~]+$`}, "0b8e6c9a-3f41-4c55-9d1e-2a7f5b6c8d90"),
+		"If-Match":      header("If-Match", "The ETag of the version read: a stale one is a 412 and changes nothing.", str, `"5f2b9c0e1a7d4e3f"`),
+		"If-None-Match": header("If-None-Match", "ETags the client holds: a match is a 304.", str, `"5f2b9c0e1a7d4e3f"`),
 		"page": map[string]any{"name": "page", "in": "query", "required": false, "description": "The page, from 1.",
 			"schema": map[string]any{"type": "integer", "minimum": 1, "default": 1}},
 		"itemsPerPage": map[string]any{"name": "itemsPerPage", "in": "query", "required": false,
-			"description": "Items per page; larger values are capped at " + strconv.Itoa(MaxItemsPerPage) + ".",
+			"description": "Items per page; larger values are capped at " + strconv.Itoa(MaxItemsPerPage) + "; 0 asks for the count alone.",
 			"schema":      map[string]any{"type": "integer", "minimum": 0, "default": DefaultItemsPerPage}},
 		"partial": map[string]any{"name": "partial", "in": "query", "required": false,
-			"description": "true skips the count: no totalItems, no first and last pages.",
+			"description": "true skips the count: no totalItems or X-Total-Count, no first and last pages.",
 			"schema":      map[string]any{"type": "boolean", "default": false}},
 	}
 }
 
-// Headers and security.
-
-var openAPIHeaders = map[string]any{
-	"X-Request-ID":        responseHeader("The request's id: the client's X-Request-ID when it sent a usable one, else a new one.", "string"),
-	"Orgraph-Version":     responseHeader("The API version the answer follows.", "string"),
-	"Link":                responseHeader(`The API documentation: <…/api/docs.jsonld>; rel="http://www.w3.org/ns/hydra/core#apiDocumentation".`, "string"),
-	"ETag":                responseHeader("A strong validator of this representation, for If-Match and If-None-Match.", "string"),
-	"Location":            responseHeader("The IRI of the new resource.", "string"),
-	"RateLimit":           responseHeader(`The caller's bucket: "default";r=<requests left>;t=<seconds until full> (draft-ietf-httpapi-ratelimit-headers-10).`, "string"),
-	"RateLimit-Policy":    responseHeader(`The rate limit: "default";q=<requests>;w=<window in seconds>.`, "string"),
-	"Retry-After":         responseHeader("Seconds to wait before trying again.", "integer"),
-	"Idempotent-Replayed": responseHeader("true when this answer replays the first answer to the Idempotency-Key.", "string"),
-	"WWW-Authenticate":    responseHeader(`Bearer realm="orgraph".`, "string"),
+func lastOr(list []string, fallback string) string {
+	if len(list) == 0 {
+		return fallback
+	}
+	return list[len(list)-1]
 }
 
-func responseHeader(description, typ string) map[string]any {
-	return map[string]any{"description": description, "schema": map[string]any{"type": typ}}
+// duration says a configured duration the way people do: "24 hours".
+func duration(d time.Duration) string {
+	unit, n := "second", int64(d.Round(time.Second)/time.Second)
+	switch {
+	case d%time.Hour == 0:
+		unit, n = "hour", int64(d/time.Hour)
+	case d%time.Minute == 0:
+		unit, n = "minute", int64(d/time.Minute)
+	}
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.FormatInt(n, 10) + " " + unit + "s"
 }
 
-func headerRefs(names ...string) map[string]any {
-	out := make(map[string]any, len(names))
-	for _, n := range names {
-		out[n] = map[string]any{"$ref": "#/components/headers/" + n}
+// Headers.
+
+// header is a response header as one answer carries it.
+type header struct {
+	name     string
+	required bool
+}
+
+// everyAnswer are the headers the common middleware puts on every answer.
+var everyAnswer = []header{
+	{"X-Request-ID", true}, {"Orgraph-Version", true}, {"Link", true},
+	{"Vary", true}, {"X-Content-Type-Options", true}, {"X-Frame-Options", true},
+}
+
+// headerSpecs describe every response header the server sends (besides
+// Content-Type, Content-Length and the CORS headers, which are for the
+// browser to read).
+var headerSpecs = map[string]map[string]any{
+	"X-Request-ID": {"description": "The request's id: the client's X-Request-ID when it sent a usable one, else a new one (req_ and 24 hex digits). Problem documents carry it as request_id.",
+		"schema": map[string]any{"type": "string", "pattern": `^[A-Za-z0-9._:\-]{1,128}$`}, "example": "req_5f2b9c0e1a7d4e3f8b6c2a19"},
+	"Orgraph-Version": {"description": "The API version the answer follows: the request's Orgraph-Version, else the key's pinned version, else the latest.",
+		"schema": map[string]any{"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`}, "example": "2026-11-01"},
+	"Link": {"description": `The API documentation: <…/api/docs.jsonld>; rel="http://www.w3.org/ns/hydra/core#apiDocumentation". ` +
+		`A JSON-LD problem document adds <http://www.w3.org/ns/hydra/error>; rel="http://www.w3.org/ns/json-ld#error" before it; ` +
+		`a plain JSON collection page adds the absolute URLs of its first, prev, next and last pages (the pages its JSON-LD view names).`,
+		"schema": map[string]any{"type": "string"}, "example": `<https://api.example.com/api/docs.jsonld>; rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`},
+	"Vary":                   {"description": "Accept: the answer depends on it.", "schema": map[string]any{"type": "string"}, "example": "Accept"},
+	"X-Content-Type-Options": {"description": "nosniff.", "schema": map[string]any{"type": "string", "enum": []any{"nosniff"}}, "example": "nosniff"},
+	"X-Frame-Options":        {"description": "deny: no page of the API may be framed.", "schema": map[string]any{"type": "string", "enum": []any{"deny"}}, "example": "deny"},
+	"ETag": {"description": "A strong validator of this representation's bytes, for If-None-Match (304) and If-Match (412).",
+		"schema": map[string]any{"type": "string", "pattern": `^"[0-9a-f]+"$`}, "example": `"5f2b9c0e1a7d4e3f"`},
+	"Location": {"description": "The IRI of the resource created.", "schema": map[string]any{"type": "string", "format": "iri-reference"},
+		"example": "/api/organizations/" + exampleOrganizationID},
+	"Content-Location": {"description": "The IRI of the representation the answer holds (the resource's IRI with .jsonld or .json): on the JSON-LD and JSON answers of a write.",
+		"schema": map[string]any{"type": "string", "format": "iri-reference"}, "example": "/api/organizations/" + exampleOrganizationID + ".jsonld"},
+	"Allow": {"description": "The methods the path answers.", "schema": map[string]any{"type": "string", "pattern": `^[A-Z]+(?:, [A-Z]+)*$`},
+		"example": "OPTIONS, HEAD, GET, PATCH, DELETE"},
+	"Accept-Patch": {"description": "The media types a PATCH of the resource reads.", "schema": map[string]any{"type": "string"},
+		"example": "application/merge-patch+json, application/ld+json"},
+	"Accept-Post": {"description": "The media types a POST to the collection reads.", "schema": map[string]any{"type": "string"},
+		"example": "application/ld+json, application/json"},
+	"Cache-Control": {"description": "How long the answer may be kept: five minutes for the documentation and the error pages, no-cache for the explorer's page.",
+		"schema": map[string]any{"type": "string"}, "example": "public, max-age=300"},
+	"Content-Security-Policy": {"description": "On HTML pages (the explorer's, the error pages): their own scripts and style sheets only.",
+		"schema": map[string]any{"type": "string"}, "example": "default-src 'none'; style-src 'self'"},
+	"Referrer-Policy": {"description": "On HTML pages: no-referrer.", "schema": map[string]any{"type": "string"}, "example": "no-referrer"},
+	"RateLimit": {"description": `What is left of the caller's allowance: "<policy>";r=<requests left>;t=<seconds until it is full again> (draft-ietf-httpapi-ratelimit-headers-10). Left out when the limiter cannot be reached (the request goes through).`,
+		"schema": map[string]any{"type": "string", "pattern": `^"[^"]+";r=[0-9]+;t=[0-9]+$`}, "example": `"default";r=598;t=1`},
+	"RateLimit-Policy": {"description": `The allowance of every caller (an API key, or a client address without one): "<policy>";q=<requests>;w=<window in seconds>. Not on the probes.`,
+		"schema": map[string]any{"type": "string", "pattern": `^"[^"]+";q=[0-9]+;w=[0-9]+$`}, "example": `"default";q=600;w=60`},
+	"Retry-After": {"description": "Seconds to wait before trying again.", "schema": map[string]any{"type": "integer", "minimum": 0}, "example": 1},
+	"Idempotent-Replayed": {"description": "true when the answer replays the first answer to this Idempotency-Key.",
+		"schema": map[string]any{"type": "string", "enum": []any{"true"}}, "example": "true"},
+	"WWW-Authenticate": {"description": `Bearer realm="orgraph": send an API key as a bearer token.`, "schema": map[string]any{"type": "string"}, "example": `Bearer realm="orgraph"`},
+	"X-Total-Count": {"description": "On a plain JSON collection page: the number of items on every page (absent with partial=true).",
+		"schema": map[string]any{"type": "integer", "minimum": 0}, "example": 42},
+}
+
+// headerRefs refers to the headers' components, writing each on first
+// use: one component per header and requiredness (a header object says
+// whether it is required, and a reference cannot change that), the
+// optional one named "<header>.optional".
+func (g *openAPI) headerRefs(hs ...header) map[string]any {
+	out := make(map[string]any, len(hs))
+	for _, h := range hs {
+		spec, ok := headerSpecs[h.name]
+		if !ok {
+			panic("hydra: no OpenAPI description of the " + h.name + " header")
+		}
+		key := h.name
+		if !h.required {
+			key += ".optional"
+		}
+		if _, done := g.headers[key]; !done {
+			c := map[string]any{"required": h.required}
+			for k, v := range spec {
+				c[k] = v
+			}
+			g.headers[key] = c
+		}
+		out[h.name] = map[string]any{"$ref": "#/components/headers/" + key}
 	}
 	return out
 }
@@ -558,375 +902,64 @@ var securitySchemes = map[string]any{
 
 // Problem documents.
 
-// problemCauses say when each error answer happens; the handlers decide,
-// these only describe.
-var problemCauses = []struct {
-	status  int
-	cause   string
-	headers []string
-}{
-	{http.StatusBadRequest, "The request is malformed: a query parameter, the JSON body, an IRI or the Orgraph-Version header.", nil},
-	{http.StatusUnauthorized, "No API key, or not a valid one.", []string{"WWW-Authenticate"}},
-	{http.StatusForbidden, "The key may not do this: a read-only key, a role without the permission, or a suspended organization.", nil},
-	{http.StatusNotFound, "No such resource, or one the caller cannot see.", nil},
-	{http.StatusNotAcceptable, "No media type in Accept (or the URL suffix) is served.", nil},
-	{http.StatusConflict, "A request with this Idempotency-Key is still running.", []string{"Retry-After"}},
-	{http.StatusPreconditionFailed, "If-Match does not name the current version: nothing changed.", nil},
-	{http.StatusRequestEntityTooLarge, "The request body is too large.", nil},
-	{http.StatusUnsupportedMediaType, "The body's Content-Type is not accepted here.", nil},
-	{http.StatusUnprocessableEntity, "The body breaks constraints (every violation is listed), or the Idempotency-Key was used for another request.", nil},
-	{http.StatusPreconditionRequired, "The server requires If-Match on PATCH and DELETE.", nil},
-	{http.StatusTooManyRequests, "The caller's rate limit is exhausted.", []string{"Retry-After", "RateLimit", "RateLimit-Policy"}},
-	{http.StatusServiceUnavailable, "The database is unreachable.", []string{"Retry-After"}},
+// problemHeaders are the headers particular error answers carry.
+var problemHeaders = map[int][]header{
+	http.StatusUnauthorized:         {{"WWW-Authenticate", true}},
+	http.StatusConflict:             {{"Retry-After", true}},
+	http.StatusUnsupportedMediaType: {{"Accept-Patch", false}}, // on a PATCH's
+	http.StatusTooManyRequests:      {{"Retry-After", true}, {"RateLimit", true}, {"RateLimit-Policy", true}},
+	http.StatusServiceUnavailable:   {{"Retry-After", true}},
 }
 
 // problemName is the components.responses key of a status: its reason
 // phrase without spaces (TooManyRequests).
 func problemName(status int) string { return strings.ReplaceAll(http.StatusText(status), " ", "") }
 
-// problemResponses are the shared error answers: RFC 9457 documents,
-// written with the Error and ConstraintViolation classes' properties.
+// problemResponses are the shared error answers: RFC 9457 documents of the
+// Error (schema Problem) and ConstraintViolation classes, one per kind of
+// the error catalogue, each with its title and type.
 func (g *openAPI) problemResponses() map[string]any {
 	out := map[string]any{}
-	for _, p := range problemCauses {
-		class := Error
-		if p.status == http.StatusUnprocessableEntity {
-			class = ConstraintViolation
+	for _, k := range problems.Kinds {
+		if !g.problemsUsed[k.Status] {
+			continue
 		}
-		out[problemName(p.status)] = map[string]any{
-			"description": http.StatusText(p.status) + ": " + p.cause,
-			"headers":     headerRefs(append([]string{"X-Request-ID"}, p.headers...)...),
+		hs := append([]header{}, everyAnswer...)
+		hs = append(hs, header{"Allow", false}, header{"Idempotent-Replayed", false})
+		if k.Status != http.StatusTooManyRequests && g.opts.RateLimited {
+			hs = append(hs, header{"RateLimit-Policy", false}, header{"RateLimit", false})
+		}
+		hs = append(hs, problemHeaders[k.Status]...)
+		kind := map[string]any{"allOf": []any{g.ref(Error, outProblem), map[string]any{
+			"properties": map[string]any{
+				"status": map[string]any{"const": k.Status},
+				"title":  map[string]any{"const": k.Title},
+				"type":   map[string]any{"const": k.Type()},
+			},
+		}}}
+		schema, description := kind, k.Title+": "+k.Description
+		examples := g.problemExamples(k.Status)
+		if k.Status == http.StatusUnprocessableEntity {
+			violations := map[string]any{"allOf": []any{g.ref(ConstraintViolation, outProblem), map[string]any{
+				"required": []any{"violations"},
+				"properties": map[string]any{
+					"title":      map[string]any{"const": problems.ValidationTitle},
+					"violations": map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"type": "object"}},
+				},
+			}}}
+			schema = map[string]any{"anyOf": []any{violations, kind}}
+			description = problems.ValidationTitle + ": " + problems.ValidationDescription + " Or " + description
+			for k, v := range g.problemExamples(0) {
+				examples[k] = v
+			}
+		}
+		out[problemName(k.Status)] = map[string]any{
+			"description": description,
+			"headers":     g.headerRefs(hs...),
 			"content": map[string]any{
-				"application/problem+json": map[string]any{"schema": g.ref(class, outProblem)},
+				"application/problem+json": map[string]any{"schema": schema, "examples": examples},
 			},
 		}
 	}
 	return out
-}
-
-// Schemas.
-
-// view is which representation of a class a schema describes.
-type view int
-
-const (
-	outLinked  view = iota // output as application/ld+json
-	outPlain               // output as application/json
-	outProblem             // an error document: one media type for both forms
-	inCreate               // a POST body
-	inPatch                // a PATCH body (JSON merge patch)
-)
-
-// inputView is the view of a create or a merge-patch body.
-func inputView(create bool) view {
-	if create {
-		return inCreate
-	}
-	return inPatch
-}
-
-// schemaName follows API Platform: Organization.jsonld for JSON-LD,
-// Organization for plain JSON. Nested classes without IRIs carry no
-// JSON-LD keys, so they have one output schema.
-func schemaName(c *Class, v view) string {
-	switch v {
-	case outLinked:
-		if c.Resource != nil {
-			return c.Name + ".jsonld"
-		}
-	case inCreate:
-		return c.Name + "-create"
-	case inPatch:
-		return c.Name + "-patch"
-	}
-	return c.Name
-}
-
-// ref points to a class's schema, writing it on first use.
-func (g *openAPI) ref(c *Class, v view) map[string]any {
-	name := schemaName(c, v)
-	if _, done := g.schemas[name]; !done {
-		g.schemas[name] = nil // taken, in case the class refers back to itself
-		if v == inCreate || v == inPatch {
-			g.schemas[name] = g.input(c, v == inCreate, nil)
-		} else {
-			g.schemas[name] = g.output(c, v)
-		}
-	}
-	return map[string]any{"$ref": "#/components/schemas/" + name}
-}
-
-// output is what the encoder writes: every property but the write-only
-// ones, all optional (nulls and empty strings are left out).
-func (g *openAPI) output(c *Class, v view) map[string]any {
-	props := map[string]any{}
-	var required []any
-	// A subclass's JSON-LD keys are its parent's.
-	if c.Parent == nil && (v == outProblem || v == outLinked && c.Resource != nil) {
-		props = ldKeys(v == outProblem)
-		if v == outLinked {
-			props["@type"] = map[string]any{"type": "string", "enum": []any{c.Name}}
-			required = []any{"@id", "@type"}
-		}
-	}
-	for _, p := range c.Properties {
-		if p.WriteOnly {
-			continue
-		}
-		s := g.value(p, v)
-		describe(s, p)
-		if !p.Writable {
-			s["readOnly"] = true
-		}
-		props[p.Name] = s
-	}
-	s := map[string]any{"type": "object", "properties": props}
-	if required != nil {
-		s["required"] = required
-	}
-	if c.Parent != nil {
-		s = map[string]any{"allOf": []any{g.ref(c.Parent, v), s}}
-	}
-	if c.Description != "" {
-		s["description"] = c.Description
-	}
-	return s
-}
-
-// ldKeys are the JSON-LD keywords of a document; optional says they may be
-// absent (the plain form of an error document).
-func ldKeys(optional bool) map[string]any {
-	note := ""
-	if optional {
-		note = " JSON-LD form only."
-	}
-	return map[string]any{
-		"@context": map[string]any{"type": "string", "format": "iri-reference", "description": "The JSON-LD context." + note},
-		"@id":      map[string]any{"type": "string", "format": "iri-reference", "description": "The document's IRI." + note},
-		"@type":    map[string]any{"type": "string", "description": "The document's class." + note},
-	}
-}
-
-// input is what the decoder accepts on create or (as a merge patch) on
-// update: the writable properties, create-only ones on create only, the
-// required ones required on create only. omit drops properties an alias
-// route fixes.
-func (g *openAPI) input(c *Class, create bool, omit map[string]bool) map[string]any {
-	v := inputView(create)
-	props := map[string]any{}
-	var required []any
-	for _, p := range c.Properties {
-		if !p.Writable || p.CreateOnly && !create || omit[p.Name] {
-			continue
-		}
-		s := g.value(p, v)
-		switch {
-		case !p.Required:
-			s = nullable(s, p)
-		case create:
-			required = append(required, p.Name)
-		}
-		describe(s, p)
-		if p.WriteOnly {
-			s["writeOnly"] = true
-		}
-		props[p.Name] = s
-	}
-	s := map[string]any{"type": "object", "properties": props}
-	if required != nil {
-		s["required"] = required
-	}
-	if c.Description != "" {
-		s["description"] = c.Description
-	}
-	return s
-}
-
-// nullable widens an optional property to what the decoder accepts besides
-// a valid value: null (which a merge patch uses to remove it) and, for a
-// string, "" (no value), which bypasses the format, pattern and enum checks.
-func nullable(s map[string]any, p *Property) map[string]any {
-	if p.Kind == String && !p.Many && rejectsEmpty(s) {
-		return map[string]any{"anyOf": []any{s, map[string]any{"const": ""}, map[string]any{"type": "null"}}}
-	}
-	if t, ok := s["type"].(string); ok {
-		s["type"] = []any{t, "null"}
-		return s
-	}
-	return map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}} // a $ref
-}
-
-func rejectsEmpty(s map[string]any) bool {
-	_, enum := s["enum"]
-	_, format := s["format"]
-	_, pattern := s["pattern"]
-	return enum || format || pattern || s["minLength"] != nil
-}
-
-func describe(s map[string]any, p *Property) {
-	if p.Description != "" {
-		s["description"] = p.Description
-	}
-}
-
-// value is a property's schema; Many makes it an array.
-func (g *openAPI) value(p *Property, v view) map[string]any {
-	s := g.scalar(p, v)
-	if !p.Many {
-		return s
-	}
-	list := map[string]any{"type": "array", "items": s}
-	if p.MaxItems > 0 {
-		list["maxItems"] = p.MaxItems
-	}
-	return list
-}
-
-// scalar is one value of a property, with the decoder's constraints (the
-// stored values were checked by them, so they hold on output too).
-func (g *openAPI) scalar(p *Property, v view) map[string]any {
-	switch p.Kind {
-	case Integer:
-		s := map[string]any{"type": "integer"}
-		if p.Minimum != 0 || p.Maximum != 0 { // both zero: unbounded, as the decoder reads them
-			s["minimum"], s["maximum"] = p.Minimum, p.Maximum
-		}
-		return s
-	case Boolean:
-		return map[string]any{"type": "boolean"}
-	case DateTime:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case Reference:
-		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of a " + p.Class.Name + "."}
-	case Object:
-		if v == outProblem {
-			v = outPlain // nested objects of a problem carry no JSON-LD keys
-		}
-		return g.ref(p.Class, v)
-	}
-	s := map[string]any{"type": "string"}
-	switch p.Format {
-	case Email:
-		s["format"] = "email"
-	case Phone:
-		s["pattern"] = phonePattern.String()
-	}
-	if len(p.Enum) > 0 {
-		s["enum"] = toAny(p.Enum)
-	}
-	// A required string must not be blank.
-	if minLength := max(p.MinLength, btoi(p.Required)); minLength > 0 {
-		s["minLength"] = minLength
-	}
-	if p.MaxLength > 0 {
-		s["maxLength"] = p.MaxLength
-	}
-	return s
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func toAny(list []string) []any {
-	out := make([]any, len(list))
-	for i, s := range list {
-		out[i] = s
-	}
-	return out
-}
-
-// fixed is the set of properties an alias's path sets.
-func fixed(sets map[string]string) map[string]bool {
-	out := map[string]bool{}
-	for _, prop := range sets {
-		out[prop] = true
-	}
-	return out
-}
-
-// itemContent is a resource document in both output forms.
-func (g *openAPI) itemContent(c *Class) map[string]any {
-	return map[string]any{
-		"application/ld+json": map[string]any{"schema": g.ref(c, outLinked)},
-		"application/json":    map[string]any{"schema": g.ref(c, outPlain)},
-	}
-}
-
-// collectionContent is a page: a Hydra Collection in JSON-LD (API Platform
-// 4: the shared HydraCollectionBaseSchema plus the typed member array), a
-// bare array in plain JSON.
-func (g *openAPI) collectionContent(c *Class) map[string]any {
-	if _, ok := g.schemas[hydraCollectionBase]; !ok {
-		g.schemas[hydraCollectionBase] = hydraCollectionSchema()
-	}
-	return map[string]any{
-		"application/ld+json": map[string]any{"schema": map[string]any{"allOf": []any{
-			map[string]any{"$ref": "#/components/schemas/" + hydraCollectionBase},
-			map[string]any{
-				"type":     "object",
-				"required": []any{"member"},
-				"properties": map[string]any{
-					"member": map[string]any{"type": "array", "items": g.ref(c, outLinked)},
-				},
-			},
-		}}},
-		"application/json": map[string]any{"schema": map[string]any{"type": "array", "items": g.ref(c, outPlain)}},
-	}
-}
-
-// requestBody is a create or merge-patch body in the given media types. An
-// alias's body is written inline: it lacks the properties its path fixes.
-func (g *openAPI) requestBody(c *Class, create bool, omit map[string]bool, description string, types ...string) map[string]any {
-	schema := g.ref(c, inputView(create))
-	if len(omit) > 0 {
-		schema = g.input(c, create, omit)
-	}
-	content := map[string]any{}
-	for _, t := range types {
-		content[t] = map[string]any{"schema": schema}
-	}
-	return map[string]any{"description": description, "required": true, "content": content}
-}
-
-const hydraCollectionBase = "HydraCollectionBaseSchema"
-
-// hydraCollectionSchema is what every collection page carries besides its
-// members, as Collection.AppendJSON writes it.
-func hydraCollectionSchema() map[string]any {
-	iri := map[string]any{"type": "string", "format": "iri-reference"}
-	str := map[string]any{"type": "string"}
-	props := ldKeys(false)
-	props["@type"] = map[string]any{"type": "string", "enum": []any{"Collection"}}
-	props["totalItems"] = map[string]any{"type": "integer", "minimum": 0, "description": "The number of items on every page; absent with partial=true."}
-	props["view"] = map[string]any{
-		"type":        "object",
-		"description": "The page: absent when one unfiltered page holds everything.",
-		"required":    []any{"@id", "@type"},
-		"properties": map[string]any{
-			"@id": iri, "@type": str, "first": iri, "last": iri, "previous": iri, "next": iri,
-		},
-	}
-	props["search"] = map[string]any{
-		"type":        "object",
-		"description": "The IRI template of the filters and order[...] parameters.",
-		"properties": map[string]any{
-			"@type": str, "template": str, "variableRepresentation": str,
-			"mapping": map[string]any{"type": "array", "items": map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"@type": str, "variable": str, "property": str, "required": map[string]any{"type": "boolean"},
-				},
-			}},
-		},
-	}
-	return map[string]any{
-		"type":        "object",
-		"description": "A page of a Hydra collection.",
-		"required":    []any{"@context", "@id", "@type"},
-		"properties":  props,
-	}
 }

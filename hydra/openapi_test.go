@@ -1,15 +1,21 @@
 package hydra_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
@@ -17,14 +23,14 @@ import (
 
 // extras are the routes handlers/routes.go serves beside the registry's.
 var extras = []hydra.ExtraOperation{
-	{Path: "/api/organizations/{org}/members/invite", Class: hydra.Invitation, Kind: hydra.Post, Sets: map[string]string{"org": "organization"}, Summary: "Invites someone to the organization."},
-	{Path: "/api/organizations/{org}/workspaces", Class: hydra.Workspace, Kind: hydra.GetCollection, Sets: map[string]string{"org": "organization"}},
-	{Path: "/api/organizations/{org}/workspaces", Class: hydra.Workspace, Kind: hydra.Post, Sets: map[string]string{"org": "organization"}},
-	{Path: "/api/organizations/{org}/roles", Class: hydra.Role, Kind: hydra.GetCollection, Sets: map[string]string{"org": "organization"}},
-	{Path: "/api/me", Class: hydra.User, Kind: hydra.Get, Summary: "Retrieves the caller."},
-	{Path: "/healthz", Summary: "The process is up.", Media: "application/json"},
-	{Path: "/readyz", Summary: "The database is reachable.", Media: "application/json", Unavailable: true},
-	{Path: "/metrics", Summary: "Prometheus metrics.", Media: "text/plain"},
+	{Path: "/api/organizations/{org}/members/invite", OperationID: "inviteToOrganization", Class: hydra.Invitation, Kind: hydra.Post, Sets: map[string]string{"org": "organization"}, Summary: "Invites someone to the organization."},
+	{Path: "/api/organizations/{org}/workspaces", OperationID: "listOrganizationWorkspaces", Class: hydra.Workspace, Kind: hydra.GetCollection, Sets: map[string]string{"org": "organization"}},
+	{Path: "/api/organizations/{org}/workspaces", OperationID: "createOrganizationWorkspace", Class: hydra.Workspace, Kind: hydra.Post, Sets: map[string]string{"org": "organization"}},
+	{Path: "/api/organizations/{org}/roles", OperationID: "listOrganizationRoles", Class: hydra.Role, Kind: hydra.GetCollection, Sets: map[string]string{"org": "organization"}},
+	{Path: "/api/me", OperationID: "getCurrentUser", Class: hydra.User, Kind: hydra.Get, Summary: "Retrieves the caller."},
+	{Path: "/healthz", OperationID: "getHealth", Summary: "The process is up.", Description: "Liveness.", Media: "application/json", Example: `{"status":"ok"}`},
+	{Path: "/readyz", OperationID: "getReadiness", Summary: "The database is reachable.", Description: "Readiness.", Media: "application/json", Example: `{"status":"ready"}`, Unavailable: true},
+	{Path: "/metrics", OperationID: "getMetrics", Summary: "Prometheus metrics.", Description: "Metrics.", Media: "text/plain", Example: "# metrics\n"},
 }
 
 // openAPI is the document as a client reads it: marshalled, then parsed
@@ -32,8 +38,12 @@ var extras = []hydra.ExtraOperation{
 func openAPI(t *testing.T) (raw []byte, doc map[string]any) {
 	t.Helper()
 	raw, err := json.Marshal(hydra.API.OpenAPI("https://api.example.test", hydra.OpenAPIOptions{
-		Versions: []string{"2026-11-01"},
-		Extra:    extras,
+		Versions:       []string{"2026-11-01"},
+		Extra:          extras,
+		IdempotencyTTL: 24 * time.Hour,
+		RateLimited:    true,
+		Contact:        map[string]any{"name": "Orgraph maintainers"},
+		License:        map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +99,7 @@ func TestOpenAPIDocumentsEveryOperation(t *testing.T) {
 		if tag != "" && !slices.Equal(op.Tags, []string{tag}) {
 			t.Errorf("%s %s: tags %v, want [%s]", method, path, op.Tags, tag)
 		}
-		if (tag == "Operations" || tag == "Documentation") && (op.Security == nil || len(*op.Security) != 0) {
+		if (tag == "Operations" || tag == "Documentation" || tag == "Errors") && (op.Security == nil || len(*op.Security) != 0) {
 			t.Errorf("%s %s: public, but security is %v", method, path, op.Security)
 		}
 	}
@@ -123,6 +133,11 @@ func TestOpenAPIDocumentsEveryOperation(t *testing.T) {
 		want(http.MethodGet, path, "Documentation")
 		count++
 	}
+	for _, path := range []string{problems.ErrorsPath + "{status}", problems.APIErrorsPath + "{status}",
+		problems.ValidationErrorsPath + "{id}", problems.APIValidationErrorsPath + "{id}"} {
+		want(http.MethodGet, path, "Errors")
+		count++
+	}
 	documented := 0
 	for _, item := range doc.Paths.Map() {
 		documented += len(item.Operations())
@@ -135,26 +150,36 @@ func TestOpenAPIDocumentsEveryOperation(t *testing.T) {
 func TestOpenAPIOperationIDsAreUnique(t *testing.T) {
 	doc := loaded(t)
 	seen := map[string]string{}
+	camel := regexp.MustCompile(`^[a-z]+(?:[A-Z][a-z]*)+$`)
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			where := method + " " + path
-			if op.OperationID == "" {
-				t.Errorf("%s has no operationId", where)
+			if !camel.MatchString(op.OperationID) {
+				t.Errorf("%s: operationId %q is not a verb and a noun in camelCase", where, op.OperationID)
 			}
 			if other, dup := seen[op.OperationID]; dup {
 				t.Errorf("operationId %q of %s is %s's too", op.OperationID, where, other)
 			}
 			seen[op.OperationID] = where
+			if op.Summary == "" || op.Description == "" {
+				t.Errorf("%s: summary %q, description %q", where, op.Summary, op.Description)
+			}
 		}
 	}
-	// API Platform's names, which generated clients keep.
+	// What generated clients call them.
 	for id, where := range map[string]string{
-		"api_organizations_get_collection": "GET /api/organizations",
-		"api_organizations_post":           "POST /api/organizations",
-		"api_organizations_id_get":         "GET /api/organizations/{id}",
-		"api_organizations_id_patch":       "PATCH /api/organizations/{id}",
-		"api_organizations_id_delete":      "DELETE /api/organizations/{id}",
-		"api_invitations_idaccept_post":    "POST /api/invitations/{id}/accept",
+		"listOrganizations":           "GET /api/organizations",
+		"createOrganization":          "POST /api/organizations",
+		"getOrganization":             "GET /api/organizations/{id}",
+		"updateOrganization":          "PATCH /api/organizations/{id}",
+		"deleteOrganization":          "DELETE /api/organizations/{id}",
+		"acceptInvitation":            "POST /api/invitations/{id}/accept",
+		"listMembers":                 "GET /api/members",
+		"inviteToOrganization":        "POST /api/organizations/{org}/members/invite",
+		"createOrganizationWorkspace": "POST /api/organizations/{org}/workspaces",
+		"getCurrentUser":              "GET /api/me",
+		"getErrorType":                "GET /errors/{status}",
+		"getHydraDocumentation":       "GET /api/docs.jsonld",
 	} {
 		if seen[id] != where {
 			t.Errorf("operationId %q is %q, want %q", id, seen[id], where)
@@ -225,7 +250,7 @@ func pointer(doc any, ref string) (any, bool) {
 func TestOpenAPIPostOrganization(t *testing.T) {
 	doc := loaded(t)
 	op := doc.Paths.Find("/api/organizations").Post
-	if op.OperationID != "api_organizations_post" || op.Summary != "Creates a Organization resource." {
+	if op.OperationID != "createOrganization" || op.Summary != "Creates an Organization." {
 		t.Errorf("operationId %q, summary %q", op.OperationID, op.Summary)
 	}
 	if op.Security != nil {
@@ -238,6 +263,9 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	if want := []string{"header:Orgraph-Version", "header:X-Request-ID", "header:Idempotency-Key"}; !slices.Equal(params, want) {
 		t.Errorf("parameters %v, want %v", params, want)
 	}
+	if key := doc.Components.Parameters["Idempotency-Key"].Value; !strings.Contains(key.Description, "replayed for 24 hours") {
+		t.Errorf("Idempotency-Key: %q does not say how long answers are kept", key.Description)
+	}
 
 	body := op.RequestBody.Value
 	if !body.Required || len(body.Content) != 2 {
@@ -247,17 +275,36 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 		if ref := body.Content[mt].Schema.Ref; ref != "#/components/schemas/Organization-create" {
 			t.Errorf("%s body: %q", mt, ref)
 		}
+		if len(body.Content[mt].Examples) != 1 {
+			t.Errorf("%s body: no example", mt)
+		}
 	}
 	in := body.Content["application/json"].Schema.Value
 	if !slices.Equal(in.Required, []string{"name"}) {
 		t.Errorf("required %v, want [name]", in.Required)
 	}
-	// Writable properties only, create-only ones included.
-	if got := sortedKeys(in.Properties); !slices.Equal(got, []string{"address", "contact", "invitations", "name", "phone_number", "status"}) {
-		t.Errorf("input properties %v", got)
+	// Writable properties, create-only ones included, with a type; the
+	// read-only ones and the JSON-LD keywords ignored (no type); nothing
+	// else but IRIs.
+	var writable, ignored []string
+	for name, p := range in.Properties {
+		if p.Value.Type == nil && p.Ref == "" && p.Value.AnyOf == nil {
+			ignored = append(ignored, name)
+		} else {
+			writable = append(writable, name)
+		}
+	}
+	slices.Sort(writable)
+	slices.Sort(ignored)
+	if !slices.Equal(writable, []string{"address", "contact", "invitations", "name", "phone_number", "status"}) ||
+		!slices.Equal(ignored, []string{"@context", "@id", "@type", "created_at", "current_user_role", "id", "member_count", "members", "mode", "originId", "owners", "updated_at"}) {
+		t.Errorf("input properties: writable %v, ignored %v", writable, ignored)
+	}
+	if in.AdditionalProperties.Has == nil || *in.AdditionalProperties.Has || in.PatternProperties[":"] == nil {
+		t.Errorf("unknown properties: additionalProperties %v, patternProperties %v", in.AdditionalProperties, in.PatternProperties)
 	}
 	name := in.Properties["name"].Value
-	if !name.Type.Is("string") || name.MinLength != 1 || *name.MaxLength != 200 {
+	if !name.Type.Is("string") || name.Pattern == "" {
 		t.Errorf("name: %+v", name)
 	}
 	invitations := in.Properties["invitations"].Value
@@ -267,8 +314,8 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	if ref := invitations.Items.Ref; ref != "#/components/schemas/OrganizationInvitation-create" {
 		t.Errorf("invitations items: %q", ref)
 	}
-	phone := in.Properties["phone_number"].Value.AnyOf[0].Value
-	if phone.Pattern == "" || *phone.MaxLength != 32 {
+	phone := in.Properties["phone_number"].Value
+	if !phone.Type.Includes("string") || !phone.Type.Includes("null") || len(phone.AllOf) != 2 {
 		t.Errorf("phone_number: %+v", phone)
 	}
 	contact := in.Properties["contact"].Value
@@ -281,7 +328,7 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 		statuses = append(statuses, code)
 	}
 	slices.Sort(statuses)
-	if want := []string{"201", "400", "401", "403", "406", "409", "413", "415", "422", "429", "503"}; !slices.Equal(statuses, want) {
+	if want := []string{"201", "400", "401", "403", "406", "409", "413", "415", "422", "429", "500", "503"}; !slices.Equal(statuses, want) {
 		t.Errorf("responses %v, want %v", statuses, want)
 	}
 	created := op.Responses.Value("201").Value
@@ -291,9 +338,15 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	if ref := created.Content["application/json"].Schema.Ref; ref != "#/components/schemas/Organization" {
 		t.Errorf("201 json: %q", ref)
 	}
-	for _, h := range []string{"Location", "RateLimit", "RateLimit-Policy", "X-Request-ID", "Idempotent-Replayed"} {
-		if created.Headers[h] == nil {
-			t.Errorf("201 lacks the %s header", h)
+	if got := keys(created.Content); !slices.Equal(got, []string{"application/json", "application/ld+json",
+		`application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"; charset=utf-8`,
+		`application/ld+json; profile="http://www.w3.org/ns/json-ld#flattened"; charset=utf-8`, "application/n-quads"}) {
+		t.Errorf("201 media types %v", got)
+	}
+	for h, required := range map[string]bool{"Location": true, "RateLimit-Policy": true, "RateLimit": false, "X-Request-ID": true, "Link": true,
+		"Orgraph-Version": true, "Allow": true, "Accept-Patch": true, "Content-Location": false, "Idempotent-Replayed": false} {
+		if created.Headers[h] == nil || created.Headers[h].Value.Required != required {
+			t.Errorf("201: the %s header is not documented, or not as required %v", h, required)
 		}
 	}
 	if created.Headers["ETag"] != nil {
@@ -301,11 +354,17 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	}
 	invalid := op.Responses.Value("422")
 	if invalid.Ref != "#/components/responses/UnprocessableEntity" ||
-		invalid.Value.Content["application/problem+json"].Schema.Ref != "#/components/schemas/ConstraintViolation" {
+		invalid.Value.Content["application/problem+json"].Schema.Value.AnyOf[0].Value.AllOf[0].Ref != "#/components/schemas/ConstraintViolation" {
 		t.Errorf("422: %q", invalid.Ref)
 	}
-	if limited := op.Responses.Value("429").Value; limited.Headers["Retry-After"] == nil {
+	if limited := op.Responses.Value("429").Value; limited.Headers["Retry-After"] == nil || !limited.Headers["Retry-After"].Value.Required {
 		t.Error("429 lacks Retry-After")
+	}
+	if doc.Components.Schemas["Problem"] == nil || doc.Components.Schemas["Error"] != nil {
+		t.Error("the Error class's schema is Problem, a name no language has taken")
+	}
+	if doc.Info.License == nil || doc.Info.Contact == nil {
+		t.Error("no license or contact")
 	}
 }
 
@@ -324,15 +383,16 @@ func TestOpenAPIErrorAnswers(t *testing.T) {
 		method, path string
 		want         []string
 	}{
-		{"GET", "/api/organizations", []string{"200", "304", "400", "401", "403", "406", "429", "503"}},
-		{"GET", "/api/organizations/{id}", []string{"200", "304", "400", "401", "403", "404", "406", "429", "503"}},
-		{"PATCH", "/api/organizations/{id}", []string{"200", "400", "401", "403", "404", "406", "409", "412", "413", "415", "422", "428", "429", "503"}},
-		{"DELETE", "/api/organizations/{id}", []string{"204", "400", "401", "403", "404", "409", "412", "422", "428", "429", "503"}},
-		{"POST", "/api/invitations/{id}/accept", []string{"201", "400", "401", "403", "404", "406", "409", "422", "429", "503"}},
-		{"POST", "/api/invitations/{id}/revoke", []string{"200", "400", "401", "403", "404", "406", "409", "422", "429", "503"}},
-		{"GET", "/api/contexts/{class}", []string{"200", "304", "400", "404", "406", "429"}},
-		{"GET", "/healthz", []string{"200", "400"}},
-		{"GET", "/readyz", []string{"200", "400", "503"}},
+		{"GET", "/api/organizations", []string{"200", "304", "400", "401", "403", "406", "413", "429", "500", "503"}},
+		{"GET", "/api/organizations/{id}", []string{"200", "304", "400", "401", "403", "404", "406", "413", "429", "500", "503"}},
+		{"PATCH", "/api/organizations/{id}", []string{"200", "400", "401", "403", "404", "406", "409", "412", "413", "415", "422", "428", "429", "500", "503"}},
+		{"DELETE", "/api/organizations/{id}", []string{"204", "400", "401", "403", "404", "409", "412", "413", "422", "428", "429", "500", "503"}},
+		{"POST", "/api/invitations/{id}/accept", []string{"201", "400", "401", "403", "404", "406", "409", "413", "422", "429", "500", "503"}},
+		{"POST", "/api/invitations/{id}/revoke", []string{"200", "400", "401", "403", "404", "406", "409", "413", "422", "429", "500", "503"}},
+		{"GET", "/api/contexts/{class}", []string{"200", "304", "400", "404", "406", "413", "429", "500"}},
+		{"GET", "/errors/{status}", []string{"200", "304", "400", "404", "406", "413", "429", "500"}},
+		{"GET", "/healthz", []string{"200", "400", "413", "500"}},
+		{"GET", "/readyz", []string{"200", "400", "413", "500", "503"}},
 	} {
 		if got := statuses(c.method, c.path); !slices.Equal(got, c.want) {
 			t.Errorf("%s %s: %v, want %v", c.method, c.path, got, c.want)
@@ -342,9 +402,9 @@ func TestOpenAPIErrorAnswers(t *testing.T) {
 	if got := keys(patch.RequestBody.Value.Content); !slices.Equal(got, []string{"application/ld+json", "application/merge-patch+json"}) {
 		t.Errorf("PATCH body media types %v", got)
 	}
-	// Create-only properties are not patched; nothing is required.
+	// Create-only properties are ignored by a patch; nothing is required.
 	in := patch.RequestBody.Value.Content["application/merge-patch+json"].Schema.Value
-	if _, ok := in.Properties["invitations"]; ok || len(in.Required) != 0 {
+	if p := in.Properties["invitations"]; p == nil || p.Value.Type != nil || !strings.HasPrefix(p.Value.Description, "Set on creation only, ignored") || len(in.Required) != 0 {
 		t.Errorf("Organization-patch: properties %v, required %v", sortedKeys(in.Properties), in.Required)
 	}
 	accept := doc.Paths.Find("/api/invitations/{id}/accept").Post
@@ -365,11 +425,13 @@ func TestOpenAPIAliases(t *testing.T) {
 		t.Errorf("alias parameters %v: org in the path, organization not in the query", names)
 	}
 	create := doc.Paths.Find("/api/organizations/{org}/members/invite").Post
-	if create.OperationID != "api_organizations_orgmembersinvite_post" || create.Summary != "Invites someone to the organization." {
-		t.Errorf("invite alias: %q %q", create.OperationID, create.Summary)
+	if create.OperationID != "inviteToOrganization" || create.Summary != "Invites someone to the organization." ||
+		!strings.HasPrefix(create.Description, "Alias of POST /api/invitations") {
+		t.Errorf("invite alias: %q %q %q", create.OperationID, create.Summary, create.Description)
 	}
+	// The path sets the organization: the body's is ignored.
 	in := create.RequestBody.Value.Content["application/ld+json"].Schema.Value
-	if _, ok := in.Properties["organization"]; ok || !slices.Equal(in.Required, []string{"email"}) {
+	if p := in.Properties["organization"]; p == nil || p.Value.Type != nil || !slices.Equal(in.Required, []string{"email"}) {
 		t.Errorf("invite alias body: properties %v, required %v", sortedKeys(in.Properties), in.Required)
 	}
 }
@@ -381,6 +443,7 @@ func TestOpenAPISchemasMatchEncoder(t *testing.T) {
 	member := hydra.NewNode(hydra.Member, "/api/members/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e01").
 		Set("id", "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e01").
 		Set("organization", "/api/organizations/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02").
+		Set("user", "/api/users/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e03").
 		Set("email", "ada@example.com").Set("role", "owner").Set("joined_at", at)
 	org := hydra.NewNode(hydra.Organization, "/api/organizations/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02").
 		Set("id", "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02").Set("name", "Acme").
@@ -388,7 +451,7 @@ func TestOpenAPISchemasMatchEncoder(t *testing.T) {
 		Set("phone_number", "+1 (555) 010-2000").
 		Set("status", hydra.NewNode(hydra.OrganizationStatus, "").Set("current_status", "ACTIVE").
 			Set("status_history", []*hydra.Node{hydra.NewNode(hydra.StatusChange, "").Set("status", "ACTIVE").Set("changed_at", at)})).
-		Set("member_count", 1).Set("mode", "live").Set("created_at", at).
+		Set("member_count", 1).Set("mode", "live").Set("created_at", at).Set("updated_at", at).
 		Set("owners", []*hydra.Node{member}).Set("members", []*hydra.Node{member})
 	org.Context = "/api/contexts/Organization"
 
@@ -496,7 +559,7 @@ func TestOpenAPIRefusesDuplicateOperations(t *testing.T) {
 		}
 	}()
 	hydra.API.OpenAPI("", hydra.OpenAPIOptions{Extra: []hydra.ExtraOperation{
-		{Path: "/api/organizations", Class: hydra.Organization, Kind: hydra.GetCollection},
+		{Path: "/api/organizations", OperationID: "listOrganizationsAgain", Class: hydra.Organization, Kind: hydra.GetCollection},
 	}})
 }
 
@@ -523,3 +586,131 @@ func keys[V any](m map[string]V) []string {
 }
 
 func sortedKeys(m openapi3.Schemas) []string { return keys(m) }
+
+// TestInputStringsMatchTheDecoder: for every string property a body can
+// set, random strings (whitespace of every kind around and inside, U+0000,
+// multi-byte characters, the enum values, phone and email fragments) are
+// accepted by the input schema exactly when the decoder accepts them:
+// trimming, blank, lengths in characters, formats and choices agree. The
+// seed is fixed, so that a failure repeats.
+func TestInputStringsMatchTheDecoder(t *testing.T) {
+	raw, _ := openAPI(t)
+	const org = `"/api/organizations/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02"`
+	for _, c := range []struct {
+		class  *hydra.Class
+		create bool
+		body   string // %s is the string under test, JSON-encoded
+	}{
+		{hydra.Organization, true, `{"name": %s}`},
+		{hydra.Organization, false, `{"name": %s}`},
+		{hydra.Organization, true, `{"name": "Acme", "phone_number": %s}`},
+		{hydra.Organization, false, `{"contact": {"email": %s}}`},
+		{hydra.Organization, true, `{"name": "Acme", "contact": {"first_name": %s}}`},
+		{hydra.Organization, false, `{"address": {"zip_code": %s}}`},
+		{hydra.Organization, false, `{"status": {"current_status": %s}}`},
+		{hydra.Organization, true, `{"name": "Acme", "invitations": [{"email": "a@b.example", "role": %s}]}`},
+		{hydra.Organization, true, `{"name": "Acme", "invitations": [{"email": %s}]}`},
+		{hydra.Member, false, `{"role": %s}`},
+		{hydra.Invitation, true, `{"organization": ` + org + `, "email": %s}`},
+		{hydra.Invitation, true, `{"organization": ` + org + `, "email": "a@b.example", "role": %s}`},
+		{hydra.Workspace, true, `{"organization": ` + org + `, "name": %s}`},
+		{hydra.Workspace, false, `{"name": %s}`},
+	} {
+		name := c.class.Name + "-patch"
+		if c.create {
+			name = c.class.Name + "-create"
+		}
+		schema := compiled(t, raw, "#/components/schemas/"+name)
+		rng := rand.New(rand.NewPCG(16, uint64(len(c.body))))
+		pieces := []string{" ", "\t", "\n", "\r", "\v", "\f", "\u0085", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028", "\u202f",
+			"\u3000", "\ufeff", "\u200b", "\x00", "a", "Z", "é", "日", "😀", "0", "5", "9", "+", "(", ")", ".", "-", "@", "_",
+			"b.example", "owner", "admin", "viewer", "ACTIVE", "SUSPENDED", "1 555 0100", "12", "3 ", "+4", strings.Repeat("x", 95)}
+		for i := 0; i < 3000; i++ {
+			var b strings.Builder
+			for n := rng.IntN(7); n > 0; n-- {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+			value, _ := json.Marshal(b.String())
+			body := fmt.Sprintf(c.body, value)
+			_, refused := c.class.Decode([]byte(body), c.create)
+			v, err := jsonschema.UnmarshalJSON(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = schema.Validate(v)
+			if (err == nil) != (refused == nil) {
+				t.Errorf("%s %s: the decoder refused: %v; the schema refused: %v", name, body, refused, err)
+			}
+		}
+	}
+}
+
+// compiled is a schema of the document as an independent JSON Schema
+// 2020-12 validator reads it, formats asserted; compiled once, where
+// kin-openapi compiles a schema on every validation.
+func compiled(t *testing.T, raw []byte, pointer string) *jsonschema.Schema {
+	t.Helper()
+	const url = "https://orgraph.test/openapi.json"
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url + pointer)
+	if err != nil {
+		t.Fatalf("compile %s: %v", pointer, err)
+	}
+	return s
+}
+
+// Every body a request sends and every answer with a body has an example
+// in each of its media types (TestOpenAPIValidates checks that each one
+// fits its schema).
+func TestOpenAPIExamplesEverywhere(t *testing.T) {
+	doc := loaded(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody != nil {
+				for mt, m := range op.RequestBody.Value.Content {
+					if len(m.Examples) == 0 {
+						t.Errorf("%s %s: the %s body has no example", method, path, mt)
+					}
+				}
+			}
+			for status, r := range op.Responses.Map() {
+				for mt, m := range r.Value.Content {
+					if len(m.Examples) == 0 && m.Example == nil {
+						t.Errorf("%s %s → %s: %s has no example", method, path, status, mt)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The base URL is in the servers entry and nowhere else: a server builds
+// the document once and names each request's base there.
+func TestOpenAPIDependsOnTheBaseOnlyInServers(t *testing.T) {
+	docFor := func(base string) map[string]any {
+		raw, err := json.Marshal(hydra.API.OpenAPI(base, hydra.OpenAPIOptions{Versions: []string{"2026-11-01"}, Extra: extras, RateLimited: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(string(raw), base) != 1 {
+			t.Errorf("%s appears %d times in its document, want once (servers)", base, strings.Count(string(raw), base))
+		}
+		var doc map[string]any
+		_ = json.Unmarshal(raw, &doc)
+		delete(doc, "servers")
+		return doc
+	}
+	a, b := docFor("https://one.example.test"), docFor("http://127.0.0.1:9")
+	if !reflect.DeepEqual(a, b) {
+		t.Error("the documents of two base URLs differ beyond servers")
+	}
+}

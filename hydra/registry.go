@@ -46,6 +46,9 @@ type Property struct {
 	CreateOnly bool
 	// WriteOnly properties are never in a response (Hydra readable: false).
 	WriteOnly bool
+	// Always properties are in every response that holds the object (the
+	// others are left out when null or empty): OpenAPI marks them required.
+	Always    bool
 	MinLength int // in characters, after trimming
 	MaxLength int
 	// Minimum and Maximum bound an Integer (both zero: unbounded).

@@ -86,7 +86,11 @@ func record(tb testing.TB, r *http.Request, p *problems.Problem, linkedData bool
 	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
 		tb.Fatalf("not valid JSON: %v\n%s", err, rec.Body.Bytes())
 	}
-	if doc["status"] != float64(p.Status) || doc["title"] != problems.Title || doc["request_id"] != benchRequestID {
+	title := problems.TitleOf(p.Status)
+	if p.Violations != nil {
+		title = problems.ValidationTitle
+	}
+	if doc["status"] != float64(p.Status) || doc["title"] != title || doc["request_id"] != benchRequestID {
 		tb.Fatalf("unexpected problem document: %s", rec.Body.Bytes())
 	}
 	if !linkedData {
@@ -123,7 +127,7 @@ func notFoundRequest() *http.Request {
 func BenchmarkWriteNotFoundLinkedData(b *testing.B) {
 	r, p := notFoundRequest(), problems.NotFound()
 	rec, _ := record(b, r, p, true)
-	want := `{"@context":"/api/contexts/Error","@id":"/api/errors/404","@type":"Error","title":"An error occurred",` +
+	want := `{"@context":"/api/contexts/Error","@id":"/api/errors/404","@type":"Error","title":"Resource not found",` +
 		`"detail":"Not Found","status":404,"type":"/errors/404","description":"Not Found","request_id":"` + benchRequestID + `"}`
 	if got := rec.Body.String(); got != want {
 		b.Fatalf("got  %s\nwant %s", got, want)
@@ -136,7 +140,7 @@ func BenchmarkWriteNotFoundLinkedData(b *testing.B) {
 func BenchmarkWriteNotFoundPlain(b *testing.B) {
 	r, p := notFoundRequest(), problems.NotFound()
 	rec, _ := record(b, r, p, false)
-	want := `{"title":"An error occurred","detail":"Not Found","status":404,"type":"/errors/404","request_id":"` + benchRequestID + `"}`
+	want := `{"title":"Resource not found","detail":"Not Found","status":404,"type":"/errors/404","request_id":"` + benchRequestID + `"}`
 	if got := rec.Body.String(); got != want {
 		b.Fatalf("got  %s\nwant %s", got, want)
 	}

@@ -41,9 +41,6 @@ const (
 	CodeInviterLostPower = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e05"
 )
 
-// Title is API Platform's title for every error document.
-const Title = "An error occurred"
-
 // Violation is one failed constraint on one property.
 type Violation struct {
 	PropertyPath string `json:"propertyPath"`

@@ -57,16 +57,16 @@ func (p *Problem) Document(linkedData bool, requestID string) any {
 		}
 		id := violationID(codes)
 		d := violationDocument{Status: p.Status, Violations: p.Violations, Detail: p.Detail,
-			ProblemType: "/validation_errors/" + id, Title: Title, RequestID: requestID}
+			ProblemType: ValidationErrorsPath + id, Title: ValidationTitle, RequestID: requestID}
 		if linkedData {
-			d.Context, d.ID, d.Type, d.Description = violationContext, "/api/validation_errors/"+id, "ConstraintViolation", p.Detail
+			d.Context, d.ID, d.Type, d.Description = violationContext, APIValidationErrorsPath+id, "ConstraintViolation", p.Detail
 		}
 		return d
 	}
 	status := strconv.Itoa(p.Status)
-	d := document{Title: Title, Detail: p.Detail, Status: p.Status, ProblemType: "/errors/" + status, RequestID: requestID}
+	d := document{Title: TitleOf(p.Status), Detail: p.Detail, Status: p.Status, ProblemType: ErrorsPath + status, RequestID: requestID}
 	if linkedData {
-		d.Context, d.ID, d.Type, d.Description = errorContext, "/api/errors/"+status, "Error", p.Detail
+		d.Context, d.ID, d.Type, d.Description = errorContext, APIErrorsPath+status, "Error", p.Detail
 	}
 	return d
 }
@@ -111,7 +111,7 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, 
 	}
 	body, err := json.Marshal(p.Document(linkedData, requestID))
 	if err != nil { // cannot happen: the document holds only strings and ints
-		body = []byte(`{"title":"An error occurred","status":500}`)
+		body = []byte(`{"title":"Internal server error","status":500}`)
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.Status)

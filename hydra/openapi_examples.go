@@ -1,0 +1,229 @@
+package hydra
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/problems"
+)
+
+// Examples of the OpenAPI document: one organization, its owner Ada and
+// Grace, whom she invites, written by the encoder itself so that they are
+// what the server sends. TestOpenAPIValidates checks each against its
+// schema.
+
+const (
+	exampleOrganizationID = "01943a5e-8b2c-7d4e-9f10-2a3b4c5d6e7f"
+	exampleAdaID          = "01943a5e-8b2a-7b33-9d44-5e6f70819203" // the user
+	exampleOwnerID        = "01943a5e-8b2d-7a11-8c22-3d4e5f607182" // her membership
+	exampleGraceID        = "01943a61-0a1b-7c2d-8e3f-405162738495"
+	exampleMemberID       = "01943a61-0a1c-7d55-9e66-5162738495a6" // Grace's membership
+	exampleInvitationID   = "01943a5f-1c3d-7e55-8f66-708192a3b4c5"
+	exampleWorkspaceID    = "01943a5f-2d4e-7f77-9a88-8192a3b4c5d6"
+	exampleRoleID         = "01943a5e-8b2e-7c99-8aab-92a3b4c5d6e7"
+	exampleRequestID      = "req_5f2b9c0e1a7d4e3f8b6c2a19"
+)
+
+var (
+	exampleCreated = time.Date(2026, 1, 15, 10, 30, 0, 0, time.UTC)
+	exampleJoined  = time.Date(2026, 1, 16, 9, 5, 0, 0, time.UTC)
+)
+
+// exampleID is the id of the example of a class.
+func exampleID(c *Class) string {
+	switch c {
+	case Organization:
+		return exampleOrganizationID
+	case User:
+		return exampleAdaID
+	case Member:
+		return exampleOwnerID
+	case Invitation:
+		return exampleInvitationID
+	case Workspace:
+		return exampleWorkspaceID
+	case Role:
+		return exampleRoleID
+	}
+	panic("hydra: no example id for " + c.Name)
+}
+
+func exampleMember(id, userID, email, name, role string, joined time.Time) *Node {
+	return NewNode(Member, Member.IRI(id)).Set("id", id).Set("organization", Organization.IRI(exampleOrganizationID)).
+		Set("user", User.IRI(userID)).Set("email", email).Set("name", name).Set("role", role).Set("joined_at", joined)
+}
+
+// exampleNode is the example of a resource class, as a GET returns it.
+func exampleNode(c *Class) *Node {
+	ada := exampleMember(exampleOwnerID, exampleAdaID, "ada@acme.example", "Ada Lovelace", "owner", exampleCreated)
+	switch c {
+	case Organization:
+		grace := exampleMember(exampleMemberID, exampleGraceID, "grace@acme.example", "Grace Hopper", "developer", exampleJoined)
+		return NewNode(Organization, Organization.IRI(exampleOrganizationID)).
+			Set("id", exampleOrganizationID).
+			Set("name", "Acme Corporation").
+			Set("contact", NewNode(Contact, "").Set("email", "ada@acme.example").Set("first_name", "Ada").Set("last_name", "Lovelace")).
+			Set("phone_number", "+1 555 0100").
+			Set("address", NewNode(Address, "").Set("street_address", "1 Main Street").Set("city", "Springfield").
+				Set("state", "IL").Set("zip_code", "62701").Set("country", "US")).
+			Set("status", NewNode(OrganizationStatus, "").Set("current_status", "ACTIVE").
+				Set("status_history", []*Node{NewNode(StatusChange, "").Set("status", "ACTIVE").Set("changed_at", exampleCreated)})).
+			Set("member_count", 2).
+			Set("current_user_role", "owner").
+			Set("mode", "live").
+			Set("created_at", exampleCreated).
+			Set("updated_at", exampleJoined).
+			Set("owners", []*Node{ada}).
+			Set("members", []*Node{ada, grace})
+	case Member:
+		return ada
+	case User:
+		return NewNode(User, User.IRI(exampleAdaID)).Set("id", exampleAdaID).Set("email", "ada@acme.example").
+			Set("name", "Ada Lovelace").Set("created_at", exampleCreated)
+	case Invitation:
+		return NewNode(Invitation, Invitation.IRI(exampleInvitationID)).
+			Set("id", exampleInvitationID).
+			Set("organization", Organization.IRI(exampleOrganizationID)).
+			Set("email", "grace@acme.example").
+			Set("role", "developer").
+			Set("status", "pending").
+			Set("expires_at", exampleCreated.AddDate(0, 0, 14)).
+			Set("inviter", User.IRI(exampleAdaID)).
+			Set("created_at", exampleCreated).
+			Set("updated_at", exampleCreated)
+	case Workspace:
+		return NewNode(Workspace, Workspace.IRI(exampleWorkspaceID)).Set("id", exampleWorkspaceID).
+			Set("organization", Organization.IRI(exampleOrganizationID)).Set("name", "Research").
+			Set("created_at", exampleCreated).Set("updated_at", exampleJoined)
+	case Role:
+		info := schema.RoleCatalog[1]
+		var permissions []string
+		for _, p := range schema.RolePermissions[info.Slug] {
+			permissions = append(permissions, string(p))
+		}
+		return NewNode(Role, Role.IRI(exampleRoleID)).Set("id", exampleRoleID).
+			Set("organization", Organization.IRI(exampleOrganizationID)).Set("slug", info.Slug).Set("name", info.Name).
+			Set("description", info.Description).Set("permissions", permissions).Set("created_at", exampleCreated)
+	}
+	panic("hydra: no example of " + c.Name)
+}
+
+// examplePage is the second page of a collection of three, one per page,
+// holding the class's example.
+func examplePage(c *Class) *Collection {
+	q, p := c.Resource.ParseQuery("itemsPerPage=1&page=2")
+	if p != nil {
+		panic(p)
+	}
+	return &Collection{Class: c, Query: q, Members: []*Node{exampleNode(c)}, Total: 3}
+}
+
+// exampleInput is a body a client sends to create or update a class; omit
+// leaves out what an alias's path sets.
+func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
+	org := Organization.IRI(exampleOrganizationID)
+	var body map[string]any
+	switch {
+	case c == Organization && create:
+		body = map[string]any{
+			"name":         "Acme Corporation",
+			"contact":      map[string]any{"email": "ada@acme.example", "first_name": "Ada", "last_name": "Lovelace"},
+			"phone_number": "+1 555 0100",
+			"address":      map[string]any{"street_address": "1 Main Street", "city": "Springfield", "state": "IL", "zip_code": "62701", "country": "US"},
+			"invitations":  []any{map[string]any{"email": "grace@acme.example", "role": "developer"}},
+		}
+	case c == Organization:
+		body = map[string]any{"name": "Acme Corporation International", "address": map[string]any{"city": "Chicago"}, "phone_number": nil}
+	case c == Invitation && create:
+		body = map[string]any{"organization": org, "email": "grace@acme.example", "role": "developer", "expires_in_days": 14}
+	case c == Member && !create:
+		body = map[string]any{"role": "admin"}
+	case c == Workspace && create:
+		body = map[string]any{"organization": org, "name": "Research"}
+	case c == Workspace:
+		body = map[string]any{"name": "Research & Development"}
+	default:
+		panic(fmt.Sprintf("hydra: no example body for %s (create %v)", c.Name, create))
+	}
+	for name := range omit {
+		delete(body, name)
+	}
+	return body
+}
+
+// docsExample is the Hydra documentation with one class, the User (the
+// smallest): an excerpt.
+func (g *openAPI) docsExample() any {
+	doc := g.reg.Documentation(exampleBase)
+	classes, _ := doc["supportedClass"].([]any)
+	for _, c := range classes {
+		if c.(map[string]any)["@id"] == "#"+User.Name {
+			doc["supportedClass"] = []any{c}
+		}
+	}
+	return jsonValue(mustJSON(doc))
+}
+
+// exampleDetails are what the server says in each kind of problem.
+var exampleDetails = map[int]string{
+	http.StatusBadRequest:            "Syntax error: the JSON document ends too early.",
+	http.StatusUnauthorized:          `An API key is required: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".`,
+	http.StatusForbidden:             `Your role (viewer) lacks the "organization:update" permission, which the owner and admin roles hold.`,
+	http.StatusNotFound:              "Not Found",
+	http.StatusMethodNotAllowed:      `No route found for "PUT https://api.example.com/api/organizations": Method Not Allowed (Allow: OPTIONS, HEAD, GET, POST)`,
+	http.StatusNotAcceptable:         fmt.Sprintf("Requested format %q is not supported. Supported MIME types are %s.", "text/csv", Supported()),
+	http.StatusConflict:              "A request with this Idempotency-Key is still running: retry once it has finished.",
+	http.StatusPreconditionFailed:    "The resource has changed since the version named by If-Match: read it again and retry.",
+	http.StatusRequestEntityTooLarge: "The request body must not be larger than 1048576 bytes.",
+	http.StatusUnsupportedMediaType:  `The content-type "text/plain" is not supported. Supported MIME types are "application/ld+json", "application/json".`,
+	http.StatusUnprocessableEntity:   "This Idempotency-Key was used for another request: the method, path or body differ.",
+	http.StatusPreconditionRequired:  "This server requires an If-Match header on PATCH and DELETE: send the ETag of the version you read.",
+	http.StatusTooManyRequests:       "Too many requests: the limit is 600 requests per 60 s for each API key. Retry in 1 s.",
+	http.StatusInternalServerError:   "Internal Server Error",
+	http.StatusServiceUnavailable:    "The database is not reachable.",
+}
+
+// problemExamples are a kind's problem document in both forms (status 0:
+// a constraint violation list), as package problems writes them.
+func (g *openAPI) problemExamples(status int) map[string]any {
+	p, name := problems.New(status, exampleDetails[status]), fmt.Sprintf("Problem-%d", status)
+	if status == 0 {
+		p, name = problems.Validation([]problems.Violation{
+			{PropertyPath: "name", Message: "This value should not be blank.", Code: problems.CodeNotBlank},
+			{PropertyPath: "phone_number", Message: "This value is not valid.", Code: problems.CodeRegexFailed},
+		}), "ConstraintViolation"
+	}
+	out := map[string]any{}
+	for _, form := range []struct {
+		suffix, summary string
+		linked          bool
+	}{{".jsonld", "As JSON-LD (the default).", true}, {"", "As plain problem details (Accept: application/json or application/problem+json).", false}} {
+		key := name + form.suffix
+		if _, done := g.examples[key]; !done {
+			g.examples[key] = map[string]any{"summary": form.summary, "value": jsonValue(mustJSON(p.Document(form.linked, exampleRequestID)))}
+		}
+		out[lowerFirst(name)+map[bool]string{true: "-jsonld", false: "-plain"}[form.linked]] = map[string]any{"$ref": "#/components/examples/" + key}
+	}
+	return out
+}
+
+// mustJSON encodes a value the package built.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Errorf("hydra: encode an OpenAPI example: %w", err))
+	}
+	return b
+}
+
+// jsonValue decodes JSON into the plain values an OpenAPI document holds.
+func jsonValue(b []byte) any {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		panic(fmt.Errorf("hydra: decode an OpenAPI example: %w", err))
+	}
+	return v
+}
