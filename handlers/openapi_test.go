@@ -613,7 +613,7 @@ func TestOpenAPISaysTheServerSettings(t *testing.T) {
 		limited bool
 	}{
 		{"defaults", handlers.Config{DB: db}, "replayed for 24 hours", true},
-		{"90 minutes, no limits", handlers.Config{DB: db, IdempotencyTTL: 90 * time.Minute,
+		{"90 minutes, no limits, one kept answer", handlers.Config{DB: db, IdempotencyTTL: 90 * time.Minute, IdempotencyKeys: 1,
 			Limiter: ratelimit.NewMemory(ratelimit.Policy{Name: "default"}, nil)}, "replayed for 90 minutes", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -623,16 +623,25 @@ func TestOpenAPISaysTheServerSettings(t *testing.T) {
 			if d := v.doc.Components.Parameters["Idempotency-Key"].Value.Description; !strings.Contains(d, c.replay) {
 				t.Errorf("Idempotency-Key: %q, want it to say %q", d, c.replay)
 			}
-			_, limits := v.doc.Components.Responses["TooManyRequests"]
+			// A 429 on every metered operation when requests are metered;
+			// on writes that take an Idempotency-Key (its cap) in any case.
+			onRead := v.doc.Paths.Find("/api/organizations").Get.Responses.Value("429") != nil
+			onWrite := v.doc.Paths.Find("/api/organizations").Post.Responses.Value("429") != nil
 			_, policy := v.doc.Components.Headers["RateLimit-Policy"]
-			if limits != c.limited || policy != c.limited {
-				t.Errorf("429 documented %v, RateLimit-Policy documented %v, want %v", limits, policy, c.limited)
+			if onRead != c.limited || !onWrite || policy != c.limited {
+				t.Errorf("429 on GET %v, on POST %v, RateLimit-Policy documented %v; want %v, true, %v", onRead, onWrite, policy, c.limited, c.limited)
 			}
 			e.check = v.check
+			key := e.key(fmt.Sprintf("ada.%v@example.com", c.limited), "live", "write") // a user of its own: kept answers are per user
 			e.do(req{Path: "/api"})
 			e.do(req{Path: "/api/organizations"})
-			if len(v.checked) != 2 {
-				t.Errorf("%d exchanges checked", len(v.checked))
+			e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: `{"name":"A"}`, Header: map[string]string{"Idempotency-Key": strings.ReplaceAll(c.name, " ", "-") + "-first"}})
+			second := e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: `{"name":"B"}`, Header: map[string]string{"Idempotency-Key": strings.ReplaceAll(c.name, " ", "-") + "-second"}})
+			if want := map[bool]int{true: http.StatusCreated, false: http.StatusTooManyRequests}[c.limited]; second.Status != want {
+				t.Errorf("a second kept answer: %d, want %d", second.Status, want)
+			}
+			if want := map[bool]int{true: 3, false: 4}[c.limited]; len(v.checked) != want { // distinct (operation, status)
+				t.Errorf("%d exchanges checked, want %d: %v", len(v.checked), want, v.checked)
 			}
 		})
 	}

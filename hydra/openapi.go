@@ -626,7 +626,10 @@ func (g *openAPI) problemsOf(t traits) []int {
 	if t.body || t.idempotent() {
 		out = append(out, http.StatusUnprocessableEntity)
 	}
-	if !t.unmetered && g.opts.RateLimited {
+	// A 429 is the rate limit's, or the Idempotency-Key cap's (a new key
+	// while its owner's oldest kept answer is too young to drop), which
+	// holds whether requests are metered or not.
+	if !t.unmetered && g.opts.RateLimited || t.idempotent() {
 		out = append(out, http.StatusTooManyRequests)
 	}
 	out = append(out, http.StatusInternalServerError)
@@ -907,7 +910,7 @@ var problemHeaders = map[int][]header{
 	http.StatusUnauthorized:         {{"WWW-Authenticate", true}},
 	http.StatusConflict:             {{"Retry-After", true}},
 	http.StatusUnsupportedMediaType: {{"Accept-Patch", false}}, // on a PATCH's
-	http.StatusTooManyRequests:      {{"Retry-After", true}, {"RateLimit", true}, {"RateLimit-Policy", true}},
+	http.StatusTooManyRequests:      {{"Retry-After", true}}, // and the rate limit's headers when requests are metered
 	http.StatusServiceUnavailable:   {{"Retry-After", true}},
 }
 
@@ -926,8 +929,11 @@ func (g *openAPI) problemResponses() map[string]any {
 		}
 		hs := append([]header{}, everyAnswer...)
 		hs = append(hs, header{"Allow", false}, header{"Idempotent-Replayed", false})
-		if k.Status != http.StatusTooManyRequests && g.opts.RateLimited {
-			hs = append(hs, header{"RateLimit-Policy", false}, header{"RateLimit", false})
+		if g.opts.RateLimited {
+			// A 429 of the rate limit carries both, one of the
+			// Idempotency-Key cap RateLimit-Policy alone, like any metered
+			// answer (RateLimit is left out when the limiter is down).
+			hs = append(hs, header{"RateLimit-Policy", k.Status == http.StatusTooManyRequests}, header{"RateLimit", false})
 		}
 		hs = append(hs, problemHeaders[k.Status]...)
 		kind := map[string]any{"allOf": []any{g.ref(Error, outProblem), map[string]any{
