@@ -747,7 +747,7 @@ func TestErrorsForbidden(t *testing.T) {
 		reader := e.key("ada@example.com", "live", "read")
 		org := e.createOrg(owner, `{"name":"Acme"}`)
 		id := org["id"].(string)
-		const readOnly = "This API key is read-only."
+		const readOnly = `This API key is read-only (scope "read"): it may only GET and HEAD. Use a key with the "write" scope.`
 
 		// A read-scoped key reads but never writes.
 		for _, c := range []struct{ method, path, body string }{

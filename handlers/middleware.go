@@ -432,7 +432,7 @@ func (s *Server) authenticated(h handlerFunc) handlerFunc {
 			return problems.Unauthorized("An API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".")
 		}
 		if p.Key.Scope == "read" && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			return problems.Forbidden("This API key is read-only.")
+			return problems.Forbidden(`This API key is read-only (scope "read"): it may only GET and HEAD. Use a key with the "write" scope.`)
 		}
 		if p.Key.Version != "" && r.Header.Get("Orgraph-Version") == "" {
 			w.Header().Set("Orgraph-Version", p.Key.Version) // the key's pin

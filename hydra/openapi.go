@@ -910,7 +910,7 @@ var problemHeaders = map[int][]header{
 	http.StatusUnauthorized:         {{"WWW-Authenticate", true}},
 	http.StatusConflict:             {{"Retry-After", true}},
 	http.StatusUnsupportedMediaType: {{"Accept-Patch", false}}, // on a PATCH's
-	http.StatusTooManyRequests:      {{"Retry-After", true}}, // and the rate limit's headers when requests are metered
+	http.StatusTooManyRequests:      {{"Retry-After", true}},   // and the rate limit's headers when requests are metered
 	http.StatusServiceUnavailable:   {{"Retry-After", true}},
 }
 
