@@ -182,7 +182,7 @@ func listQuery(r *http.Request, c *hydra.Class) (hydra.Query, error) {
 		return q, err
 	}
 	if f, err := negotiate(r); err == nil && f.Processed() {
-		q.ItemsPerPage = min(q.ItemsPerPage, hydra.MaxProcessedItemsPerPage)
+		q.LimitItemsPerPage(hydra.MaxProcessedItemsPerPage)
 	}
 	return q, nil
 }

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/problems"
 )
 
 // Every filter of every collection takes at most hydra.MaxFilterLength
@@ -74,6 +76,11 @@ func TestProcessedPagesAreCapped(t *testing.T) {
 		if r.Status != http.StatusOK || got != c.want {
 			t.Errorf("%s: %d, %d members, want %d", c.accept, r.Status, got, c.want)
 		}
+		// The links name the page size used: followed with another Accept,
+		// they read the same pages.
+		if c.want == hydra.MaxProcessedItemsPerPage && (!strings.Contains(string(r.Body), "itemsPerPage=30") || strings.Contains(string(r.Body), "itemsPerPage=100")) {
+			t.Errorf("%s: the page links do not say itemsPerPage=30: %.300s", c.accept, r.Body)
+		}
 	}
 }
 
@@ -102,5 +109,27 @@ func BenchmarkCollectionFormats(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The error catalogue states the bounds in words; they are the bounds the
+// code applies.
+func TestCatalogueStatesTheLimits(t *testing.T) {
+	thousands := func(n int) string {
+		s := fmt.Sprint(n)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	bad, _ := problems.KindOf(http.StatusBadRequest)
+	for _, n := range []int{hydra.MaxDepth, hydra.MaxArrayItems, hydra.MaxValues, hydra.MaxFilterLength} {
+		if !strings.Contains(bad.Description, thousands(n)) {
+			t.Errorf("the 400's description does not state %s: %q", thousands(n), bad.Description)
+		}
+	}
+	many, _ := problems.KindOf(http.StatusTooManyRequests)
+	if want := fmt.Sprintf("%d minutes", int(handlers.IdempotencyMinRetention.Minutes())); !strings.Contains(many.Description, want) {
+		t.Errorf("the 429's description does not state %q: %q", want, many.Description)
 	}
 }

@@ -139,8 +139,8 @@ func (s *Server) openAPIOptions() hydra.OpenAPIOptions {
 	}
 }
 
-// openAPICache keeps the encoded OpenAPI document. Building it takes
-// milliseconds (every schema, header and example), and it names the base
+// openAPICache keeps the encoded OpenAPI document. Building it is much
+// work (every schema, header and example), and it names the base
 // URL in its servers entry only: it is built once, for a placeholder base,
 // and each request's base takes the placeholder's place. The document of
 // the last base asked for is kept as well: one entry, which forged Host

@@ -10,8 +10,10 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/problems"
+	"github.com/orgraph/orgraph/swaggerui"
 )
 
 // Error pages: the type of every problem document (/errors/{status},
@@ -89,7 +91,8 @@ func (s *Server) validationErrorPage(w http.ResponseWriter, r *http.Request) err
 func (s *Server) writeErrorKind(w http.ResponseWriter, r *http.Request, k errorKind) error {
 	if _, suffix := r.Context().Value(formatKey).(hydra.Format); !suffix && hydra.PrefersHTML(r.Header.Get("Accept")) {
 		var b bytes.Buffer
-		if err := errorPageHTML.Execute(&b, k); err != nil {
+		page := errorPage{errorKind: k, Style: explorer.AssetsPath + "explorer.css", API: hydra.EntrypointPath, Reference: swaggerui.Path}
+		if err := errorPageHTML.Execute(&b, page); err != nil {
 			return fmt.Errorf("render the error page %s: %w", k.Type, err)
 		}
 		h := w.Header()
@@ -115,18 +118,24 @@ func (s *Server) writeErrorKind(w http.ResponseWriter, r *http.Request, k errorK
 // documentation does, and are kept as long.
 func (s *Server) errorPageCacheControl() string { return s.docsCacheControl() }
 
+// errorPage is what the HTML page shows: the kind, and the paths it links.
+type errorPage struct {
+	errorKind
+	Style, API, Reference string
+}
+
 var errorPageHTML = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Status}} {{.Title}} · Orgraph</title>
-<link rel="stylesheet" href="/_explorer/explorer.css">
+<link rel="stylesheet" href="{{.Style}}">
 </head>
 <body>
 <header>
-  <a class="brand" href="/api">Orgraph</a>
-  <nav><a href="/api">API</a> <a href="/docs">API reference</a></nav>
+  <a class="brand" href="{{.API}}">Orgraph</a>
+  <nav><a href="{{.API}}">API</a> <a href="{{.Reference}}">API reference</a></nav>
 </header>
 <main>
   <h1>{{.Status}} {{.Title}}</h1>
@@ -145,7 +154,7 @@ var errorPageHTML = template.Must(template.New("error").Parse(`<!doctype html>
   <p class="muted">Problem documents of this kind carry <code>"status": {{.Status}}</code>, <code>"title": "{{.Title}}"</code>
     and <code>"type": "{{.Type}}"</code>; their <code>detail</code> says what went wrong with the request, and
     <code>request_id</code> names it in the server's logs.</p>
-  <p><a href="/api">Back to the API</a></p>
+  <p><a href="{{.API}}">Back to the API</a></p>
 </main>
 </body>
 </html>

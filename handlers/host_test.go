@@ -147,3 +147,31 @@ func TestAccessLogLinesAreBounded(t *testing.T) {
 		t.Errorf("status %d; the access-log line holds %d bytes", res.StatusCode, len(line))
 	}
 }
+
+// A refused Host is logged like any answer, and its detail quotes at most
+// the first 255 bytes of the header.
+func TestRefusedHostsAreLoggedAndClipped(t *testing.T) {
+	var buf lockedBuffer
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Limiter: unlimited}))
+	t.Cleanup(srv.Close)
+	res := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), "/api", "evil;"+strings.Repeat("a", 20000))
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusBadRequest || len(body) > 1500 {
+		t.Errorf("%d, %d bytes: %.300s", res.StatusCode, len(body), body)
+	}
+	id := res.Header.Get("X-Request-Id")
+	for wait := 0; !strings.Contains(buf.String(), `"request_id":"`+id+`"`) && wait < 200; wait++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(buf.String(), `"request_id":"`+id+`","method":"GET","path":"/api","route":"","status":400`) {
+		t.Errorf("no access-log line for the refused Host: %.500s", buf.String())
+	}
+}

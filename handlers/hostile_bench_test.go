@@ -34,12 +34,22 @@ func BenchmarkHostileBodies(b *testing.B) {
 		}
 		return `"invitations":[` + strings.Join(list, ",") + `]`
 	}
+	// Under the value bound but 1 MiB all the same: a large context of long
+	// IRIs, and a long unknown key (which the reader and the
+	// extra-attributes detail must not make expensive).
+	terms := make([]string, 2000)
+	for i := range terms {
+		terms[i] = fmt.Sprintf(`"t%d":"http://e.test/%s%d"`, i, strings.Repeat("x", 200), i)
+	}
+	longKey := strings.Repeat("k", 500_000)
 	for _, c := range []struct{ name, body string }{
 		{"baseline-valid-create", `{"name":"n","contact":{"email":"a@b.test"}}`},
 		{"valid-100-invitations", `{"name":"n",` + invitations("email") + `}`},
 		{"valid-100-invitations-linked-data", `{"@context":{"og":"VOCAB"},"og:Organization/name":"n",` + invitations("og:OrganizationInvitation/email") + `}`},
 		{"hostile-plain", `{"name":"n",` + junk + `}`},
 		{"hostile-linked-data", `{"@context":{"x":"http://e/x"},"name":"n",` + junk + `}`},
+		{"hostile-long-key-plain", `{"name":"n","` + longKey + `":1,"` + longKey[:400_000] + `x":2}`},
+		{"hostile-large-context", `{"@context":{` + strings.Join(terms, ",") + `},"name":"n","` + longKey[:500_000] + `":1}`},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			e := newEnv(b, "sqlite:"+filepath.Join(b.TempDir(), "orgraph.db"))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -236,17 +235,9 @@ func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice
 	}
 	if m == nil || !mayInvite(string(m.Role), string(inv.Role)) {
 		return violation("inviter", fmt.Sprintf("Whoever sent this invitation may no longer invite %s to the organization: %s",
-			withArticle(string(inv.Role)), advice), problems.CodeInviterLostPower)
+			hydra.WithArticle(string(inv.Role)), advice), problems.CodeInviterLostPower)
 	}
 	return nil
-}
-
-// withArticle puts "a" or "an" before a role's name.
-func withArticle(role string) string {
-	if strings.ContainsAny(role[:1], "aeiou") {
-		return "an " + role
-	}
-	return "a " + role
 }
 
 // create checks the invitation against the organization (run it under the

@@ -314,6 +314,21 @@ func (r *Resource) searchJSON() []byte {
 	return append(b, "]}"...)
 }
 
+// LimitItemsPerPage lowers the page size to n at most, and writes the size
+// used into the page links, so that a client that follows them with
+// another Accept reads the same pages, none skipped.
+func (q *Query) LimitItemsPerPage(n int) {
+	if q.ItemsPerPage <= n {
+		return
+	}
+	q.ItemsPerPage = n
+	for i := range q.params {
+		if q.params[i].Key == "itemsPerPage" {
+			q.params[i].Value = strconv.Itoa(n)
+		}
+	}
+}
+
 // SetFilter sets a filter as though the client had sent it last, so that an
 // alias route (/api/organizations/{id}/workspaces) writes the same document
 // as the canonical query (/api/workspaces?organization={id}).

@@ -73,8 +73,8 @@ const MaxArrayItems = 1000
 
 // MaxValues bounds the values (keys included) of a request body. The
 // largest body any class accepts — an organization with its 100
-// invitations, or one that Admin's edit form sends back whole — holds well
-// under a thousand; without a bound, a 1 MiB body of small numbers decodes
+// invitations, or one that Admin's edit form sends back whole — holds a
+// tenth of it; without a bound, a 1 MiB body of small numbers decodes
 // into half a million values and hundreds of MB before validation can
 // refuse it.
 const MaxValues = 10000
@@ -128,7 +128,7 @@ func (c *Class) Validate(obj map[string]any, create bool) (Input, *problems.Prob
 	d := decoder{create: create}
 	d.known(c, obj, "")
 	if len(d.unknown) > 0 {
-		return nil, extraAttributes(c, d.unknown)
+		return nil, extraAttributes(d.unknown)
 	}
 	in := d.object(c, obj, "")
 	if d.typeErr != nil {
@@ -215,7 +215,7 @@ type decoder struct {
 	create     bool
 	typeErr    *problems.Problem
 	violations []problems.Violation
-	unknown    []string // property paths the class does not declare
+	unknown    []unknownKey
 }
 
 // ignoredKeys are keys a body may carry, at any depth, that are no
@@ -229,6 +229,14 @@ var ignoredKeys = map[string]string{
 	"originId": "Ignored: API Platform Admin's copy of a record's id, which its edit form sends back.",
 }
 
+// unknownKey is a key of a body that names no property of the class of
+// the object holding it.
+type unknownKey struct {
+	class  *Class // the class of the object that holds the key
+	prefix string // the object's property path ("contact.", "invitations[1].")
+	key    string
+}
+
 // known collects the keys of obj that are neither properties of class c nor
 // ignored JSON-LD keys, and does the same in the nested objects the decoder
 // reads (those of writable object properties); what the decoder ignores is
@@ -239,92 +247,81 @@ func (d *decoder) known(c *Class, obj map[string]any, prefix string) {
 		switch {
 		case ignoredKeys[k] != "":
 		case !ok:
-			d.unknown = append(d.unknown, prefix+k)
+			d.unknown = append(d.unknown, unknownKey{c, prefix, k})
 		case p.Kind == Object && p.Writable && (d.create || !p.CreateOnly):
-			for i, x := range nestedObjects(v) {
-				path := prefix + k
-				if p.Many {
-					path = fmt.Sprintf("%s[%d]", path, i)
+			if list, isList := v.([]any); isList {
+				for i, x := range list {
+					if o, isObject := x.(map[string]any); isObject {
+						d.known(p.Class, o, fmt.Sprintf("%s%s[%d].", prefix, k, i))
+					}
 				}
-				d.known(p.Class, x, path+".")
+			} else if o, isObject := v.(map[string]any); isObject {
+				d.known(p.Class, o, prefix+k+".")
 			}
 		}
 	}
 }
 
-// nestedObjects are the objects of an object property's value: itself, or
-// the objects of its array.
-func nestedObjects(v any) []map[string]any {
-	switch x := v.(type) {
-	case map[string]any:
-		return []map[string]any{x}
-	case []any:
-		var out []map[string]any
-		for _, e := range x {
-			if o, ok := e.(map[string]any); ok {
-				out = append(out, o)
-			}
-		}
-		return out
-	}
-	return nil
-}
+// maxNamedKeys bounds the keys an extra-attributes problem names, and
+// maxNamedKeyLength each name's length: the detail must not echo a body.
+const (
+	maxNamedKeys      = 10
+	maxNamedKeyLength = 64
+)
 
 // extraAttributes is the 400 for properties a class does not have, in
 // Symfony's words (API Platform's allow_extra_attributes: false), with the
 // nearest property name when one key is unknown and a close name exists.
-func extraAttributes(c *Class, paths []string) *problems.Problem {
-	sort.Strings(paths)
-	quoted := make([]string, len(paths))
-	for i, p := range paths {
-		quoted[i] = strconv.Quote(p)
+func extraAttributes(keys []unknownKey) *problems.Problem {
+	sort.Slice(keys, func(i, j int) bool { return keys[i].prefix+keys[i].key < keys[j].prefix+keys[j].key })
+	var quoted []string
+	for i, k := range keys {
+		if i == maxNamedKeys {
+			quoted = append(quoted, fmt.Sprintf("and %d more", len(keys)-maxNamedKeys))
+			break
+		}
+		path := k.prefix + k.key
+		if len(path) > maxNamedKeyLength {
+			path = strings.ToValidUTF8(path[:maxNamedKeyLength], "") + "…"
+		}
+		quoted = append(quoted, strconv.Quote(path))
 	}
 	verb := "is"
-	if len(paths) > 1 {
+	if len(keys) > 1 {
 		verb = "are"
 	}
 	detail := fmt.Sprintf("Extra attributes are not allowed (%s %s unknown).", strings.Join(quoted, ", "), verb)
-	if len(paths) == 1 {
-		if near := nearestProperty(c, paths[0]); near != "" {
-			detail += fmt.Sprintf(" Did you mean %q?", near)
+	if len(keys) == 1 {
+		if near := nearestProperty(keys[0].class, keys[0].key); near != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", keys[0].prefix+near)
 		}
 	}
 	return problems.BadRequest(detail)
 }
 
-// nearestProperty is the writable property of the class a mistyped path
+// nearestProperty is the writable property of the class a mistyped key
 // most likely meant (a few edits away, or the same but for case), or "".
-func nearestProperty(c *Class, path string) string {
-	for _, step := range strings.Split(path, ".")[:strings.Count(path, ".")] {
-		name, _, _ := strings.Cut(step, "[")
-		p, ok := c.Lookup(name)
-		if !ok || p.Class == nil {
-			return ""
-		}
-		c = p.Class
+// Two edits, and no more than half the key: "nmae" is "name", "x" is
+// nothing in particular; a key much longer than every property is nothing
+// either, and costs no edit distance.
+func nearestProperty(c *Class, key string) string {
+	const maxEdits = 2
+	if len(key) > maxNamedKeyLength { // longer than any name: no need to lower-case it to know
+		return ""
 	}
-	prefix, name := "", path
-	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		prefix, name = path[:i+1], path[i+1:]
-	}
-	// Two edits, and no more than half the name: "nmae" is "name", "x" is
-	// nothing in particular.
-	best, bestDistance := "", min(2, len(name)/2)+1
+	key = strings.ToLower(key)
+	best, bestDistance := "", min(maxEdits, len(key)/2)+1
 	for cl := c; cl != nil; cl = cl.Parent {
 		for _, p := range cl.Properties {
-			if !p.Writable {
+			if !p.Writable || len(key) > len(p.Name)+maxEdits {
 				continue // a read-only property would be ignored: no use suggesting it
 			}
-			distance := levenshtein.Distance(strings.ToLower(name), p.Name, nil)
-			if distance < bestDistance {
+			if distance := levenshtein.Distance(key, p.Name, nil); distance < bestDistance {
 				best, bestDistance = p.Name, distance
 			}
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return prefix + best
+	return best
 }
 
 func (d *decoder) violate(path, message, code string) {

@@ -29,9 +29,9 @@ import (
 
 // maxContextWork bounds the term definitions a body may make its reader
 // process, counting every copy of a context that a scoped or embedded
-// context makes. Orgraph's largest own context has about 40 terms, so a
-// hundred invitations that each carry an embedded context stay well inside;
-// a body built to make the reader work quadratically does not.
+// context makes. Each copy costs the terms of Orgraph's own context (a few
+// dozen), so a hundred invitations that each carry an embedded context stay
+// well inside; a body built to make the reader work quadratically does not.
 const maxContextWork = 16384
 
 // maxContextDepth bounds contexts that refer to contexts (an own context
@@ -43,6 +43,16 @@ type ldTerm struct {
 	iri    string // an absolute IRI, a keyword (an alias), or "" for a term set to null
 	scoped any    // the term's own (property- or type-scoped) context, unprocessed
 	prefix bool   // may be used as the prefix of a compact IRI
+	// iriValues: the term's values are IRIs ("@type": "@id" or "@vocab"),
+	// which only a reference property holds.
+	iriValues bool
+	protected bool // may not be redefined (JSON-LD 1.1 @protected)
+}
+
+// sameAs says whether a protected term's new definition is the one it has,
+// which JSON-LD lets a context repeat.
+func (t *ldTerm) sameAs(o *ldTerm) bool {
+	return t.iri == o.iri && t.prefix == o.prefix && t.iriValues == o.iriValues && t.scoped == nil && o.scoped == nil
 }
 
 // ldContext is an active context. It is never changed once built, so that
@@ -60,24 +70,32 @@ type scopedKey struct {
 
 // ldReader reads one request body.
 type ldReader struct {
-	reg     *Registry
-	base    string // the server's base URL: Orgraph's own contexts live under it
-	work    int
-	scopes  map[scopedKey]*ldContext
-	unknown []string
+	reg  *Registry
+	base string // the server's base URL: Orgraph's own contexts live under it
+	work int
+	// protectDefault is the @protected of the context object being
+	// processed: its terms' default.
+	protectDefault bool
+	scopes         map[scopedKey]*ldContext
+	unknown        []unknownKey
 }
 
 // NeedsLinkedDataReading says whether a parsed body must be read as linked
-// data: it declares a @context other than the class's own, or a key at any
-// depth is a compact or absolute IRI. Other bodies are already in the
-// class's terms and cost nothing more.
+// data: it declares a @context other than the class's own, a nested object
+// declares one, or a key at any depth is a compact or absolute IRI. Other
+// bodies are already in the class's terms and cost nothing more.
 func NeedsLinkedDataReading(c *Class, doc map[string]any, base string) bool {
 	own := ContextsPath + c.Name
 	ctx, has := doc["@context"]
 	if has && ctx != own && ctx != base+own {
 		return true
 	}
-	return hasIRIKey(doc, 0)
+	for k, v := range doc {
+		if k != "@context" && spelledAsLinkedData(v, 1) || strings.Contains(k, ":") {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadAsLinkedData maps a parsed body onto class c's terms: every key that
@@ -94,14 +112,14 @@ func (r *Registry) ReadAsLinkedData(c *Class, doc map[string]any, base, docURL s
 	own, _ := r.ContextDocument(c.Name, base)
 	start, err := rd.process(&ldContext{terms: map[string]*ldTerm{}, base: docURL}, own["@context"], 0)
 	if err != nil {
-		return nil, problems.BadRequest(err.Error()) // cannot happen: the registry's contexts are valid
+		panic("hydra: the registry's own context does not read: " + err.Error()) // a bug, not the client's fault
 	}
 	out, err := rd.node(start, c, doc, "", 0)
 	if err != nil {
 		return nil, problems.BadRequest(err.Error())
 	}
 	if len(rd.unknown) > 0 {
-		return nil, extraAttributes(c, rd.unknown)
+		return nil, extraAttributes(rd.unknown)
 	}
 	return out, nil
 }
@@ -130,6 +148,11 @@ func (rd *ldReader) process(active *ldContext, local any, depth int) (*ldContext
 	for _, item := range list {
 		switch v := item.(type) {
 		case nil:
+			for term, t := range result.terms {
+				if t.protected {
+					return nil, ldErrorf("Invalid @context: null would clear the protected term %q.", term)
+				}
+			}
 			result = &ldContext{terms: map[string]*ldTerm{}, base: result.base}
 		case string:
 			next, err := rd.remote(result, v, depth)
@@ -144,7 +167,7 @@ func (rd *ldReader) process(active *ldContext, local any, depth int) (*ldContext
 			}
 			result = next
 		default:
-			return nil, ldErrorf("Invalid @context: an entry is %s; a context is null, an IRI or an object.", article(jsonType(v)))
+			return nil, ldErrorf("Invalid @context: an entry is %s; a context is null, an IRI or an object.", WithArticle(jsonType(v)))
 		}
 	}
 	return result, nil
@@ -172,7 +195,7 @@ func (rd *ldReader) remote(active *ldContext, ref string, depth int) (*ldContext
 var contextKeywords = map[string]string{
 	"@version": "the number 1.1", "@vocab": "an IRI or null", "@base": "an IRI or null",
 	"@language": "a string or null", "@direction": "a string or null",
-	"@propagate": "a boolean", "@protected": "a boolean", "@type": "an object",
+	"@protected": "a boolean", "@type": "an object",
 }
 
 // object applies one context object.
@@ -192,8 +215,11 @@ func (rd *ldReader) object(active *ldContext, local map[string]any, depth int) (
 		v := local[k]
 		want, known := contextKeywords[k]
 		if !known {
-			if k == "@import" {
+			switch k {
+			case "@import":
 				return nil, ldError("Invalid @context: @import is not supported (no context is fetched).")
+			case "@propagate":
+				return nil, ldError("Invalid @context: @propagate is not supported in request bodies (contexts propagate as JSON-LD's defaults say).")
 			}
 			return nil, ldErrorf("Invalid @context: %q is not a keyword a context may hold.", k)
 		}
@@ -219,6 +245,10 @@ func (rd *ldReader) object(active *ldContext, local map[string]any, depth int) (
 		}
 	}
 	defined := map[string]bool{}
+	protect, _ := local["@protected"].(bool)
+	outer := rd.protectDefault
+	rd.protectDefault = protect
+	defer func() { rd.protectDefault = outer }()
 	for _, k := range sortedKeys(local) {
 		if strings.HasPrefix(k, "@") {
 			continue
@@ -238,7 +268,7 @@ func keywordValueOK(k string, v any) bool {
 	case "@vocab", "@base", "@language", "@direction":
 		_, isString := v.(string)
 		return isString || v == nil
-	case "@propagate", "@protected":
+	case "@protected":
 		_, ok := v.(bool)
 		return ok
 	case "@type":
@@ -269,7 +299,7 @@ func (rd *ldReader) define(result *ldContext, local map[string]any, term string,
 	}
 	defined[term] = false
 	rd.work++
-	def := &ldTerm{}
+	def := &ldTerm{protected: rd.protectDefault}
 	switch v := local[term].(type) {
 	case nil:
 		// A term set to null means nothing: JSON-LD drops its key.
@@ -321,8 +351,15 @@ func (rd *ldReader) define(result *ldContext, local map[string]any, term string,
 			def.prefix = !strings.Contains(term, ":") && endsWithGenDelim(def.iri)
 		}
 		def.scoped = v["@context"]
+		def.iriValues = v["@type"] == "@id" || v["@type"] == "@vocab"
+		if p, ok := v["@protected"].(bool); ok {
+			def.protected = p
+		}
 	default:
-		return ldErrorf("Invalid @context: the definition of %q is %s; it must be an IRI, an object or null.", term, article(jsonType(v)))
+		return ldErrorf("Invalid @context: the definition of %q is %s; it must be an IRI, an object or null.", term, WithArticle(jsonType(v)))
+	}
+	if old := result.terms[term]; old != nil && old.protected && !old.sameAs(def) {
+		return ldErrorf("Invalid @context: the term %q is protected: it cannot be redefined.", term)
 	}
 	result.terms[term] = def
 	defined[term] = true
@@ -414,9 +451,8 @@ func (rd *ldReader) expand(active *ldContext, value string, vocab, documentRelat
 // Reading nodes.
 
 // nodeKeywords are the keywords a node object may hold; the reader ignores
-// @id, @type and @index (the server assigns ids and types), as it ignores
-// them in plain bodies.
-var nodeKeywords = map[string]bool{"@context": true, "@id": true, "@type": true, "@index": true}
+// @id and @type (the server assigns ids and types), as the plain path does.
+var nodeKeywords = map[string]bool{"@context": true, "@id": true, "@type": true}
 
 // node reads one node object as an instance of class c. prefix is the
 // property path of the node ("contact.").
@@ -455,8 +491,11 @@ func (rd *ldReader) node(active *ldContext, c *Class, obj map[string]any, prefix
 		}
 		p := rd.property(c, iri)
 		if p == nil {
-			rd.unknown = append(rd.unknown, prefix+key)
+			rd.unknown = append(rd.unknown, unknownKey{c, prefix, key})
 			continue
+		}
+		if t := keysIn.terms[key]; t != nil && t.iriValues && p.Kind != Reference {
+			return nil, ldErrorf("The @context makes the values of %q IRIs, and %q holds text.", key, prefix+p.Name)
 		}
 		if first, twice := spelledAs[p.Name]; twice {
 			return nil, ldErrorf("The %q attribute is given twice (as %q and %q).", prefix+p.Name, first, key)
@@ -632,7 +671,7 @@ func (rd *ldReader) unwrap(active *ldContext, p *Property, v any) (any, error) {
 	if id, ok := forms["@id"].(string); ok && p.Kind == Reference {
 		for k := range obj {
 			if kw := keyword(k); kw != "@id" && kw != "@type" {
-				return nil, ldErrorf("A reference to %s is its IRI: %q has no meaning beside @id.", article(p.Class.Name), k)
+				return nil, ldErrorf("A reference to %s is its IRI: %q has no meaning beside @id.", WithArticle(p.Class.Name), k)
 			}
 		}
 		return resolveIRI(active.base, id), nil
@@ -692,29 +731,22 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// article puts "a" or "an" before a word.
-func article(word string) string {
-	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
-		return "an " + word
-	}
-	return "a " + word
-}
-
-// hasIRIKey says whether any key, at any depth, is a compact or absolute IRI.
-func hasIRIKey(v any, depth int) bool {
+// spelledAsLinkedData says whether a nested value holds a key that is a
+// compact or absolute IRI, or a @context, at any depth.
+func spelledAsLinkedData(v any, depth int) bool {
 	if depth > MaxDepth {
 		return false
 	}
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if strings.Contains(k, ":") || hasIRIKey(x, depth+1) {
+			if k == "@context" || strings.Contains(k, ":") || spelledAsLinkedData(x, depth+1) {
 				return true
 			}
 		}
 	case []any:
 		for _, x := range v {
-			if hasIRIKey(x, depth+1) {
+			if spelledAsLinkedData(x, depth+1) {
 				return true
 			}
 		}

@@ -249,15 +249,6 @@ func pluralName(c *Class) string {
 	return b.String()
 }
 
-// indefinite is the indefinite article of a class name: "an Organization",
-// "a Member", "a User" (U sounds like "you" in the names we have).
-func indefinite(name string) string {
-	if strings.ContainsRune("AEIO", rune(name[0])) {
-		return "an"
-	}
-	return "a"
-}
-
 // summaries are the operations' one-liners; descriptions say more.
 func summary(c *Class, k OpKind) string {
 	n := c.Name
@@ -265,13 +256,13 @@ func summary(c *Class, k OpKind) string {
 	case GetCollection:
 		return "Lists the " + n + " resources."
 	case Post:
-		return "Creates " + indefinite(n) + " " + n + "."
+		return "Creates " + WithArticle(n) + "."
 	case Get:
-		return "Retrieves " + indefinite(n) + " " + n + "."
+		return "Retrieves " + WithArticle(n) + "."
 	case Patch:
-		return "Updates " + indefinite(n) + " " + n + "."
+		return "Updates " + WithArticle(n) + "."
 	}
-	return "Deletes " + indefinite(n) + " " + n + "."
+	return "Deletes " + WithArticle(n) + "."
 }
 
 func description(c *Class, k OpKind) string {
@@ -282,17 +273,17 @@ func description(c *Class, k OpKind) string {
 			"parameters. As JSON-LD the page is a Hydra collection (totalItems, view, search); as plain JSON it is an " +
 			"array, and the Link header (first, prev, next, last) and X-Total-Count carry the paging."
 	case Post:
-		return "Creates " + indefinite(n) + " " + n + " from the body and answers it with 201 and its Location. " +
+		return "Creates " + WithArticle(n) + " from the body and answers it with 201 and its Location. " +
 			"An Idempotency-Key makes a retry safe."
 	case Get:
-		return "Retrieves " + indefinite(n) + " " + n + " the caller can see; another tenant's is a 404. " +
+		return "Retrieves " + WithArticle(n) + " the caller can see; another tenant's is a 404. " +
 			"Send its ETag in If-None-Match to get a 304 while it is unchanged."
 	case Patch:
-		return "Updates " + indefinite(n) + " " + n + " with a JSON merge patch (RFC 7386): properties absent from the " +
+		return "Updates " + WithArticle(n) + " with a JSON merge patch (RFC 7386): properties absent from the " +
 			"body are left as they are, null removes an optional one. Send its ETag in If-Match to change only the " +
 			"version you read."
 	}
-	return "Deletes " + indefinite(n) + " " + n + ". Send its ETag in If-Match to delete only the version you read."
+	return "Deletes " + WithArticle(n) + ". Send its ETag in If-Match to delete only the version you read."
 }
 
 // crud is one of a class's operations, on its own path or on an alias's.

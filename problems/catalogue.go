@@ -95,7 +95,8 @@ var Kinds = []Kind{
 		"The caller has used up its requests for now: the API key's allowance, or the client address's for requests " +
 			"without a valid key. Wait the number of seconds Retry-After gives; RateLimit and RateLimit-Policy describe " +
 			"the allowance and what is left of it. A write with a new Idempotency-Key is refused this way too when its " +
-			"owner already keeps the most answers it may and the oldest is less than 10 minutes old: it did not run; " +
+			"owner already keeps the most answers it may and the oldest is less than 10 minutes old (or the answers' " +
+			"time to live, when shorter): it did not run; " +
 			"send it again with the same key after Retry-After."},
 	{http.StatusInternalServerError, "Internal server error",
 		"The server failed to answer: the fault is the server's, not the request's, and the answer says nothing about " +
@@ -154,8 +155,6 @@ type Constraint struct {
 var Constraints = []Constraint{
 	{CodeNotBlank, "NotBlank", true,
 		"A required value is missing, null or blank: strings are trimmed of surrounding whitespace first, so a value of spaces only is blank."},
-	{CodeNotNull, "NotNull", true,
-		"The value must not be null."},
 	{CodeTooLong, "Length (too long)", true,
 		"The text is longer than the property allows. Lengths count characters (Unicode code points) once surrounding whitespace is trimmed; the message gives the maximum."},
 	{CodeTooShort, "Length (too short)", true,
@@ -180,8 +179,6 @@ var Constraints = []Constraint{
 		"The email address belongs to a member of the organization already (the caller's own, when accepting an invitation or inviting oneself)."},
 	{CodeInviterLostPower, "InviterLostPower", false,
 		"The invitation's inviter may no longer send it: they have left the organization, or their role no longer allows inviting with this role. Ask the organization for a new invitation (an inviter revokes it and sends a new one)."},
-	{CodeEmailMismatch, "EmailMismatch", false,
-		"The invitation is addressed to another email address than the caller's."},
 }
 
 // ConstraintOf finds a constraint by code.

@@ -15,7 +15,6 @@ import (
 // match on these).
 const (
 	CodeNotBlank     = "c1051bb4-d103-4f74-8988-acbcafc7fdc3"
-	CodeNotNull      = "ad32d13f-c3d4-423b-909a-857b961eb720"
 	CodeTooLong      = "d94b19cc-114f-4f44-9cc4-4138e80a87b9"
 	CodeTooShort     = "9ff3fdc4-b214-49db-8718-39c315e33d45"
 	CodeInvalidMail  = "bd79c0ab-ddba-46cc-a703-a7a4b08de310"
@@ -35,8 +34,8 @@ const (
 	CodeNotPending = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02"
 	// CodeAlreadyMember: the email belongs to a member of the organization.
 	CodeAlreadyMember = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e03"
-	// CodeEmailMismatch: the invitation is addressed to another email.
-	CodeEmailMismatch = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e04"
+	// 0b6a3c36-…-4e04 was EmailMismatch, never sent (an invitation to
+	// another address is a 403): not to be given to another rule.
 	// CodeInviterLostPower: the invitation's inviter may no longer send it.
 	CodeInviterLostPower = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e05"
 )

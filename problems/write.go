@@ -111,7 +111,7 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, 
 	}
 	body, err := json.Marshal(p.Document(linkedData, requestID))
 	if err != nil { // cannot happen: the document holds only strings and ints
-		body = []byte(`{"title":"Internal server error","status":500}`)
+		body = []byte(`{"title":` + strconv.Quote(TitleOf(http.StatusInternalServerError)) + `,"status":500}`)
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.Status)

@@ -298,11 +298,14 @@ const txAttempts = 5
 // become visible to others when the batch commits, before Tx returns.
 func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.tx(ctx, fn)
-		if err == nil {
-			if committed, ok := ctx.Value(commitNoteKey{}).(*atomic.Bool); ok {
-				committed.Store(true)
-			}
+		worked := false // fn succeeded, so a commit was attempted: it may have landed even if it failed
+		err := db.tx(ctx, func(tx *ent.Tx) error {
+			err := fn(tx)
+			worked = err == nil
+			return err
+		})
+		if committed, ok := ctx.Value(commitNoteKey{}).(*atomic.Bool); ok && worked {
+			committed.Store(true)
 		}
 		if err == nil || !retryable(err) || attempt == txAttempts || !backoff(ctx, attempt) {
 			return err
@@ -312,11 +315,11 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 
 type commitNoteKey struct{}
 
-// NoteCommits returns a context under which every transaction that
-// commits through DB.Tx sets committed: a caller learns whether a request
-// changed anything, whatever the request answers afterwards (an
-// Idempotency-Key must then keep even a failed answer, or a retry would do
-// the write twice).
+// NoteCommits returns a context under which every transaction DB.Tx tries
+// to commit sets committed (a commit that fails may still have landed): a
+// caller learns whether a request may have changed anything, whatever it
+// answers afterwards (an Idempotency-Key must then keep even a failed
+// answer, or a retry could do the write twice).
 func NoteCommits(ctx context.Context, committed *atomic.Bool) context.Context {
 	return context.WithValue(ctx, commitNoteKey{}, committed)
 }
