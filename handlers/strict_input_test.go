@@ -75,6 +75,13 @@ func TestStrictInputNamesWhatIsUnknown(t *testing.T) {
 		{`{"name":"Acme","invitations":[{"email":"a@b.test"},{"email":"c@d.test","rol":"admin"}]}`, `Extra attributes are not allowed ("invitations[1].rol" is unknown). Did you mean "invitations[1].role"?`},
 		{`{"name":"Acme","zz":1,"adress":{}}`, `Extra attributes are not allowed ("adress", "zz" are unknown).`},
 		{`{"name":"Acme","favourite_colour":"green"}`, `Extra attributes are not allowed ("favourite_colour" is unknown).`},
+		// The detail names at most 10 keys, each cut at 64 characters: it
+		// does not echo the body.
+		{`{"name":"Acme","` + strings.Repeat("z", 100000) + `":1}`, `Extra attributes are not allowed ("` + strings.Repeat("z", 64) + `…" is unknown).`},
+		{`{"name":"Acme","k01":1,"k02":1,"k03":1,"k04":1,"k05":1,"k06":1,"k07":1,"k08":1,"k09":1,"k10":1,"k11":1,"k12":1}`,
+			`Extra attributes are not allowed ("k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09", "k10", and 2 more are unknown).`},
+		{`{"name":"Acme","invitations":["x",{"email":"a@b.test","rol":"admin"}]}`, `Extra attributes are not allowed ("invitations[1].rol" is unknown). Did you mean "invitations[1].role"?`},
+		{`{"name":"Acme","contact.emial":"x"}`, `Extra attributes are not allowed ("contact.emial" is unknown).`},
 		{`{"` + vocab + `Organization/name":"Acme","` + vocab + `Organization/nmae":"x"}`, fmt.Sprintf(`Extra attributes are not allowed (%q is unknown).`, vocab+"Organization/nmae")},
 	} {
 		r := e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: c.body})
