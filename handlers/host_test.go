@@ -69,16 +69,7 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 
 	// With --base-url the Host header is not read, and the documents may be
 	// kept by shared caches.
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "base.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, BaseURL: "https://api.example.com", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limiter: unlimited}))
-	t.Cleanup(srv.Close)
+	srv := serverWith(t, handlers.Config{BaseURL: "https://api.example.com"})
 	res := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), "/api/docs.json", `evil.test;x`)
 	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "public, max-age=300" || !strings.Contains(res.Header.Get("Link"), "<https://api.example.com/api/docs.jsonld>") {
 		t.Errorf("with a base URL: %d %q %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Link"))
@@ -110,16 +101,7 @@ func TestBaseURLsAndPolicies(t *testing.T) {
 // invented method make a line of a few kilobytes, not hundreds.
 func TestAccessLogLinesAreBounded(t *testing.T) {
 	var buf lockedBuffer
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Limiter: unlimited}))
-	t.Cleanup(srv.Close)
+	srv := serverWith(t, handlers.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -152,16 +134,7 @@ func TestAccessLogLinesAreBounded(t *testing.T) {
 // the first 255 bytes of the header.
 func TestRefusedHostsAreLoggedAndClipped(t *testing.T) {
 	var buf lockedBuffer
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Limiter: unlimited}))
-	t.Cleanup(srv.Close)
+	srv := serverWith(t, handlers.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	res := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), "/api", "evil;"+strings.Repeat("a", 20000))
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusBadRequest || len(body) > 1500 {
@@ -174,4 +147,28 @@ func TestRefusedHostsAreLoggedAndClipped(t *testing.T) {
 	if !strings.Contains(buf.String(), `"request_id":"`+id+`","method":"GET","path":"/api","route":"","status":400`) {
 		t.Errorf("no access-log line for the refused Host: %.500s", buf.String())
 	}
+}
+
+// serverWith starts a server on a fresh SQLite file with a configuration
+// of the test's own (cfg.DB is set here; no rate limits unless cfg says).
+func serverWith(t *testing.T, cfg handlers.Config) *httptest.Server {
+	t.Helper()
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg.DB = db
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = unlimited
+	}
+	srv := httptest.NewServer(handlers.New(cfg))
+	t.Cleanup(srv.Close)
+	return srv
 }
