@@ -12,6 +12,7 @@ import (
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -62,25 +63,25 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 		var batch []uuid.UUID // kept once committed (Tx may run the function again)
 		err := db.Tx(ctx, func(tx *ent.Tx) error {
 			batch = batch[:0]
-			orgs := make([]*ent.OrganizationCreate, n)
+			creates := make([]*ent.OrganizationCreate, n)
 			var roles []*ent.RoleCreate
 			var members []*ent.MemberCreate
 			for i := range n {
 				id, at := schema.NewID(), base.Add(time.Duration(start+i)*time.Second)
 				batch = append(batch, id)
-				orgs[i] = tx.Organization.Create().SetID(id).SetName(fmt.Sprintf("Organization %05d", start+i)).
+				creates[i] = tx.Organization.Create().SetID(id).SetName(fmt.Sprintf("Organization %05d", start+i)).
 					SetMode(organization.ModeLive).SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: at}}).
 					SetContact(&schema.Contact{Email: fmt.Sprintf("ops%05d@orgraph.test", start+i)}).
 					SetAddress(&schema.Address{City: "Lyon", Country: "FR"}).
 					SetCreatedAt(at).SetUpdatedAt(at)
-				roles = append(roles, store.Roles(tx.Role, id, at)...)
+				roles = append(roles, orgs.NewRoles(tx.Role, id, at)...)
 				members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(ownerID).SetRole(member.RoleOwner).SetJoinedAt(at))
 				for j, p := range rng.Perm(len(pool))[:cfg.Members-1] {
 					members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(pool[p]).
 						SetRole(otherRoles[j%len(otherRoles)]).SetJoinedAt(at.Add(time.Duration(j+1)*time.Second)))
 				}
 			}
-			if err := tx.Organization.CreateBulk(orgs...).Exec(ctx); err != nil {
+			if err := tx.Organization.CreateBulk(creates...).Exec(ctx); err != nil {
 				return fmt.Errorf("organizations: %w", err)
 			}
 			for i := 0; i < len(roles); i += seedBatch {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -37,7 +38,7 @@ func TestIdempotencyKeepsFailuresAfterACommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &principal{Key: key, User: key.Edges.User, Mode: "live"}
+	p := &principal{Key: key, Caller: orgs.Caller{User: key.Edges.User, Mode: "live"}}
 	runs := 0
 	// The handler renames the user (a commit), then fails as a rendering
 	// would after the write.

@@ -17,6 +17,7 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/store"
 	"github.com/orgraph/orgraph/swaggerui"
@@ -31,7 +32,7 @@ const (
 	formatKey    // a format chosen by a URL suffix
 )
 
-// handlerFunc is a handler that may fail; a *problems.Problem is written as
+// handlerFunc is a handler that may fail; an error problemOf knows is written as
 // such, any other error as a 500 that reveals nothing.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -45,9 +46,9 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 
 // fail writes an error answer.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var p *problems.Problem
+	p := problemOf(err)
 	switch {
-	case errors.As(err, &p):
+	case p != nil:
 	case store.Unavailable(err):
 		s.log.WarnContext(r.Context(), "database unavailable", "request_id", requestID(r.Context()), "error", err.Error())
 		p = databaseUnavailable()
@@ -373,11 +374,11 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// principal is the authenticated caller.
+// principal is the authenticated caller: the API key presented, and the
+// user and mode it acts as, which is all the domain needs to know.
 type principal struct {
-	Key  *ent.APIKey
-	User *ent.User
-	Mode string
+	Key *ent.APIKey
+	orgs.Caller
 }
 
 func caller(ctx context.Context) *principal { return ctx.Value(principalKey).(*principal) }
@@ -411,7 +412,7 @@ func (s *Server) identify(r *http.Request) *http.Request {
 			err = problems.Unauthorized("The API key is not valid.")
 		}
 		if err == nil {
-			ctx = context.WithValue(ctx, principalKey, &principal{Key: key, User: key.Edges.User, Mode: string(key.Mode)})
+			ctx = context.WithValue(ctx, principalKey, &principal{Key: key, Caller: orgs.Caller{User: key.Edges.User, Mode: string(key.Mode)}})
 		}
 	}
 	if err != nil {

@@ -1,5 +1,8 @@
 // Package handlers is Orgraph's HTTP layer: one routes file, middleware, and
-// one thin file per resource (decode, authorize, ent transaction, encode).
+// one thin file per resource that translates requests into calls of the
+// domain (package orgs) and its answers and errors into documents: decode,
+// then in a transaction enter the organization, check the precondition,
+// call the domain; then encode.
 package handlers
 
 import (
@@ -12,6 +15,7 @@ import (
 
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 )
@@ -46,6 +50,7 @@ type Config struct {
 // Server serves the API.
 type Server struct {
 	db      *store.DB
+	orgs    *orgs.Service
 	api     *hydra.Registry
 	baseURL string
 	log     *slog.Logger
@@ -73,7 +78,7 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: cfg.DB, api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
+	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
 	s.now = cfg.Now
 	if s.now == nil {
 		s.now = time.Now

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orgraph/orgraph/internal/english"
+
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -167,7 +169,7 @@ func (rd *ldReader) process(active *ldContext, local any, depth int) (*ldContext
 			}
 			result = next
 		default:
-			return nil, ldErrorf("Invalid @context: an entry is %s; a context is null, an IRI or an object.", WithArticle(jsonType(v)))
+			return nil, ldErrorf("Invalid @context: an entry is %s; a context is null, an IRI or an object.", english.WithArticle(jsonType(v)))
 		}
 	}
 	return result, nil
@@ -356,7 +358,7 @@ func (rd *ldReader) define(result *ldContext, local map[string]any, term string,
 			def.protected = p
 		}
 	default:
-		return ldErrorf("Invalid @context: the definition of %q is %s; it must be an IRI, an object or null.", term, WithArticle(jsonType(v)))
+		return ldErrorf("Invalid @context: the definition of %q is %s; it must be an IRI, an object or null.", term, english.WithArticle(jsonType(v)))
 	}
 	if old := result.terms[term]; old != nil && old.protected && !old.sameAs(def) {
 		return ldErrorf("Invalid @context: the term %q is protected: it cannot be redefined.", term)
@@ -671,7 +673,7 @@ func (rd *ldReader) unwrap(active *ldContext, p *Property, v any) (any, error) {
 	if id, ok := forms["@id"].(string); ok && p.Kind == Reference {
 		for k := range obj {
 			if kw := keyword(k); kw != "@id" && kw != "@type" {
-				return nil, ldErrorf("A reference to %s is its IRI: %q has no meaning beside @id.", WithArticle(p.Class.Name), k)
+				return nil, ldErrorf("A reference to %s is its IRI: %q has no meaning beside @id.", english.WithArticle(p.Class.Name), k)
 			}
 		}
 		return resolveIRI(active.base, id), nil

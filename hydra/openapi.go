@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgraph/orgraph/internal/english"
+
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -256,13 +258,13 @@ func summary(c *Class, k OpKind) string {
 	case GetCollection:
 		return "Lists the " + n + " resources."
 	case Post:
-		return "Creates " + WithArticle(n) + "."
+		return "Creates " + english.WithArticle(n) + "."
 	case Get:
-		return "Retrieves " + WithArticle(n) + "."
+		return "Retrieves " + english.WithArticle(n) + "."
 	case Patch:
-		return "Updates " + WithArticle(n) + "."
+		return "Updates " + english.WithArticle(n) + "."
 	}
-	return "Deletes " + WithArticle(n) + "."
+	return "Deletes " + english.WithArticle(n) + "."
 }
 
 func description(c *Class, k OpKind) string {
@@ -273,17 +275,17 @@ func description(c *Class, k OpKind) string {
 			"parameters. As JSON-LD the page is a Hydra collection (totalItems, view, search); as plain JSON it is an " +
 			"array, and the Link header (first, prev, next, last) and X-Total-Count carry the paging."
 	case Post:
-		return "Creates " + WithArticle(n) + " from the body and answers it with 201 and its Location. " +
+		return "Creates " + english.WithArticle(n) + " from the body and answers it with 201 and its Location. " +
 			"An Idempotency-Key makes a retry safe."
 	case Get:
-		return "Retrieves " + WithArticle(n) + " the caller can see; another tenant's is a 404. " +
+		return "Retrieves " + english.WithArticle(n) + " the caller can see; another tenant's is a 404. " +
 			"Send its ETag in If-None-Match to get a 304 while it is unchanged."
 	case Patch:
-		return "Updates " + WithArticle(n) + " with a JSON merge patch (RFC 7386): properties absent from the " +
+		return "Updates " + english.WithArticle(n) + " with a JSON merge patch (RFC 7386): properties absent from the " +
 			"body are left as they are, null removes an optional one. Send its ETag in If-Match to change only the " +
 			"version you read."
 	}
-	return "Deletes " + WithArticle(n) + ". Send its ETag in If-Match to delete only the version you read."
+	return "Deletes " + english.WithArticle(n) + ". Send its ETag in If-Match to delete only the version you read."
 }
 
 // crud is one of a class's operations, on its own path or on an alias's.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/orgraph/orgraph/internal/english"
+
 	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/problems"
 )
@@ -291,7 +293,7 @@ func (g *openAPI) inputScalar(p *Property, v view) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case Reference:
 		return map[string]any{"type": "string", "format": "iri-reference", "pattern": iriPattern(p.Class),
-			"description": "The IRI of " + WithArticle(p.Class.Name) + ", path-absolute or absolute."}
+			"description": "The IRI of " + english.WithArticle(p.Class.Name) + ", path-absolute or absolute."}
 	case Object:
 		return g.ref(p.Class, v)
 	}
@@ -481,7 +483,7 @@ func (g *openAPI) scalar(p *Property, v view) map[string]any {
 	case DateTime:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case Reference:
-		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of " + WithArticle(p.Class.Name) + "."}
+		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of " + english.WithArticle(p.Class.Name) + "."}
 	case Object:
 		if v == outProblem {
 			v = outPlain // nested objects of a problem carry no JSON-LD keys

@@ -256,13 +256,3 @@ func (r *Registry) Collections() []*Class {
 
 // lcfirst is API Platform's entrypoint key for a class.
 func lcfirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
-
-// WithArticle puts "a" or "an" before a word of the API's own: a class
-// ("an Organization", "a User"), a role ("an admin"), a JSON type ("an
-// object"). A, e, i and o take "an"; u does not, as in "User".
-func WithArticle(word string) string {
-	if word != "" && strings.ContainsRune("aeioAEIO", rune(word[0])) {
-		return "an " + word
-	}
-	return "a " + word
-}

@@ -1,5 +1,7 @@
 package hydra
 
+import "github.com/orgraph/orgraph/orgs"
+
 // Orgraph's classes. Each is declared once here; contexts, the Hydra
 // documentation, validation and encoding all read these declarations.
 var (
@@ -200,7 +202,7 @@ var (
 var roles = []string{"owner", "admin", "developer", "viewer"}
 
 // EmbedLimit bounds the owners[] and members[] embedded in an organization.
-const EmbedLimit = 10
+const EmbedLimit = orgs.EmbedLimit
 
 // API is Orgraph's registry.
 var API = func() *Registry {

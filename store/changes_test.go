@@ -13,6 +13,7 @@ import (
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -176,7 +177,7 @@ func provisioned(t *testing.T, db *store.DB, owner uuid.UUID, name string) *ent.
 		if err != nil {
 			return err
 		}
-		_, err = store.Provision(ctx, tx, org, owner, now)
+		_, err = orgs.Provision(ctx, tx, org, owner, now)
 		return err
 	}); err != nil {
 		t.Fatal(err)

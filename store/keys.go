@@ -15,6 +15,7 @@ import (
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/mailaddr"
+	"github.com/orgraph/orgraph/orgs"
 )
 
 // Key prefixes. The prefix is the mode: a key cannot claim another mode.
@@ -109,7 +110,7 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 			return fmt.Errorf("find keys: %w", err)
 		}
 		if !first {
-			if err := createPersonal(ctx, tx, u.ID, k.Mode); err != nil {
+			if err := orgs.CreatePersonal(ctx, tx, u.ID, k.Mode); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,246 @@
+// What every resource's handlers share: the caller as the domain sees it,
+// collection requests (query, filters, order, pages and their headers),
+// item answers, and the nested alias routes.
+
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
+	"github.com/orgraph/orgraph/problems"
+)
+
+// callerOf is the domain's view of the request's caller.
+func callerOf(r *http.Request) orgs.Caller { return caller(r.Context()).Caller }
+
+// enterReferenced enters an organization named in a request body: one the
+// caller cannot see is a 400, as API Platform answers an IRI it cannot
+// resolve ("Item not found for …").
+func (s *Server) enterReferenced(ctx context.Context, tx *ent.Tx, c orgs.Caller, id string) (*orgs.Scope, error) {
+	sc, err := s.orgs.Enter(ctx, tx, c, uuid.MustParse(id))
+	if errors.Is(err, orgs.ErrNotFound) {
+		return sc, problems.BadRequest(fmt.Sprintf("Item not found for %q.", hydra.Organization.IRI(id)))
+	}
+	return sc, err
+}
+
+// order is a collection request's order[...] as the domain's sort keys.
+func order(q hydra.Query) []orgs.Order {
+	out := make([]orgs.Order, len(q.Order))
+	for i, o := range q.Order {
+		out[i] = orgs.Order{Field: o.Property, Desc: o.Desc}
+	}
+	return out
+}
+
+// listQuery parses a collection request's query string and negotiates the
+// format before any database work (a 400 or 406 costs nothing). A page
+// rendered through the JSON-LD processor holds at most
+// hydra.MaxProcessedItemsPerPage items.
+func listQuery(r *http.Request, c *hydra.Class) (hydra.Query, error) {
+	q, prob := c.Resource.ParseQuery(r.URL.RawQuery)
+	if prob != nil {
+		return q, prob
+	}
+	if err := negotiateEarly(r); err != nil {
+		return q, err
+	}
+	if f, err := negotiate(r); err == nil && f.Processed() {
+		q.LimitItemsPerPage(hydra.MaxProcessedItemsPerPage)
+	}
+	return q, nil
+}
+
+// filterID reads a filter that names an item of class c by IRI or bare id.
+func filterID(q hydra.Query, name string, c *hydra.Class) (uuid.UUID, bool, error) {
+	v, ok := q.Filters[name]
+	if !ok {
+		return uuid.UUID{}, false, nil
+	}
+	id, valid := c.ParseIRI(v)
+	if !valid {
+		if u, err := uuid.Parse(v); err == nil && u.String() == v {
+			id, valid = v, true
+		}
+	}
+	if !valid {
+		return uuid.UUID{}, false, problems.BadRequest(fmt.Sprintf("The %q parameter must be an IRI or id of a %s, %q given.", name, c.Name, v))
+	}
+	return uuid.MustParse(id), true, nil
+}
+
+// filterEnum reads a filter whose value must be one of a list.
+func filterEnum(q hydra.Query, name string, values []string) (string, bool, error) {
+	v, ok := q.Filters[name]
+	if !ok {
+		return "", false, nil
+	}
+	for _, allowed := range values {
+		if v == allowed {
+			return v, true, nil
+		}
+	}
+	return "", false, problems.BadRequest(fmt.Sprintf("The %q parameter must be one of %s, %q given.", name, strings.Join(values, ", "), v))
+}
+
+// writePage reads one page of a list and counts it (unless partial), then
+// writes the collection; nodes makes the page's documents. A page whose
+// query came back short (and not empty, and kept every row) tells the
+// count itself, offset + its length: most collections fit in one page, and
+// then the count's statement is saved.
+func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydra.Class, q hydra.Query,
+	list orgs.List[T], nodes func([]T) ([]*hydra.Node, error)) error {
+	ctx := r.Context()
+	var items []T
+	rows := 0
+	if q.ItemsPerPage > 0 { // itemsPerPage=0 asks for the count alone (a limit of 0 is none to ent)
+		var err error
+		if items, rows, err = list.Page(ctx, q.Offset(), q.ItemsPerPage); err != nil {
+			return fmt.Errorf("list %s: %w", c.Name, err)
+		}
+	}
+	members, err := nodes(items)
+	if err != nil {
+		return err
+	}
+	total := 0
+	switch {
+	case q.Partial:
+	case rows > 0 && rows < q.ItemsPerPage && len(items) == rows:
+		total = q.Offset() + rows
+	default:
+		n, err := list.Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count %s: %w", c.Name, err)
+		}
+		total = n
+	}
+	if c.Resource.Has(hydra.Post) {
+		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
+	}
+	page := &hydra.Collection{Class: c, Query: q, Members: members, Total: total}
+	if f, err := negotiate(r); err == nil && f == hydra.JSON {
+		s.pagingHeaders(w.Header(), r, page)
+	}
+	return s.writeDocument(w, r, http.StatusOK, page)
+}
+
+// eachNode makes a page's documents one item at a time.
+func eachNode[T any](node func(T) *hydra.Node) func([]T) ([]*hydra.Node, error) {
+	return func(items []T) ([]*hydra.Node, error) {
+		nodes := make([]*hydra.Node, len(items))
+		for i, item := range items {
+			nodes[i] = node(item)
+		}
+		return nodes, nil
+	}
+}
+
+// TotalCountHeader carries the number of items of a plain JSON collection.
+const TotalCountHeader = "X-Total-Count"
+
+// pagingHeaders put a plain JSON page's place in its collection in headers,
+// since its body is a bare array: Link relations (RFC 8288, absolute URLs)
+// to the pages the JSON-LD view names, after the documentation link, and
+// the total count, absent with partial=true as totalItems is.
+func (s *Server) pagingHeaders(h http.Header, r *http.Request, page *hydra.Collection) {
+	if !page.Query.Partial {
+		h.Set(TotalCountHeader, strconv.Itoa(page.Total))
+	}
+	v, ok := page.View()
+	if !ok {
+		return
+	}
+	// The documentation's link is written again rather than read from h:
+	// the document cache captures a handler's headers in a map of their own
+	// and puts them over the common ones.
+	base := s.base(r)
+	links := []string{hydra.DocsLink(base)}
+	for _, l := range []struct{ rel, url string }{{"first", v.First}, {"prev", v.Previous}, {"next", v.Next}, {"last", v.Last}} {
+		if l.url != "" {
+			links = append(links, "<"+base+l.url+`>; rel="`+l.rel+`"`)
+		}
+	}
+	h.Set("Link", strings.Join(links, ", "))
+}
+
+// writeItem writes one resource document with the headers API Platform puts
+// on item answers.
+func (s *Server) writeItem(w http.ResponseWriter, r *http.Request, status int, n *hydra.Node) error {
+	n.Context = hydra.ContextsPath + n.Class.Name
+	if n.Class.Resource.Has(hydra.Patch) {
+		w.Header().Set("Accept-Patch", strings.Join(patchTypes, ", "))
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", n.ID)
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if f, err := negotiate(r); err == nil && !f.Processed() {
+			ext := map[hydra.Format]string{hydra.JSONLD: ".jsonld", hydra.JSON: ".json"}[f]
+			w.Header().Set("Content-Location", n.ID+ext)
+		}
+	}
+	return s.writeDocument(w, r, status, n)
+}
+
+// The nested paths of the original organizations API
+// (/api/organizations/{org}/workspaces, …/roles, …/members/invite) are
+// aliases: the organization comes from the path instead of the body or query.
+
+// routeOrganization reads {org} of an alias route; ok is false on other routes.
+func routeOrganization(r *http.Request) (id uuid.UUID, ok bool, err error) {
+	raw, alias := mux.Vars(r)["org"]
+	if !alias {
+		return uuid.UUID{}, false, nil
+	}
+	id, err = uuid.Parse(raw)
+	if err != nil || id.String() != raw {
+		return uuid.UUID{}, false, problems.NotFound()
+	}
+	return id, true, nil
+}
+
+// organizationFromRoute is the organization an alias route fixes in a
+// request body, or nil.
+func organizationFromRoute(r *http.Request) (map[string]any, error) {
+	id, ok, err := routeOrganization(r)
+	if !ok {
+		return nil, err
+	}
+	return map[string]any{"organization": hydra.Organization.IRI(id.String())}, nil
+}
+
+// enterOrganizationOf enters the organization a write names: from the path
+// (an alias: unknown is 404) or from the body (unknown is 400).
+func (s *Server) enterOrganizationOf(ctx context.Context, tx *ent.Tx, r *http.Request, id string) (*orgs.Scope, error) {
+	if _, alias := mux.Vars(r)["org"]; alias {
+		return s.orgs.Enter(ctx, tx, callerOf(r), uuid.MustParse(id))
+	}
+	return s.enterReferenced(ctx, tx, callerOf(r), id)
+}
+
+// aliasQuery makes an alias collection request the canonical one: the
+// organization filter is set from the path, after checking that the caller
+// can see the organization (else 404, as for any item of another tenant).
+func (s *Server) aliasQuery(r *http.Request, q *hydra.Query) error {
+	id, ok, err := routeOrganization(r)
+	if !ok {
+		return err
+	}
+	if _, err := s.orgs.Organization(r.Context(), callerOf(r), id); err != nil {
+		return err
+	}
+	q.SetFilter("organization", id.String())
+	return nil
+}

@@ -1,0 +1,373 @@
+package orgs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/invitation"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/predicate"
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/internal/english"
+	"github.com/orgraph/orgraph/mailaddr"
+)
+
+// Invitation is an invitation about to be sent: an address in mailaddr's
+// spelling, a role and a validity in days. PrepareInvitation and
+// PrepareInvitations make them.
+type Invitation struct {
+	Email string
+	Role  string
+	Days  int
+}
+
+// PrepareInvitation reads an invitation from what a request gives: the
+// address by mailaddr's rule (else a violation at path), the role (viewer
+// when empty), the validity (schema.DefaultInvitationDays when 0).
+func PrepareInvitation(email, role string, days int, path string) (Invitation, error) {
+	normal, err := mailaddr.Normalize(email)
+	if err != nil {
+		return Invitation{}, violation(path, "This value is not a valid email address.", RuleInvalidEmail)
+	}
+	inv := Invitation{Email: normal, Role: "viewer", Days: schema.DefaultInvitationDays}
+	if role != "" {
+		inv.Role = role
+	}
+	if days != 0 {
+		inv.Days = days
+	}
+	return inv, nil
+}
+
+// PrepareInvitations reads the invitations sent with a new organization
+// (each as PrepareInvitation, at invitations[i].email): distinct addresses,
+// and not the creator's own. Every violation is reported at once.
+func PrepareInvitations(list []Invitation, creatorEmail string) ([]Invitation, error) {
+	var out []Invitation
+	var violations Violations
+	seen := map[string]bool{}
+	for i, item := range list {
+		path := fmt.Sprintf("invitations[%d].email", i)
+		inv, err := PrepareInvitation(item.Email, item.Role, item.Days, path)
+		if err != nil {
+			violations = append(violations, err.(Violations)...)
+			continue
+		}
+		switch {
+		case inv.Email == creatorEmail:
+			violations = append(violations, Violation{Path: path, Message: "You are the organization's owner: you cannot invite yourself.", Rule: RuleAlreadyMember})
+		case seen[inv.Email]:
+			violations = append(violations, Violation{Path: path, Message: "This email address is invited twice.", Rule: RuleNotUnique})
+		}
+		seen[inv.Email] = true
+		out = append(out, inv)
+	}
+	if len(violations) > 0 {
+		return nil, violations
+	}
+	return out, nil
+}
+
+// effectiveStatus filters by the status clients see: a stored pending
+// invitation past its expiry is expired.
+func effectiveStatus(status string, now time.Time) predicate.Invitation {
+	switch status {
+	case "pending":
+		return invitation.And(invitation.StatusEQ(invitation.StatusPending), invitation.ExpiresAtGT(now))
+	case "expired":
+		return invitation.And(invitation.StatusEQ(invitation.StatusPending), invitation.ExpiresAtLTE(now))
+	}
+	return invitation.StatusEQ(invitation.Status(status))
+}
+
+// InvitationFilter narrows the invitations listed; a zero field does not.
+// Status is the effective status (an expired pending invitation is
+// "expired").
+type InvitationFilter struct {
+	Organization uuid.UUID
+	Status       string
+}
+
+// Invitations lists the invitations the caller sees: those of their
+// organizations and those addressed to them.
+func (s *Service) Invitations(c Caller, f InvitationFilter, order []Order) List[*ent.Invitation] {
+	q := s.client.Invitation.Query().Where(visibleInvitations(c))
+	if f.Organization != uuid.Nil {
+		q.Where(invitation.OrganizationID(f.Organization))
+	}
+	if f.Status != "" {
+		q.Where(effectiveStatus(f.Status, schema.Now()))
+	}
+	return listOf(q, (*ent.InvitationQuery).Order, order)
+}
+
+// Invitation reads an invitation the caller sees.
+func (s *Service) Invitation(ctx context.Context, c Caller, id uuid.UUID) (*ent.Invitation, error) {
+	return findInvitation(ctx, s.client, c, id)
+}
+
+func findInvitation(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.Invitation, error) {
+	return found(client.Invitation.Query().Where(invitation.ID(id), visibleInvitations(c)).Only(ctx))
+}
+
+// invitingTakes lists the permissions sending an invitation with a role
+// takes: admins and owners invite; only owners invite owners. It is the one
+// statement of that rule: for the sender (mayInvite), for an invitation
+// already sent (its inviter must still hold them: inviterVouches), and for
+// a member whose role changes (revokeBeyondPower).
+func invitingTakes(role string) []schema.Permission {
+	if role == string(invitation.RoleOwner) {
+		return []schema.Permission{schema.ManageInvitations, schema.ManageOwners}
+	}
+	return []schema.Permission{schema.ManageInvitations}
+}
+
+// mayInvite says whether a member of role memberRole ("" for no member)
+// may send an invitation with role invited.
+func mayInvite(memberRole, invited string) bool {
+	for _, perm := range invitingTakes(invited) {
+		if !schema.Can(memberRole, perm) {
+			return false
+		}
+	}
+	return true
+}
+
+// mayInvite: the caller's role must be allowed to send an invitation with
+// the role (invitingTakes); a suspended organization invites no one.
+func (sc *Scope) mayInvite(role string) error {
+	for _, perm := range invitingTakes(role) {
+		if err := sc.Can(perm); err != nil {
+			return err
+		}
+	}
+	return sc.Active()
+}
+
+// Invite sends an invitation to the organization, from the caller.
+func (sc *Scope) Invite(ctx context.Context, inv Invitation) (*ent.Invitation, error) {
+	if err := sc.mayInvite(inv.Role); err != nil {
+		return nil, err
+	}
+	return createInvitation(ctx, sc.tx, sc.Org.ID, sc.caller.User.ID, inv, schema.Now())
+}
+
+// createInvitation checks the invitation against the organization (run it
+// under the organization's lock) and stores it.
+func createInvitation(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUID, inv Invitation, now time.Time) (*ent.Invitation, error) {
+	if err := checkInvitable(ctx, tx, orgID, inv.Email, now, uuid.Nil); err != nil {
+		return nil, err
+	}
+	created, err := tx.Invitation.Create().
+		SetOrganizationID(orgID).
+		SetEmail(inv.Email).
+		SetRole(invitation.Role(inv.Role)).
+		SetValidityDays(inv.Days).
+		SetExpiresAt(now.AddDate(0, 0, inv.Days)).
+		SetInviterID(inviterID).
+		SetCreatedAt(now).SetUpdatedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create invitation: %w", err)
+	}
+	return created, nil
+}
+
+// checkInvitable: no invitation to a member, and no second pending
+// invitation for one email in one organization (except the one being resent).
+func checkInvitable(ctx context.Context, tx *ent.Tx, orgID uuid.UUID, email string, now time.Time, except uuid.UUID) error {
+	isMember, err := tx.Member.Query().Where(member.OrganizationID(orgID), member.HasUserWith(user.Email(email))).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("find member: %w", err)
+	}
+	if isMember {
+		return violation("email", "This email address belongs to a member of the organization.", RuleAlreadyMember)
+	}
+	pending, err := tx.Invitation.Query().Where(invitation.OrganizationID(orgID), invitation.Email(email),
+		effectiveStatus("pending", now), invitation.IDNEQ(except)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("find invitations: %w", err)
+	}
+	if pending {
+		return violation("email", "A pending invitation for this email address exists.", RuleNotUnique)
+	}
+	return nil
+}
+
+// An invitation is only as good as its inviter's current permission to
+// send it (as WorkOS and GitHub have it): a member who leaves, is removed
+// or loses the permission takes back the pending invitations they could no
+// longer send (revokeBeyondPower), and accepting checks the inviter again
+// (inviterVouches), so that a path around the first cannot let anyone in.
+
+// revokeBeyondPower revokes the pending invitations (expired ones too, so
+// that none can be resent) that inviterID sent in an organization and that
+// role, the inviter's new role there ("" when they are no longer a member),
+// could not send. Run it under the organization's lock, in the transaction
+// that changes the membership.
+func revokeBeyondPower(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUID, role string, now time.Time) error {
+	var lost []invitation.Role
+	for _, r := range schema.Roles {
+		if !mayInvite(role, r) {
+			lost = append(lost, invitation.Role(r))
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	err := tx.Invitation.Update().
+		Where(invitation.OrganizationID(orgID), invitation.InviterID(inviterID),
+			invitation.StatusEQ(invitation.StatusPending), invitation.RoleIn(lost...)).
+		SetStatus(invitation.StatusRevoked).SetRevokedAt(now).SetUpdatedAt(now).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke the invitations of a member who lost the power to send them: %w", err)
+	}
+	return nil
+}
+
+// inviterVouches is a violation unless the invitation's inviter is still a
+// member of its organization whose role may send it. An invitation that
+// records no inviter (inviter_id NULL: only rows written outside the API,
+// such as an import, have none) has no one to vouch for it, and is refused
+// as well: failing closed, since nothing says who allowed it. The message
+// names no member and no role of theirs (the invitee is not a member yet);
+// advice says what the reader can do.
+func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice string) error {
+	if inv.InviterID == nil {
+		return violation("inviter", "This invitation records no inviter who could still send it: "+advice, RuleInviterLostPower)
+	}
+	m, err := tx.Member.Query().Where(member.OrganizationID(inv.OrganizationID), member.UserID(*inv.InviterID)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("find the inviter's membership: %w", err)
+	}
+	if m == nil || !mayInvite(string(m.Role), string(inv.Role)) {
+		return violation("inviter", fmt.Sprintf("Whoever sent this invitation may no longer invite %s to the organization: %s",
+			english.WithArticle(string(inv.Role)), advice), RuleInviterLostPower)
+	}
+	return nil
+}
+
+// lockInvitation finds an invitation the caller sees, locks its
+// organization and reads the invitation again under the lock.
+func (s *Service) lockInvitation(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*ent.Invitation, error) {
+	inv, err := findInvitation(ctx, tx.Client(), c, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.locker.LockOrganization(ctx, tx, inv.OrganizationID); err != nil {
+		if ent.IsNotFound(err) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("lock the invitation's organization: %w", err)
+	}
+	return findInvitation(ctx, tx.Client(), c, id)
+}
+
+// AcceptInvitation turns a pending invitation addressed to the caller into
+// a membership, exactly once.
+func (s *Service) AcceptInvitation(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*ent.Member, error) {
+	inv, err := s.lockInvitation(ctx, tx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if !mailaddr.Equal(inv.Email, c.User.Email) {
+		return nil, &Forbidden{Reason: "This invitation is addressed to another email address."}
+	}
+	org, err := tx.Organization.Get(ctx, inv.OrganizationID)
+	if err != nil {
+		return nil, fmt.Errorf("find organization: %w", err)
+	}
+	if err := active(org); err != nil {
+		return nil, err
+	}
+	now := schema.Now()
+	if err := pendingOnly(inv, now, "accepted"); err != nil {
+		return nil, err
+	}
+	if err := inviterVouches(ctx, tx, inv, "ask the organization for a new invitation."); err != nil {
+		return nil, err
+	}
+	isMember, err := tx.Member.Query().Where(member.OrganizationID(inv.OrganizationID), member.UserID(c.User.ID)).Exist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find member: %w", err)
+	}
+	if isMember {
+		return nil, violation("email", "You are already a member of this organization.", RuleAlreadyMember)
+	}
+	m, err := tx.Member.Create().SetOrganizationID(inv.OrganizationID).SetUserID(c.User.ID).
+		SetRole(member.Role(inv.Role)).SetJoinedAt(now).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("add member: %w", err)
+	}
+	m.Edges.User = c.User
+	err = tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusAccepted).SetAcceptedAt(now).
+		SetMemberID(m.ID).SetUpdatedAt(now).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mark the invitation accepted: %w", err)
+	}
+	return m, nil
+}
+
+// EnterInvitation finds an invitation the caller sees, enters its
+// organization (an invitee who is not a member gets ErrNotFound: the
+// organization is not theirs) and reads the invitation again under the
+// lock.
+func (s *Service) EnterInvitation(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*Scope, *ent.Invitation, error) {
+	inv, err := findInvitation(ctx, tx.Client(), c, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := s.Enter(ctx, tx, c, inv.OrganizationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	inv, err = findInvitation(ctx, tx.Client(), c, id)
+	return sc, inv, err
+}
+
+// ResendInvitation gives a pending or expired invitation a new expiry, if
+// the caller may send it and its inviter still could.
+func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (*ent.Invitation, error) {
+	if err := sc.mayInvite(string(inv.Role)); err != nil {
+		return nil, err
+	}
+	now := schema.Now()
+	if st := schema.EffectiveStatus(string(inv.Status), inv.ExpiresAt, now); st != "pending" && st != "expired" {
+		return nil, violation("status", fmt.Sprintf("This invitation is %s: it cannot be resent.", st), RuleNotPending)
+	}
+	if err := inviterVouches(ctx, sc.tx, inv, "revoke it and send a new one."); err != nil {
+		return nil, err
+	}
+	if err := checkInvitable(ctx, sc.tx, inv.OrganizationID, inv.Email, now, inv.ID); err != nil {
+		return nil, err
+	}
+	return sc.tx.Invitation.UpdateOne(inv).SetExpiresAt(now.AddDate(0, 0, inv.ValidityDays)).SetUpdatedAt(now).Save(ctx)
+}
+
+// RevokeInvitation withdraws a pending invitation, if the caller may send
+// it.
+func (sc *Scope) RevokeInvitation(ctx context.Context, inv *ent.Invitation) (*ent.Invitation, error) {
+	if err := sc.mayInvite(string(inv.Role)); err != nil {
+		return nil, err
+	}
+	now := schema.Now()
+	if err := pendingOnly(inv, now, "revoked"); err != nil {
+		return nil, err
+	}
+	return sc.tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusRevoked).SetRevokedAt(now).SetUpdatedAt(now).Save(ctx)
+}
+
+// pendingOnly is a violation unless the invitation is pending.
+func pendingOnly(inv *ent.Invitation, now time.Time, done string) error {
+	st := schema.EffectiveStatus(string(inv.Status), inv.ExpiresAt, now)
+	if st == "pending" {
+		return nil
+	}
+	return violation("status", fmt.Sprintf("This invitation is %s: it cannot be %s.", st, done), RuleNotPending)
+}

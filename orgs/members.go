@@ -1,0 +1,145 @@
+package orgs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/ent/user"
+)
+
+// IsOwner says whether a membership is an owner's.
+func IsOwner(m *ent.Member) bool { return m.Role == member.RoleOwner }
+
+// Member reads a membership the caller sees, with its user.
+func (s *Service) Member(ctx context.Context, c Caller, id uuid.UUID) (*ent.Member, error) {
+	return findMember(ctx, s.client, c, id)
+}
+
+func findMember(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.Member, error) {
+	return found(client.Member.Query().Where(member.ID(id), visibleThrough(c)).WithUser().Only(ctx))
+}
+
+// MemberFilter narrows the memberships listed; a zero field does not.
+// Email must be in mailaddr's spelling.
+type MemberFilter struct {
+	Organization uuid.UUID
+	Role         string
+	Email        string
+}
+
+// Members lists the memberships the caller sees, with their users.
+func (s *Service) Members(c Caller, f MemberFilter, order []Order) List[*ent.Member] {
+	q := s.client.Member.Query().Where(visibleThrough(c))
+	if f.Organization != uuid.Nil {
+		q.Where(member.OrganizationID(f.Organization))
+	}
+	if f.Role != "" {
+		q.Where(member.RoleEQ(member.Role(f.Role)))
+	}
+	if f.Email != "" {
+		q.Where(member.HasUserWith(user.Email(f.Email)))
+	}
+	withUser := func(q *ent.MemberQuery, o ...member.OrderOption) *ent.MemberQuery { return q.WithUser().Order(o...) }
+	return listOf(q, withUser, order)
+}
+
+// EnterMember finds a membership the caller sees, enters its organization
+// and reads the membership again under the lock.
+func (s *Service) EnterMember(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*Scope, *ent.Member, error) {
+	m, err := findMember(ctx, tx.Client(), c, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := s.Enter(ctx, tx, c, m.OrganizationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err = findMember(ctx, tx.Client(), c, id)
+	return sc, m, err
+}
+
+// mayChange: owners are managed by owners only; anyone else by those who
+// manage members.
+func (sc *Scope) mayChange(target *ent.Member, newRole member.Role) error {
+	if target.Role == member.RoleOwner || newRole == member.RoleOwner {
+		return sc.Can(schema.ManageOwners)
+	}
+	return sc.Can(schema.ManageMembers)
+}
+
+// MayChangeMember is Forbidden unless the organization is active and the
+// caller may manage the member as they are now.
+func (sc *Scope) MayChangeMember(target *ent.Member) error {
+	if err := sc.Active(); err != nil {
+		return err
+	}
+	return sc.mayChange(target, target.Role)
+}
+
+// ChangeRole gives a member a new role: making or unmaking an owner takes
+// the owners' permission; the last owner keeps the role; the member's
+// pending invitations that the new role could not send are revoked.
+func (sc *Scope) ChangeRole(ctx context.Context, target *ent.Member, newRole string) (*ent.Member, error) {
+	if member.Role(newRole) == target.Role {
+		return target, nil
+	}
+	if err := sc.mayChange(target, member.Role(newRole)); err != nil {
+		return nil, err
+	}
+	if err := sc.keepAnOwner(ctx, target); err != nil {
+		return nil, err
+	}
+	u := target.Edges.User
+	m, err := sc.tx.Member.UpdateOne(target).SetRole(member.Role(newRole)).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update member: %w", err)
+	}
+	m.Edges.User = u
+	return m, revokeBeyondPower(ctx, sc.tx, target.OrganizationID, target.UserID, newRole, schema.Now())
+}
+
+// MayRemoveMember is Forbidden unless the organization is active and the
+// caller may manage the member; leaving (one's own membership) takes no
+// permission.
+func (sc *Scope) MayRemoveMember(target *ent.Member) error {
+	if err := sc.Active(); err != nil {
+		return err
+	}
+	if target.UserID == sc.caller.User.ID {
+		return nil
+	}
+	return sc.mayChange(target, target.Role)
+}
+
+// RemoveMember removes a member (the last owner stays), and revokes the
+// pending invitations they sent there.
+func (sc *Scope) RemoveMember(ctx context.Context, target *ent.Member) error {
+	if err := sc.keepAnOwner(ctx, target); err != nil {
+		return err
+	}
+	if err := sc.tx.Member.DeleteOne(target).Exec(ctx); err != nil {
+		return fmt.Errorf("delete member: %w", err)
+	}
+	return revokeBeyondPower(ctx, sc.tx, target.OrganizationID, target.UserID, "", schema.Now())
+}
+
+// keepAnOwner is the last-owner rule; under the organization's lock, two
+// owners demoting each other at once leave one owner.
+func (sc *Scope) keepAnOwner(ctx context.Context, target *ent.Member) error {
+	if target.Role != member.RoleOwner {
+		return nil
+	}
+	owners, err := sc.tx.Member.Query().Where(member.OrganizationID(target.OrganizationID), member.RoleEQ(member.RoleOwner)).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count owners: %w", err)
+	}
+	if owners <= 1 {
+		return violation("role", "An organization must keep at least one owner: promote another member to owner first.", RuleLastOwner)
+	}
+	return nil
+}

@@ -1,0 +1,363 @@
+package orgs
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/invitation"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/ent/workspace"
+)
+
+// EmbedLimit is how many members (and, apart, how many owners) an
+// organization's document embeds; member_count says how many there are.
+const EmbedLimit = 10
+
+// Organization reads an organization the caller sees.
+func (s *Service) Organization(ctx context.Context, c Caller, id uuid.UUID) (*ent.Organization, error) {
+	return found(s.client.Organization.Query().Where(organization.ID(id), visibleOrganizations(c)).Only(ctx))
+}
+
+// OrganizationFilter narrows the organizations listed: Name, when not
+// empty, is a part of the name, in any case.
+type OrganizationFilter struct{ Name string }
+
+// Organizations lists the organizations the caller sees.
+func (s *Service) Organizations(c Caller, f OrganizationFilter, order []Order) List[*ent.Organization] {
+	if desc, byID := orderedByID(order); f.Name == "" && byID {
+		return s.organizationsByID(c, desc)
+	}
+	q := s.client.Organization.Query().Where(visibleOrganizations(c))
+	if f.Name != "" {
+		q.Where(organization.NameContainsFold(f.Name))
+	}
+	return listOf(q, (*ent.OrganizationQuery).Order, order)
+}
+
+// orderedByID says whether a page is in id order only (the default).
+func orderedByID(order []Order) (desc, ok bool) {
+	switch {
+	case len(order) == 0:
+		return false, true
+	case len(order) == 1 && order[0].Field == "id":
+		return order[0].Desc, true
+	}
+	return false, false
+}
+
+// organizationsByID lists the unfiltered collection in id order from the
+// caller's memberships alone: the (user_id, mode, organization_id) index
+// holds, in order, exactly the organization ids the caller sees, so the
+// count is an index count and a page (even page 300) an index range, and
+// only the page's organizations are read.
+func (s *Service) organizationsByID(c Caller, desc bool) List[*ent.Organization] {
+	mine := s.client.Member.Query().Where(member.UserID(c.User.ID), member.ModeEQ(member.Mode(c.Mode)))
+	order := member.ByOrganizationID()
+	if desc {
+		order = member.ByOrganizationID(entsql.OrderDesc())
+	}
+	return List[*ent.Organization]{
+		// Counting a column of the index keeps the count on the index
+		// (COUNT(id) would read every membership row).
+		count: func(ctx context.Context) (int, error) {
+			return mine.Clone().Unique(false).Select(member.FieldOrganizationID).Count(ctx)
+		},
+		page: func(ctx context.Context, offset, limit int) ([]*ent.Organization, int, error) {
+			var page []struct {
+				OrganizationID uuid.UUID `json:"organization_id"`
+			}
+			if err := mine.Clone().Order(order).Offset(offset).Limit(limit).Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
+				return nil, 0, err
+			}
+			ids := make([]uuid.UUID, len(page))
+			for i, m := range page {
+				ids[i] = m.OrganizationID
+			}
+			orgs, err := s.client.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
+			if err != nil {
+				return nil, 0, err
+			}
+			byID := make(map[uuid.UUID]*ent.Organization, len(orgs))
+			for _, o := range orgs {
+				// The mode again, here rather than in SQL (where SQLite
+				// would walk the mode index instead of the page's ids):
+				// memberships an older replica wrote during an upgrade may
+				// carry the wrong one until `orgraph migrate` repairs them.
+				if string(o.Mode) == c.Mode {
+					byID[o.ID] = o
+				}
+			}
+			ordered := make([]*ent.Organization, 0, len(orgs))
+			for _, id := range ids {
+				if o, ok := byID[id]; ok { // deleted since the index read
+					ordered = append(ordered, o)
+				}
+			}
+			// The rows the page read, not the organizations kept: a page
+			// short of one it dropped is not the last one.
+			return ordered, len(page), nil
+		},
+	}
+}
+
+// OrganizationView is an organization as its document shows it: the first
+// EmbedLimit members to join, the first EmbedLimit owners and the caller's
+// own membership (each with its user), and how many members it has.
+type OrganizationView struct {
+	*ent.Organization
+	Members     []*ent.Member // in the order they joined
+	MemberCount int
+}
+
+// View reads what the documents of a page of organizations show, in a
+// constant number of queries whatever the page size or the organizations'
+// sizes: a GROUP BY for the member counts, one for the embedded members
+// (with their users, a second statement): every member of an organization
+// with at most EmbedLimit of them, and for a larger one those a document
+// shows, ranked by a window function. The window runs only over the large
+// organizations: it costs more than the rest of the request.
+func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) ([]OrganizationView, error) {
+	if len(orgs) == 0 {
+		return []OrganizationView{}, nil
+	}
+	if len(orgs) == 1 {
+		// An item: most organizations have at most EmbedLimit members, and
+		// then one query is both the embedded members and the count.
+		ms, err := s.client.Member.Query().Where(member.OrganizationID(orgs[0].ID)).
+			Order(member.ByJoinedAt(), member.ByID()).Limit(EmbedLimit + 1).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load members: %w", err)
+		}
+		if len(ms) <= EmbedLimit {
+			if err := s.loadUsers(ctx, ms); err != nil {
+				return nil, err
+			}
+			return []OrganizationView{{Organization: orgs[0], Members: ms, MemberCount: len(ms)}}, nil
+		}
+	}
+	orgIDs := make([]uuid.UUID, len(orgs))
+	for i, o := range orgs {
+		orgIDs[i] = o.ID
+	}
+	var counts []struct {
+		OrganizationID uuid.UUID `json:"organization_id"`
+		Count          int       `json:"count"`
+	}
+	if err := s.client.Member.Query().Where(member.OrganizationIDIn(orgIDs...)).
+		GroupBy(member.FieldOrganizationID).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
+		return nil, fmt.Errorf("count members: %w", err)
+	}
+	memberCount := make(map[uuid.UUID]int, len(counts))
+	for _, c := range counts {
+		memberCount[c.OrganizationID] = c.Count
+	}
+	var small, large []driver.Value
+	for _, o := range orgs {
+		if memberCount[o.ID] <= EmbedLimit {
+			small = append(small, o.ID)
+		} else {
+			large = append(large, o.ID)
+		}
+	}
+	ms, err := s.client.Member.Query().
+		Where(func(sel *entsql.Selector) {
+			var embedded []*entsql.Predicate
+			if len(small) > 0 {
+				embedded = append(embedded, entsql.InValues(sel.C(member.FieldOrganizationID), small...))
+			}
+			if len(large) > 0 {
+				t := entsql.Table(member.Table)
+				ranked := entsql.Select(t.C(member.FieldID), t.C(member.FieldRole), t.C(member.FieldUserID)).
+					AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID)).
+						OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_all").
+					AppendSelectExprAs(entsql.RowNumber().PartitionBy(t.C(member.FieldOrganizationID), t.C(member.FieldRole)).
+						OrderBy(t.C(member.FieldJoinedAt), t.C(member.FieldID)), "rank_role").
+					From(t).
+					Where(entsql.InValues(t.C(member.FieldOrganizationID), large...)).
+					As("ranked")
+				first := entsql.Select(ranked.C(member.FieldID)).From(ranked).Where(entsql.Or(
+					entsql.LTE(ranked.C("rank_all"), EmbedLimit),
+					entsql.And(entsql.EQ(ranked.C(member.FieldRole), member.RoleOwner.String()), entsql.LTE(ranked.C("rank_role"), EmbedLimit)),
+					entsql.EQ(ranked.C(member.FieldUserID), c.User.ID),
+				))
+				embedded = append(embedded, entsql.In(sel.C(member.FieldID), first))
+			}
+			sel.Where(entsql.Or(embedded...))
+		}).
+		WithUser().
+		Order(member.ByJoinedAt(), member.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load members: %w", err)
+	}
+	byOrg := map[uuid.UUID][]*ent.Member{}
+	for _, m := range ms {
+		byOrg[m.OrganizationID] = append(byOrg[m.OrganizationID], m)
+	}
+	views := make([]OrganizationView, len(orgs))
+	for i, o := range orgs {
+		views[i] = OrganizationView{Organization: o, Members: byOrg[o.ID], MemberCount: memberCount[o.ID]}
+	}
+	return views, nil
+}
+
+// loadUsers sets each membership's user, in one query (ent's WithUser, for
+// rows already read).
+func (s *Service) loadUsers(ctx context.Context, ms []*ent.Member) error {
+	ids := make([]uuid.UUID, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	users, err := s.client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load users: %w", err)
+	}
+	byID := make(map[uuid.UUID]*ent.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	for _, m := range ms {
+		m.Edges.User = byID[m.UserID]
+	}
+	return nil
+}
+
+// NewOrganization is what creating an organization takes. A nil
+// PhoneNumber leaves the default; an empty Status is ACTIVE.
+type NewOrganization struct {
+	Name        string
+	PhoneNumber *string
+	Status      string
+	Contact     *schema.Contact
+	Address     *schema.Address
+	// Invitations are sent with the organization, by its creator (see
+	// PrepareInvitations).
+	Invitations []Invitation
+}
+
+// CreateOrganization creates an organization in the caller's mode, with
+// the roles every organization has, the caller as its owner, and the
+// invitations sent with it. It returns the owner's membership, with its
+// user.
+func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, in NewOrganization) (*ent.Organization, *ent.Member, error) {
+	now := schema.Now()
+	status := organization.StatusACTIVE
+	if in.Status != "" {
+		status = organization.Status(in.Status)
+	}
+	create := tx.Organization.Create().
+		SetName(in.Name).
+		SetMode(organization.Mode(c.Mode)).
+		SetStatus(status).
+		SetStatusHistory([]schema.StatusChange{{Status: string(status), ChangedAt: now}}).
+		SetContact(in.Contact).SetAddress(in.Address).
+		SetCreatedAt(now).SetUpdatedAt(now)
+	if in.PhoneNumber != nil {
+		create.SetPhoneNumber(*in.PhoneNumber)
+	}
+	org, err := create.Save(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create organization: %w", err)
+	}
+	owner, err := Provision(ctx, tx, org, c.User.ID, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, inv := range in.Invitations {
+		if _, err := createInvitation(ctx, tx, org.ID, c.User.ID, inv, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	owner.Edges.User = c.User
+	return org, owner, nil
+}
+
+// MayUpdate is Forbidden unless the caller may change the organization.
+func (sc *Scope) MayUpdate() error { return sc.Can(schema.UpdateOrganization) }
+
+// OrganizationChange is a change of an organization: a nil field is left
+// as it is; Contact and Address, when their Set is true, replace what is
+// stored (nil clears it).
+type OrganizationChange struct {
+	Name        *string
+	PhoneNumber *string
+	SetContact  bool
+	Contact     *schema.Contact
+	SetAddress  bool
+	Address     *schema.Address
+	Status      *string
+}
+
+// UpdateOrganization changes the organization. A new status takes the
+// change-status permission as well, and is recorded in the history.
+func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) (*ent.Organization, error) {
+	org := sc.Org
+	update := sc.tx.Organization.UpdateOne(org)
+	if ch.Name != nil {
+		update.SetName(*ch.Name)
+	}
+	if ch.PhoneNumber != nil {
+		update.SetPhoneNumber(*ch.PhoneNumber)
+	}
+	if ch.SetContact {
+		update.SetContact(ch.Contact)
+	}
+	if ch.SetAddress {
+		update.SetAddress(ch.Address)
+	}
+	if ch.Status != nil && *ch.Status != string(org.Status) {
+		if err := sc.Can(schema.ChangeStatus); err != nil {
+			return nil, err
+		}
+		history := append(append([]schema.StatusChange{}, org.StatusHistory...), schema.StatusChange{Status: *ch.Status, ChangedAt: schema.Now()})
+		update.SetStatus(organization.Status(*ch.Status)).SetStatusHistory(history)
+	}
+	org, err := update.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update organization: %w", err)
+	}
+	sc.Org = org
+	return org, nil
+}
+
+// MayDelete is Forbidden unless the caller may delete the organization.
+func (sc *Scope) MayDelete() error { return sc.Can(schema.DeleteOrganization) }
+
+// DeleteOrganization deletes the organization and every row it owns.
+func (sc *Scope) DeleteOrganization(ctx context.Context) error {
+	return deleteOwned(ctx, sc.tx, sc.Org.ID)
+}
+
+// deleteOwned deletes an organization and its rows: explicit deletes
+// rather than ON DELETE CASCADE, the same on every backend whatever the
+// database's foreign key settings. Every organization-owned type is here
+// (TestDeleteOrganizationLeavesNoOwnedRow checks it against the schema).
+func deleteOwned(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
+	steps := []struct {
+		what   string
+		delete func(context.Context) (int, error)
+	}{
+		{"invitations", tx.Invitation.Delete().Where(invitation.OrganizationID(id)).Exec},
+		{"workspaces", tx.Workspace.Delete().Where(workspace.OrganizationID(id)).Exec},
+		{"members", tx.Member.Delete().Where(member.OrganizationID(id)).Exec},
+		{"roles", tx.Role.Delete().Where(role.OrganizationID(id)).Exec},
+	}
+	for _, step := range steps {
+		if _, err := step.delete(ctx); err != nil {
+			return fmt.Errorf("delete %s: %w", step.what, err)
+		}
+	}
+	if err := tx.Organization.DeleteOneID(id).Exec(ctx); err != nil {
+		return fmt.Errorf("delete organization: %w", err)
+	}
+	return nil
+}

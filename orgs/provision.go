@@ -1,0 +1,69 @@
+package orgs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
+)
+
+// PersonalOrganization and DefaultWorkspace name what every new user gets.
+const (
+	PersonalOrganization = "Personal"
+	DefaultWorkspace     = "Default"
+)
+
+// Provision gives a new organization its roles (Owner, Admin, Developer,
+// Viewer) and its first owner, whose membership it returns. Every
+// organization is created through it.
+func Provision(ctx context.Context, tx *ent.Tx, org *ent.Organization, ownerID uuid.UUID, now time.Time) (*ent.Member, error) {
+	if err := tx.Role.CreateBulk(NewRoles(tx.Role, org.ID, now)...).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("provision roles: %w", err)
+	}
+	owner, err := tx.Member.Create().SetOrganizationID(org.ID).SetUserID(ownerID).
+		SetRole(member.RoleOwner).SetJoinedAt(now).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("add owner: %w", err)
+	}
+	return owner, nil
+}
+
+// NewRoles are the builders of a new organization's roles, from the catalogue.
+func NewRoles(c *ent.RoleClient, orgID uuid.UUID, now time.Time) []*ent.RoleCreate {
+	roles := make([]*ent.RoleCreate, len(schema.RoleCatalog))
+	for i, r := range schema.RoleCatalog {
+		roles[i] = c.Create().SetOrganizationID(orgID).SetSlug(role.Slug(r.Slug)).
+			SetName(r.Name).SetDescription(r.Description).SetCreatedAt(now)
+	}
+	return roles
+}
+
+// CreatePersonal creates a new user's personal organization in a mode,
+// with a default workspace.
+func CreatePersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) error {
+	now := schema.Now()
+	org, err := tx.Organization.Create().
+		SetName(PersonalOrganization).
+		SetMode(organization.Mode(mode)).
+		SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: now}}).
+		SetCreatedAt(now).SetUpdatedAt(now).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("create personal organization: %w", err)
+	}
+	if _, err := Provision(ctx, tx, org, userID, now); err != nil {
+		return err
+	}
+	if err := tx.Workspace.Create().SetOrganizationID(org.ID).SetName(DefaultWorkspace).
+		SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx); err != nil {
+		return fmt.Errorf("create default workspace: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package orgs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/schema"
+)
+
+// Locker serializes the transactions that change one organization: the
+// last-owner rule, unique pending invitations and unique workspace names
+// are checked under its lock. *store.DB is one; it also records which
+// organizations a transaction locked, which is how its change log knows
+// whose rows an update or delete touched. It returns ent's not-found error
+// when the organization is gone.
+type Locker interface {
+	LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error
+}
+
+// Service answers for organizations and the people in them: reads go
+// through its client, writes through the transaction the caller passes,
+// under the lock of the organization they change.
+type Service struct {
+	client *ent.Client
+	locker Locker
+}
+
+// NewService returns a Service reading through client and locking
+// organizations with locker.
+func NewService(client *ent.Client, locker Locker) *Service {
+	return &Service{client: client, locker: locker}
+}
+
+// Scope is an organization entered for a write: locked for the
+// transaction, read with the caller's membership under that lock. Every
+// write of an organization's rows is a method of Scope, so that none can
+// run without the lock.
+type Scope struct {
+	tx     *ent.Tx
+	caller Caller
+	Org    *ent.Organization
+	Me     *ent.Member // the caller's membership
+}
+
+// Enter locks an organization for the transaction and reads it with the
+// caller's membership; one the caller cannot see is ErrNotFound.
+func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UUID) (*Scope, error) {
+	if err := s.locker.LockOrganization(ctx, tx, orgID); err != nil {
+		if ent.IsNotFound(err) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("enter organization: %w", err)
+	}
+	org, err := found(tx.Organization.Query().Where(organization.ID(orgID), visibleOrganizations(c)).Only(ctx))
+	if err != nil {
+		return nil, err
+	}
+	me, err := tx.Member.Query().Where(member.OrganizationID(orgID), member.UserID(c.User.ID)).Only(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find membership: %w", err)
+	}
+	return &Scope{tx: tx, caller: c, Org: org, Me: me}, nil
+}
+
+// Can is Forbidden unless the caller's role holds the permission. The
+// reason names the role, the permission it lacks and the roles that hold
+// it, so that the caller knows whom to ask.
+func (sc *Scope) Can(perm schema.Permission) error {
+	return can(string(sc.Me.Role), perm)
+}
+
+func can(role string, perm schema.Permission) error {
+	if schema.Can(role, perm) {
+		return nil
+	}
+	return &Forbidden{Reason: fmt.Sprintf("Your role (%s) lacks the %q permission%s.", role, perm, heldBy(perm))}
+}
+
+// heldBy names the roles that hold a permission, most powerful first:
+// ", which the owner and admin roles hold".
+func heldBy(perm schema.Permission) string {
+	var roles []string
+	for _, r := range schema.RoleCatalog {
+		if schema.Can(r.Slug, perm) {
+			roles = append(roles, r.Slug)
+		}
+	}
+	switch n := len(roles); n {
+	case 0:
+		return ""
+	case 1:
+		return ", which only the " + roles[0] + " role holds"
+	default:
+		return ", which the " + strings.Join(roles[:n-1], ", ") + " and " + roles[n-1] + " roles hold"
+	}
+}
+
+// Active is Forbidden when the organization is suspended: it stays
+// readable, but its members, invitations and workspaces cannot change.
+func (sc *Scope) Active() error { return active(sc.Org) }
+
+func active(org *ent.Organization) error {
+	if org.Status == organization.StatusSUSPENDED {
+		return &Forbidden{Reason: "The organization is suspended: its members, invitations and workspaces cannot change until an owner reactivates it."}
+	}
+	return nil
+}
+
+// found reads the result of looking up one item: not found (absent, or not
+// visible to the caller) is ErrNotFound.
+func found[T any](v T, err error) (T, error) {
+	var zero T
+	if ent.IsNotFound(err) {
+		return zero, ErrNotFound
+	}
+	if err != nil {
+		return zero, fmt.Errorf("find %T: %w", v, err)
+	}
+	return v, nil
+}
