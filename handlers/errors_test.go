@@ -169,11 +169,6 @@ func (e *env) erAssertProblem(t *testing.T, r *response, status int, want map[st
 	}
 }
 
-func erCompact(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // ---------------------------------------------------------------------------
 // Database state
 

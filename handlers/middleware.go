@@ -52,6 +52,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case store.Unavailable(err):
 		s.log.WarnContext(r.Context(), "database unavailable", "request_id", requestID(r.Context()), "error", err.Error())
 		p = databaseUnavailable()
+	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
+		// The client went away (or the request timed out) mid-work: not a
+		// fault of the server, and nobody reads the answer.
+		s.log.InfoContext(r.Context(), "request abandoned", "request_id", requestID(r.Context()), "error", err.Error())
+		p = problems.Internal()
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "error", err.Error())
 		p = problems.Internal()

@@ -15,9 +15,6 @@ import (
 	"github.com/orgraph/orgraph/ratelimit"
 )
 
-// fakeClock is the rate limiter's clock, moved by the test.
-type fakeClock = testenv.Clock
-
 // limitedEnv is e's database behind a server with the given limiter.
 func limitedEnv(t *testing.T, e *env, l ratelimit.Limiter) *env {
 	t.Helper()

@@ -34,9 +34,6 @@ func (n *Node) Set(name string, v any) *Node {
 	return n
 }
 
-// Get reads back a property's value.
-func (n *Node) Get(name string) any { return n.values[n.Class.index[name]] }
-
 // Mode selects how much of JSON-LD a document carries.
 type Mode int
 

@@ -144,18 +144,6 @@ func (r *Resource) Has(k OpKind) bool {
 	return false
 }
 
-// Methods lists the HTTP methods served on the collection or item path, in
-// API Platform's Allow order (OPTIONS and HEAD first).
-func (r *Resource) Methods(collection bool) []string {
-	methods := []string{"OPTIONS", "HEAD"}
-	for _, op := range r.Operations {
-		if op.OnCollection() == collection {
-			methods = append(methods, op.Method())
-		}
-	}
-	return methods
-}
-
 // Prop returns a declared property, the class's own or its parent's;
 // asking for an undeclared one is a bug.
 func (c *Class) Prop(name string) *Property {
