@@ -99,7 +99,7 @@ func init() {
 	// invitation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	invitation.UpdateDefaultUpdatedAt = invitationDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// invitationDescEmail is the schema descriptor for email field.
-	invitationDescEmail := invitationFields[1].Descriptor()
+	invitationDescEmail := invitationFields[0].Descriptor()
 	// invitation.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	invitation.EmailValidator = func() func(string) error {
 		validators := invitationDescEmail.Validators
@@ -117,7 +117,7 @@ func init() {
 		}
 	}()
 	// invitationDescValidityDays is the schema descriptor for validity_days field.
-	invitationDescValidityDays := invitationFields[4].Descriptor()
+	invitationDescValidityDays := invitationFields[3].Descriptor()
 	// invitation.DefaultValidityDays holds the default value on creation for the validity_days field.
 	invitation.DefaultValidityDays = invitationDescValidityDays.Default.(int)
 	// invitation.ValidityDaysValidator is a validator for the "validity_days" field. It is called by the builders before save.
@@ -132,7 +132,7 @@ func init() {
 	memberFields := schema.Member{}.Fields()
 	_ = memberFields
 	// memberDescJoinedAt is the schema descriptor for joined_at field.
-	memberDescJoinedAt := memberFields[3].Descriptor()
+	memberDescJoinedAt := memberFields[2].Descriptor()
 	// member.DefaultJoinedAt holds the default value on creation for the joined_at field.
 	member.DefaultJoinedAt = memberDescJoinedAt.Default.(func() time.Time)
 	// memberDescID is the schema descriptor for id field.
@@ -188,11 +188,11 @@ func init() {
 	roleFields := schema.Role{}.Fields()
 	_ = roleFields
 	// roleDescName is the schema descriptor for name field.
-	roleDescName := roleFields[2].Descriptor()
+	roleDescName := roleFields[1].Descriptor()
 	// role.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	role.NameValidator = roleDescName.Validators[0].(func(string) error)
 	// roleDescCreatedAt is the schema descriptor for created_at field.
-	roleDescCreatedAt := roleFields[4].Descriptor()
+	roleDescCreatedAt := roleFields[3].Descriptor()
 	// role.DefaultCreatedAt holds the default value on creation for the created_at field.
 	role.DefaultCreatedAt = roleDescCreatedAt.Default.(func() time.Time)
 	// roleDescID is the schema descriptor for id field.
@@ -260,7 +260,7 @@ func init() {
 	// workspace.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	workspace.UpdateDefaultUpdatedAt = workspaceDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// workspaceDescName is the schema descriptor for name field.
-	workspaceDescName := workspaceFields[1].Descriptor()
+	workspaceDescName := workspaceFields[0].Descriptor()
 	// workspace.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	workspace.NameValidator = func() func(string) error {
 		validators := workspaceDescName.Validators

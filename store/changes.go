@@ -12,10 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/invitation"
-	"github.com/orgraph/orgraph/ent/member"
-	"github.com/orgraph/orgraph/ent/role"
-	"github.com/orgraph/orgraph/ent/workspace"
+	"github.com/orgraph/orgraph/ent/schema"
 )
 
 // changeLog counts this process's commits and remembers, for each
@@ -23,8 +20,8 @@ import (
 // document cache keeps an organization's documents across writes to other
 // organizations. What a commit changed is read off its ent mutations:
 //
-//   - rows of an organization (the organization itself, its members, roles,
-//     workspaces and invitations): that organization — the one a create
+//   - rows of an organization (the organization itself and the rows of the
+//     organization-owned types, ownedTables): that organization — the one a create
 //     names, or for an update or delete, the ones the writer locked
 //     (LockOrganization: a write changes rows of the organizations it locks
 //     and of those it creates, nothing else; the locks exist to serialize
@@ -191,9 +188,11 @@ func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 // record reads which organizations a mutation changes.
 func (w *writeChanges) record(m ent.Mutation) {
 	edges := len(m.AddedEdges()) + len(m.RemovedEdges()) + len(m.ClearedEdges())
-	switch m.Type() {
-	case ent.TypeIdempotencyRecord:
-	case ent.TypeOrganization:
+	typ := m.Type()
+	_, owned := ownedTables[typ]
+	switch {
+	case typ == ent.TypeIdempotencyRecord:
+	case typ == ent.TypeOrganization:
 		if edges > 0 {
 			w.wide = true // rows of other types, maybe of other organizations
 			return
@@ -204,12 +203,12 @@ func (w *writeChanges) record(m ent.Mutation) {
 			return
 		}
 		w.orgs = append(w.orgs, id)
-	case ent.TypeMember, ent.TypeRole, ent.TypeWorkspace, ent.TypeInvitation:
-		if v, ok := m.Field(ownerColumn); ok {
+	case owned:
+		if v, ok := m.Field(schema.OwnerField); ok {
 			w.orgs = append(w.orgs, v.(uuid.UUID))
 		}
 		if m.Op().Is(ent.OpCreate) {
-			if _, ok := m.Field(ownerColumn); !ok {
+			if _, ok := m.Field(schema.OwnerField); !ok {
 				w.wide = true
 			}
 			return
@@ -224,17 +223,12 @@ func (w *writeChanges) record(m ent.Mutation) {
 	}
 }
 
-// ownedTables are the tables of the organization-owned types, each with
-// an ownerColumn naming the organization (the same name in each: see
-// TestOwnedTablesShareTheOwnerColumn).
-var ownedTables = map[string]string{
-	ent.TypeMember:     member.Table,
-	ent.TypeRole:       role.Table,
-	ent.TypeWorkspace:  workspace.Table,
-	ent.TypeInvitation: invitation.Table,
-}
-
-const ownerColumn = member.FieldOrganizationID
+// ownedTables maps each organization-owned type to its table, whose
+// schema.OwnerField column names the row's organization. It is generated
+// from the schemas that use schema.OrganizationOwnedMixin, so a new owned
+// type is read like the others without an edit here; the map is read-only
+// after init, which lets every writer read it without a lock.
+var ownedTables = ent.OrganizationOwnedTables()
 
 // verify fails an update or delete of organization-owned rows that belong
 // to an organization the running writer did not lock (Options.CheckChanges:
@@ -284,7 +278,7 @@ func owners(ctx context.Context, m ent.Mutation) ([]uuid.UUID, error) {
 	for i, id := range ids {
 		values[i] = id
 	}
-	query, args := entsql.Dialect(dialect.SQLite).Select(ownerColumn).Distinct().From(entsql.Table(table)).
+	query, args := entsql.Dialect(dialect.SQLite).Select(schema.OwnerField).Distinct().From(entsql.Table(table)).
 		Where(entsql.In("id", values...)).Query()
 	found, err := rows.Client().QueryContext(ctx, query, args...)
 	if err != nil {

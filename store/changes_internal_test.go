@@ -1,15 +1,15 @@
 package store
 
 import (
+	"slices"
 	"testing"
 
+	entschema "entgo.io/ent/dialect/sql/schema"
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/invitation"
-	"github.com/orgraph/orgraph/ent/member"
-	"github.com/orgraph/orgraph/ent/role"
-	"github.com/orgraph/orgraph/ent/workspace"
+	"github.com/orgraph/orgraph/ent/migrate"
+	"github.com/orgraph/orgraph/ent/schema"
 )
 
 // Mutations of edges name rows of another type, whose organization the
@@ -38,14 +38,20 @@ func TestChangesOfEdgesChangeEverything(t *testing.T) {
 }
 
 // The change log reads every organization-owned row's organization from
-// one column name.
+// one column, schema.OwnerField, of the table ownedTables names: each owned
+// table must have it, as a column of the database schema (verify selects it).
 func TestOwnedTablesShareTheOwnerColumn(t *testing.T) {
-	for typ, column := range map[string]string{
-		ent.TypeMember: member.FieldOrganizationID, ent.TypeRole: role.FieldOrganizationID,
-		ent.TypeWorkspace: workspace.FieldOrganizationID, ent.TypeInvitation: invitation.FieldOrganizationID,
-	} {
-		if column != ownerColumn || ownedTables[typ] == "" {
-			t.Errorf("%s: owner column %q, table %q", typ, column, ownedTables[typ])
+	if len(ownedTables) == 0 {
+		t.Fatal("no organization-owned tables: the change log would read every owned row as a change of everything")
+	}
+	for typ, table := range ownedTables {
+		i := slices.IndexFunc(migrate.Tables, func(tb *entschema.Table) bool { return tb.Name == table })
+		if i < 0 {
+			t.Errorf("%s: no table %q in ent/migrate", typ, table)
+			continue
+		}
+		if _, ok := migrate.Tables[i].Column(schema.OwnerField); !ok {
+			t.Errorf("%s: table %s has no %s column", typ, table, schema.OwnerField)
 		}
 	}
 }

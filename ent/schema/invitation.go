@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"entgo.io/ent"
-	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -20,11 +19,12 @@ const (
 // past expires_at is expired (EffectiveStatus), so no job has to run for it.
 type Invitation struct{ ent.Schema }
 
-func (Invitation) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+func (Invitation) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, OrganizationOwnedMixin{Ref: "invitations"}}
+}
 
 func (Invitation) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("organization_id", NewID()).Immutable(),
 		// Stored in its one spelling (mailaddr.Normalize), as users' emails are.
 		field.String("email").NotEmpty().MaxLen(254).Immutable(),
 		field.Enum("role").Values(Roles...).Immutable(),
@@ -36,13 +36,6 @@ func (Invitation) Fields() []ent.Field {
 		field.UUID("member_id", NewID()).Optional().Nillable(),
 		field.Time("accepted_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
-	}
-}
-
-func (Invitation) Edges() []ent.Edge {
-	return []ent.Edge{
-		edge.From("organization", Organization.Type).Ref("invitations").Field("organization_id").
-			Unique().Required().Immutable(),
 	}
 }
 

@@ -14,11 +14,12 @@ var Roles = []string{"owner", "admin", "developer", "viewer"}
 // Member is one user's membership of one organization.
 type Member struct{ ent.Schema }
 
-func (Member) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Member) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, OrganizationOwnedMixin{Ref: "members"}}
+}
 
 func (Member) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("organization_id", NewID()).Immutable(),
 		field.UUID("user_id", NewID()).Immutable(),
 		field.Enum("role").Values(Roles...),
 		field.Time("joined_at").Default(Now).Immutable(),
@@ -33,8 +34,6 @@ func (Member) Fields() []ent.Field {
 
 func (Member) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("organization", Organization.Type).Ref("members").Field("organization_id").
-			Unique().Required().Immutable(),
 		edge.From("user", User.Type).Ref("memberships").Field("user_id").
 			Unique().Required().Immutable().Annotations(entsql.OnDelete(entsql.Cascade)),
 	}

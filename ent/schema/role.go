@@ -2,7 +2,6 @@ package schema
 
 import (
 	"entgo.io/ent"
-	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -12,22 +11,16 @@ import (
 // is enforced.
 type Role struct{ ent.Schema }
 
-func (Role) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Role) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, OrganizationOwnedMixin{Ref: "roles"}}
+}
 
 func (Role) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("organization_id", NewID()).Immutable(),
 		field.Enum("slug").Values(Roles...).Immutable(),
 		field.String("name").NotEmpty(),
 		field.String("description").Optional(),
 		field.Time("created_at").Default(Now).Immutable(),
-	}
-}
-
-func (Role) Edges() []ent.Edge {
-	return []ent.Edge{
-		edge.From("organization", Organization.Type).Ref("roles").Field("organization_id").
-			Unique().Required().Immutable(),
 	}
 }
 

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"entgo.io/ent"
-	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -10,19 +9,13 @@ import (
 // Workspace belongs to one organization; its name is unique there.
 type Workspace struct{ ent.Schema }
 
-func (Workspace) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+func (Workspace) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, OrganizationOwnedMixin{Ref: "workspaces"}}
+}
 
 func (Workspace) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("organization_id", NewID()).Immutable(),
 		field.String("name").NotEmpty().MaxLen(400), // 100 characters; MaxLen counts bytes
-	}
-}
-
-func (Workspace) Edges() []ent.Edge {
-	return []ent.Edge{
-		edge.From("organization", Organization.Type).Ref("workspaces").Field("organization_id").
-			Unique().Required().Immutable(),
 	}
 }
 
