@@ -61,9 +61,9 @@ const IdempotencyMinRetention = store.IdempotencyMinRetention
 // a backlog goes in bounded steps.
 const purgeBatch = 1000
 
-// ParseIdempotencyKey reads the header: a bare or quoted token of 1 to 255
+// parseIdempotencyKey reads the header: a bare or quoted token of 1 to 255
 // visible ASCII characters.
-func ParseIdempotencyKey(header string) (string, error) {
+func parseIdempotencyKey(header string) (string, error) {
 	k := strings.TrimSpace(header)
 	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
 		k = k[1 : len(k)-1]
@@ -79,9 +79,9 @@ func ParseIdempotencyKey(header string) (string, error) {
 	return k, nil
 }
 
-// Fingerprint identifies a request for Idempotency-Key purposes: the same
+// fingerprint identifies a request for Idempotency-Key purposes: the same
 // key on a request with another fingerprint is a 422.
-func Fingerprint(method, path string, body []byte) string {
+func fingerprint(method, path string, body []byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%d\n", method, path, len(body))
 	h.Write(body)
@@ -94,7 +94,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 	if header == "" || (r.Method != http.MethodPost && r.Method != http.MethodPatch && r.Method != http.MethodDelete) {
 		return h(w, r)
 	}
-	key, err := ParseIdempotencyKey(header)
+	key, err := parseIdempotencyKey(header)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 		return problems.BadRequest("The request body could not be read.")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	fp := Fingerprint(r.Method, r.URL.Path, body)
+	fp := fingerprint(r.Method, r.URL.Path, body)
 	ctx := r.Context()
 	s.purgeIdempotency(ctx)
 
