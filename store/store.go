@@ -1,6 +1,7 @@
 // Package store opens Orgraph's database (SQLite by default, PostgreSQL for
-// several replicas), migrates it, and holds the few data operations the
-// command line and the server share: API keys and transactions.
+// several replicas), migrates it, and holds the few data operations below
+// the API's resources: API keys (the command line's too), transactions, and
+// the Idempotency-Key records.
 package store
 
 import (

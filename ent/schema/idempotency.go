@@ -32,7 +32,7 @@ func (IdempotencyRecord) Fields() []ent.Field {
 		field.Time("expires_at").Immutable(),
 		// The key's number among its owner's keys (per mode), one past the
 		// newest kept: the owner keeps the records of its last
-		// Config.IdempotencyKeys numbers (handlers/idempotency.go).
+		// IdempotencyLimits.Keys numbers (store/idempotency.go).
 		field.Int("seq").Default(0).Immutable(),
 	}
 }
