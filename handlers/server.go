@@ -36,7 +36,7 @@ type Config struct {
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
 	// IdempotencyKeys bounds the answers kept per key owner and mode (see
-	// idempotency.go for what happens past it); zero means
+	// store/idempotency.go for what happens past it); zero means
 	// DefaultIdempotencyKeys.
 	IdempotencyKeys int
 	// CacheBytes bounds the document cache (see cache.go); zero turns it
@@ -78,7 +78,7 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
+	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB, cfg.DB.Dialect), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
 	s.now = cfg.Now
 	if s.now == nil {
 		s.now = time.Now

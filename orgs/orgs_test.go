@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/orgs"
@@ -20,6 +24,11 @@ import (
 // fresh PostgreSQL schema, each opened as the server opens them and with
 // the change log's lock check on.
 func backends(t *testing.T, test func(t *testing.T, db *store.DB)) {
+	backendsWith(t, store.Options{}, test)
+}
+
+// backendsWith is backends with more options (CheckChanges is always on).
+func backendsWith(t *testing.T, opt store.Options, test func(t *testing.T, db *store.DB)) {
 	dsns := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "orgs.db") },
 		"postgres": func(t *testing.T) string { return testenv.PostgresDSN(t, "orgraph_orgs") },
@@ -27,7 +36,8 @@ func backends(t *testing.T, test func(t *testing.T, db *store.DB)) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.OpenWith(ctx, dsns[name](t), store.Options{CheckChanges: true})
+			opt.CheckChanges = true
+			db, err := store.OpenWith(ctx, dsns[name](t), opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +76,7 @@ func tx(db *store.DB, fn func(ctx context.Context, tx *ent.Tx) error) error {
 func TestDomainRulesAndErrors(t *testing.T) {
 	backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := orgs.NewService(db.Client, db)
+		svc := orgs.NewService(db.Client, db, db.Dialect)
 		ada, bob := person(t, db, "ada@example.com"), person(t, db, "bob@example.com")
 
 		var org *ent.Organization
@@ -183,6 +193,123 @@ func TestDomainRulesAndErrors(t *testing.T) {
 			if v[i].Path != w.path || v[i].Rule != w.rule {
 				t.Errorf("violation %d: %s %s, want %s %s", i, v[i].Path, v[i].Rule, w.path, w.rule)
 			}
+		}
+	})
+}
+
+// ownedRows counts an organization's rows in every organization-owned
+// table, by table.
+func ownedRows(t *testing.T, db *store.DB, org uuid.UUID) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	counts := map[string]int{}
+	for _, table := range ent.OrganizationOwnedTables() {
+		query, args := entsql.Dialect(db.Dialect).Select(entsql.Count("*")).From(entsql.Table(table)).
+			Where(entsql.EQ(schema.OwnerField, org)).Query()
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for rows.Next() {
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows.Close()
+		counts[table] = n
+	}
+	return counts
+}
+
+// Deleting an organization deletes its rows in every organization-owned
+// table (the types whose schema uses OrganizationOwnedMixin), and nothing
+// of another organization. The schema's foreign keys cascade as well, so
+// the test also reads the statements sent: the domain deletes each owned
+// table's rows itself, whatever a database's foreign key settings.
+func TestDeleteOrganizationLeavesNoOwnedRow(t *testing.T) {
+	var mu sync.Mutex
+	var statements []string
+	tracing := false
+	trace := func(_ context.Context, statement string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if tracing {
+			statements = append(statements, statement)
+		}
+	}
+	backendsWith(t, store.Options{Trace: trace}, func(t *testing.T, db *store.DB) {
+		svc := orgs.NewService(db.Client, db, db.Dialect)
+		ada := person(t, db, "ada@example.com")
+		person(t, db, "bob@example.com")
+		create := func(name string) *ent.Organization {
+			var org *ent.Organization
+			invitations, err := orgs.PrepareInvitations([]orgs.Invitation{{Email: "cy@example.com"}}, ada.User.Email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx(db, func(ctx context.Context, tx *ent.Tx) (err error) {
+				org, _, err = svc.CreateOrganization(ctx, tx, ada, orgs.NewOrganization{Name: name, Invitations: invitations})
+				if err != nil {
+					return err
+				}
+				sc, err := svc.Enter(ctx, tx, ada, org.ID)
+				if err != nil {
+					return err
+				}
+				if _, err := sc.CreateWorkspace(ctx, "Design"); err != nil {
+					return err
+				}
+				_, err = sc.Invite(ctx, orgs.Invitation{Email: "bob@example.com", Role: "admin", Days: 7})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return org
+		}
+		doomed, kept := create("Doomed"), create("Kept")
+		before := ownedRows(t, db, doomed.ID)
+		if len(before) == 0 {
+			t.Fatal("no organization-owned tables: ent.OrganizationOwnedTables is empty")
+		}
+		for table, n := range before {
+			if n == 0 {
+				t.Fatalf("the organization has no row in %s before the delete: the test would prove nothing for it", table)
+			}
+		}
+		keptBefore := ownedRows(t, db, kept.ID)
+
+		mu.Lock()
+		statements, tracing = nil, true
+		mu.Unlock()
+		if err := tx(db, func(ctx context.Context, tx *ent.Tx) error {
+			sc, err := svc.Enter(ctx, tx, ada, doomed.ID)
+			if err != nil {
+				return err
+			}
+			return sc.DeleteOrganization(ctx)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		sent := strings.Join(statements, "\n")
+		tracing = false
+		mu.Unlock()
+		for _, table := range ent.OrganizationOwnedTables() {
+			if !strings.Contains(sent, "DELETE FROM `"+table+"`") && !strings.Contains(sent, `DELETE FROM "`+table+`"`) {
+				t.Errorf("no DELETE FROM %s among the statements of the delete:\n%s", table, sent)
+			}
+		}
+		for table, n := range ownedRows(t, db, doomed.ID) {
+			if n != 0 {
+				t.Errorf("%d rows of the deleted organization left in %s", n, table)
+			}
+		}
+		if after := ownedRows(t, db, kept.ID); !reflect.DeepEqual(after, keptBefore) {
+			t.Errorf("the other organization's rows went from %v to %v", keptBefore, after)
+		}
+		if _, err := svc.Organization(context.Background(), ada, doomed.ID); !errors.Is(err, orgs.ErrNotFound) {
+			t.Errorf("reading the deleted organization: %v, want ErrNotFound", err)
 		}
 	})
 }

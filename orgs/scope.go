@@ -27,14 +27,16 @@ type Locker interface {
 // through its client, writes through the transaction the caller passes,
 // under the lock of the organization they change.
 type Service struct {
-	client *ent.Client
-	locker Locker
+	client  *ent.Client
+	locker  Locker
+	dialect string // ent's dialect name, for the statements ent builds none for
 }
 
-// NewService returns a Service reading through client and locking
+// NewService returns a Service reading through client, a database of the
+// dialect ("sqlite3" or "postgres", as ent names them), and locking
 // organizations with locker.
-func NewService(client *ent.Client, locker Locker) *Service {
-	return &Service{client: client, locker: locker}
+func NewService(client *ent.Client, locker Locker, dialect string) *Service {
+	return &Service{client: client, locker: locker, dialect: dialect}
 }
 
 // Scope is an organization entered for a write: locked for the
@@ -42,10 +44,11 @@ func NewService(client *ent.Client, locker Locker) *Service {
 // write of an organization's rows is a method of Scope, so that none can
 // run without the lock.
 type Scope struct {
-	tx     *ent.Tx
-	caller Caller
-	Org    *ent.Organization
-	Me     *ent.Member // the caller's membership
+	service *Service
+	tx      *ent.Tx
+	caller  Caller
+	Org     *ent.Organization
+	Me      *ent.Member // the caller's membership
 }
 
 // Enter locks an organization for the transaction and reads it with the
@@ -65,7 +68,7 @@ func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UU
 	if err != nil {
 		return nil, fmt.Errorf("find membership: %w", err)
 	}
-	return &Scope{tx: tx, caller: c, Org: org, Me: me}, nil
+	return &Scope{service: s, tx: tx, caller: c, Org: org, Me: me}, nil
 }
 
 // Can is Forbidden unless the caller's role holds the permission. The
