@@ -1,6 +1,9 @@
 package hydra
 
-import "github.com/orgraph/orgraph/orgs"
+import (
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/orgs"
+)
 
 // Orgraph's classes. Each is declared once here; contexts, the Hydra
 // documentation, validation and encoding all read these declarations.
@@ -199,7 +202,9 @@ var (
 	}
 )
 
-var roles = []string{"owner", "admin", "developer", "viewer"}
+// roles are the values a role property takes: the data model's, so that
+// the documentation, validation and database agree.
+var roles = schema.Roles
 
 // EmbedLimit bounds the owners[] and members[] embedded in an organization.
 const EmbedLimit = orgs.EmbedLimit
