@@ -61,7 +61,7 @@ func lastLine(s string) string {
 
 func TestKeysCreatePrintsTheKeyAloneOnTheLastLine(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
-	out, errOut, code := runCmd(t, "keys", "create", "--email", "Ada@Example.com", "--name", "Ada", "--db", db)
+	out, errOut, code := runCmd(t, "keys", "create", "--email", "Ada@Example.com", "--name", "Ada", "--db", db, "--create-db")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

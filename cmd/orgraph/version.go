@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+)
+
+// printVersion is `orgraph version`: what a bug report needs to name the
+// build. The Go toolchain stamps the module version and the VCS state
+// (revision, commit time, uncommitted changes) into the binary; `go run`
+// and -buildvcs=false builds carry no VCS state, and say so.
+func printVersion(_ context.Context, c *command, args []string, stdout, _ io.Writer) error {
+	if err := newFlags(c).parse(args, stdout); err != nil {
+		return err
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return errors.New("this binary carries no build information (built without module support)")
+	}
+	vcs := map[string]string{}
+	for _, s := range info.Settings {
+		vcs[s.Key] = s.Value
+	}
+	fmt.Fprintf(stdout, "orgraph %s\n", info.Main.Version)
+	fmt.Fprintf(stdout, "module   %s\n", info.Main.Path)
+	rev := vcs["vcs.revision"]
+	switch {
+	case rev == "":
+		fmt.Fprintln(stdout, "revision unknown (built without VCS information, e.g. by go run or -buildvcs=false)")
+	case vcs["vcs.modified"] == "true":
+		fmt.Fprintf(stdout, "revision %s, modified (uncommitted changes)\n", rev)
+	default:
+		fmt.Fprintf(stdout, "revision %s\n", rev)
+	}
+	if t := vcs["vcs.time"]; t != "" {
+		fmt.Fprintf(stdout, "commit   %s\n", t)
+	}
+	cgo := "cgo"
+	if vcs["CGO_ENABLED"] != "1" {
+		cgo = "no cgo: SQLite unavailable"
+	}
+	fmt.Fprintf(stdout, "go       %s %s/%s, %s\n", info.GoVersion, runtime.GOOS, runtime.GOARCH, cgo)
+	return nil
+}
