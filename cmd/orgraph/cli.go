@@ -37,7 +37,8 @@ func init() {
 		{name: "serve", args: "[flags]", envAll: true, run: serve,
 			summary: "run the API server (migrates the database on start)",
 			about: "Serve the API over HTTP until SIGINT or SIGTERM. The database is migrated on start; on an\n" +
-				"empty one a live API key for " + store.BootstrapEmail + " is created and printed once."},
+				"empty one a live API key for " + store.BootstrapEmail + " is created and printed once. Then one line says\n" +
+				"where the server listens and where the explorer and Swagger UI are."},
 		{name: "migrate", args: "[--db DSN] [--to VERSION]", env: []string{"db"}, run: migrate,
 			summary: "apply the database migrations and report the schema's version",
 			about: "Apply the migrations the database lacks (all, or up to --to) and print each one applied.\n" +

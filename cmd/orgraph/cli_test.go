@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,6 +208,88 @@ func TestEveryServeFlagHasAVariable(t *testing.T) {
 		if _, err := os.Stat(db); err == nil {
 			t.Errorf("%s=%s: the database was created before the usage error", variable, value)
 		}
+	}
+}
+
+// startServe runs `orgraph serve` with env and args and returns the line
+// it prints after the key (or first, on a database that has keys), with
+// the process, which the test's cleanup stops.
+func startServe(t *testing.T, env []string, args ...string) (where string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("serve exited without saying where it listens")
+			}
+			if strings.HasPrefix(l, "Listening on ") {
+				return l
+			}
+		case <-timeout:
+			t.Fatal("serve said nothing within 20 s")
+		}
+	}
+}
+
+var wherePattern = regexp.MustCompile(`^Listening on (\S+): open (https?://\S+/api) in a browser for the explorer, (https?://\S+/docs) for Swagger UI\.$`)
+
+// After the key, serve prints one line for a person: the address it
+// really listens on (port 0 resolved) and the explorer's and Swagger UI's
+// URLs, which a browser can open.
+func TestServeSaysWhereItListens(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "o.db")
+	// The address comes from ORGRAPH_ADDR here: the variable is read.
+	line := startServe(t, []string{"ORGRAPH_ADDR=127.0.0.1:0", "ORGRAPH_DB=" + db})
+	m := wherePattern.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("serve printed %q", line)
+	}
+	if _, port, _ := net.SplitHostPort(m[1]); port == "0" || port == "" || m[2] != "http://"+m[1]+"/api" {
+		t.Fatalf("serve printed %q: want the bound port in the address and the URLs", line)
+	}
+	browser := map[string]string{"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+	for url, want := range map[string]string{m[2]: "/_explorer/explorer.js", m[3]: "swagger"} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		for k, v := range browser {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(string(body)), want) {
+			t.Errorf("GET %s in a browser: %d, want a page with %q", url, res.StatusCode, want)
+		}
+	}
+
+	// A flag wins over its variable: ORGRAPH_ADDR cannot be listened on,
+	// --addr can. With --base-url the URLs are the public ones.
+	line = startServe(t, []string{"ORGRAPH_ADDR=192.0.2.1:1", "ORGRAPH_DB=sqlite:" + filepath.Join(dir, "other.db")}, "--addr", "127.0.0.1:0", "--base-url", "https://api.example.com")
+	if m := wherePattern.FindStringSubmatch(line); m == nil || !strings.HasPrefix(m[1], "127.0.0.1:") || m[2] != "https://api.example.com/api" {
+		t.Errorf("with --addr over ORGRAPH_ADDR and --base-url: %q", line)
 	}
 }
 

@@ -30,9 +30,11 @@ import (
 
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
+	"github.com/orgraph/orgraph/swaggerui"
 )
 
 func main() {
@@ -317,6 +319,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect)
+	fmt.Fprintln(stdout, whereLine(ln.Addr(), *baseURL))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -331,6 +334,22 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// whereLine tells a person at the terminal where the server is: the address
+// it listens on (the real port when --addr asked for port 0) and the pages
+// to open in a browser. A wildcard address is reachable as localhost.
+func whereLine(addr net.Addr, baseURL string) string {
+	base := strings.TrimRight(baseURL, "/")
+	if base == "" {
+		host, port, err := net.SplitHostPort(addr.String())
+		if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	return fmt.Sprintf("Listening on %s: open %s%s in a browser for the explorer, %s%s for Swagger UI.",
+		addr, base, hydra.EntrypointPath, base, swaggerui.Path)
 }
 
 // tuneGC: without the document cache the server's heap is small and
