@@ -53,6 +53,11 @@ func init() {
 			about: "Seed an empty database, start `orgraph serve` on loopback and measure each scenario's\n" +
 				"throughput and latency; print a table (and JSON with --json). Environment variables are not\n" +
 				"read, so that the figures depend on the command line alone."},
+		{name: "healthcheck", args: "[--addr ADDRESS] [--timeout DURATION]", env: []string{"addr"}, run: healthcheck,
+			summary: "ask a running server's /healthz; exit 0 if it answers 200, else 1",
+			about: "GET /healthz of the server listening on --addr (a wildcard host such as 0.0.0.0 is asked on\n" +
+				"loopback) and exit 0 on 200, 1 otherwise. Made for container health checks: the image needs\n" +
+				"no curl, and ORGRAPH_ADDR is the variable serve reads too."},
 		{name: "version", run: printVersion,
 			summary: "print the module version and VCS revision of this binary",
 			about:   "Print the module version, the VCS revision (and whether the tree was modified) and the Go\ntoolchain this binary was built with. `orgraph --version` does the same."},

@@ -40,7 +40,7 @@ func commandNames(t *testing.T) []string {
 	for _, m := range regexp.MustCompile(`(?m)^\t([a-z]+(?: [a-z]+)?)  +\S`).FindAllStringSubmatch(out, -1) {
 		names = append(names, m[1])
 	}
-	if len(names) < 6 {
+	if len(names) < 7 {
 		t.Fatalf("the usage lists %v", names)
 	}
 	return names
@@ -50,7 +50,7 @@ func commandNames(t *testing.T) []string {
 // status is 0, in every form Go programs accept.
 func TestHelpExitsZero(t *testing.T) {
 	top, _, _ := runCmd(t, "-h")
-	for _, want := range []string{"usage: orgraph COMMAND", "serve ", "migrate ", "keys create ", "bench ", "version ", "help "} {
+	for _, want := range []string{"usage: orgraph COMMAND", "serve ", "migrate ", "keys create ", "bench ", "healthcheck ", "version ", "help "} {
 		if !strings.Contains(top, want) {
 			t.Errorf("orgraph -h lacks %q:\n%s", want, top)
 		}
@@ -316,5 +316,30 @@ func TestKeysCreateNeedsAnExistingDatabase(t *testing.T) {
 	// The database exists now: no flag needed.
 	if out, errOut, code := runCmd(t, "keys", "create", "--email", "bob@example.com", "--db", "sqlite:"+path); code != 0 || !keyPattern.MatchString(lastLine(out)) {
 		t.Fatalf("an existing database: exit %d, %q %q", code, out, errOut)
+	}
+}
+
+// healthcheck exits 0 when /healthz answers 200 (a wildcard address is
+// asked on loopback, the address taken from ORGRAPH_ADDR as serve takes
+// it) and 1 when nothing answers.
+func TestHealthcheck(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
+	m := wherePattern.FindStringSubmatch(startServe(t, []string{"ORGRAPH_DB=" + db}, "--addr", "0.0.0.0:0"))
+	if m == nil {
+		t.Fatal("serve did not say where it listens")
+	}
+	_, port, _ := net.SplitHostPort(m[1])
+	out, errOut, code := runEnv(t, []string{"ORGRAPH_ADDR=0.0.0.0:" + port}, "healthcheck")
+	if code != 0 || !strings.Contains(out, "127.0.0.1:"+port+"/healthz: 200 OK") {
+		t.Errorf("healthcheck of a running server: exit %d, %q %q", code, out, errOut)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	if _, errOut, code := runCmd(t, "healthcheck", "--addr", closed, "--timeout", "2s"); code != 1 || !strings.Contains(errOut, "GET http://"+closed+"/healthz") {
+		t.Errorf("healthcheck of nothing: exit %d, %q", code, errOut)
 	}
 }

@@ -4,6 +4,7 @@
 //	orgraph migrate [--db DSN] [--to VERSION]  apply the database migrations
 //	orgraph keys create --email ADDRESS [flags]
 //	orgraph bench [flags]                      measure the server under load
+//	orgraph healthcheck [--addr ADDRESS]       GET /healthz of a running server (container health checks)
 //	orgraph version                            the module version and VCS revision
 //
 // `orgraph help COMMAND` or `orgraph COMMAND -h` prints a command's flags;
