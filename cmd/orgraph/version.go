@@ -7,6 +7,17 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"slices"
+)
+
+// The VCS state for builds the Go toolchain cannot stamp: it finds no
+// repository in a git worktree (.git is a file there) nor in a Docker
+// build context without .git. tools/build.sh sets these with -ldflags -X
+// (from git, or ORGRAPH_REVISION); what the toolchain stamped wins.
+var (
+	vcsRevision string
+	vcsTime     string
+	vcsModified string
 )
 
 // printVersion is `orgraph version`: what a bug report needs to name the
@@ -21,7 +32,10 @@ func printVersion(_ context.Context, c *command, args []string, stdout, _ io.Wri
 	if !ok {
 		return errors.New("this binary carries no build information (built without module support)")
 	}
-	vcs := map[string]string{}
+	vcs := map[string]string{"vcs.revision": vcsRevision, "vcs.time": vcsTime, "vcs.modified": vcsModified}
+	if stamped := slices.ContainsFunc(info.Settings, func(s debug.BuildSetting) bool { return s.Key == "vcs.revision" }); stamped {
+		clear(vcs)
+	}
 	for _, s := range info.Settings {
 		vcs[s.Key] = s.Value
 	}
