@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v4"
 )
 
-// CI has no Docker daemon: these tests hold the Dockerfile to what go.mod
-// and the binary say, and tools/docker-build-check.sh runs the
-// Dockerfile's build command.
+// CI has no Docker daemon: these tests hold the Dockerfile and compose.yaml
+// to what go.mod and the binary say, and tools/docker-build-check.sh runs
+// the Dockerfile's build command.
 
 // dockerfile is the Dockerfile with its continuation lines joined.
 func dockerfile(t *testing.T) string {
@@ -100,5 +102,82 @@ func TestDockerfile(t *testing.T) {
 		if _, errOut, code := runCmd(t, append(args, "-h")...); code != 0 {
 			t.Errorf("Dockerfile: orgraph %s: exit %d, %s", strings.Join(args, " "), code, errOut)
 		}
+	}
+}
+
+// compose is what the test reads of compose.yaml.
+type compose struct {
+	Services map[string]struct {
+		Image       string
+		Command     []string
+		Environment map[string]string
+		Ports       []string
+		DependsOn   map[string]struct{ Condition string } `yaml:"depends_on"`
+	}
+	Volumes map[string]any
+}
+
+// compose.yaml: PostgreSQL, Redis, a one-shot migrate that must succeed
+// before the replicas start, and at least two replicas, each on its own
+// published port; every ORGRAPH_ variable is one serve reads.
+func TestComposeFile(t *testing.T) {
+	b, err := os.ReadFile("../../compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c compose
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	vars := map[string]bool{}
+	for _, v := range serveFlags(t) {
+		vars[v] = true
+	}
+	pg, redis, migrate := c.Services["postgres"], c.Services["redis"], c.Services["migrate"]
+	if !strings.HasPrefix(pg.Image, "postgres:") || !strings.HasPrefix(redis.Image, "redis:") {
+		t.Errorf("compose.yaml: postgres %q, redis %q", pg.Image, redis.Image)
+	}
+	if !slices.Equal(migrate.Command, []string{"migrate"}) || migrate.DependsOn["postgres"].Condition != "service_healthy" {
+		t.Errorf("compose.yaml: migrate runs %q after %v", migrate.Command, migrate.DependsOn)
+	}
+	replicas, hostPorts := 0, map[string]bool{}
+	for name, s := range c.Services {
+		for k, v := range s.Environment {
+			if strings.HasPrefix(k, "ORGRAPH_") && !vars[k] {
+				t.Errorf("compose.yaml: %s: %s is no variable of serve", name, k)
+			}
+			if k == "ORGRAPH_DB" && !(strings.HasPrefix(v, "postgres://") && strings.Contains(v, "@postgres:")) {
+				t.Errorf("compose.yaml: %s: ORGRAPH_DB %q is not the postgres service", name, v)
+			}
+			if k == "ORGRAPH_REDIS_URL" && !strings.HasPrefix(v, "redis://redis:") {
+				t.Errorf("compose.yaml: %s: ORGRAPH_REDIS_URL %q is not the redis service", name, v)
+			}
+		}
+		if len(s.Command) == 0 || s.Command[0] != "serve" {
+			continue
+		}
+		replicas++
+		if s.Image != migrate.Image || s.Environment["ORGRAPH_DB"] != migrate.Environment["ORGRAPH_DB"] {
+			t.Errorf("compose.yaml: %s runs %q on %q, migrate %q on %q", name, s.Image, s.Environment["ORGRAPH_DB"], migrate.Image, migrate.Environment["ORGRAPH_DB"])
+		}
+		if s.DependsOn["migrate"].Condition != "service_completed_successfully" || s.DependsOn["redis"].Condition != "service_healthy" {
+			t.Errorf("compose.yaml: %s must start after migrate succeeded and redis is healthy: %v", name, s.DependsOn)
+		}
+		_, port, _ := net.SplitHostPort(s.Environment["ORGRAPH_ADDR"])
+		if len(s.Ports) != 1 || !strings.HasSuffix(s.Ports[0], ":"+port) {
+			t.Errorf("compose.yaml: %s publishes %q, listens on %q", name, s.Ports, s.Environment["ORGRAPH_ADDR"])
+			continue
+		}
+		host := strings.TrimSuffix(s.Ports[0], ":"+port)
+		if hostPorts[host] {
+			t.Errorf("compose.yaml: %s publishes %s, as another replica does", name, host)
+		}
+		hostPorts[host] = true
+		if _, errOut, code := runCmd(t, append(s.Command, "-h")...); code != 0 {
+			t.Errorf("compose.yaml: %s: orgraph %q: exit %d, %s", name, s.Command, code, errOut)
+		}
+	}
+	if replicas < 2 {
+		t.Errorf("compose.yaml: %d replicas, want two", replicas)
 	}
 }
