@@ -215,6 +215,15 @@ func startServer(ctx context.Context, cfg Config, dsn, dir string) (*server, err
 		return nil, err
 	}
 	s.cmd = exec.Command(cfg.Binary, args...)
+	// Every serve flag has an ORGRAPH_… variable: leave them out, so that
+	// the figures depend on the bench's command line (--serve-args), not
+	// on the shell it runs in.
+	s.cmd.Env = []string{} // not nil: nil would mean the whole environment
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ORGRAPH_") {
+			s.cmd.Env = append(s.cmd.Env, kv)
+		}
+	}
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
 		logFile.Close()

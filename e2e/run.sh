@@ -159,7 +159,8 @@ key=""
 for _ in $(seq 1 200); do # 20 s
   kill -0 "$server_pid" 2>/dev/null || break
   server_addr=$(grep -m1 '"msg":"listening"' "$art/server.log" 2>/dev/null | sed -E 's/.*"addr":"([^"]+)".*/\1/')
-  key=$(grep -v '^[[:space:]]*$' "$work/server.stdout" 2>/dev/null | tail -1 | tr -d '[:space:]')
+  # The key is alone on its line; a line saying where the server listens follows it.
+  key=$(grep -m1 -E '^og_(live|test)_[0-9a-f]+$' "$work/server.stdout" 2>/dev/null | tr -d '[:space:]')
   [ -n "$server_addr" ] && [ -n "$key" ] && break
   sleep 0.1
 done

@@ -32,6 +32,9 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(readyzPath, s.methods(get(s.readyz)))
 	r.Handle(metricsPath, s.methods(get(serve(s.metrics.handler()))))
 
+	// The root sends clients on to the entrypoint (root.go).
+	r.Handle(rootPath, s.methods(get(s.root)))
+
 	// The explorer's script and style sheet; its page is what a browser
 	// gets on any API URL (wantsExplorer).
 	r.PathPrefix(explorer.AssetsPath).Handler(explorer.Assets())
@@ -110,7 +113,7 @@ var unmetered = map[string]bool{healthzPath: true, readyzPath: true, metricsPath
 // middleware refuses the others first: its script fetches its own URL
 // with the API key, and //evil.test/x is another host's.)
 func wantsExplorer(r *http.Request) bool {
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] &&
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !unmetered[r.URL.Path] && r.URL.Path != rootPath &&
 		!strings.HasPrefix(r.URL.Path, explorer.AssetsPath) && !swaggerui.Owns(r.URL.Path) && !errorPagePath(r.URL.Path) &&
 		hydra.PrefersHTML(r.Header.Get("Accept"))
 }

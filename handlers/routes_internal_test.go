@@ -21,8 +21,9 @@ import (
 )
 
 // browserUIs are the routes that serve pages and their files to a browser,
-// not API operations: the OpenAPI document leaves them out.
-var browserUIs = []string{explorer.AssetsPath, swaggerui.Path, swaggerui.Path + "/"}
+// and the root, which redirects to the entrypoint: not API operations, so
+// the OpenAPI document leaves them out.
+var browserUIs = []string{explorer.AssetsPath, swaggerui.Path, swaggerui.Path + "/", rootPath}
 
 // Every route of the router is in the served OpenAPI document with the
 // methods it answers, and every operation the document lists is a route

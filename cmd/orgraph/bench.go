@@ -18,21 +18,22 @@ import (
 
 // runBench is `orgraph bench`: see package bench. The server it measures is
 // this same binary, started as `orgraph serve`.
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dsn := newFlags("bench", stderr)
+func runBench(ctx context.Context, c *command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(c)
+	dsn := dbFlag(fs)
 	cfg := bench.Defaults
-	fs.IntVar(&cfg.Orgs, "orgs", cfg.Orgs, "organizations to seed")
-	fs.IntVar(&cfg.Members, "members", cfg.Members, "members of each organization, the owner included")
-	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "concurrent connections (closed loops)")
+	fs.IntVar(&cfg.Orgs, "orgs", cfg.Orgs, "`organizations` to seed")
+	fs.IntVar(&cfg.Members, "members", cfg.Members, "`members` of each organization, the owner included")
+	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "concurrent `connections` (closed loops)")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "measured time per scenario")
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "unmeasured load before each scenario")
-	only := fs.String("scenarios", "", "comma-separated scenarios to run (default all; the baseline always runs)")
-	jsonPath := fs.String("json", "", "also write the report as JSON to this file (- for stdout, after the table)")
-	serveArgs := fs.String("serve-args", "", `more arguments for the server, e.g. "--cache-size 0"`)
-	fs.StringVar(&cfg.ProfileDir, "profile", "", "write the server's CPU profile of each scenario and a heap profile to this directory")
+	only := fs.String("scenarios", "", "comma-separated `scenarios` to run; default: all (the baseline always runs)")
+	jsonPath := fs.String("json", "", "also write the report as JSON to this `file` (- for stdout, after the table)")
+	serveArgs := fs.String("serve-args", "", "more `arguments` for the server, e.g. \"--cache-size 0\"")
+	fs.StringVar(&cfg.ProfileDir, "profile", "", "write the server's CPU profile of each scenario and a heap profile to this `directory`")
 	fs.Lookup("db").DefValue = ""
-	fs.Lookup("db").Usage = "an empty database to seed: sqlite:PATH or postgres://… (default: a temporary SQLite file; ORGRAPH_DB is not read)"
-	if err := parse(fs, args); err != nil {
+	fs.Lookup("db").Usage = "an empty database to seed: sqlite:PATH or postgres://…; default: a temporary SQLite file"
+	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
 	// The bench seeds a fresh database: only an explicit --db is used,
@@ -76,13 +77,23 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// servePprof serves net/http/pprof on its own listener, apart from the API
-// (never behind the API's address, keys or rate limits).
-func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
-	// Profiles show code paths and memory: loopback only.
+// checkLoopback refuses a --pprof address other than loopback: profiles
+// show code paths and memory. origin names the flag or variable addr came
+// from.
+func checkLoopback(addr, origin string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-		return nil, fmt.Errorf("%w: --pprof must be a loopback address such as 127.0.0.1:6060, %q given", errUsage, addr)
+		return usagef("%s must be a loopback address such as 127.0.0.1:6060, %q given", origin, addr)
+	}
+	return nil
+}
+
+// servePprof serves net/http/pprof on its own listener, apart from the API
+// (never behind the API's address, keys or rate limits) and only on
+// loopback (checkLoopback).
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	if err := checkLoopback(addr, "--pprof"); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -78,7 +78,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	}
 	// A database with data is refused, untouched: the bench seeds its own.
 	used := "sqlite:" + filepath.Join(dir, "used.db")
-	if _, stderr, code := runCmd(t, "keys", "create", "--email", "ada@example.com", "--db", used); code != 0 {
+	if _, stderr, code := runCmd(t, "keys", "create", "--email", "ada@example.com", "--db", used, "--create-db"); code != 0 {
 		t.Fatalf("keys create: %s", stderr)
 	}
 	if _, stderr, code := runCmd(t, "bench", "--db", used, "--orgs", "5", "--duration", "100ms"); code == 0 || !strings.Contains(stderr, "the database has data") {

@@ -25,7 +25,7 @@ func TestKeysCreateTakesEmailsByOneRule(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db := c.dsn(t)
-			out, errOut, code := runCmd(t, "keys", "create", "--email", " Kate@Example.COM", "--db", db)
+			out, errOut, code := runCmd(t, "keys", "create", "--email", " Kate@Example.COM", "--db", db, "--create-db")
 			if code != 0 || !strings.Contains(out, " key for kate@example.com.") {
 				t.Fatalf("exit %d: %q %q", code, out, errOut)
 			}

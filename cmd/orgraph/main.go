@@ -1,11 +1,14 @@
 // Command orgraph runs the Orgraph API server and its administration tasks.
 //
-//	orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
-//	              [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…]
-//	orgraph migrate [--db …] [--to VERSION]
-//	orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
-//	orgraph bench [--orgs 10000] [--members 5] [--connections 32] [--duration 10s] [--warmup 1s] [--db …]
-//	              [--scenarios a,b] [--json FILE] [--profile DIR]
+//	orgraph serve [flags]                      run the API server (every flag has an ORGRAPH_… variable)
+//	orgraph migrate [--db DSN] [--to VERSION]  apply the database migrations
+//	orgraph keys create --email ADDRESS [flags]
+//	orgraph bench [flags]                      measure the server under load
+//	orgraph healthcheck [--addr ADDRESS]       GET /healthz of a running server (container health checks)
+//	orgraph version                            the module version and VCS revision
+//
+// `orgraph help COMMAND` or `orgraph COMMAND -h` prints a command's flags;
+// the commands are declared in cli.go.
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -27,87 +31,23 @@ import (
 
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
+	"github.com/orgraph/orgraph/swaggerui"
 )
-
-const usage = `usage:
-  orgraph serve [--addr 127.0.0.1:8080] [--db sqlite:orgraph.db | postgres://…] [--base-url URL]
-                [--require-if-match] [--rate-limit 600] [--rate-window 1m] [--redis redis://…] [--cache-size 32]
-  orgraph migrate [--db …] [--to VERSION]
-  orgraph keys create --email E [--name N] [--mode live|test] [--scope write|read] [--version YYYY-MM-DD] [--db …]
-  orgraph bench [--orgs 10000] [--members 5] [--connections 32] [--duration 10s] [--warmup 1s] [--db …]
-                [--scenarios a,b] [--json FILE] [--profile DIR] [--serve-args "--cache-size 0"]
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "orgraph:", err)
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-var errUsage = errors.New("bad usage")
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errUsage
-	}
-	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
-	case "migrate":
-		return migrate(ctx, args[1:], stdout, stderr)
-	case "bench":
-		return runBench(ctx, args[1:], stdout, stderr)
-	case "keys":
-		if len(args) < 2 || args[1] != "create" {
-			return errUsage
-		}
-		return createKey(ctx, args[2:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
-}
-
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", env("ORGRAPH_DB", store.DefaultDB), "database: sqlite:PATH or postgres://… (ORGRAPH_DB)")
-	return fs, db
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	return nil
+// dbFlag is the --db flag the commands that open a database share.
+func dbFlag(fs *flags) *string {
+	return fs.String("db", store.DefaultDB, "the database `DSN`: sqlite:PATH or postgres://…")
 }
 
 func openMigrated(ctx context.Context, dsn string) (*store.DB, error) {
@@ -126,11 +66,15 @@ func openMigratedWith(ctx context.Context, dsn string, opt store.Options) (*stor
 	return db, nil
 }
 
-func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dsn := newFlags("migrate", stderr)
-	to := fs.String("to", "", "apply migrations up to this version only (default: all)")
-	if err := parse(fs, args); err != nil {
+func migrate(ctx context.Context, c *command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(c)
+	dsn := dbFlag(fs)
+	to := fs.String("to", "", "apply the migrations up to this `version` only; default: all")
+	if err := fs.parse(args, stdout); err != nil {
 		return err
+	}
+	if err := store.CheckDSN(*dsn); err != nil {
+		return usagef("%s: %w", fs.origin("db"), err)
 	}
 	db, err := store.Open(ctx, *dsn)
 	if err != nil {
@@ -164,27 +108,40 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dsn := newFlags("keys create", stderr)
+func createKey(ctx context.Context, c *command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(c)
+	dsn := dbFlag(fs)
 	var k store.NewKey
-	fs.StringVar(&k.Email, "email", "", "the key owner's email (the user is created on first use)")
-	fs.StringVar(&k.Name, "name", "", "a name for the key")
-	fs.StringVar(&k.Mode, "mode", "live", "live or test")
-	fs.StringVar(&k.Scope, "scope", "write", "write or read")
-	fs.StringVar(&k.Version, "version", "", "pin the key to an Orgraph-Version (YYYY-MM-DD; default: follow the latest)")
-	if err := parse(fs, args); err != nil {
+	fs.StringVar(&k.Email, "email", "", "the key owner's email `address` (required; the user is created on first use)")
+	fs.StringVar(&k.Name, "name", "", "a `name` for the key")
+	fs.StringVar(&k.Mode, "mode", "live", "the key's mode, `live|test`: which data it sees, and its prefix")
+	fs.StringVar(&k.Scope, "scope", "write", "the key's scope, `write|read`: what it may do")
+	fs.StringVar(&k.Version, "version", "", "pin the key to an Orgraph-Version (`YYYY-MM-DD`); default: follow the latest")
+	createDB := fs.Bool("create-db", false, "create the SQLite file if it does not exist")
+	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
 	if k.Email == "" {
-		return fmt.Errorf("%w: --email is required", errUsage)
+		return usagef("--email is required")
+	}
+	if err := store.CheckDSN(*dsn); err != nil {
+		return usagef("%s: %w", fs.origin("db"), err)
 	}
 	// The address is checked before the database is opened, and printed
 	// as it is stored.
 	email, err := mailaddr.Normalize(k.Email)
 	if err != nil {
-		return fmt.Errorf("keys create: --email: %w", err)
+		return fmt.Errorf("--email: %w", err)
 	}
 	k.Email = email
+	// A key is only useful to the server that reads its database: a
+	// mistyped path would otherwise become a new, empty database holding
+	// a key no server accepts.
+	if path, ok := store.SQLitePath(*dsn); ok && !*createDB {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no database at %s (%s): start `orgraph serve` or run `orgraph migrate` on it first, or pass --create-db to create it here", path, fs.origin("db"))
+		}
+	}
 	db, err := openMigrated(ctx, *dsn)
 	if err != nil {
 		return err
@@ -203,28 +160,55 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // member lists, for 30 MB more peak RSS (Go's heap holds up to twice its live data).
 const defaultCacheMiB = 32
 
-// cacheSize turns --cache-size into bytes. The document cache is only
-// fresh while this process sees every write (handlers/cache.go).
-func cacheSize(mib int, db *store.DB) (int64, error) {
-	switch {
-	case mib < -1:
-		return 0, fmt.Errorf("%w: --cache-size must be 0 or more", errUsage)
-	case mib == -1 && db.SingleProcess():
-		return defaultCacheMiB << 20, nil
-	case mib == -1 || mib == 0:
-		return 0, nil
-	case !db.SingleProcess():
-		return 0, fmt.Errorf("%w: --cache-size: the document cache needs a database this process alone writes (SQLite); other replicas' writes would not reach it", errUsage)
-	}
-	return int64(mib) << 20, nil
+// autoInt is an int flag whose default depends on what is known only
+// later (the database), so that the usage can say so rather than print a
+// sentinel such as -1.
+type autoInt struct {
+	n   int
+	set bool
 }
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dsn := newFlags("serve", stderr)
-	addr := fs.String("addr", env("ORGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ORGRAPH_ADDR)")
-	baseURL := fs.String("base-url", env("ORGRAPH_BASE_URL", ""), "public base URL, e.g. https://api.example.com (ORGRAPH_BASE_URL); default: from each request's Host")
+func (a *autoInt) String() string {
+	if a == nil || !a.set {
+		return ""
+	}
+	return strconv.Itoa(a.n)
+}
+
+func (a *autoInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a whole number")
+	}
+	a.n, a.set = n, true
+	return nil
+}
+
+// cacheSize turns --cache-size (checked not negative) into bytes. The
+// document cache is only fresh while this process sees every write
+// (handlers/cache.go).
+func cacheSize(mib autoInt, origin string, db *store.DB) (int64, error) {
+	switch {
+	case !mib.set && db.SingleProcess():
+		return defaultCacheMiB << 20, nil
+	case !mib.set || mib.n == 0:
+		return 0, nil
+	case !db.SingleProcess():
+		return 0, usagef("%s: the document cache needs a database this process alone writes (SQLite); other replicas' writes would not reach it", origin)
+	}
+	return int64(mib.n) << 20, nil
+}
+
+// serve is `orgraph serve`. Every flag has an ORGRAPH_… variable
+// (command.envVar): a container or a unit file configures it without a
+// command line.
+func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(c)
+	dsn := dbFlag(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (port 0: any free port)")
+	baseURL := fs.String("base-url", "", "the public base `URL`, e.g. https://api.example.com; default: from each request's Host")
 	requireIfMatch := fs.Bool("require-if-match", false, "answer PATCH and DELETE without If-Match with 428")
-	rateLimit := fs.Int("rate-limit", envInt("ORGRAPH_RATE_LIMIT", ratelimit.DefaultQuota), "requests per --rate-window for each API key (each client address without one); 0 turns limiting off (ORGRAPH_RATE_LIMIT)")
+	rateLimit := fs.Int("rate-limit", ratelimit.DefaultQuota, "`requests` per --rate-window for each API key (each client address without one); 0 turns limiting off")
 	rateWindow := fs.Duration("rate-window", ratelimit.DefaultWindow, "the rate limit's window: the bucket refills --rate-limit tokens in this time")
 	readHeaderTimeout := fs.Duration("read-header-timeout", 10*time.Second, "time a client has to send the request headers")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "time a client has to send the whole request, body included")
@@ -232,32 +216,56 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "time an idle keep-alive connection stays open")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long in-flight requests may take to finish")
 	idempotencyTTL := fs.Duration("idempotency-ttl", schema.IdempotencyTTL, "how long answers are kept for Idempotency-Key retries")
-	idempotencyKeys := fs.Int("idempotency-keys", envInt("ORGRAPH_IDEMPOTENCY_KEYS", handlers.DefaultIdempotencyKeys),
-		fmt.Sprintf("Idempotency-Key answers kept per key owner and mode: past it a new key drops the oldest answer older than %s, or is refused with 429 while none is (ORGRAPH_IDEMPOTENCY_KEYS)", handlers.IdempotencyMinRetention))
+	idempotencyKeys := fs.Int("idempotency-keys", handlers.DefaultIdempotencyKeys,
+		fmt.Sprintf("Idempotency-Key `answers` kept per key owner and mode: past it a new key drops the oldest answer older than %s, or is refused with 429 while none is", shortDuration(handlers.IdempotencyMinRetention)))
 	var pool store.Options
-	fs.IntVar(&pool.MaxOpenConns, "db-max-open-conns", 0, fmt.Sprintf("most database connections this replica opens (default %d on PostgreSQL, %d on SQLite)", store.DefaultPostgresMaxOpenConns, store.DefaultSQLiteMaxOpenConns))
-	fs.IntVar(&pool.MaxIdleConns, "db-max-idle-conns", 0, fmt.Sprintf("idle database connections kept (default %d on PostgreSQL)", store.DefaultPostgresMaxIdleConns))
+	fs.IntVar(&pool.MaxOpenConns, "db-max-open-conns", 0, fmt.Sprintf("most database `connections` this replica opens (default %d on PostgreSQL, %d on SQLite)", store.DefaultPostgresMaxOpenConns, store.DefaultSQLiteMaxOpenConns))
+	fs.IntVar(&pool.MaxIdleConns, "db-max-idle-conns", 0, fmt.Sprintf("idle database `connections` kept (default %d on PostgreSQL, as many as --db-max-open-conns on SQLite)", store.DefaultPostgresMaxIdleConns))
 	fs.DurationVar(&pool.ConnMaxLifetime, "db-conn-max-lifetime", store.DefaultConnMaxLifetime, "a database connection is replaced after this long")
-	redisURL := fs.String("redis", env("ORGRAPH_REDIS_URL", ""), "redis://… to share rate limits between replicas (ORGRAPH_REDIS_URL); default: in process")
-	cacheMiB := fs.Int("cache-size", -1, fmt.Sprintf("MiB of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
-	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060; never a public one); default: off")
-	if err := parse(fs, args); err != nil {
+	redisURL := fs.String("redis", "", "a redis://… `URL` to share rate limits between replicas; default: in process")
+	var cacheMiB autoInt
+	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
+	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
+	if err := fs.parse(args, stdout); err != nil {
 		return err
+	}
+	if err := store.CheckDSN(*dsn); err != nil {
+		return usagef("%s: %w", fs.origin("db"), err)
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return usagef("%s: %w", fs.origin("addr"), err)
 	}
 	if *baseURL != "" {
 		if err := handlers.CheckBaseURL(*baseURL); err != nil {
-			return fmt.Errorf("%w: --base-url: %w", errUsage, err)
+			return usagef("%s: %w", fs.origin("base-url"), err)
 		}
 	}
-	if *rateLimit < 0 || *rateWindow <= 0 {
-		return fmt.Errorf("%w: --rate-limit must be 0 or more and --rate-window positive", errUsage)
+	// The URL is not quoted back: it may hold a password.
+	if u, err := url.Parse(*redisURL); *redisURL != "" && (err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix")) {
+		return usagef("%s: want a redis://, rediss:// or unix:// URL", fs.origin("redis"))
+	}
+	if *pprofAddr != "" {
+		if err := checkLoopback(*pprofAddr, fs.origin("pprof")); err != nil {
+			return err
+		}
+	}
+	if *rateLimit < 0 {
+		return usagef("%s must be 0 or more", fs.origin("rate-limit"))
+	}
+	if cacheMiB.set && cacheMiB.n < 0 {
+		return usagef("%s must be 0 or more", fs.origin("cache-size"))
 	}
 	if *idempotencyKeys <= 0 {
-		return fmt.Errorf("%w: --idempotency-keys must be positive", errUsage)
+		return usagef("%s must be positive", fs.origin("idempotency-keys"))
 	}
-	for name, d := range map[string]time.Duration{"read-header-timeout": *readHeaderTimeout, "read-timeout": *readTimeout, "write-timeout": *writeTimeout, "idle-timeout": *idleTimeout, "idempotency-ttl": *idempotencyTTL, "shutdown-timeout": *shutdownTimeout} {
-		if d <= 0 {
-			return fmt.Errorf("%w: --%s must be positive", errUsage, name)
+	for _, name := range []string{"rate-window", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "idempotency-ttl", "shutdown-timeout", "db-conn-max-lifetime"} {
+		if d := fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration); d <= 0 {
+			return usagef("%s must be positive", fs.origin(name))
+		}
+	}
+	for _, name := range []string{"db-max-open-conns", "db-max-idle-conns"} {
+		if n := fs.Lookup(name).Value.(flag.Getter).Get().(int); n < 0 {
+			return usagef("%s must be 0 (the default) or more", fs.origin(name))
 		}
 	}
 	logs := newLogBuffer(stderr, logFlushDelay)
@@ -268,20 +276,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *redisURL != "" {
 		client, err := ratelimit.OpenRedis(ctx, *redisURL)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", fs.origin("redis"), err)
 		}
 		defer client.Close()
 		limiter = ratelimit.NewRedis(policy, client, "orgraph:ratelimit:", nil)
-	}
-	if pool.MaxOpenConns < 0 || pool.MaxIdleConns < 0 || pool.ConnMaxLifetime <= 0 {
-		return fmt.Errorf("%w: the --db-* pool settings must be positive", errUsage)
 	}
 	db, err := openMigratedWith(ctx, *dsn, pool)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	cacheBytes, err := cacheSize(*cacheMiB, db)
+	cacheBytes, err := cacheSize(cacheMiB, fs.origin("cache-size"), db)
 	if err != nil {
 		return err
 	}
@@ -315,6 +320,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect)
+	fmt.Fprintln(stdout, whereLine(ln.Addr(), *baseURL))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -329,6 +335,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// whereLine tells a person at the terminal where the server is: the address
+// it listens on (the real port when --addr asked for port 0) and the pages
+// to open in a browser. A wildcard address is reachable as localhost.
+func whereLine(addr net.Addr, baseURL string) string {
+	base := strings.TrimRight(baseURL, "/")
+	if base == "" {
+		host, port, err := net.SplitHostPort(addr.String())
+		if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	return fmt.Sprintf("Listening on %s: open %s%s in a browser for the explorer, %s%s for Swagger UI.",
+		addr, base, hydra.EntrypointPath, base, swaggerui.Path)
 }
 
 // tuneGC: without the document cache the server's heap is small and

@@ -61,7 +61,7 @@ func lastLine(s string) string {
 
 func TestKeysCreatePrintsTheKeyAloneOnTheLastLine(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "o.db")
-	out, errOut, code := runCmd(t, "keys", "create", "--email", "Ada@Example.com", "--name", "Ada", "--db", db)
+	out, errOut, code := runCmd(t, "keys", "create", "--email", "Ada@Example.com", "--name", "Ada", "--db", db, "--create-db")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -124,15 +124,19 @@ type server struct {
 	done   chan error
 }
 
-// waitForKey waits until the bootstrap key line has been copied out.
+// waitForKey waits until the bootstrap key line has been copied out. The
+// key is alone on its line; the line saying where the server listens
+// follows it.
 func (s *server) waitForKey(t *testing.T) string {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if k := lastLine(s.stdout.String()); keyPattern.MatchString(k) {
-			return k
+		for _, line := range strings.Split(s.stdout.String(), "\n") {
+			if keyPattern.MatchString(line) {
+				return line
+			}
 		}
 	}
-	t.Fatalf("no key on the last line of %q", s.stdout.String())
+	t.Fatalf("no key line in %q", s.stdout.String())
 	return ""
 }
 
