@@ -78,7 +78,10 @@ func TestProcessedPagesAreCapped(t *testing.T) {
 		}
 		// The links name the page size used: followed with another Accept,
 		// they read the same pages.
-		if c.want == hydra.MaxProcessedItemsPerPage && (!strings.Contains(string(r.Body), "itemsPerPage=30") || strings.Contains(string(r.Body), "itemsPerPage=100")) {
+		// (The view itself is named as fetched, itemsPerPage=100.)
+		links := strings.ReplaceAll(string(r.Body), "/api/organizations?itemsPerPage=100>", "")
+		links = strings.ReplaceAll(links, `/api/organizations?itemsPerPage=100"`, "")
+		if c.want == hydra.MaxProcessedItemsPerPage && (!strings.Contains(links, "itemsPerPage=30") || strings.Contains(links, "itemsPerPage=100")) {
 			t.Errorf("%s: the page links do not say itemsPerPage=30: %.300s", c.accept, r.Body)
 		}
 	}

@@ -94,6 +94,9 @@ type response struct {
 	Header http.Header
 	Body   []byte
 	JSON   any
+	// Requested is the request target sent (path and query): what a
+	// collection's view names as itself.
+	Requested string
 }
 
 // obj is the body as a JSON object.
@@ -148,7 +151,7 @@ func (e *env) do(rq req) *response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out := &response{Status: res.StatusCode, Header: res.Header, Body: b}
+	out := &response{Status: res.StatusCode, Header: res.Header, Body: b, Requested: hr.URL.RequestURI()}
 	if len(bytes.TrimSpace(b)) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(b, &out.JSON); err != nil {
 			e.t.Fatalf("%s %s: body is not JSON: %v\n%s", rq.Method, rq.Path, err, b)
@@ -259,4 +262,15 @@ func orRoot(path string) string {
 		return "/"
 	}
 	return path
+}
+
+// viewAsRequested sets the expected view's @id to the request target r
+// was the answer to: a collection page names itself as it was fetched
+// (hydra.Collection.View), whatever the canonical spelling of its
+// neighbours' links.
+func viewAsRequested(r *response, view map[string]any) map[string]any {
+	if view != nil {
+		view["@id"] = r.Requested
+	}
+	return view
 }

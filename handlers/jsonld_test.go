@@ -935,7 +935,8 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 				ldHydraNS + "title":     p.Name,
 				ldHydraNS + "required":  p.Required,
 				ldHydraNS + "readable":  !p.WriteOnly, // write-only: sent, never returned
-				ldHydraNS + "writeable": p.Writable,
+				ldHydraNS + "writeable": p.Writable,   // API Platform's spelling, which api-doc-parser reads
+				ldHydraNS + "writable":  p.Writable,   // Hydra's, which alcaeus reads
 			}
 			for k, v := range wants {
 				if got, w := sp[k], []any{map[string]any{"@value": v}}; !reflect.DeepEqual(got, w) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -110,8 +109,8 @@ func mbCollection(total int, members []any, view map[string]any) map[string]any 
 	return d
 }
 
-func mbView(id string, links ...string) map[string]any {
-	v := map[string]any{"@id": id, "@type": "PartialCollectionView"}
+func mbView(links ...string) map[string]any {
+	v := map[string]any{"@type": "PartialCollectionView"}
 	for i := 0; i+1 < len(links); i += 2 {
 		v[links[i]] = links[i+1]
 	}
@@ -148,39 +147,41 @@ func TestMembersCollection(t *testing.T) {
 			}
 			return out
 		}
-		enc := url.QueryEscape(o.iri)
 		get := func(path string) *response { return pmGet(e, path, ada) }
 		check := func(what, path string, want map[string]any) {
 			t.Helper()
 			r := get(path)
 			if pmOK(t, what, r, http.StatusOK) {
+				if v, ok := want["view"].(map[string]any); ok {
+					viewAsRequested(r, v)
+				}
 				pmEqual(t, what, r.obj(), want)
 			}
 		}
 
 		// One filtered page, whole document.
 		check("organization=IRI", "/api/members?organization="+o.iri,
-			mbCollection(4, list("ada", "bob", "dave", "vic"), mbView("/api/members?organization="+enc)))
+			mbCollection(4, list("ada", "bob", "dave", "vic"), mbView()))
 		check("organization=id", "/api/members?organization="+o.id,
-			mbCollection(4, list("ada", "bob", "dave", "vic"), mbView("/api/members?organization="+o.id)))
+			mbCollection(4, list("ada", "bob", "dave", "vic"), mbView()))
 		check("organization and role", "/api/members?organization="+o.id+"&role=viewer",
-			mbCollection(1, list("vic"), mbView("/api/members?organization="+o.id+"&role=viewer")))
+			mbCollection(1, list("vic"), mbView()))
 		check("email, case-insensitive", "/api/members?email=BOB@Example.COM",
-			mbCollection(1, list("bob"), mbView("/api/members?email=BOB%40Example.COM")))
+			mbCollection(1, list("bob"), mbView()))
 		check("unknown email", "/api/members?email=nobody@example.com",
-			mbCollection(0, []any{}, mbView("/api/members?email=nobody%40example.com")))
+			mbCollection(0, []any{}, mbView()))
 		check("order[joined_at]=asc", "/api/members?organization="+o.id+"&order[joined_at]=asc",
-			mbCollection(4, list("bob", "dave", "vic", "ada"), mbView("/api/members?organization="+o.id+"&order%5Bjoined_at%5D=asc")))
+			mbCollection(4, list("bob", "dave", "vic", "ada"), mbView()))
 		check("order[joined_at]=desc", "/api/members?organization="+o.id+"&order[joined_at]=desc",
-			mbCollection(4, list("ada", "vic", "dave", "bob"), mbView("/api/members?organization="+o.id+"&order%5Bjoined_at%5D=desc")))
+			mbCollection(4, list("ada", "vic", "dave", "bob"), mbView()))
 		check("order[id]=desc", "/api/members?organization="+o.id+"&order[id]=desc",
-			mbCollection(4, list("vic", "dave", "bob", "ada"), mbView("/api/members?organization="+o.id+"&order%5Bid%5D=desc")))
+			mbCollection(4, list("vic", "dave", "bob", "ada"), mbView()))
 
 		// Pages.
 		p := "/api/members?organization=" + o.id + "&itemsPerPage=3"
-		check("page 1", p, mbCollection(4, list("ada", "bob", "dave"), mbView(p+"&page=1",
+		check("page 1", p, mbCollection(4, list("ada", "bob", "dave"), mbView(
 			"first", p+"&page=1", "last", p+"&page=2", "next", p+"&page=2")))
-		check("page 2", p+"&page=2", mbCollection(4, list("vic"), mbView(p+"&page=2",
+		check("page 2", p+"&page=2", mbCollection(4, list("vic"), mbView(
 			"first", p+"&page=1", "last", p+"&page=2", "previous", p+"&page=1")))
 
 		// Without the organization filter: every membership of every
@@ -204,7 +205,7 @@ func TestMembersCollection(t *testing.T) {
 		// Bob sees his memberships of both organizations, and ada only once.
 		r = pmGet(e, "/api/members?email=ada@example.com", o.keys["bob"])
 		if pmOK(t, "bob email=ada", r, http.StatusOK) {
-			pmEqual(t, "bob email=ada", r.obj(), mbCollection(1, list("ada"), mbView("/api/members?email=ada%40example.com")))
+			pmEqual(t, "bob email=ada", r.obj(), mbCollection(1, list("ada"), viewAsRequested(r, mbView())))
 		}
 		r = pmGet(e, "/api/members?email=bob@example.com", o.keys["bob"])
 		if pmOK(t, "bob email=bob", r, http.StatusOK) && r.obj()["totalItems"] != float64(3) {
@@ -212,7 +213,7 @@ func TestMembersCollection(t *testing.T) {
 		}
 		// Another tenant's organization as a filter: nothing, not an error.
 		check("other tenant's organization", "/api/members?organization="+pmS(other["id"]),
-			mbCollection(0, []any{}, mbView("/api/members?organization="+pmS(other["id"]))))
+			mbCollection(0, []any{}, mbView()))
 
 		// Invalid filter values: 400.
 		for _, q := range []string{"organization=acme", "organization=/api/workspaces/" + o.id, "organization=" + strings.ToUpper(o.id), "role=king", "role=Owner", "order[joined_at]=up"} {
@@ -355,7 +356,7 @@ func TestMembersRemoveAndLeave(t *testing.T) {
 		pmOK(t, "bob leaves", pmDelete(e, o.members["bob"], o.keys["bob"]), http.StatusNoContent)
 		l := pmGet(e, "/api/members?organization="+o.id, ada)
 		if pmOK(t, "list after", l, http.StatusOK) {
-			pmEqual(t, "list after", l.obj(), mbCollection(1, []any{mbDoc(t, e, o.members["ada"], false)}, mbView("/api/members?organization="+o.id)))
+			pmEqual(t, "list after", l.obj(), mbCollection(1, []any{mbDoc(t, e, o.members["ada"], false)}, viewAsRequested(l, mbView())))
 		}
 	})
 }

@@ -490,7 +490,7 @@ func otCollection(t *testing.T, e *env, what string, r *response, total int, mem
 		want["totalItems"] = total
 	}
 	if view != nil {
-		want["view"] = view
+		want["view"] = viewAsRequested(r, view)
 	}
 	otEqual(t, what, got, want)
 	for i, m := range otList(got["member"]) {
@@ -500,8 +500,8 @@ func otCollection(t *testing.T, e *env, what string, r *response, total int, mem
 	}
 }
 
-func otView(id string, links ...string) map[string]any {
-	v := map[string]any{"@id": id, "@type": "PartialCollectionView"}
+func otView(links ...string) map[string]any {
+	v := map[string]any{"@type": "PartialCollectionView"}
 	for i := 0; i+1 < len(links); i += 2 {
 		v[links[i]] = links[i+1]
 	}
@@ -571,35 +571,35 @@ func TestOrganizationCollection(t *testing.T) {
 			otCollection(t, e, "?page=2 of 1", get("/api/organizations?page=2"), 6, []any{}, nil)
 			// Unknown parameters are ignored.
 			otCollection(t, e, "?foo=bar", get("/api/organizations?foo=bar"), 6, all,
-				otView("/api/organizations?foo=bar"))
+				otView())
 		})
 
 		t.Run("pages", func(t *testing.T) {
 			otCollection(t, e, "page 1", get("/api/organizations?itemsPerPage=2"), 6, names("Personal", "Charlie"),
-				otView("/api/organizations?itemsPerPage=2&page=1",
+				otView(
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"next", "/api/organizations?itemsPerPage=2&page=2"))
 			otCollection(t, e, "page 2", get("/api/organizations?itemsPerPage=2&page=2"), 6, names("Alpha", "Echo"),
-				otView("/api/organizations?itemsPerPage=2&page=2",
+				otView(
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"previous", "/api/organizations?itemsPerPage=2&page=1",
 					"next", "/api/organizations?itemsPerPage=2&page=3"))
 			// The client's parameter order is kept, page goes last.
 			otCollection(t, e, "page 3", get("/api/organizations?page=3&itemsPerPage=2"), 6, names("Bravo", "Delta"),
-				otView("/api/organizations?itemsPerPage=2&page=3",
+				otView(
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"previous", "/api/organizations?itemsPerPage=2&page=2"))
 			otCollection(t, e, "past the end", get("/api/organizations?itemsPerPage=2&page=4"), 6, []any{},
-				otView("/api/organizations?itemsPerPage=2&page=4",
+				otView(
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
 					"previous", "/api/organizations?itemsPerPage=2&page=3"))
 			// Sorting, paging and re-encoded brackets together.
 			otCollection(t, e, "sorted page 2", get("/api/organizations?order[name]=desc&itemsPerPage=2&page=2"), 6, names("Delta", "Charlie"),
-				otView("/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=2",
+				otView(
 					"first", "/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=1",
 					"last", "/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=3",
 					"previous", "/api/organizations?order%5Bname%5D=desc&itemsPerPage=2&page=1",
@@ -608,35 +608,35 @@ func TestOrganizationCollection(t *testing.T) {
 
 		t.Run("filters", func(t *testing.T) {
 			otCollection(t, e, "name=HAR", get("/api/organizations?name=HAR"), 1, names("Charlie"),
-				otView("/api/organizations?name=HAR"))
+				otView())
 			otCollection(t, e, "name=a", get("/api/organizations?name=a"), 5, names("Personal", "Charlie", "Alpha", "Bravo", "Delta"),
-				otView("/api/organizations?name=a"))
+				otView())
 			otCollection(t, e, "name=zzz", get("/api/organizations?name=zzz"), 0, []any{},
-				otView("/api/organizations?name=zzz"))
+				otView())
 			// Not paginated: the view @id is the request without page.
 			otCollection(t, e, "name=HAR&page=1", get("/api/organizations?name=HAR&page=1"), 1, names("Charlie"),
-				otView("/api/organizations?name=HAR"))
+				otView())
 			otCollection(t, e, "name with a space", get("/api/organizations?name=ch%20"), 0, []any{},
-				otView("/api/organizations?name=ch%20"))
+				otView())
 		})
 
 		t.Run("partial", func(t *testing.T) {
 			otCollection(t, e, "partial=true", get("/api/organizations?partial=true"), -1, all,
-				otView("/api/organizations?partial=true&page=1"))
+				otView())
 			otCollection(t, e, "partial page 1", get("/api/organizations?partial=true&itemsPerPage=2"), -1, names("Personal", "Charlie"),
-				otView("/api/organizations?partial=true&itemsPerPage=2&page=1",
+				otView(
 					"next", "/api/organizations?partial=true&itemsPerPage=2&page=2"))
 			otCollection(t, e, "partial page 2", get("/api/organizations?partial=true&itemsPerPage=2&page=2"), -1, names("Alpha", "Echo"),
-				otView("/api/organizations?partial=true&itemsPerPage=2&page=2",
+				otView(
 					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=1",
 					"next", "/api/organizations?partial=true&itemsPerPage=2&page=3"))
 			// A full page: without a count, the next page may exist.
 			otCollection(t, e, "partial page 3", get("/api/organizations?partial=true&itemsPerPage=2&page=3"), -1, names("Bravo", "Delta"),
-				otView("/api/organizations?partial=true&itemsPerPage=2&page=3",
+				otView(
 					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=2",
 					"next", "/api/organizations?partial=true&itemsPerPage=2&page=4"))
 			otCollection(t, e, "partial page 4", get("/api/organizations?partial=true&itemsPerPage=2&page=4"), -1, []any{},
-				otView("/api/organizations?partial=true&itemsPerPage=2&page=4",
+				otView(
 					"previous", "/api/organizations?partial=true&itemsPerPage=2&page=3"))
 		})
 
@@ -658,12 +658,11 @@ func TestOrganizationCollection(t *testing.T) {
 				{"order[bogus]=asc&order[name]=desc", names("Personal", "Echo", "Delta", "Charlie", "Bravo", "Alpha")},
 			}
 			for _, c := range cases {
-				id := "/api/organizations?" + strings.NewReplacer("[", "%5B", "]", "%5D").Replace(c.query)
-				otCollection(t, e, c.query, get("/api/organizations?"+c.query), 6, c.want, otView(id))
+				otCollection(t, e, c.query, get("/api/organizations?"+c.query), 6, c.want, otView())
 			}
 			// Percent-encoded brackets, as browsers and Admin send them.
 			otCollection(t, e, "encoded order", get("/api/organizations?order%5Bname%5D=asc"), 6,
-				names("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Personal"), otView("/api/organizations?order%5Bname%5D=asc"))
+				names("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Personal"), otView())
 		})
 
 		t.Run("invalid values", func(t *testing.T) {
@@ -764,19 +763,19 @@ func TestOrganizationCollectionPageSize(t *testing.T) {
 			if got := ids(r); !reflect.DeepEqual(got, wantIDs) {
 				t.Errorf("%s: %d members %v, want %d %v", what, len(got), got, len(wantIDs), wantIDs)
 			}
-			otEqual(t, what+" view", doc["view"], view)
+			otEqual(t, what+" view", doc["view"], viewAsRequested(r, view))
 			otCheckSearch(t, doc["search"])
 		}
 		// Default: 30 per page.
-		check("default page 1", "/api/organizations", n+1, want(0, 30), otView("/api/organizations?page=1",
+		check("default page 1", "/api/organizations", n+1, want(0, 30), otView(
 			"first", "/api/organizations?page=1", "last", "/api/organizations?page=4", "next", "/api/organizations?page=2"))
-		check("default page 4", "/api/organizations?page=4", n+1, want(90, n+1), otView("/api/organizations?page=4",
+		check("default page 4", "/api/organizations?page=4", n+1, want(90, n+1), otView(
 			"first", "/api/organizations?page=1", "last", "/api/organizations?page=4", "previous", "/api/organizations?page=3"))
 		// At most 100, silently; the client's value stays in the links.
-		check("itemsPerPage=500", "/api/organizations?itemsPerPage=500", n+1, want(0, 100), otView("/api/organizations?itemsPerPage=500&page=1",
+		check("itemsPerPage=500", "/api/organizations?itemsPerPage=500", n+1, want(0, 100), otView(
 			"first", "/api/organizations?itemsPerPage=500&page=1", "last", "/api/organizations?itemsPerPage=500&page=2",
 			"next", "/api/organizations?itemsPerPage=500&page=2"))
-		check("itemsPerPage=100 page 2", "/api/organizations?itemsPerPage=100&page=2", n+1, want(100, n+1), otView("/api/organizations?itemsPerPage=100&page=2",
+		check("itemsPerPage=100 page 2", "/api/organizations?itemsPerPage=100&page=2", n+1, want(100, n+1), otView(
 			"first", "/api/organizations?itemsPerPage=100&page=1", "last", "/api/organizations?itemsPerPage=100&page=2",
 			"previous", "/api/organizations?itemsPerPage=100&page=1"))
 	})

@@ -129,7 +129,7 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydr
 	if c.Resource.Has(hydra.Post) {
 		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
 	}
-	page := &hydra.Collection{Class: c, Query: q, Members: members, Total: total}
+	page := &hydra.Collection{Class: c, Query: q, Members: members, Total: total, Requested: r.RequestURI}
 	if f, err := negotiate(r); err == nil && f == hydra.JSON {
 		s.pagingHeaders(w.Header(), r, page)
 	}

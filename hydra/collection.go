@@ -166,6 +166,10 @@ type Collection struct {
 	Members []*Node
 	// Total is the number of items across pages; ignored when Query.Partial.
 	Total int
+	// Requested is the page's URL as the client asked for it (the request
+	// target as received, format suffix included): the view's @id. Empty,
+	// the view names the page in its canonical spelling.
+	Requested string
 }
 
 // AppendJSON writes the collection: a Hydra Collection (API Platform 4
@@ -215,6 +219,14 @@ type View struct {
 // single unfiltered page (no view); a single filtered page has an ID only.
 // The JSON-LD view and the Link header of a plain JSON page both come from
 // it, so that they name the same pages.
+//
+// Unlike API Platform, the view's @id is the URL the client fetched (when
+// the collection knows it), not the page's canonical URL: a client that
+// follows Hydra paging from the bare collection IRI (Comunica) only
+// believes a next link whose subject is the document it fetched, so that
+// API Platform's ?page=1 on /api/roles stopped it after one page. The
+// neighbours keep their canonical spelling, and each, once fetched, names
+// itself the same way.
 func (c *Collection) View() (v View, ok bool) {
 	q, path := c.Query, c.Class.Resource.Collection
 	last := 1
@@ -234,9 +246,9 @@ func (c *Collection) View() (v View, ok bool) {
 		return v, false
 	}
 	if !paginated {
-		return View{ID: currentURL(path, filters)}, true
+		return View{ID: c.self(currentURL(path, filters))}, true
 	}
-	v.ID = q.pageURL(path, q.Page)
+	v.ID = c.self(q.pageURL(path, q.Page))
 	if !q.Partial {
 		v.First, v.Last = q.pageURL(path, 1), q.pageURL(path, last)
 	}
@@ -251,6 +263,23 @@ func (c *Collection) View() (v View, ok bool) {
 		v.Next = q.pageURL(path, q.Page+1)
 	}
 	return v, true
+}
+
+// self is the view's @id: the URL as requested when it is a path-absolute
+// IRI reference that needs no escaping in JSON-LD or N-Quads, else the
+// canonical one.
+func (c *Collection) self(canonical string) string {
+	u := c.Requested
+	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+		return canonical
+	}
+	for i := 0; i < len(u); i++ {
+		// RFC 3987 leaves these out of IRIs; N-Quads refuses them in <…>.
+		if b := u[i]; b <= ' ' || b >= 0x7f || strings.IndexByte("<>\"{}|\\^`", b) >= 0 {
+			return canonical
+		}
+	}
+	return u
 }
 
 // appendView writes the view as a Hydra PartialCollectionView.

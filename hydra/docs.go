@@ -55,12 +55,16 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 			}
 		}
 		sp := map[string]any{
-			"@type":     "SupportedProperty",
-			"property":  prop,
-			"title":     p.Name,
-			"required":  p.Required,
-			"readable":  !p.WriteOnly,
+			"@type":    "SupportedProperty",
+			"property": prop,
+			"title":    p.Name,
+			"required": p.Required,
+			"readable": !p.WriteOnly,
+			// Both spellings: API Platform and api-doc-parser write the
+			// archaic "writeable"; Hydra's vocabulary and alcaeus say
+			// "writable" (api-doc-parser reads either).
 			"writeable": p.Writable,
+			"writable":  p.Writable,
 		}
 		if p.Description != "" {
 			sp["description"] = p.Description
@@ -175,6 +179,7 @@ func (r *Registry) entrypointClass() map[string]any {
 			"description": "The collection of " + c.Name + " resources",
 			"readable":    true,
 			"writeable":   false,
+			"writable":    false,
 		})
 	}
 	return map[string]any{
