@@ -72,7 +72,7 @@ func erErrorDoc(linked bool, status int, detail string) map[string]any {
 	if linked {
 		d["@context"] = "/api/contexts/Error"
 		d["@id"] = fmt.Sprintf("/api/errors/%d", status)
-		d["@type"] = "Error"
+		d["@type"] = []any{"Error", "hydra:Error"}
 		d["description"] = detail
 	}
 	return d
@@ -106,7 +106,7 @@ func erViolationDoc(linked bool, vs ...erViolation) map[string]any {
 	if linked {
 		d["@context"] = "/api/contexts/ConstraintViolation"
 		d["@id"] = "/api/validation_errors/" + id
-		d["@type"] = "ConstraintViolation"
+		d["@type"] = []any{"ConstraintViolation", "hydra:Error"}
 		d["description"] = detail
 	}
 	return d
@@ -277,7 +277,7 @@ func TestErrorsProblemDocumentForms(t *testing.T) {
 			{"Error as JSON-LD", missing("application/ld+json"), `{
 				"@context": "/api/contexts/Error",
 				"@id": "/api/errors/404",
-				"@type": "Error",
+				"@type": ["Error", "hydra:Error"],
 				"title": "Resource not found",
 				"detail": "Not Found",
 				"status": 404,
@@ -299,7 +299,7 @@ func TestErrorsProblemDocumentForms(t *testing.T) {
 			{"ConstraintViolation as JSON-LD", create(""), `{
 				"@context": "/api/contexts/ConstraintViolation",
 				"@id": "/api/validation_errors/c1051bb4-d103-4f74-8988-acbcafc7fdc3",
-				"@type": "ConstraintViolation",
+				"@type": ["ConstraintViolation", "hydra:Error"],
 				"status": 422,
 				"violations": [
 					{"propertyPath": "name", "message": "This value should not be blank.", "code": "c1051bb4-d103-4f74-8988-acbcafc7fdc3"}
@@ -1094,7 +1094,7 @@ func (e *env) erAssertClientError(t *testing.T, r *response, statuses ...int) {
 	if wantType == "ConstraintViolation" {
 		wantTitle = problems.ValidationTitle
 	}
-	if doc["@type"] != wantType || doc["status"] != float64(r.Status) || doc["title"] != wantTitle ||
+	if fmt.Sprint(doc["@type"]) != fmt.Sprint([]any{wantType, "hydra:Error"}) || doc["status"] != float64(r.Status) || doc["title"] != wantTitle ||
 		doc["detail"] == "" || doc["request_id"] != r.Header.Get("X-Request-Id") {
 		t.Errorf("not a %s problem document: %s", wantType, r.Body)
 	}

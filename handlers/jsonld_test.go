@@ -116,6 +116,23 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll
 	f := ldFrame{coll: coll}
 	if t, has := comp["@type"]; has {
 		name, ok := t.(string)
+		// A class that specializes another vocabulary's (an Error is a
+		// hydra:Error) names that one second.
+		var also []any
+		if list, isList := t.([]any); isList && len(list) == 2 {
+			name, ok = list[0].(string)
+			if cl, declared := hydra.API.Class(name); ok && declared {
+				root := cl
+				for root.Parent != nil {
+					root = root.Parent
+				}
+				if second, _ := list[1].(string); root.Specializes == "" || second != root.Specializes {
+					fail("@type %v: the second type is not what %s specializes (%q)", t, name, root.Specializes)
+					return
+				}
+				also = []any{ldHydraNS + strings.TrimPrefix(root.Specializes, "hydra:")}
+			}
+		}
 		if !ok {
 			fail("@type is %v, want one string", t)
 			return
@@ -140,8 +157,8 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll
 		if f.hydraType != "" {
 			want = ldHydraNS + name
 		}
-		if got := exp["@type"]; !reflect.DeepEqual(got, []any{want}) {
-			fail("@type %q expanded to %v, want [%s]", name, got, want)
+		if got := exp["@type"]; !reflect.DeepEqual(got, append([]any{want}, also...)) {
+			fail("@type %v expanded to %v, want %v", t, got, append([]any{want}, also...))
 		}
 	} else {
 		if _, has := exp["@type"]; has {
@@ -732,7 +749,7 @@ func TestJSONLDExpansion(t *testing.T) {
 			}
 			ex := expandAndCheck(t, e, path, r.JSON)
 			top := ex[0].(map[string]any)
-			for _, iri := range []string{ldHydraNS + "title", ldHydraNS + "description", docs + "#detail", docs + "#status"} {
+			for _, iri := range []string{ldHydraNS + "title", ldHydraNS + "description", docs + "#detail", ldHydraNS + "statusCode"} {
 				if _, ok := top[iri]; !ok {
 					t.Errorf("the 404 document has no <%s> once expanded", iri)
 				}

@@ -314,7 +314,7 @@ func otProblem(t *testing.T, what string, r *response, status int) {
 		t.Errorf("%s: Content-Type %q, want %q", what, ct, otProblemT)
 	}
 	doc := r.obj()
-	if doc["@type"] != "Error" || doc["status"] != float64(status) || doc["@id"] != fmt.Sprintf("/api/errors/%d", status) {
+	if fmt.Sprint(doc["@type"]) != "[Error hydra:Error]" || doc["status"] != float64(status) || doc["@id"] != fmt.Sprintf("/api/errors/%d", status) {
 		t.Errorf("%s: not an Error document for %d: %s", what, status, r.Body)
 	}
 }

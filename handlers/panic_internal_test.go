@@ -70,7 +70,7 @@ func TestErrorsPanicBecomesProblem(t *testing.T) {
 		{"JSON-LD", "", map[string]any{
 			"@context":    "/api/contexts/Error",
 			"@id":         "/api/errors/500",
-			"@type":       "Error",
+			"@type":       []any{"Error", "hydra:Error"},
 			"title":       "Internal server error",
 			"detail":      "Internal Server Error",
 			"status":      float64(500),

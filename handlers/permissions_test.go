@@ -163,7 +163,7 @@ func pmProblem(t *testing.T, what string, r *response, status int) {
 	if wantType == "ConstraintViolation" {
 		wantTitle = problems.ValidationTitle
 	}
-	if doc["@type"] != wantType || doc["status"] != float64(status) || doc["title"] != wantTitle {
+	if fmt.Sprint(doc["@type"]) != fmt.Sprint([]any{wantType, "hydra:Error"}) || doc["status"] != float64(status) || doc["title"] != wantTitle {
 		t.Errorf("%s: not a %s document for %d: %s", what, wantType, status, r.Body)
 	}
 	if d, _ := doc["detail"].(string); d == "" {
@@ -202,7 +202,7 @@ func pmViolations(t *testing.T, what string, r *response, triples ...string) {
 	want := map[string]any{
 		"@context":    "/api/contexts/ConstraintViolation",
 		"@id":         "/api/validation_errors/" + id,
-		"@type":       "ConstraintViolation",
+		"@type":       []any{"ConstraintViolation", "hydra:Error"},
 		"status":      422,
 		"violations":  list,
 		"detail":      detail,

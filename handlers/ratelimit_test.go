@@ -58,7 +58,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("Retry-After %q, want 1", got)
 		}
 		detail := "Too many requests: the limit is 3 requests per 3 s for each API key. Retry in 1 s."
-		want := mustJSON(t, `{"@context":"/api/contexts/Error","@id":"/api/errors/429","@type":"Error",
+		want := mustJSON(t, `{"@context":"/api/contexts/Error","@id":"/api/errors/429","@type":["Error","hydra:Error"],
 			"title":"Rate limit exceeded","detail":"`+detail+`","status":429,"type":"/errors/429",
 			"description":"`+detail+`","request_id":"`+r.Header.Get("X-Request-Id")+`"}`)
 		for _, d := range jsonDiff("", r.JSON, want) {

@@ -98,8 +98,11 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 	if c.Description != "" {
 		class["description"] = c.Description
 	}
-	if c.Parent != nil {
+	switch {
+	case c.Parent != nil:
 		class["subClassOf"] = "#" + c.Parent.Name
+	case c.Specializes != "":
+		class["subClassOf"] = c.Specializes
 	}
 	return class
 }

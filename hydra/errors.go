@@ -19,16 +19,20 @@ var (
 	errorProperties = []*Property{
 		{Name: "title", IRI: "hydra:title", Kind: String, Description: "A short, human-readable summary of the problem type."},
 		{Name: "detail", IRI: "detail", Kind: String, Description: "A human-readable explanation of this occurrence of the problem."},
-		{Name: "status", IRI: "status", Kind: Integer, Description: "The HTTP status code."},
+		{Name: "status", IRI: "hydra:statusCode", Kind: Integer, Description: "The HTTP status code."},
 		{Name: "type", IRI: "type", Kind: String, Description: "A URI reference that identifies the problem type."},
 		{Name: "description", IRI: "hydra:description", Kind: String, Description: "The detail, as Hydra clients read it."},
 		{Name: "request_id", IRI: "request_id", Kind: String, Description: "The request id, for support."},
 	}
 
+	// Error documents are typed hydra:Error too (package problems), and
+	// status is hydra:statusCode, title and description Hydra's: a generic
+	// Hydra client reads them as Hydra errors.
 	Error = &Class{
 		Name:        "Error",
 		Description: "A runtime error (RFC 9457 problem details).",
 		Properties:  errorProperties,
+		Specializes: "hydra:Error",
 	}
 
 	// ConstraintViolation is an Error with violations; it inherits the

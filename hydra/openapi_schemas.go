@@ -89,6 +89,10 @@ func (g *openAPI) output(c *Class, v view) map[string]any {
 	// A subclass's JSON-LD keys are its parent's.
 	if c.Parent == nil && (v == outProblem || v == outLinked && c.Resource != nil) {
 		props = ldKeys(v == outProblem)
+		if v == outProblem {
+			props["@type"] = map[string]any{"type": "array", "minItems": 2, "maxItems": 2, "items": map[string]any{"type": "string"},
+				"description": "The document's classes: Error (ConstraintViolation for a constraint violation list) and hydra:Error, which generic Hydra clients look for. JSON-LD form only."}
+		}
 		if v == outLinked {
 			props["@type"] = map[string]any{"type": "string", "enum": []any{c.Name}}
 			required = []any{"@id", "@type"}

@@ -76,6 +76,10 @@ type Class struct {
 	// Parent is the class this one extends (rdfs:subClassOf): its
 	// properties belong to the parent's documentation but apply here too.
 	Parent *Class
+	// Specializes is a class of another vocabulary this one is a kind of
+	// (rdfs:subClassOf, a compact IRI such as hydra:Error), so that an RDF
+	// consumer who knows that vocabulary knows this class.
+	Specializes string
 
 	index map[string]int
 }

@@ -23,21 +23,21 @@ const (
 // violations, detail, description, type, title. encoding/json keeps struct
 // order, so two shapes.
 type document struct {
-	Context     string `json:"@context,omitempty"`
-	ID          string `json:"@id,omitempty"`
-	Type        string `json:"@type,omitempty"`
-	Title       string `json:"title"`
-	Detail      string `json:"detail"`
-	Status      int    `json:"status"`
-	ProblemType string `json:"type"`
-	Description string `json:"description,omitempty"`
-	RequestID   string `json:"request_id,omitempty"`
+	Context     string   `json:"@context,omitempty"`
+	ID          string   `json:"@id,omitempty"`
+	Type        []string `json:"@type,omitempty"`
+	Title       string   `json:"title"`
+	Detail      string   `json:"detail"`
+	Status      int      `json:"status"`
+	ProblemType string   `json:"type"`
+	Description string   `json:"description,omitempty"`
+	RequestID   string   `json:"request_id,omitempty"`
 }
 
 type violationDocument struct {
 	Context     string      `json:"@context,omitempty"`
 	ID          string      `json:"@id,omitempty"`
-	Type        string      `json:"@type,omitempty"`
+	Type        []string    `json:"@type,omitempty"`
 	Status      int         `json:"status"`
 	Violations  []Violation `json:"violations"`
 	Detail      string      `json:"detail"`
@@ -59,17 +59,26 @@ func (p *Problem) Document(linkedData bool, requestID string) any {
 		d := violationDocument{Status: p.Status, Violations: p.Violations, Detail: p.Detail,
 			ProblemType: ValidationErrorsPath + id, Title: ValidationTitle, RequestID: requestID}
 		if linkedData {
-			d.Context, d.ID, d.Type, d.Description = violationContext, APIValidationErrorsPath+id, "ConstraintViolation", p.Detail
+			d.Context, d.ID, d.Type, d.Description = violationContext, APIValidationErrorsPath+id, violationTypes, p.Detail
 		}
 		return d
 	}
 	status := strconv.Itoa(p.Status)
 	d := document{Title: TitleOf(p.Status), Detail: p.Detail, Status: p.Status, ProblemType: ErrorsPath + status, RequestID: requestID}
 	if linkedData {
-		d.Context, d.ID, d.Type, d.Description = errorContext, APIErrorsPath+status, "Error", p.Detail
+		d.Context, d.ID, d.Type, d.Description = errorContext, APIErrorsPath+status, errorTypes, p.Detail
 	}
 	return d
 }
+
+// The types of the JSON-LD forms: API Platform's class, and Hydra's Error,
+// which generic Hydra clients look for (alcaeus takes the node typed
+// hydra:Error as a problem document's root). The contexts define the
+// hydra prefix; the documentation says Error is a kind of hydra:Error.
+var (
+	errorTypes     = []string{"Error", "hydra:Error"}
+	violationTypes = []string{"ConstraintViolation", "hydra:Error"}
+)
 
 // violationID is API Platform's id for a list of codes: the code itself for
 // one violation, "0=a;1=b" for several.
@@ -84,9 +93,21 @@ func violationID(codes []string) string {
 	return strings.Join(parts, ";")
 }
 
-// ErrorContextLink tells JSON-LD processors how to read a problem document
+// ErrorContextLink is API Platform's link on a JSON-LD problem document
 // (Hydra's recommendation for problem+json answers).
 const ErrorContextLink = `<http://www.w3.org/ns/hydra/error>; rel="http://www.w3.org/ns/json-ld#error"`
+
+// contextLink names the context of a JSON-LD problem document the way
+// JSON-LD 1.1 reads a context for a +json media type (§6.1): a JSON-LD
+// processor given application/problem+json (alcaeus, which otherwise
+// parses no representation at all) reads the body as JSON-LD with it.
+func contextLink(p *Problem) string {
+	path := errorContext
+	if p.Violations != nil {
+		path = violationContext
+	}
+	return "<" + path + `>; rel="http://www.w3.org/ns/json-ld#context"`
+}
 
 // Write renders the problem. linkedData chooses the JSON-LD form; the caller
 // has negotiated it. HEAD answers carry no body.
@@ -103,11 +124,11 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, 
 	h.Del("Content-Location")
 	h.Set("Content-Type", ContentType)
 	if linkedData { // one Link field, error context first, as API Platform sends it
+		links := ErrorContextLink + "," + contextLink(p)
 		if docs := h.Get("Link"); docs != "" {
-			h.Set("Link", ErrorContextLink+","+docs)
-		} else {
-			h.Set("Link", ErrorContextLink)
+			links += "," + docs
 		}
+		h.Set("Link", links)
 	}
 	body, err := json.Marshal(p.Document(linkedData, requestID))
 	if err != nil { // cannot happen: the document holds only strings and ints
