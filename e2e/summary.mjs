@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Merges the JSON reports of one run (seed, hydra, admin, run.sh's own checks) into
-// ARTIFACTS/summary.json and ARTIFACTS/summary.txt, prints the text, and exits 1 when any
-// check failed or a report is missing. Failures listed in known.json are
+// Merges the JSON reports of one run (seed, hydra, admin, alcaeus, comunica, rdflib, pyld,
+// run.sh's own checks) into ARTIFACTS/summary.json and ARTIFACTS/summary.txt, prints the text,
+// and exits 1 when any check failed or a report is missing. Failures listed in known.json are
 // known issues, not failures; a check listed there that passes is reported under "Known issues
 // that now pass" (and fails the run with E2E_STRICT_KNOWN=1), and an entry that matched no
 // check of a suite that ran is a warning (a renamed check leaves a stale entry).
@@ -27,11 +27,15 @@ const read = (name) => {
 };
 const run = read('run.json') ?? { steps: {}, checks: [] };
 const suites = [];
-for (const [name, file, required] of [
+for (const [name, file, required, stepName] of [
   ['run', null, true],
   ['seed', 'seed.json', true],
   ['hydra', 'hydra-report.json', true],
   ['admin', 'admin-report.json', true],
+  ['alcaeus', 'alcaeus-report.json', true],
+  ['comunica', 'comunica-report.json', true],
+  ['rdflib', 'rdflib-report.json', true, 'rdf'],
+  ['pyld', 'pyld-report.json', true, 'rdf'],
 ]) {
   if (name === 'run') {
     suites.push({ suite: 'run', checks: run.checks ?? [], knownIssues: [], knownPassing: [], warnings: [] });
@@ -40,7 +44,7 @@ for (const [name, file, required] of [
   const r = read(file);
   if (r) suites.push({ suite: name, ran: true, checks: r.checks ?? [], knownIssues: r.knownIssues ?? [], knownPassing: r.knownPassing ?? [], warnings: r.warnings ?? [] });
   else if (required) {
-    const step = run.steps?.[name];
+    const step = run.steps?.[stepName ?? name];
     suites.push({ suite: name, checks: [{ id: `${file} written`, ok: false, detail: step ? `exit ${step.exit}${step.exit === 124 || step.exit === 137 ? ' (timed out)' : ''}` : 'not run' }], knownIssues: [], knownPassing: [], warnings: [] });
   }
 }
