@@ -35,7 +35,7 @@ func TestProblemsAreHydraErrors(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.what, c.r.Status, c.r.Body)
 		}
 		link := c.r.Header.Get("Link")
-		want := "<" + c.context + `>; rel="http://www.w3.org/ns/json-ld#context"`
+		want := "<" + e.srv.URL + c.context + `>; rel="http://www.w3.org/ns/json-ld#context"`
 		if !strings.Contains(link, want) || strings.Count(link, "json-ld#context") != 1 {
 			t.Errorf("%s: Link %q, want one %s", c.what, link, want)
 		}

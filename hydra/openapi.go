@@ -829,7 +829,7 @@ var headerSpecs = map[string]map[string]any{
 	"Orgraph-Version": {"description": "The API version the answer follows: the request's Orgraph-Version, else the key's pinned version, else the latest.",
 		"schema": map[string]any{"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`}, "example": "2026-11-01"},
 	"Link": {"description": `The API documentation: <…/api/docs.jsonld>; rel="http://www.w3.org/ns/hydra/core#apiDocumentation". ` +
-		`A JSON-LD problem document adds <http://www.w3.org/ns/hydra/error>; rel="http://www.w3.org/ns/json-ld#error" and its context, </api/contexts/Error>; rel="http://www.w3.org/ns/json-ld#context" (ConstraintViolation for a 422), before it; ` +
+		`A JSON-LD problem document adds <http://www.w3.org/ns/hydra/error>; rel="http://www.w3.org/ns/json-ld#error" and its context, <…/api/contexts/Error>; rel="http://www.w3.org/ns/json-ld#context" (ConstraintViolation for a 422), before it; ` +
 		`a plain JSON collection page adds the absolute URLs of its first, prev, next and last pages (the pages its JSON-LD view names).`,
 		"schema": map[string]any{"type": "string"}, "example": `<https://api.example.com/api/docs.jsonld>; rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`},
 	"Vary":                   {"description": "Accept: the answer depends on it.", "schema": map[string]any{"type": "string"}, "example": "Accept"},

@@ -101,10 +101,17 @@ const ErrorContextLink = `<http://www.w3.org/ns/hydra/error>; rel="http://www.w3
 // JSON-LD 1.1 reads a context for a +json media type (§6.1): a JSON-LD
 // processor given application/problem+json (alcaeus, which otherwise
 // parses no representation at all) reads the body as JSON-LD with it.
-func contextLink(p *Problem) string {
+//
+// The URL is absolute when the answer's documentation link says where the
+// API is (a relative one is valid, but alcaeus fetches a context link's
+// URL as written, which outside a browser fails).
+func contextLink(p *Problem, docsLink string) string {
 	path := errorContext
 	if p.Violations != nil {
 		path = violationContext
+	}
+	if base, _, ok := strings.Cut(docsLink, "/api/docs.jsonld>"); ok && strings.HasPrefix(base, "<") && !strings.Contains(base, ",") {
+		path = base[1:] + path
 	}
 	return "<" + path + `>; rel="http://www.w3.org/ns/json-ld#context"`
 }
@@ -124,8 +131,9 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, 
 	h.Del("Content-Location")
 	h.Set("Content-Type", ContentType)
 	if linkedData { // one Link field, error context first, as API Platform sends it
-		links := ErrorContextLink + "," + contextLink(p)
-		if docs := h.Get("Link"); docs != "" {
+		docs := h.Get("Link")
+		links := ErrorContextLink + "," + contextLink(p, docs)
+		if docs != "" {
 			links += "," + docs
 		}
 		h.Set("Link", links)
