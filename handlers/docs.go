@@ -52,6 +52,15 @@ func (s *Server) documentation(w http.ResponseWriter, r *http.Request) error {
 		f = hydra.JSONLD
 	}
 	w.Header().Set("Cache-Control", s.docsCacheControl())
+	// The documentation's classes and properties are relative IRIs
+	// (#Organization) of its own IRI, /api/docs.jsonld. Read at /api/docs or
+	// /api/docs.ttl, its renderings (N-Quads, Turtle…) resolve them against
+	// that IRI all the same, so that they name the terms the contexts'
+	// @vocab names.
+	at := *r.URL
+	at.Path, at.RawPath = hydra.DocsPath, ""
+	r = r.WithContext(r.Context())
+	r.URL = &at
 	return s.writeJSON(w, r, http.StatusOK, f, s.api.Documentation(s.base(r)))
 }
 

@@ -928,7 +928,7 @@ func TestErrorsNotAcceptable(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				unchanged := e.erWatch(t, id)
 				r := e.do(req{Method: c.method, Path: c.path, Key: key, Body: c.body, Header: map[string]string{"Accept": c.accept}})
-				detail := fmt.Sprintf("Requested format %q is not supported. Supported MIME types are %s.", c.accept, `"application/ld+json", "application/json", "application/n-quads"`)
+				detail := fmt.Sprintf("Requested format %q is not supported. Supported MIME types are %s.", c.accept, `"application/ld+json", "application/json", "application/n-quads", "text/turtle", "application/n-triples"`)
 				e.erAssertProblem(t, r, http.StatusNotAcceptable, erErrorDoc(erLinkedErrors(c.accept), 406, detail))
 				unchanged()
 			})

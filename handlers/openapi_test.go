@@ -225,7 +225,7 @@ func newOAValidator(t *testing.T, e *env) *oaValidator {
 
 func init() {
 	// The answers that are text: kin-openapi reads them as strings.
-	for _, mt := range []string{"text/html", "application/n-quads"} {
+	for _, mt := range []string{"text/html", "application/n-quads", "text/turtle", "application/n-triples"} {
 		openapi3filter.RegisterBodyDecoder(mt, openapi3filter.PlainBodyDecoder)
 	}
 }
@@ -358,7 +358,7 @@ func walkTheAPI(t *testing.T, e *env) {
 	}
 	// every asks for a document in every format, and again with its ETag.
 	every := func(path, key string) {
-		for _, accept := range []string{"application/ld+json", "application/json", oaExpanded, oaFlattened, "application/n-quads", browserAccept} {
+		for _, accept := range []string{"application/ld+json", "application/json", oaExpanded, oaFlattened, "application/n-quads", "text/turtle", "application/n-triples", browserAccept} {
 			if tag := as(path, key, accept).Header.Get("ETag"); tag != "" {
 				e.do(req{Path: path, Key: key, Header: map[string]string{"If-None-Match": tag, "Accept": accept}})
 			}

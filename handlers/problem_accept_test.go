@@ -54,7 +54,7 @@ func TestAcceptProblemsOnly(t *testing.T) {
 		e.erAssertProblem(t, blank, http.StatusUnprocessableEntity, erViolationDoc(false, erViolation{"name", erNotBlank, erCodeNotBlank}))
 
 		// Success cannot be written as a problem document: 406, and nothing changed.
-		notAcceptable := `Requested format "application/problem+json" is not supported. Supported MIME types are "application/ld+json", "application/json", "application/n-quads".`
+		notAcceptable := `Requested format "application/problem+json" is not supported. Supported MIME types are "application/ld+json", "application/json", "application/n-quads", "text/turtle", "application/n-triples".`
 		for _, rq := range []req{
 			{Path: iri},
 			{Path: "/api/organizations"},

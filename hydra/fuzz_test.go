@@ -15,11 +15,11 @@ func FuzzNegotiate(f *testing.F) {
 		"", "*/*", "*", "application/ld+json", "application/json;q=0.5, application/ld+json;q=0.9",
 		`application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"`,
 		`application/ld+json;profile="a, b"`, "text/html", "application/*;q=0", "*/*;q=abc",
-		`application/n-quads, */*;q=0.1`, `"`, ";;;", "a/b;q=1e400", strings.Repeat("application/json,", 100),
+		`application/n-quads, */*;q=0.1`, `text/turtle;q=0.5, application/n-triples`, `text/*`, `"`, ";;;", "a/b;q=1e400", strings.Repeat("application/json,", 100),
 	} {
 		f.Add(seed)
 	}
-	all := []hydra.Format{hydra.JSONLD, hydra.JSON, hydra.NQuads}
+	all := []hydra.Format{hydra.JSONLD, hydra.JSON, hydra.NQuads, hydra.Turtle, hydra.NTriples}
 	f.Fuzz(func(t *testing.T, accept string) {
 		format, ok := hydra.Negotiate(accept)
 		_ = hydra.ProblemsAsLinkedData(accept)

@@ -21,6 +21,12 @@ const (
 	Flattened
 	// NQuads is the RDF dataset as sorted N-Quads.
 	NQuads
+	// NTriples is the RDF graph as sorted N-Triples: the N-Quads lines, as
+	// Orgraph's documents have the default graph only.
+	NTriples
+	// Turtle is the RDF graph as Turtle: prefixed names, triples grouped by
+	// subject.
+	Turtle
 )
 
 // JSON-LD profiles (the ld+json media type's profile parameter).
@@ -40,6 +46,10 @@ func (f Format) MediaType() string {
 		return `application/ld+json; profile="` + ProfileFlattened + `"; charset=utf-8`
 	case NQuads:
 		return "application/n-quads; charset=utf-8"
+	case NTriples:
+		return "application/n-triples; charset=utf-8"
+	case Turtle:
+		return "text/turtle; charset=utf-8"
 	}
 	return "application/ld+json; charset=utf-8"
 }
@@ -53,11 +63,21 @@ func (f Format) Mode() Mode {
 	return LinkedData
 }
 
-// Processed says whether the format goes through the JSON-LD processor.
-func (f Format) Processed() bool { return f == Expanded || f == Flattened || f == NQuads }
+// Processed says whether the format goes through the JSON-LD processor
+// (and so whether a collection page is capped at MaxProcessedItemsPerPage).
+func (f Format) Processed() bool { return f == Expanded || f == Flattened || f.RDF() }
+
+// RDF says whether the format is an RDF syntax, text rather than JSON.
+func (f Format) RDF() bool { return f == NQuads || f == NTriples || f == Turtle }
 
 // offers are the media types a resource can be written in, in preference
-// order. The ld+json profiles are chosen by the profile parameter.
+// order: of the types an Accept header ranks equally, the first wins. The
+// ld+json profiles are chosen by the profile parameter. JSON-LD comes
+// first, so that */* and clients that list every type they parse without
+// weights (alcaeus sends every type its parsers read, all at q=1) keep
+// getting the compacted document; the RDF syntaxes follow, Turtle
+// before N-Triples for a client that takes both alike: it is the same
+// graph, smaller and easier to read.
 var offers = []struct {
 	mime   string
 	format Format
@@ -65,11 +85,14 @@ var offers = []struct {
 	{"application/ld+json", JSONLD},
 	{"application/json", JSON},
 	{"application/n-quads", NQuads},
+	{"text/turtle", Turtle},
+	{"application/n-triples", NTriples},
 }
 
 // Suffixes are the URL extensions that choose a format, as API Platform's
-// {._format} routes do (/api/organizations.jsonld).
-var Suffixes = map[string]Format{"jsonld": JSONLD, "json": JSON}
+// {._format} routes do (/api/organizations.jsonld); .ttl and .nt are the
+// usual extensions of Turtle and N-Triples files.
+var Suffixes = map[string]Format{"jsonld": JSONLD, "json": JSON, "ttl": Turtle, "nt": NTriples}
 
 // Supported lists the offered media types, for 406 details.
 func Supported() string {

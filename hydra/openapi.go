@@ -445,7 +445,7 @@ func (g *openAPI) documentation() {
 		}}
 	docsExample := g.docsExample()
 	content = g.linkedData(hydraDocs, nil, "ApiDocumentation", DocsPath, docsExample, nil, t)
-	for _, suffix := range []string{".jsonld", ".expanded", ".flattened", ".nquads"} {
+	for _, suffix := range []string{".jsonld", ".expanded", ".flattened", ".nquads", ".turtle", ".ntriples"} {
 		g.examples["ApiDocumentation"+suffix].(map[string]any)["summary"] = "An excerpt: the User class only."
 	}
 	public(DocsPath, "getHydraDocumentation", "Retrieves the Hydra API documentation.",

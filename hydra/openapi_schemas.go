@@ -552,13 +552,15 @@ var (
 	expandedKey  = Expanded.MediaType()
 	flattenedKey = Flattened.MediaType()
 	nquadsKey    = strings.SplitN(NQuads.MediaType(), ";", 2)[0]
+	turtleKey    = strings.SplitN(Turtle.MediaType(), ";", 2)[0]
+	ntriplesKey  = strings.SplitN(NTriples.MediaType(), ";", 2)[0]
 )
 
 // linkedData is a JSON-LD document's content in every format a negotiated
 // answer is served in: compacted JSON-LD, plain JSON (when plain is not
-// nil), expanded and flattened JSON-LD, N-Quads, and the explorer's page
-// for a browser. The examples of the renderings are the JSON-LD
-// processor's own output for the compacted example, on exampleBase.
+// nil), expanded and flattened JSON-LD, N-Quads, Turtle, N-Triples, and the
+// explorer's page for a browser. The examples of the renderings are the
+// JSON-LD processor's own output for the compacted example, on exampleBase.
 func (g *openAPI) linkedData(ld, plain map[string]any, name, path string, example, plainExample any, t traits) map[string]any {
 	content := map[string]any{"application/ld+json": g.media(ld, name+".jsonld", "JSON-LD.", example)}
 	if plain != nil {
@@ -573,6 +575,10 @@ func (g *openAPI) linkedData(ld, plain map[string]any, name, path string, exampl
 	content[flattenedKey] = g.media(graph, name+".flattened", "Flattened JSON-LD.", g.reg.rendered(Flattened, name, path, example))
 	content[nquadsKey] = g.media(map[string]any{"type": "string", "description": "The RDF dataset as N-Quads, sorted."},
 		name+".nquads", "N-Quads.", g.reg.rendered(NQuads, name, path, example))
+	content[turtleKey] = g.media(map[string]any{"type": "string", "description": "The RDF graph as Turtle: prefixed names, triples grouped by subject."},
+		name+".turtle", "Turtle.", g.reg.rendered(Turtle, name, path, example))
+	content[ntriplesKey] = g.media(map[string]any{"type": "string", "description": "The RDF graph as N-Triples, sorted: the N-Quads lines, as the document has no named graph."},
+		name+".ntriples", "N-Triples.", g.reg.rendered(NTriples, name, path, example))
 	if t.explorer {
 		content["text/html"] = g.explorerPage()
 	}
@@ -603,7 +609,7 @@ func (r *Registry) rendered(f Format, name, path string, example any) any {
 		return nil
 	}
 	var v any = string(b)
-	if f != NQuads {
+	if !f.RDF() {
 		v = jsonValue(b)
 	}
 	renderedExamples[key] = v

@@ -340,7 +340,7 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	}
 	if got := keys(created.Content); !slices.Equal(got, []string{"application/json", "application/ld+json",
 		`application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"; charset=utf-8`,
-		`application/ld+json; profile="http://www.w3.org/ns/json-ld#flattened"; charset=utf-8`, "application/n-quads"}) {
+		`application/ld+json; profile="http://www.w3.org/ns/json-ld#flattened"; charset=utf-8`, "application/n-quads", "application/n-triples", "text/turtle"}) {
 		t.Errorf("201 media types %v", got)
 	}
 	for h, required := range map[string]bool{"Location": true, "RateLimit-Policy": true, "RateLimit": false, "X-Request-ID": true, "Link": true,
@@ -712,5 +712,43 @@ func TestOpenAPIDependsOnTheBaseOnlyInServers(t *testing.T) {
 	a, b := docFor("https://one.example.test"), docFor("http://127.0.0.1:9")
 	if !reflect.DeepEqual(a, b) {
 		t.Error("the documents of two base URLs differ beyond servers")
+	}
+}
+
+// Every answer served in N-Quads is served in Turtle and N-Triples too (the
+// same negotiation), and the document says so, with an example of each that
+// is the server's own rendering: Turtle with its prefixes, N-Triples the
+// very lines of the N-Quads example.
+func TestOpenAPIListsTheRDFFormats(t *testing.T) {
+	doc := loaded(t)
+	seen := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for status, r := range op.Responses.Map() {
+				nq := r.Value.Content["application/n-quads"]
+				if nq == nil {
+					continue
+				}
+				seen++
+				example := func(m *openapi3.MediaType) string {
+					for _, e := range m.Examples {
+						s, _ := e.Value.Value.(string)
+						return s
+					}
+					return ""
+				}
+				ttl, nt := r.Value.Content["text/turtle"], r.Value.Content["application/n-triples"]
+				if ttl == nil || nt == nil {
+					t.Errorf("%s %s → %s: N-Quads without Turtle (%v) or N-Triples (%v)", method, path, status, ttl != nil, nt != nil)
+					continue
+				}
+				if !strings.HasPrefix(example(ttl), "@prefix rdf: ") || example(nt) == "" || example(nt) != example(nq) {
+					t.Errorf("%s %s → %s: examples\nTurtle:\n%.300s\nN-Triples:\n%.300s", method, path, status, example(ttl), example(nt))
+				}
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("only %d answers list N-Quads", seen)
 	}
 }

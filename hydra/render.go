@@ -9,11 +9,11 @@ import (
 	"github.com/piprate/json-gold/ld"
 )
 
-// Process turns a compacted document into the expanded, flattened or N-Quads
-// rendering with json-gold. The document's contexts are resolved from the
-// registry in-process: no request goes back to the server, and no other URL
-// is ever fetched. docURL is the document's absolute URL (the base for its
-// relative IRIs).
+// Process turns a compacted document into the expanded, flattened, N-Quads,
+// N-Triples or Turtle rendering with json-gold. The document's contexts are
+// resolved from the registry in-process: no request goes back to the
+// server, and no other URL is ever fetched. docURL is the document's
+// absolute URL (the base for its relative IRIs).
 func (r *Registry) Process(f Format, compacted []byte, base, docURL string) ([]byte, error) {
 	var doc any
 	if err := json.Unmarshal(compacted, &doc); err != nil {
@@ -36,16 +36,43 @@ func (r *Registry) Process(f Format, compacted []byte, base, docURL string) ([]b
 			return nil, fmt.Errorf("flatten: %w", err)
 		}
 		return json.Marshal(out)
-	case NQuads:
-		opts.Format = "application/n-quads"
+	case NQuads, NTriples, Turtle:
 		out, err := proc.ToRDF(doc, opts)
 		if err != nil {
 			return nil, fmt.Errorf("to RDF: %w", err)
 		}
-		s, _ := out.(string)
-		return []byte(SortQuads(s)), nil
+		ds, ok := out.(*ld.RDFDataset)
+		if !ok {
+			return nil, fmt.Errorf("to RDF: a %T, not a dataset", out)
+		}
+		return writeRDF(f, ds, base)
 	}
 	return compacted, nil
+}
+
+// writeRDF writes one dataset in an RDF format: all three come from the
+// same json-gold dataset, so they hold the same graph.
+func writeRDF(f Format, ds *ld.RDFDataset, base string) ([]byte, error) {
+	var b []byte
+	var err error
+	switch f {
+	case NQuads:
+		var out any
+		if out, err = (&ld.NQuadRDFSerializer{}).Serialize(ds); err == nil {
+			s, _ := out.(string)
+			return []byte(SortQuads(s)), nil
+		}
+	case NTriples:
+		b, err = writeNTriples(ds)
+	case Turtle:
+		b, err = writeTurtle(ds, Vocab(base))
+	default:
+		err = fmt.Errorf("%v is not an RDF format", f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", f.MediaType(), err)
+	}
+	return b, nil
 }
 
 // SortQuads sorts N-Quads lines so that the output is stable.
