@@ -32,9 +32,8 @@ import create from 'alcaeus';
 import Environment from '@zazuko/env/Environment.js';
 import rdf from '@zazuko/env-node';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Checks, clip, deadline, errText, scriptOptions, writeJson } from './lib.mjs';
+import { Checks, clip, deadline, errText, pkgVersion, scriptOptions, writeJson } from './lib.mjs';
 
 const HYDRA = 'http://www.w3.org/ns/hydra/core#';
 const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
@@ -43,13 +42,6 @@ const { opt, timeoutMs } = scriptOptions(process.argv.slice(2));
 const entrypointUrl = opt.entrypoint.replace(/\/+$/, '');
 const base = new URL(entrypointUrl);
 const checks = new Checks('alcaeus');
-const pkgVersion = (name) => {
-  try {
-    return JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url))).version;
-  } catch {
-    return null;
-  }
-};
 const report = {
   entrypoint: entrypointUrl,
   clients: { alcaeus: pkgVersion('alcaeus'), '@rdfine/hydra': pkgVersion('@rdfine/hydra'), '@zazuko/env': pkgVersion('@zazuko/env'), '@zazuko/env-node': pkgVersion('@zazuko/env-node'), node: process.version },

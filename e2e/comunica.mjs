@@ -18,22 +18,14 @@
 // Writes DIR/comunica-report.json; prints PASS/FAIL/KNOWN lines on stderr.
 // Exit 0 when every check passed or is known (known.json), 1 otherwise.
 import { QueryEngine } from '@comunica/query-sparql';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Checks, clip, deadline, errText, scriptOptions, writeJson } from './lib.mjs';
+import { Checks, clip, deadline, errText, pkgVersion, scriptOptions, writeJson } from './lib.mjs';
 
 const { opt, timeoutMs } = scriptOptions(process.argv.slice(2));
 const entrypointUrl = opt.entrypoint.replace(/\/+$/, '');
 const base = new URL(entrypointUrl);
 const vocab = `${base.origin}/api/docs.jsonld#`;
 const checks = new Checks('comunica');
-const pkgVersion = (name) => {
-  try {
-    return JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url))).version;
-  } catch {
-    return null;
-  }
-};
 const report = {
   entrypoint: entrypointUrl,
   clients: { '@comunica/query-sparql': pkgVersion('@comunica/query-sparql'), undici: pkgVersion('@comunica/actor-http-fetch/node_modules/undici') ?? pkgVersion('undici'), node: process.version },

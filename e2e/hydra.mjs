@@ -19,9 +19,8 @@
 import { parseHydraDocumentation } from '@api-platform/api-doc-parser';
 import jsonld from 'jsonld';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Checks, clip, deadline, errText, scriptOptions, writeJson } from './lib.mjs';
+import { Checks, clip, deadline, errText, pkgVersion, scriptOptions, writeJson } from './lib.mjs';
 
 const HYDRA = 'http://www.w3.org/ns/hydra/core#';
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
@@ -32,13 +31,6 @@ const entrypointUrl = opt.entrypoint.replace(/\/+$/, '');
 const base = new URL(entrypointUrl);
 const auth = { Authorization: `Bearer ${opt.key}` };
 const checks = new Checks('hydra');
-const pkgVersion = (name) => {
-  try {
-    return JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url))).version;
-  } catch {
-    return null;
-  }
-};
 const report = {
   entrypoint: entrypointUrl,
   clients: {

@@ -130,6 +130,16 @@ export const clip = (s, n = 3000) => (typeof s === 'string' && s.length > n ? `$
 
 // scriptOptions reads the options every check script takes: --entrypoint,
 // --out, --timeout-ms and the key (--key or ORGRAPH_E2E_KEY, never logged).
+// pkgVersion is the installed version of an npm package of this suite,
+// for the reports (null when it is not installed).
+export const pkgVersion = (name) => {
+  try {
+    return JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url))).version;
+  } catch {
+    return null;
+  }
+};
+
 export function scriptOptions(argv) {
   const opt = parseArgs(argv, { entrypoint: true, key: false, out: true, 'timeout-ms': false });
   opt.key ??= process.env.ORGRAPH_E2E_KEY;

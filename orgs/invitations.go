@@ -319,16 +319,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, tx *ent.Tx, c Caller, id
 // organization is not theirs) and reads the invitation again under the
 // lock.
 func (s *Service) EnterInvitation(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*Scope, *ent.Invitation, error) {
-	inv, err := findInvitation(ctx, tx.Client(), c, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	sc, err := s.Enter(ctx, tx, c, inv.OrganizationID)
-	if err != nil {
-		return nil, nil, err
-	}
-	inv, err = findInvitation(ctx, tx.Client(), c, id)
-	return sc, inv, err
+	find := func() (*ent.Invitation, error) { return findInvitation(ctx, tx.Client(), c, id) }
+	return enterOwner(ctx, s, tx, c, find, func(inv *ent.Invitation) uuid.UUID { return inv.OrganizationID }, nil)
 }
 
 // ResendInvitation gives a pending or expired invitation a new expiry, if

@@ -51,16 +51,8 @@ func (s *Service) Members(c Caller, f MemberFilter, order []Order) List[*ent.Mem
 // EnterMember finds a membership the caller sees, enters its organization
 // and reads the membership again under the lock.
 func (s *Service) EnterMember(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*Scope, *ent.Member, error) {
-	m, err := findMember(ctx, tx.Client(), c, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	sc, err := s.Enter(ctx, tx, c, m.OrganizationID)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err = findMember(ctx, tx.Client(), c, id)
-	return sc, m, err
+	find := func() (*ent.Member, error) { return findMember(ctx, tx.Client(), c, id) }
+	return enterOwner(ctx, s, tx, c, find, func(m *ent.Member) uuid.UUID { return m.OrganizationID }, nil)
 }
 
 // mayChange: owners are managed by owners only; anyone else by those who

@@ -71,6 +71,29 @@ func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UU
 	return &Scope{service: s, tx: tx, caller: c, Org: org, Me: me}, nil
 }
 
+// enterOwner finds an organization-owned item the caller sees (find),
+// enters its organization, runs check on the scope (nil: none), and reads
+// the item again under the lock: what the first read saw may have changed
+// before the lock was taken.
+func enterOwner[T any](ctx context.Context, s *Service, tx *ent.Tx, c Caller, find func() (T, error), owner func(T) uuid.UUID, check func(*Scope) error) (*Scope, T, error) {
+	var zero T
+	item, err := find()
+	if err != nil {
+		return nil, zero, err
+	}
+	sc, err := s.Enter(ctx, tx, c, owner(item))
+	if err != nil {
+		return nil, zero, err
+	}
+	if check != nil {
+		if err := check(sc); err != nil {
+			return nil, zero, err
+		}
+	}
+	item, err = find()
+	return sc, item, err
+}
+
 // Can is Forbidden unless the caller's role holds the permission. The
 // reason names the role, the permission it lacks and the roles that hold
 // it, so that the caller knows whom to ask.

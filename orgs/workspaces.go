@@ -68,19 +68,8 @@ func (sc *Scope) CreateWorkspace(ctx context.Context, name string) (*ent.Workspa
 // organization, checks that the caller may change its workspaces, and
 // reads the workspace again under the lock.
 func (s *Service) EnterWorkspace(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*Scope, *ent.Workspace, error) {
-	ws, err := findWorkspace(ctx, tx.Client(), c, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	sc, err := s.Enter(ctx, tx, c, ws.OrganizationID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := sc.mayChangeWorkspaces(); err != nil {
-		return nil, nil, err
-	}
-	ws, err = findWorkspace(ctx, tx.Client(), c, id)
-	return sc, ws, err
+	find := func() (*ent.Workspace, error) { return findWorkspace(ctx, tx.Client(), c, id) }
+	return enterOwner(ctx, s, tx, c, find, func(ws *ent.Workspace) uuid.UUID { return ws.OrganizationID }, (*Scope).mayChangeWorkspaces)
 }
 
 // RenameWorkspace gives a workspace of the organization another name.

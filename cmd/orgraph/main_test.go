@@ -42,16 +42,7 @@ var keyPattern = regexp.MustCompile(`^og_(live|test)_[0-9a-f]{48}$`)
 
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code
+	return runEnv(t, nil, args...)
 }
 
 func lastLine(s string) string {
