@@ -6,27 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/orgraph/orgraph/store"
 )
 
 // A request whose client went away mid-work fails with its context's
 // error: that is logged as an abandoned request at info level, not as a
 // server error; any other failure is still an error with its cause.
 func TestFailLogsAbandonedRequestsAsInfo(t *testing.T) {
-	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	logs := &erLockedBuffer{}
-	s := New(Config{DB: db, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	s := New(Config{DB: migratedDB(t), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 
-	gone, cancel := context.WithCancel(ctx)
+	gone, cancel := context.WithCancel(context.Background())
 	cancel()
 	r := httptest.NewRequest("GET", "/api/organizations", nil).WithContext(gone)
 	s.fail(httptest.NewRecorder(), r, fmt.Errorf("list organizations: %w", context.Canceled))

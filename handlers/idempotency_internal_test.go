@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,14 +20,7 @@ import (
 // of writing a second time. One that fails without a commit is released.
 func TestIdempotencyKeepsFailuresAfterACommit(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedDB(t)
 	secret, err := db.CreateKey(ctx, store.NewKey{Email: "ada@example.com", Name: "Ada", Mode: "live", Scope: "write"})
 	if err != nil {
 		t.Fatal(err)

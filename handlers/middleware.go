@@ -61,7 +61,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "error", err.Error())
 		p = problems.Internal()
 	}
-	problems.Write(w, r, p, hydra.ProblemsAsLinkedData(r.Header.Get("Accept")), requestID(r.Context()))
+	problems.Write(w, r, p, hydra.ProblemsAsLinkedData(r.Header.Get("Accept")), requestID(r.Context()), s.base(r))
 }
 
 // byMethod maps HTTP methods to handlers on one path.
@@ -251,7 +251,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 			h.Set("Link", hydra.DocsLink(""))
 			h.Set("X-Content-Type-Options", "nosniff")
 			problems.Write(rw, r, problems.BadRequest(fmt.Sprintf("The Host header must be a host name or an IP address, with an optional port: %q given.", clip(r.Host, 255))),
-				hydra.ProblemsAsLinkedData(r.Header.Get("Accept")), id)
+				hydra.ProblemsAsLinkedData(r.Header.Get("Accept")), id, "")
 			return
 		}
 		setCORS(h, r)

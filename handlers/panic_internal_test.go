@@ -2,20 +2,16 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/orgraph/orgraph/store"
 )
 
 // erLockedBuffer is a log sink safe for the server's goroutines.
@@ -40,15 +36,7 @@ func (b *erLockedBuffer) String() string {
 // client a 500 problem document that reveals nothing, not a dropped
 // connection; the panic itself goes to the log with the request id.
 func TestErrorsPanicBecomesProblem(t *testing.T) {
-	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedDB(t)
 	logs := &erLockedBuffer{}
 	s := New(Config{DB: db, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 

@@ -65,7 +65,7 @@ func record(tb testing.TB, r *http.Request, p *problems.Problem, linkedData bool
 	tb.Helper()
 	rec := httptest.NewRecorder()
 	rec.Header().Set("Link", benchDocsLink)
-	problems.Write(rec, r, p, linkedData, benchRequestID)
+	problems.Write(rec, r, p, linkedData, benchRequestID, "")
 	if rec.Code != p.Status {
 		tb.Fatalf("status %d, want %d", rec.Code, p.Status)
 	}
@@ -106,7 +106,7 @@ func record(tb testing.TB, r *http.Request, p *problems.Problem, linkedData bool
 func benchmarkWrite(b *testing.B, r *http.Request, p *problems.Problem, linkedData bool) {
 	w := newDiscardWriter()
 	w.reset()
-	problems.Write(w, r, p, linkedData, benchRequestID)
+	problems.Write(w, r, p, linkedData, benchRequestID, "")
 	if w.status != p.Status || w.n == 0 {
 		b.Fatalf("discardWriter saw status %d, %d bytes", w.status, w.n)
 	}
@@ -114,7 +114,7 @@ func benchmarkWrite(b *testing.B, r *http.Request, p *problems.Problem, linkedDa
 	b.SetBytes(int64(w.n))
 	for b.Loop() {
 		w.reset()
-		problems.Write(w, r, p, linkedData, benchRequestID)
+		problems.Write(w, r, p, linkedData, benchRequestID, "")
 	}
 }
 

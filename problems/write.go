@@ -101,24 +101,21 @@ const ErrorContextLink = `<http://www.w3.org/ns/hydra/error>; rel="http://www.w3
 // JSON-LD 1.1 reads a context for a +json media type (§6.1): a JSON-LD
 // processor given application/problem+json (alcaeus, which otherwise
 // parses no representation at all) reads the body as JSON-LD with it.
-//
-// The URL is absolute when the answer's documentation link says where the
-// API is (a relative one is valid, but alcaeus fetches a context link's
-// URL as written, which outside a browser fails).
-func contextLink(p *Problem, docsLink string) string {
+// base makes the URL absolute (a relative one is valid, but alcaeus
+// fetches a context link's URL as written, which outside a browser fails).
+func contextLink(p *Problem, base string) string {
 	path := errorContext
 	if p.Violations != nil {
 		path = violationContext
 	}
-	if base, _, ok := strings.Cut(docsLink, "/api/docs.jsonld>"); ok && strings.HasPrefix(base, "<") && !strings.Contains(base, ",") {
-		path = base[1:] + path
-	}
-	return "<" + path + `>; rel="http://www.w3.org/ns/json-ld#context"`
+	return "<" + base + path + `>; rel="http://www.w3.org/ns/json-ld#context"`
 }
 
 // Write renders the problem. linkedData chooses the JSON-LD form; the caller
-// has negotiated it. HEAD answers carry no body.
-func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, requestID string) {
+// has negotiated it. base is the API's scheme and host, which the JSON-LD
+// form's context link starts with ("" for a path-absolute link). HEAD
+// answers carry no body.
+func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, requestID, base string) {
 	h := w.Header()
 	for k, vs := range p.Header {
 		for _, v := range vs {
@@ -132,7 +129,7 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem, linkedData bool, 
 	h.Set("Content-Type", ContentType)
 	if linkedData { // one Link field, error context first, as API Platform sends it
 		docs := h.Get("Link")
-		links := ErrorContextLink + "," + contextLink(p, docs)
+		links := ErrorContextLink + "," + contextLink(p, base)
 		if docs != "" {
 			links += "," + docs
 		}
