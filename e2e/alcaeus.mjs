@@ -9,7 +9,9 @@
 //   create       the POST operation the docs attach to the entrypoint's organization link
 //   search       the collection's search template filled from a model that holds only the
 //                Organization/name of the created organization: the URL must carry name alone,
-//                and the server must answer it with exactly that organization
+//                and the server must answer it with exactly that organization; filled from a
+//                model holding Organization/order/name=desc, it must carry order.name alone and
+//                the page must come sorted by name, descending
 //   update       the PATCH operation of the Organization class (Content-Type from expectsHeader)
 //   delete       the DELETE operation, then GET answers 404
 //   error        that 404 read as a Hydra error: root typed hydra:Error, statusCode 404, a title
@@ -185,6 +187,18 @@ async function run() {
         return [ok, `GET ${short(url)} → HTTP ${status(r)}${root && status(r) !== 200 ? ` (${clip(root.description ?? root.title ?? '', 200)})` : ''}, ${members.length} member(s): ${members.map((m) => nameOf(m)).join(', ')}`];
       });
     }
+    // Sorting through the template: the model holds only the sort term of Organization/name
+    // (its own property, so that it never collides with the name filter), the URL carries the
+    // template's order.name alone and the server sorts by name, descending (SQLite: code points).
+    await check('search template sorts: a model holding Organization/order/name=desc fills order.name alone, and the page is sorted by name descending', async () => {
+      const model = env.clownface().blankNode().addOut(env.namedNode(`${vocab}Organization/order/name`), 'desc');
+      const sorted = collection.search.expand(model);
+      const keys = [...new URL(sorted, base).searchParams.keys()];
+      const r = await env.hydra.loadResource(new URL(sorted, base).href);
+      const names = (r.representation?.root?.member ?? []).map((m) => nameOf(m));
+      const descending = names.length > 1 && names.every((n, i) => i === 0 || names[i - 1] >= n);
+      return [keys.length === 1 && keys[0] === 'order.name' && status(r) === 200 && descending, `${short(sorted)} → HTTP ${status(r)}, names ${names.slice(0, 4).map((n) => JSON.stringify(n)).join(', ')}…`];
+    });
   } else checks.add('the organizations collection has a hydra:search template', false, `collection ${short(collection?.id.value)} has no search`);
 
   // ---------------------------------------------------------------- update, delete, error

@@ -225,13 +225,15 @@ func TestInvitationsAlias(t *testing.T) {
 // ivSearch is the search template of the Invitation collection.
 var ivSearch = map[string]any{
 	"@type":                  "IriTemplate",
-	"template":               "/api/invitations{?organization,status,order[id],order[created_at]}",
+	"template":               "/api/invitations{?organization,status,order.id,order.created_at}",
 	"variableRepresentation": "BasicRepresentation",
 	"mapping": []any{
 		map[string]any{"@type": "IriTemplateMapping", "variable": "organization", "property": "organization", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "status", "property": "status", "required": false},
-		map[string]any{"@type": "IriTemplateMapping", "variable": "order[id]", "property": "id", "required": false},
-		map[string]any{"@type": "IriTemplateMapping", "variable": "order[created_at]", "property": "created_at", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order.id", "property": "Invitation/order/id", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order.created_at", "property": "Invitation/order/created_at", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order[id]", "property": "Invitation/order/id", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order[created_at]", "property": "Invitation/order/created_at", "required": false},
 	},
 }
 

@@ -443,14 +443,24 @@ func TestOrganizationCreate(t *testing.T) {
 func otCheckSearch(t *testing.T, got any) {
 	t.Helper()
 	s := otObj(got)
-	wantVars := map[string]string{"name": "name", "order[id]": "id", "order[name]": "name", "order[created_at]": "created_at"}
+	// Each sort variable has its own property, never the one a filter
+	// maps (alcaeus fills every variable whose property the model holds),
+	// and is mapped twice: order.x in the template, order[x] for API
+	// Platform Admin, which is not in the template.
+	wantVars := map[string]string{
+		"name":     "name",
+		"order.id": "Organization/order/id", "order.name": "Organization/order/name", "order.created_at": "Organization/order/created_at",
+		"order[id]": "Organization/order/id", "order[name]": "Organization/order/name", "order[created_at]": "Organization/order/created_at",
+	}
 	mapping := otList(s["mapping"])
 	var vars []string
 	seen := map[string]bool{}
 	for _, m := range mapping {
 		mm := otObj(m)
 		v, _ := mm["variable"].(string)
-		vars = append(vars, v)
+		if !strings.Contains(v, "[") {
+			vars = append(vars, v)
+		}
 		seen[v] = true
 		otEqual(t, "search mapping "+v, mm, map[string]any{"@type": "IriTemplateMapping", "variable": v, "property": wantVars[v], "required": false})
 	}

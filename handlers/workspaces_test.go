@@ -75,14 +75,17 @@ func wsDoc(t *testing.T, got map[string]any, orgIRI, name string, withContext bo
 
 var wsSearch = map[string]any{
 	"@type":                  "IriTemplate",
-	"template":               "/api/workspaces{?organization,name,order[id],order[name],order[created_at]}",
+	"template":               "/api/workspaces{?organization,name,order.id,order.name,order.created_at}",
 	"variableRepresentation": "BasicRepresentation",
 	"mapping": []any{
 		map[string]any{"@type": "IriTemplateMapping", "variable": "organization", "property": "organization", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "name", "property": "name", "required": false},
-		map[string]any{"@type": "IriTemplateMapping", "variable": "order[id]", "property": "id", "required": false},
-		map[string]any{"@type": "IriTemplateMapping", "variable": "order[name]", "property": "name", "required": false},
-		map[string]any{"@type": "IriTemplateMapping", "variable": "order[created_at]", "property": "created_at", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order.id", "property": "Workspace/order/id", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order.name", "property": "Workspace/order/name", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order.created_at", "property": "Workspace/order/created_at", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order[id]", "property": "Workspace/order/id", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order[name]", "property": "Workspace/order/name", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "order[created_at]", "property": "Workspace/order/created_at", "required": false},
 	},
 }
 

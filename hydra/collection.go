@@ -96,8 +96,8 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 			default:
 				return q, problems.BadRequest(fmt.Sprintf("The \"partial\" parameter must be true or false, %q given.", p.Value))
 			}
-		case strings.HasPrefix(p.Key, "order[") && strings.HasSuffix(p.Key, "]"):
-			prop := p.Key[len("order[") : len(p.Key)-1]
+		case isOrderKey(p.Key):
+			prop := orderedProperty(p.Key)
 			if !contains(r.Orderable, prop) {
 				continue
 			}
@@ -133,6 +133,42 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 	}
 	return q, nil
 }
+
+// Sort parameters have two spellings. order[name] is API Platform's, which
+// its Admin sends; order.name is the one the search IriTemplate advertises,
+// because "[" and "]" may not appear in an RFC 6570 variable name (Comunica
+// refuses such a template) while "." separates the parts of one. The
+// percent-encoded alternative, order%5Bname%5D, is valid too, but alcaeus
+// encodes variable names again when it expands a template and would send
+// order%255Bname%255D: a dotted name survives every expander.
+const (
+	orderPrefix  = "order["
+	orderDotted  = "order."
+	orderTrailer = "]"
+)
+
+func isOrderKey(key string) bool {
+	return strings.HasPrefix(key, orderPrefix) && strings.HasSuffix(key, orderTrailer) ||
+		strings.HasPrefix(key, orderDotted) && len(key) > len(orderDotted)
+}
+
+// orderedProperty is the property a sort parameter names.
+func orderedProperty(key string) string {
+	if rest, ok := strings.CutPrefix(key, orderDotted); ok {
+		return rest
+	}
+	return key[len(orderPrefix) : len(key)-len(orderTrailer)]
+}
+
+// OrderVariable is a sort parameter's name in the search IriTemplate.
+func OrderVariable(property string) string { return orderDotted + property }
+
+// OrderProperty is the vocabulary term a sort variable is mapped to, its
+// value asc or desc: one per sortable property of the class, so that a
+// client filling the template from a model never sends a filter's value
+// (the property itself) as a sort direction, as it would if both variables
+// named the property.
+func OrderProperty(class, property string) string { return class + "/order/" + property }
 
 // Offset is the number of items before the page.
 func (q Query) Offset() int { return (q.Page - 1) * q.ItemsPerPage }
@@ -313,7 +349,7 @@ func currentURL(path string, params []Param) string {
 
 // searchJSON is the `search` IriTemplate, the same for every request, so
 // NewRegistry writes it once.
-func (r *Resource) searchJSON() []byte {
+func (r *Resource) searchJSON(class string) []byte {
 	if len(r.Filters) == 0 && len(r.Orderable) == 0 {
 		return nil
 	}
@@ -336,9 +372,18 @@ func (r *Resource) searchJSON() []byte {
 		add(f.Variable, f.Property)
 	}
 	for _, o := range r.Orderable {
-		add("order["+o+"]", o)
+		add(OrderVariable(o), OrderProperty(class, o))
 	}
-	b = appendString(b, r.Collection+"{?"+strings.Join(vars, ",")+"}")
+	templateVars := vars
+	// API Platform Admin finds sortable columns by the literal "order[" in
+	// a mapping's variable (its schemaAnalyzer), so each sort variable is
+	// mapped a second time in Admin's spelling. Those variables are not in
+	// the template: an RFC 6570 client has nothing to fill for them and
+	// ignores them; the template stays valid.
+	for _, o := range r.Orderable {
+		add(orderPrefix+o+orderTrailer, OrderProperty(class, o))
+	}
+	b = appendString(b, r.Collection+"{?"+strings.Join(templateVars, ",")+"}")
 	b = append(b, mapping...)
 	return append(b, "]}"...)
 }

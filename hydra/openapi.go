@@ -739,7 +739,7 @@ func queryParams(c *Class, omit map[string]bool) []any {
 	for _, o := range res.Orderable {
 		out = append(out, map[string]any{
 			"name": "order[" + o + "]", "in": "query", "required": false,
-			"description": "Sorts by " + o + " (case-insensitive direction; keys apply in the order sent).",
+			"description": "Sorts by " + o + " (case-insensitive direction; keys apply in the order sent). Also spelled " + OrderVariable(o) + ", as the search IriTemplate does.",
 			"schema":      map[string]any{"type": "string", "enum": []any{"asc", "desc", "ASC", "DESC"}},
 		})
 	}

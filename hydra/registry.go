@@ -113,7 +113,7 @@ type Resource struct {
 	Operations []OpKind
 	// Filters are the search parameters advertised in the collection's IriTemplate.
 	Filters []Filter
-	// Orderable are the properties accepted in order[...].
+	// Orderable are the properties accepted in order[...] (or order.…).
 	Orderable []string
 	// Actions are POST operations on an item beyond create, read, update
 	// and delete, served at Item + id + "/" + Action.Name.
@@ -223,7 +223,7 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 			c.index[p.Name] = i
 		}
 		if c.Resource != nil && c.Resource.Collection != "" {
-			c.Resource.search = c.Resource.searchJSON()
+			c.Resource.search = c.Resource.searchJSON(c.Name)
 		}
 	}
 	return r
