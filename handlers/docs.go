@@ -61,7 +61,7 @@ func (s *Server) documentation(w http.ResponseWriter, r *http.Request) error {
 	at.Path, at.RawPath = hydra.DocsPath, ""
 	r = r.WithContext(r.Context())
 	r.URL = &at
-	return s.writeJSON(w, r, http.StatusOK, f, s.api.Documentation(s.base(r)))
+	return s.writeJSON(w, r, http.StatusOK, f, s.api.Documentation(s.base(r), s.docsOptions()))
 }
 
 func (s *Server) context(w http.ResponseWriter, r *http.Request) error {
@@ -134,6 +134,13 @@ var (
 	openAPIContact = map[string]any{"name": "Orgraph maintainers", "url": "https://github.com/orgraph/orgraph/issues"}
 	openAPILicense = map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}
 )
+
+// docsOptions are what the Hydra documentation says of this server's
+// settings: the same as the OpenAPI document's.
+func (s *Server) docsOptions() hydra.DocsOptions {
+	o := s.openAPIOptions()
+	return hydra.DocsOptions{Versions: o.Versions, RateLimited: o.RateLimited}
+}
 
 // openAPIOptions are what the OpenAPI document says of this server's
 // settings.

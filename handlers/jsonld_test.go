@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -261,6 +262,14 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 			x.vocab = func(v string) (string, error) {
 				if f.coll == nil {
 					return "", errors.New("a mapping outside a collection")
+				}
+				// A sort variable maps its own term, Class/order/prop
+				// (DESIGN.md: unambiguous mappings), of a sortable property.
+				if field, ok := strings.CutPrefix(v, f.coll.Name+"/order/"); ok {
+					if !slices.Contains(f.coll.Resource.Orderable, field) {
+						return "", fmt.Errorf("%q sorts by %q, which %s is not sorted by", v, field, f.coll.Name)
+					}
+					return c.docs + "#" + v, nil
 				}
 				p := ldFindProperty(f.coll, v)
 				if p == nil {
@@ -859,8 +868,10 @@ var ldDocsTerms = map[string]string{
 	"expectsHeader": ldHydraNS + "expectsHeader", "headerName": ldHydraNS + "headerName",
 	"possibleValue": ldHydraNS + "possibleValue", "member": ldHydraNS + "member",
 	"memberAssertion": ldHydraNS + "memberAssertion", "object": ldHydraNS + "object",
-	"subject": ldHydraNS + "subject",
-	"label":   ldRDFSNS + "label", "domain": ldRDFSNS + "domain", "range": ldRDFSNS + "range",
+	"subject": ldHydraNS + "subject", "closedSet": ldHydraNS + "closedSet",
+	"returnsHeader": ldHydraNS + "returnsHeader", "possibleStatus": ldHydraNS + "possibleStatus",
+	"statusCode": ldHydraNS + "statusCode",
+	"label":      ldRDFSNS + "label", "domain": ldRDFSNS + "domain", "range": ldRDFSNS + "range",
 	"subClassOf": ldRDFSNS + "subClassOf",
 }
 
@@ -869,6 +880,7 @@ var ldDocsTypes = map[string]string{
 	"ApiDocumentation": ldHydraNS + "ApiDocumentation", "Class": ldHydraNS + "Class",
 	"SupportedProperty": ldHydraNS + "SupportedProperty", "Operation": ldHydraNS + "Operation",
 	"Link": ldHydraNS + "Link", "Collection": ldHydraNS + "Collection",
+	"HeaderSpecification": ldHydraNS + "HeaderSpecification", "Status": ldHydraNS + "Status",
 }
 
 // Keys whose string values are IRIs: document-relative (@id) or

@@ -1,17 +1,31 @@
 package hydra
 
+import (
+	"net/http"
+
+	"github.com/orgraph/orgraph/problems"
+)
+
 // The Hydra ApiDocumentation, built from the registry following API
 // Platform 4's DocumentationNormalizer (unprefixed terms; the ≤4.3
 // owl:equivalentClass form for entrypoint collections, which the released
 // api-doc-parser needs, plus 4.4's memberAssertion for newer clients).
 
+// DocsOptions is what the documentation says of this server's settings.
+type DocsOptions struct {
+	// Versions are the Orgraph-Version values the server accepts.
+	Versions []string
+	// RateLimited says requests are metered (RateLimit headers, 429).
+	RateLimited bool
+}
+
 // Documentation is the body of GET /api/docs.jsonld.
-func (r *Registry) Documentation(base string) map[string]any {
+func (r *Registry) Documentation(base string, opts DocsOptions) map[string]any {
 	var classes []any
 	for _, c := range r.Classes {
-		classes = append(classes, r.docsClass(c))
+		classes = append(classes, r.docsClass(c, opts))
 	}
-	classes = append(classes, r.entrypointClass())
+	classes = append(classes, r.entrypointClass(opts))
 	return map[string]any{
 		"@context": []any{
 			termMap(docsTerms),
@@ -28,7 +42,7 @@ func (r *Registry) Documentation(base string) map[string]any {
 
 var xsdRange = map[Kind]string{String: "xsd:string", Integer: "xsd:integer", Boolean: "xsd:boolean", DateTime: "xsd:dateTime"}
 
-func (r *Registry) docsClass(c *Class) map[string]any {
+func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 	props := make([]any, 0, len(c.Properties))
 	for _, p := range c.Properties {
 		prop := map[string]any{
@@ -75,17 +89,19 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 	if c.Resource != nil {
 		for _, k := range c.Resource.Operations {
 			if !k.OnCollection() {
-				ops = append(ops, operation(c, k))
+				ops = append(ops, operation(c, k, opts))
 			}
 		}
 		for _, a := range c.Resource.Actions {
-			ops = append(ops, map[string]any{
+			op := map[string]any{
 				"@type":       "Operation",
 				"method":      "POST",
 				"title":       a.Name + c.Name,
 				"description": a.Description,
 				"returns":     a.Returns.Name,
-			})
+			}
+			t, ok := actionOperation(c, a)
+			ops = append(ops, withProtocol(op, t, ok, nil, opts))
 		}
 	}
 	class := map[string]any{
@@ -109,7 +125,7 @@ func (r *Registry) docsClass(c *Class) map[string]any {
 
 // operation follows API Platform's wording to the letter, "a Organization"
 // included: clients and tests compare these strings.
-func operation(c *Class, k OpKind) map[string]any {
+func operation(c *Class, k OpKind, opts DocsOptions) map[string]any {
 	n := c.Name
 	op := map[string]any{"method": k.Method()}
 	switch k {
@@ -135,26 +151,103 @@ func operation(c *Class, k OpKind) map[string]any {
 		op["expects"] = n
 		op["returns"] = n
 		op["title"] = "patch" + n
-		op["expectsHeader"] = []any{map[string]any{
-			"headerName":    "Content-Type",
-			"possibleValue": []any{"application/merge-patch+json"},
-		}}
 	case Delete:
 		op["@type"] = []any{"Operation", "schema:DeleteAction"}
 		op["description"] = "Deletes the " + n + " resource."
 		op["returns"] = "owl:Nothing"
 		op["title"] = "delete" + n
 	}
+	path := c.Resource.Item + "{id}"
+	if k.OnCollection() {
+		path = c.Resource.Collection
+	}
+	t, ok := crudOperation(c, k, path)
+	return withProtocol(op, t, ok, bodyTypes(k), opts)
+}
+
+// withProtocol adds what an operation takes and answers beyond its body,
+// as the OpenAPI document says it (operations.go): the request headers it
+// reads (expectsHeader), the headers of its success answer (returnsHeader)
+// and every status it can answer with (possibleStatus), so that a Hydra
+// client knows that a PATCH takes If-Match and may answer 412 without
+// reading the OpenAPI document.
+func withProtocol(op map[string]any, t traits, ok answer, bodyTypes []string, opts DocsOptions) map[string]any {
+	var expects []any
+	header := func(name string, closed bool, values ...string) {
+		h := map[string]any{"@type": "HeaderSpecification", "headerName": name}
+		if len(values) > 0 {
+			h["possibleValue"] = toAny(values)
+			h["closedSet"] = closed
+		}
+		expects = append(expects, h)
+	}
+	// Content-Type first: alcaeus takes the first header specification
+	// named Content-Type, and api-doc-parser nothing here.
+	if len(bodyTypes) > 0 {
+		header("Content-Type", true, bodyTypes...)
+	}
+	if !t.public {
+		header("Authorization", false)
+	}
+	if t.idempotent() {
+		header("Idempotency-Key", false)
+	}
+	if t.conditional() {
+		header("If-Match", false)
+	}
+	if t.etag {
+		header("If-None-Match", false)
+	}
+	header("Orgraph-Version", true, opts.Versions...)
+	op["expectsHeader"] = expects
+
+	var returns []any
+	for _, h := range answerHeaders(t, ok, opts.RateLimited) {
+		if !browserHeaders[h.name] {
+			returns = append(returns, map[string]any{"@type": "HeaderSpecification", "headerName": h.name})
+		}
+	}
+	op["returnsHeader"] = returns
+
+	statuses := []any{status(ok.status, http.StatusText(ok.status), ok.what)}
+	if t.etag {
+		statuses = append(statuses, status(http.StatusNotModified, http.StatusText(http.StatusNotModified), "If-None-Match names the current ETag."))
+	}
+	for _, code := range problemsOf(t, opts.RateLimited) {
+		k, _ := problems.KindOf(code)
+		s := status(code, k.Title, "")
+		// The error catalogue's page of this kind of problem, which the
+		// problem documents' type names too.
+		s["@id"] = k.Type()
+		statuses = append(statuses, s)
+	}
+	op["possibleStatus"] = statuses
 	return op
 }
 
-func (r *Registry) entrypointClass() map[string]any {
+// browserHeaders are answer headers for the browser's security and caches,
+// not for an API client to act on.
+var browserHeaders = map[string]bool{
+	"Vary": true, "X-Content-Type-Options": true, "X-Frame-Options": true,
+	"Content-Security-Policy": true, "Referrer-Policy": true, "Cache-Control": true,
+}
+
+// status is a hydra:Status.
+func status(code int, title, description string) map[string]any {
+	s := map[string]any{"@type": "Status", "statusCode": code, "title": title}
+	if description != "" {
+		s["description"] = description
+	}
+	return s
+}
+
+func (r *Registry) entrypointClass(opts DocsOptions) map[string]any {
 	var props []any
 	for _, c := range r.Collections() {
 		var ops []any
 		for _, k := range c.Resource.Operations {
 			if k.OnCollection() {
-				ops = append(ops, operation(c, k))
+				ops = append(ops, operation(c, k, opts))
 			}
 		}
 		key := lcfirst(c.Name)

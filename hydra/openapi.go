@@ -175,38 +175,6 @@ func (g *openAPI) add(path, method string, op map[string]any) {
 
 // Operations.
 
-// traits are what an operation's parameters, headers and error answers
-// depend on.
-type traits struct {
-	method     string
-	public     bool // no API key: the documentation, the error pages, the probes
-	unmetered  bool // not rate limited: the probes
-	negotiated bool // the answer's format comes from Accept (406)
-	body       bool // reads a request body (415, 422)
-	params     bool // has path parameters: an unknown one is a 404
-	etag       bool // a GET tagged with an ETag (If-None-Match, 304)
-	// explorer: a browser gets the HTML explorer instead of the answer
-	// (every GET but the probes' and the error pages').
-	explorer bool
-	// cacheable answers carry Cache-Control (the documentation, the error
-	// pages).
-	cacheable bool
-	// page: the operation serves an HTML page of its own (the error pages).
-	page bool
-	// unavailable: a public endpoint that still answers 503 without its database.
-	unavailable bool
-}
-
-// idempotent writes take an Idempotency-Key (409 while the first runs, 422
-// when it was used for another request); the handlers keep answers per key
-// owner, so only authenticated ones.
-func (t traits) idempotent() bool { return !t.public && t.method != http.MethodGet }
-
-// conditional writes take If-Match (412, 428).
-func (t traits) conditional() bool {
-	return t.method == http.MethodPatch || t.method == http.MethodDelete
-}
-
 // resource documents a class's operations and item actions on its own paths.
 func (g *openAPI) resource(c *Class) {
 	res := c.Resource
@@ -293,7 +261,7 @@ func (g *openAPI) crud(c *Class, k OpKind, path string, sets map[string]string, 
 	if summaryText == "" {
 		summaryText = summary(c, k)
 	}
-	t := traits{method: k.Method(), negotiated: k != Delete, params: strings.Contains(path, "{"), explorer: k.Method() == http.MethodGet}
+	t, a := crudOperation(c, k, path)
 	op := map[string]any{
 		"operationId": id,
 		"tags":        []any{c.Name},
@@ -302,42 +270,27 @@ func (g *openAPI) crud(c *Class, k OpKind, path string, sets map[string]string, 
 	}
 	params := pathParams(c, path, sets)
 	omit := fixed(sets)
-	var a answer
 	switch k {
 	case GetCollection:
-		t.etag = true
 		params = append(params, queryParams(c, omit)...)
-		a = answer{status: 200, what: "A page of " + c.Name + " resources.", class: c, collection: true, content: g.resourceContent(c, true, t)}
+		a.content = g.resourceContent(c, true, t)
 	case Get:
-		t.etag = true
-		a = answer{status: 200, what: "The " + c.Name + ".", class: c, content: g.resourceContent(c, false, t)}
+		a.content = g.resourceContent(c, false, t)
 	case Post:
-		t.body = true
-		op["requestBody"] = g.requestBody(c, true, omit, "The new "+c.Name+".", "application/ld+json", "application/json")
-		a = answer{status: 201, what: "The " + c.Name + " created.", class: c, content: g.resourceContent(c, false, t)}
+		op["requestBody"] = g.requestBody(c, true, omit, "The new "+c.Name+".", bodyTypes(k)...)
+		a.content = g.resourceContent(c, false, t)
 	case Patch:
-		t.body = true
-		// Admin sends its merge patches as application/ld+json (admin#590);
-		// the server reads those as merge patches too.
-		op["requestBody"] = g.requestBody(c, false, omit, "The changes to the "+c.Name+": a JSON merge patch (null removes a value).",
-			"application/merge-patch+json", "application/ld+json")
-		a = answer{status: 200, what: "The " + c.Name + " updated.", class: c, content: g.resourceContent(c, false, t)}
-	case Delete:
-		a = answer{status: 204, what: "The " + c.Name + " is deleted."}
+		op["requestBody"] = g.requestBody(c, false, omit, "The changes to the "+c.Name+": a JSON merge patch (null removes a value).", bodyTypes(k)...)
+		a.content = g.resourceContent(c, false, t)
 	}
 	op["responses"] = map[string]any{strconv.Itoa(a.status): g.success(t, a)}
 	return g.finish(op, t, params, &a)
 }
 
-// action is a POST on an item without a body. One that returns another
-// class creates a resource of it (accepting an invitation creates a
-// Member: 201); one that returns its own class changes it (200).
+// action is a POST on an item without a body.
 func (g *openAPI) action(c *Class, a Action, path string) map[string]any {
-	status, what := http.StatusOK, "The "+a.Returns.Name+"."
-	if a.Returns != c {
-		status, what = http.StatusCreated, "The "+a.Returns.Name+" created."
-	}
-	t := traits{method: http.MethodPost, negotiated: true, params: true}
+	t, ok := actionOperation(c, a)
+	ok.content = g.resourceContent(a.Returns, false, t)
 	// The registry's action descriptions name the route after a colon,
 	// which the OpenAPI path says already.
 	summaryText, _, cut := strings.Cut(a.Description, ": ")
@@ -349,9 +302,7 @@ func (g *openAPI) action(c *Class, a Action, path string) map[string]any {
 		"tags":        []any{c.Name},
 		"summary":     summaryText,
 		"description": a.Description,
-		"responses": map[string]any{
-			strconv.Itoa(status): g.success(t, answer{status: status, what: what, class: a.Returns, content: g.resourceContent(a.Returns, false, t)}),
-		},
+		"responses":   map[string]any{strconv.Itoa(ok.status): g.success(t, ok)},
 	}
 	return g.finish(op, t, pathParams(c, path, nil), nil)
 }
@@ -585,104 +536,16 @@ func (g *openAPI) finish(op map[string]any, t traits, params []any, ok *answer) 
 		a.status, a.what = http.StatusNotModified, "Not Modified: If-None-Match names the current ETag."
 		responses["304"] = g.success(t, a)
 	}
-	for _, status := range g.problemsOf(t) {
+	for _, status := range problemsOf(t, g.opts.RateLimited) {
 		g.problemsUsed[status] = true
 		responses[strconv.Itoa(status)] = map[string]any{"$ref": "#/components/responses/" + problemName(status)}
 	}
 	return op
 }
 
-// problemsOf lists the error answers an operation can give.
-func (g *openAPI) problemsOf(t traits) []int {
-	// Any request can carry a malformed Orgraph-Version (400) or announce
-	// a body over the limit (413), and any can fail (500).
-	out := []int{http.StatusBadRequest}
-	if !t.public {
-		out = append(out, http.StatusUnauthorized, http.StatusForbidden)
-	}
-	if t.params {
-		out = append(out, http.StatusNotFound)
-	}
-	if t.negotiated {
-		out = append(out, http.StatusNotAcceptable)
-	}
-	if t.idempotent() {
-		out = append(out, http.StatusConflict)
-	}
-	if t.conditional() {
-		out = append(out, http.StatusPreconditionFailed, http.StatusPreconditionRequired)
-	}
-	out = append(out, http.StatusRequestEntityTooLarge)
-	if t.body {
-		out = append(out, http.StatusUnsupportedMediaType)
-	}
-	if t.body || t.idempotent() {
-		out = append(out, http.StatusUnprocessableEntity)
-	}
-	// A 429 is the rate limit's, or the Idempotency-Key cap's (a new key
-	// while its owner's oldest kept answer is too young to drop), which
-	// holds whether requests are metered or not.
-	if !t.unmetered && g.opts.RateLimited || t.idempotent() {
-		out = append(out, http.StatusTooManyRequests)
-	}
-	out = append(out, http.StatusInternalServerError)
-	if !t.public || t.unavailable {
-		out = append(out, http.StatusServiceUnavailable)
-	}
-	return out
-}
-
-// answer is one success answer of an operation, as its headers depend on it.
-type answer struct {
-	status     int
-	what       string
-	content    map[string]any
-	class      *Class // the resource an item answer holds (Accept-Patch), nil otherwise
-	collection bool   // a page of class's collection (Accept-Post, X-Total-Count)
-}
-
 // success is a 2xx or 304 answer with the headers the server puts on it.
-// A GET's 200 may be the explorer's page, which carries neither the
-// answer's validators nor the route's headers: those are optional there.
 func (g *openAPI) success(t traits, a answer) map[string]any {
-	explorer := t.explorer && a.status == http.StatusOK
-	var hs []header
-	hs = append(hs, everyAnswer...)
-	if !t.unmetered && g.opts.RateLimited {
-		hs = append(hs, header{"RateLimit-Policy", !explorer}, header{"RateLimit", false})
-	}
-	hs = append(hs, header{"Allow", !explorer})
-	if t.etag && (a.status == http.StatusOK || a.status == http.StatusNotModified) || t.method == http.MethodPatch && a.status == http.StatusOK {
-		hs = append(hs, header{"ETag", !explorer})
-	}
-	if a.status == http.StatusCreated {
-		hs = append(hs, header{"Location", true})
-	}
-	if a.class != nil && t.method != http.MethodGet {
-		// Not for the JSON-LD processor's renderings.
-		hs = append(hs, header{"Content-Location", false})
-	}
-	if a.class != nil && !a.collection && a.class.Resource.Has(Patch) {
-		hs = append(hs, header{"Accept-Patch", !explorer})
-	}
-	if a.collection {
-		if a.class.Resource.Has(Post) {
-			hs = append(hs, header{"Accept-Post", !explorer})
-		}
-		hs = append(hs, header{"X-Total-Count", false})
-	}
-	if t.idempotent() {
-		hs = append(hs, header{"Idempotent-Replayed", false})
-	}
-	switch {
-	case t.cacheable:
-		hs = append(hs, header{"Cache-Control", true})
-	case explorer:
-		hs = append(hs, header{"Cache-Control", false})
-	}
-	if explorer || t.page {
-		hs = append(hs, header{"Content-Security-Policy", false}, header{"Referrer-Policy", false})
-	}
+	hs := answerHeaders(t, a, g.opts.RateLimited)
 	resp := map[string]any{"description": a.what, "headers": g.headerRefs(hs...)}
 	if a.content != nil && a.status != http.StatusNotModified {
 		resp["content"] = a.content

@@ -157,7 +157,7 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 // docsExample is the Hydra documentation with one class, the User (the
 // smallest): an excerpt.
 func (g *openAPI) docsExample() any {
-	doc := g.reg.Documentation(exampleBase)
+	doc := g.reg.Documentation(exampleBase, DocsOptions{Versions: g.opts.Versions, RateLimited: g.opts.RateLimited})
 	classes, _ := doc["supportedClass"].([]any)
 	for _, c := range classes {
 		if c.(map[string]any)["@id"] == "#"+User.Name {
