@@ -17,6 +17,9 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleNotUnique:        problems.CodeNotUnique,
 	orgs.RuleInviterLostPower: problems.CodeInviterLostPower,
 	orgs.RuleInvalidEmail:     problems.CodeInvalidMail,
+	orgs.RuleKeyPower:         problems.CodeKeyPower,
+	orgs.RuleKeyInactive:      problems.CodeKeyInactive,
+	orgs.RuleOutOfRange:       problems.CodeNotInRange,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -94,6 +94,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 	if header == "" || (r.Method != http.MethodPost && r.Method != http.MethodPatch && r.Method != http.MethodDelete) {
 		return h(w, r)
 	}
+	if once, _ := r.Context().Value(shownOnceKey).(bool); once {
+		return errShownOnce
+	}
 	key, err := parseIdempotencyKey(header)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func TestIdempotencyKeepsFailuresAfterACommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &principal{Key: key, Caller: orgs.Caller{User: key.Edges.User, Mode: "live"}}
+	p := &principal{Caller: orgs.Caller{User: key.Edges.User, Mode: "live", Key: key}}
 	runs := 0
 	// The handler renames the user (a commit), then fails as a rendering
 	// would after the write.

@@ -382,7 +382,6 @@ func requestID(ctx context.Context) string {
 // principal is the authenticated caller: the API key presented, and the
 // user and mode it acts as, which is all the domain needs to know.
 type principal struct {
-	Key *ent.APIKey
 	orgs.Caller
 }
 
@@ -417,7 +416,7 @@ func (s *Server) identify(r *http.Request) *http.Request {
 			err = problems.Unauthorized("The API key is not valid.")
 		}
 		if err == nil {
-			ctx = context.WithValue(ctx, principalKey, &principal{Key: key, Caller: orgs.Caller{User: key.Edges.User, Mode: string(key.Mode)}})
+			ctx = context.WithValue(ctx, principalKey, &principal{Caller: orgs.Caller{User: key.Edges.User, Mode: string(key.Mode), Key: key}})
 		}
 	}
 	if err != nil {

@@ -82,6 +82,10 @@ func (s *Server) routes() *mux.Router {
 		get: s.getWorkspace, patch: s.patchWorkspace, delete: s.deleteWorkspace,
 	})
 	resource(r, s, hydra.Role, crud{list: s.listRoles, get: s.getRole})
+	keys := hydra.APIKey.Resource
+	r.Handle(keys.Item+"{id}/revoke", s.methods(post(s.authenticated(s.revokeAPIKey))))
+	r.Handle(keys.Item+"{id}/rotate", s.methods(post(shownOnce(s.authenticated(s.rotateAPIKey)))))
+	resource(r, s, hydra.APIKey, crud{list: s.listAPIKeys, create: s.createAPIKey, get: s.getAPIKey})
 	r.Handle(hydra.User.Resource.Item+"{id}", s.methods(get(s.authenticated(s.getUser))))
 	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
 
@@ -136,7 +140,9 @@ func cleanPath(r *http.Request) bool {
 
 // timeDependent classes change without a write (an invitation expires):
 // their GETs are not kept in the document cache.
-var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true}
+// An API key expires, and its last use is recorded outside a request's
+// transaction.
+var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true, hydra.APIKey: true}
 
 // crud names a resource's handlers; nil ones are not served.
 type crud struct {
@@ -163,6 +169,9 @@ func resource(r *mux.Router, s *Server, c *hydra.Class, h crud) {
 		if fn != nil {
 			collection[method] = s.authenticated(fn)
 		}
+	}
+	if h.create != nil && c.HasOnce() {
+		collection[http.MethodPost] = shownOnce(collection[http.MethodPost])
 	}
 	for method, fn := range map[string]handlerFunc{http.MethodGet: h.get, http.MethodPatch: h.patch, http.MethodDelete: h.delete} {
 		if fn != nil {

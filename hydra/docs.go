@@ -100,8 +100,13 @@ func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 				"description": a.Description,
 				"returns":     a.Returns.Name,
 			}
+			var types []string
+			if a.Expects != nil {
+				op["expects"] = a.Expects.Name
+				types = bodyTypes(Post)
+			}
 			t, ok := actionOperation(c, a)
-			ops = append(ops, withProtocol(op, t, ok, nil, opts))
+			ops = append(ops, withProtocol(op, t, ok, types, opts))
 		}
 	}
 	class := map[string]any{

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
@@ -43,6 +44,12 @@ func (in Input) Has(name string) bool {
 func (in Input) Int(name string) (int, bool) {
 	n, ok := in[name].(int)
 	return n, ok
+}
+
+// Time is a DateTime property's value and whether the body set it.
+func (in Input) Time(name string) (time.Time, bool) {
+	t, ok := in[name].(time.Time)
+	return t, ok
 }
 
 // Objects returns a list of nested objects, nil when absent or null.
@@ -411,6 +418,18 @@ func (d *decoder) value(c *Class, p *Property, path string, raw any) (any, bool)
 				return nil, false
 			}
 			return int(i), true
+		case DateTime:
+			s, ok := raw.(string)
+			if !ok {
+				d.wrongType(path, "string", raw)
+				return nil, false
+			}
+			t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+			if err != nil {
+				d.violate(path, "This value is not a valid datetime.", problems.CodeNotDateTime)
+				return nil, false
+			}
+			return t, true
 		case Reference:
 			s, ok := raw.(string)
 			if !ok {

@@ -304,6 +304,11 @@ func (g *openAPI) action(c *Class, a Action, path string) map[string]any {
 		"description": a.Description,
 		"responses":   map[string]any{strconv.Itoa(ok.status): g.success(t, ok)},
 	}
+	if a.Expects != nil {
+		body := g.requestBody(a.Expects, true, nil, "Optional: "+a.Expects.Description, bodyTypes(Post)...)
+		body["required"] = false
+		op["requestBody"] = body
+	}
 	return g.finish(op, t, pathParams(c, path, nil), nil)
 }
 

@@ -23,6 +23,7 @@ const (
 	exampleMemberID       = "01943a61-0a1c-7d55-9e66-5162738495a6" // Grace's membership
 	exampleInvitationID   = "01943a5f-1c3d-7e55-8f66-708192a3b4c5"
 	exampleWorkspaceID    = "01943a5f-2d4e-7f77-9a88-8192a3b4c5d6"
+	exampleAPIKeyID       = "01943a5f-3e5f-7a11-8b22-93a4b5c6d7e8"
 	exampleRoleID         = "01943a5e-8b2e-7c99-8aab-92a3b4c5d6e7"
 	exampleRequestID      = "req_5f2b9c0e1a7d4e3f8b6c2a19"
 )
@@ -47,6 +48,8 @@ func exampleID(c *Class) string {
 		return exampleWorkspaceID
 	case Role:
 		return exampleRoleID
+	case APIKey:
+		return exampleAPIKeyID
 	}
 	panic("hydra: no example id for " + c.Name)
 }
@@ -107,6 +110,10 @@ func exampleNode(c *Class) *Node {
 		return NewNode(Role, Role.IRI(exampleRoleID)).Set("id", exampleRoleID).
 			Set("organization", Organization.IRI(exampleOrganizationID)).Set("slug", info.Slug).Set("name", info.Name).
 			Set("description", info.Description).Set("permissions", permissions).Set("created_at", exampleCreated)
+	case APIKey:
+		return NewNode(APIKey, APIKey.IRI(exampleAPIKeyID)).Set("id", exampleAPIKeyID).Set("name", "CI deploys").
+			Set("prefix", "og_live_1a2b3c").Set("mode", "live").Set("scope", "write").Set("user", User.IRI(exampleAdaID)).
+			Set("created_at", exampleCreated).Set("last_used_at", exampleJoined).Set("expires_at", exampleCreated.AddDate(1, 0, 0))
 	}
 	panic("hydra: no example of " + c.Name)
 }
@@ -145,6 +152,10 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"organization": org, "name": "Research"}
 	case c == Workspace:
 		body = map[string]any{"name": "Research & Development"}
+	case c == APIKey && create:
+		body = map[string]any{"name": "CI deploys", "scope": "read", "expires_at": exampleCreated.AddDate(1, 0, 0).Format(time.RFC3339)}
+	case c == APIKeyRotation:
+		body = map[string]any{"grace_period": 3600}
 	default:
 		panic(fmt.Sprintf("hydra: no example body for %s (create %v)", c.Name, create))
 	}

@@ -31,12 +31,17 @@ type traits struct {
 	page bool
 	// unavailable: a public endpoint that still answers 503 without its database.
 	unavailable bool
+	// unrepeatable: the answer holds a secret shown once (Property.Once),
+	// which is never stored, so no Idempotency-Key replays it.
+	unrepeatable bool
 }
 
 // idempotent writes take an Idempotency-Key (409 while the first runs, 422
 // when it was used for another request); the handlers keep answers per key
 // owner, so only authenticated ones.
-func (t traits) idempotent() bool { return !t.public && t.method != http.MethodGet }
+func (t traits) idempotent() bool {
+	return !t.public && t.method != http.MethodGet && !t.unrepeatable
+}
 
 // conditional writes take If-Match (412, 428).
 func (t traits) conditional() bool {
@@ -150,7 +155,7 @@ func crudOperation(c *Class, k OpKind, path string) (traits, answer) {
 		t.etag = true
 		a = answer{status: http.StatusOK, what: "The " + c.Name + ".", class: c}
 	case Post:
-		t.body = true
+		t.body, t.unrepeatable = true, c.HasOnce()
 		a = answer{status: http.StatusCreated, what: "The " + c.Name + " created.", class: c}
 	case Patch:
 		t.body = true
@@ -166,10 +171,12 @@ func crudOperation(c *Class, k OpKind, path string) (traits, answer) {
 // a Member: 201); one that returns its own class changes it (200).
 func actionOperation(c *Class, a Action) (traits, answer) {
 	ok := answer{status: http.StatusOK, what: "The " + a.Returns.Name + ".", class: a.Returns}
-	if a.Returns != c {
+	if a.Returns != c || a.Creates {
 		ok.status, ok.what = http.StatusCreated, "The "+a.Returns.Name+" created."
 	}
-	return traits{method: http.MethodPost, negotiated: true, params: true}, ok
+	t := traits{method: http.MethodPost, negotiated: true, params: true, body: a.Expects != nil}
+	t.unrepeatable = ok.status == http.StatusCreated && a.Returns.HasOnce()
+	return t, ok
 }
 
 // bodyTypes are the media types of an operation's request body, the one

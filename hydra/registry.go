@@ -46,6 +46,10 @@ type Property struct {
 	CreateOnly bool
 	// WriteOnly properties are never in a response (Hydra readable: false).
 	WriteOnly bool
+	// Once properties are only in the answer that makes the resource (an
+	// API key's secret): never stored, so never read again, and such an
+	// answer is not kept for an Idempotency-Key's replay.
+	Once bool
 	// Always properties are in every response that holds the object (the
 	// others are left out when null or empty): OpenAPI marks them required.
 	Always    bool
@@ -128,6 +132,22 @@ type Action struct {
 	Name        string
 	Description string
 	Returns     *Class
+	// Expects is the class of the action's optional body (nil: it takes
+	// none).
+	Expects *Class
+	// Creates says the action makes a new resource of Returns (201 and its
+	// Location), as an action returning another class always does.
+	Creates bool
+}
+
+// HasOnce says whether the class has a property shown once.
+func (c *Class) HasOnce() bool {
+	for _, p := range c.Properties {
+		if p.Once {
+			return true
+		}
+	}
+	return false
 }
 
 // Filter is a query parameter of a collection.

@@ -60,6 +60,42 @@ var (
 		Resource: &Resource{Item: "/api/users/", Operations: []OpKind{Get}},
 	}
 
+	APIKey = &Class{
+		Name:        "ApiKey",
+		Description: "An API key of the caller's: how a user acts through the API, in one mode, with one scope. The secret is shown once, in the answer that makes the key (which therefore takes no Idempotency-Key).",
+		Properties: []*Property{
+			{Name: "id", Always: true, Kind: String, Description: "The key's id."},
+			{Name: "name", Kind: String, Writable: true, CreateOnly: true, MaxLength: 200, Description: "A name to tell the key apart, up to 200 characters."},
+			{Name: "prefix", Always: true, Kind: String, Description: "The secret's first characters (og_live_1a2b3c): what identifies the key on screen and in logs."},
+			{Name: "secret", Kind: String, Once: true, Description: "The key itself: only in the answer that makes it (create, rotate), never again. Send it as \"Authorization: Bearer <secret>\"."},
+			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that made it."},
+			{Name: "scope", Always: true, Kind: String, Writable: true, CreateOnly: true, Enum: []string{"read", "write"}, Description: "write (the default: the scope of the key that makes it) or read (GET and HEAD only). A key never makes a key with more power than itself."},
+			{Name: "user", Always: true, Kind: Reference, Class: User, Description: "The user the key acts as."},
+			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the key was made."},
+			{Name: "last_used_at", Kind: DateTime, Description: "When the key was last used, to the minute."},
+			{Name: "expires_at", Kind: DateTime, Writable: true, CreateOnly: true, Description: "When the key stops working (none when not given, or when the key that makes it expires); a rotated key's grace period ends it."},
+			{Name: "revoked_at", Kind: DateTime, Description: "When the key was revoked."},
+		},
+		Resource: &Resource{
+			Collection: "/api/api_keys",
+			Item:       "/api/api_keys/",
+			Operations: []OpKind{GetCollection, Post, Get},
+			Orderable:  []string{"id", "created_at"},
+			Actions: []Action{
+				{Name: "revoke", Description: "Revokes the key: every replica refuses it within 2 seconds. POST /api/api_keys/{id}/revoke, no body; returns the key."},
+				{Name: "rotate", Creates: true, Description: "Makes a new key like this one (name, scope, expiry) and lets this one work for a grace period (grace_period seconds, 24 hours when not given, at most 7 days; 0 ends it now): POST /api/api_keys/{id}/rotate; returns the new key with its secret (201). Takes no Idempotency-Key: the secret is never stored, so no answer replays it."},
+			},
+		},
+	}
+
+	APIKeyRotation = &Class{
+		Name:        "ApiKeyRotation",
+		Description: "How to rotate an API key.",
+		Properties: []*Property{
+			{Name: "grace_period", Kind: Integer, Writable: true, Minimum: 0, Maximum: int(orgs.MaxRotationGrace.Seconds()), Description: "Seconds the old key keeps working, 0 to 604800 (86400 when not given)."},
+		},
+	}
+
 	Member = &Class{
 		Name:        "Member",
 		Description: "A user's membership of one organization, with a role.",
@@ -223,6 +259,13 @@ var API = func() *Registry {
 		point(c, "organization", Organization)
 	}
 	point(Invitation, "membership", Member)
+	for i := range APIKey.Resource.Actions {
+		a := &APIKey.Resource.Actions[i]
+		a.Returns = APIKey
+		if a.Name == "rotate" {
+			a.Expects = APIKeyRotation
+		}
+	}
 	for i := range Invitation.Resource.Actions {
 		a := &Invitation.Resource.Actions[i]
 		a.Returns = map[string]*Class{"accept": Member}[a.Name]
@@ -232,7 +275,7 @@ var API = func() *Registry {
 	}
 	return NewRegistry("Orgraph",
 		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
-		Organization, Member, Invitation, Workspace, Role, User,
-		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation,
+		Organization, Member, Invitation, Workspace, Role, User, APIKey,
+		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

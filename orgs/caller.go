@@ -8,4 +8,7 @@ import "github.com/orgraph/orgraph/ent"
 type Caller struct {
 	User *ent.User
 	Mode string // "live" or "test"
+	// Key is the API key the caller presented (its scope and expiry bound
+	// the keys it makes); nil when the caller is the command line.
+	Key *ent.APIKey
 }

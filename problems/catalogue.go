@@ -171,6 +171,8 @@ var Constraints = []Constraint{
 		"The number is outside the range the property allows; the message gives the bounds."},
 	{CodeNotUnique, "UniqueEntity", true,
 		"The value is taken where it must be unique: a workspace name in its organization (whatever its case), a pending invitation for the same email address, or an email address listed twice in one request."},
+	{CodeNotDateTime, "DateTime", true,
+		"The value is not a date and time in RFC 3339 form, with its offset (2026-01-15T10:30:00+00:00 or 2026-01-15T10:30:00Z)."},
 	{CodeLastOwner, "LastOwner", false,
 		"The change would leave the organization without an owner. Promote another member to owner first."},
 	{CodeNotPending, "NotPending", false,
@@ -179,6 +181,10 @@ var Constraints = []Constraint{
 		"The email address belongs to a member of the organization already (the caller's own, when accepting an invitation or inviting oneself)."},
 	{CodeInviterLostPower, "InviterLostPower", false,
 		"The invitation's inviter may no longer send it: they have left the organization, or their role no longer allows inviting with this role. Ask the organization for a new invitation (an inviter revokes it and sends a new one)."},
+	{CodeKeyPower, "KeyPower", false,
+		"An API key never makes a key with more power than itself: a write key makes write or read keys, a read key none, and a key that expires makes keys that expire no later."},
+	{CodeKeyInactive, "KeyInactive", false,
+		"The API key is revoked or expired, so it cannot be rotated: make a new key instead."},
 }
 
 // ConstraintOf finds a constraint by code.

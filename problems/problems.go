@@ -23,6 +23,7 @@ const (
 	CodeTooMany      = "756b1212-697c-468d-a9ad-50dd783bb169" // Count
 	CodeNotInRange   = "04b91c99-a946-4221-afc5-e65ebac401eb" // Range
 	CodeNotUnique    = "23bd9dbf-6b9b-41cd-a99e-4844bcf3077f" // UniqueEntity
+	CodeNotDateTime  = "1a9da513-2640-4f84-9b6a-4d99dcddc628" // DateTime
 )
 
 // Orgraph's own business-rule codes, in the same UUID form so that clients
@@ -38,6 +39,10 @@ const (
 	// another address is a 403): not to be given to another rule.
 	// CodeInviterLostPower: the invitation's inviter may no longer send it.
 	CodeInviterLostPower = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e05"
+	// CodeKeyPower: the key would have more power than the key making it.
+	CodeKeyPower = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e06"
+	// CodeKeyInactive: the key is revoked or expired.
+	CodeKeyInactive = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e07"
 )
 
 // Violation is one failed constraint on one property.

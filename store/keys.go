@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -20,8 +18,8 @@ import (
 
 // Key prefixes. The prefix is the mode: a key cannot claim another mode.
 const (
-	LivePrefix = "og_live_"
-	TestPrefix = "og_test_"
+	LivePrefix = orgs.LiveKeyPrefix
+	TestPrefix = orgs.TestKeyPrefix
 )
 
 // BootstrapEmail owns the key a fresh database prints on first start.
@@ -58,12 +56,8 @@ func SupportedVersion(v string) bool {
 // ErrInvalidKey is returned for a malformed, unknown or revoked key.
 var ErrInvalidKey = errors.New("invalid API key")
 
-// Hash is how keys are stored: SHA-256, hex. Keys carry 192 random bits, so
-// a fast hash is enough (no password stretching needed).
-func Hash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
+// Hash is how keys are stored (orgs.HashSecret).
+func Hash(secret string) string { return orgs.HashSecret(secret) }
 
 // CreateKey creates the user on first use and a key for them, and returns the
 // secret, which is never stored. The email is taken in mailaddr's one
@@ -80,21 +74,16 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 	if k.Scope == "" {
 		k.Scope = "write"
 	}
-	prefix := map[string]string{"live": LivePrefix, "test": TestPrefix}[k.Mode]
-	if prefix == "" {
-		return "", fmt.Errorf("create key: mode %q is not live or test", k.Mode)
-	}
 	if k.Scope != "write" && k.Scope != "read" {
 		return "", fmt.Errorf("create key: scope %q is not write or read", k.Scope)
 	}
 	if k.Version != "" && !SupportedVersion(k.Version) {
 		return "", fmt.Errorf("create key: version %q is not one of %s", k.Version, strings.Join(Versions, ", "))
 	}
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
+	secret, err := orgs.MintSecret(k.Mode)
+	if err != nil {
 		return "", fmt.Errorf("create key: %w", err)
 	}
-	secret := prefix + hex.EncodeToString(raw)
 	err = db.Tx(ctx, func(tx *ent.Tx) error {
 		u, err := tx.User.Query().Where(user.Email(email)).Only(ctx)
 		if ent.IsNotFound(err) {
@@ -115,8 +104,8 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 			}
 		}
 		return tx.APIKey.Create().
-			SetHash(Hash(secret)).
-			SetDisplayPrefix(secret[:len(prefix)+4]).
+			SetHash(secret.Hash).
+			SetDisplayPrefix(secret.DisplayPrefix).
 			SetName(k.Name).
 			SetMode(apikey.Mode(k.Mode)).
 			SetScope(apikey.Scope(k.Scope)).
@@ -127,7 +116,7 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create key: %w", err)
 	}
-	return secret, nil
+	return secret.Plain, nil
 }
 
 // Authenticate finds the live key for a secret, with its user. A key found
@@ -139,11 +128,17 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ent.APIKey, err
 		return nil, ErrInvalidKey
 	}
 	hash := Hash(secret)
+	now := time.Now()
 	if k := db.keys.get(hash); k != nil {
+		// A kept key expires on time; only a revocation waits for the
+		// entry to go.
+		if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+			return nil, ErrInvalidKey
+		}
 		return k, nil
 	}
 	k, err := db.APIKey.Query().
-		Where(apikey.Hash(hash), apikey.RevokedAtIsNil()).
+		Where(apikey.Hash(hash), apikey.RevokedAtIsNil(), apikey.Or(apikey.ExpiresAtIsNil(), apikey.ExpiresAtGT(now))).
 		WithUser().
 		Only(ctx)
 	if ent.IsNotFound(err) {
@@ -152,8 +147,33 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ent.APIKey, err
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
+	db.noteUse(ctx, k, now)
 	db.keys.put(hash, k)
 	return k, nil
+}
+
+// lastUsedGranularity is how precisely last_used_at is kept: a key's use
+// is written at most once a minute (and only when the key cache is
+// refilled, every keyCacheTTL), so reading costs no write per request.
+const lastUsedGranularity = time.Minute
+
+// noteUse records that a key was used, to the minute. The update names the
+// minute it writes, so that replicas refilling their caches at once write
+// one row once. A failure is logged: it must not refuse a valid key.
+func (db *DB) noteUse(ctx context.Context, k *ent.APIKey, now time.Time) {
+	minute := now.UTC().Truncate(lastUsedGranularity)
+	if k.LastUsedAt != nil && !k.LastUsedAt.Before(minute) {
+		return
+	}
+	err := db.APIKey.Update().
+		Where(apikey.ID(k.ID), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(minute))).
+		SetLastUsedAt(minute).
+		Exec(ctx)
+	if err != nil {
+		slog.WarnContext(ctx, "could not record a key's use", "key", k.DisplayPrefix, "error", err)
+		return
+	}
+	k.LastUsedAt = &minute
 }
 
 // keyCacheTTL bounds how long a key revoked in the database (revoked_at)

@@ -27,6 +27,12 @@ func (APIKey) Fields() []ent.Field {
 		// header get it (empty: the latest).
 		field.String("version").Optional().Immutable(),
 		field.Time("created_at").Default(Now).Immutable(),
+		// A key past expires_at is refused like a revoked one. Rotation
+		// sets it on the old key: the grace period its holder chose.
+		field.Time("expires_at").Optional().Nillable(),
+		// Kept per minute at most (lastUsedGranularity), so that a read
+		// costs no write.
+		field.Time("last_used_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
 	}
 }

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
+	"github.com/orgraph/orgraph/problems"
+)
+
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r, hydra.APIKey)
+	if err != nil {
+		return err
+	}
+	return writePage(s, w, r, hydra.APIKey, q, s.orgs.APIKeys(callerOf(r), order(q)), eachNode(apiKeyNode))
+}
+
+func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
+	k, err := s.orgs.APIKey(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, apiKeyNode(k))
+}
+
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	in, err := s.decodeCreate(w, r, hydra.APIKey)
+	if err != nil {
+		return err
+	}
+	k := orgs.NewAPIKey{}
+	k.Name, _ = in.String("name")
+	k.Scope, _ = in.String("scope")
+	if t, ok := in.Time("expires_at"); ok {
+		k.ExpiresAt = &t
+	}
+	var (
+		key    *ent.APIKey
+		secret orgs.Secret
+	)
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		key, secret, err = s.orgs.CreateAPIKey(ctx, tx, callerOf(r), k)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, apiKeyNode(key).Set("secret", secret.Plain))
+}
+
+func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if err := negotiateEarly(r); err != nil {
+		return err
+	}
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
+	var key *ent.APIKey
+	err := s.answeringTx(r, func(tx *ent.Tx) (err error) {
+		key, err = s.orgs.RevokeAPIKey(ctx, tx, callerOf(r), id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, apiKeyNode(key))
+}
+
+// rotateAPIKey takes an optional body: the grace period.
+func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
+	grace := orgs.DefaultRotationGrace
+	if r.ContentLength != 0 {
+		in, err := s.decodeCreate(w, r, hydra.APIKeyRotation)
+		if err != nil {
+			return err
+		}
+		if n, ok := in.Int("grace_period"); ok {
+			grace = time.Duration(n) * time.Second
+		}
+	} else if err := negotiateEarly(r); err != nil {
+		return err
+	}
+	var (
+		key    *ent.APIKey
+		secret orgs.Secret
+	)
+	err := s.answeringTx(r, func(tx *ent.Tx) (err error) {
+		key, secret, err = s.orgs.RotateAPIKey(ctx, tx, callerOf(r), id, grace)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, apiKeyNode(key).Set("secret", secret.Plain))
+}
+
+// shownOnce marks a request whose answer holds a secret shown once: that
+// secret is never stored, so no answer can be kept to replay, and
+// idempotent refuses an Idempotency-Key on it (after the key is checked).
+func shownOnce(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return h(w, r.WithContext(context.WithValue(r.Context(), shownOnceKey, true)))
+	}
+}
+
+type shownOnceKeyType struct{}
+
+var shownOnceKey shownOnceKeyType
+
+// errShownOnce is the refusal of an Idempotency-Key on such a request.
+var errShownOnce = problems.BadRequest("This request takes no Idempotency-Key: its answer holds a secret that is shown once and never stored, so it cannot be replayed. Send it without the header; if the answer is lost, revoke the key it made (the list shows it) and make another.")
+
+func apiKeyNode(k *ent.APIKey) *hydra.Node {
+	n := hydra.NewNode(hydra.APIKey, hydra.APIKey.IRI(k.ID.String())).
+		Set("id", k.ID.String()).
+		Set("prefix", k.DisplayPrefix).
+		Set("mode", string(k.Mode)).
+		Set("scope", string(k.Scope)).
+		Set("user", hydra.User.IRI(k.UserID.String())).
+		Set("created_at", k.CreatedAt)
+	if k.Name != "" {
+		n.Set("name", k.Name)
+	}
+	for name, t := range map[string]*time.Time{"last_used_at": k.LastUsedAt, "expires_at": k.ExpiresAt, "revoked_at": k.RevokedAt} {
+		if t != nil {
+			n.Set(name, *t)
+		}
+	}
+	return n
+}

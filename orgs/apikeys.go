@@ -1,0 +1,215 @@
+package orgs
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/apikey"
+	"github.com/orgraph/orgraph/ent/schema"
+)
+
+// API keys are how a user acts: each is of one mode (a test key never sees
+// live data) and one scope. A user manages their own keys; no key ever
+// makes a key with more power than itself.
+
+// Key prefixes. The prefix is the mode: a key cannot claim another mode.
+const (
+	LiveKeyPrefix = "og_live_"
+	TestKeyPrefix = "og_test_"
+)
+
+// KeyPrefix is the secret's prefix of a mode ("" for no mode).
+func KeyPrefix(mode string) string {
+	return map[string]string{"live": LiveKeyPrefix, "test": TestKeyPrefix}[mode]
+}
+
+// Secret is a new key's secret, shown once, with what is stored of it.
+type Secret struct {
+	Plain         string // og_live_ and 48 hex digits: 192 random bits
+	Hash          string // HashSecret(Plain): all the database keeps
+	DisplayPrefix string // og_live_1a2b: what identifies the key on screen
+}
+
+// MintSecret makes a key's secret for a mode.
+func MintSecret(mode string) (Secret, error) {
+	prefix := KeyPrefix(mode)
+	if prefix == "" {
+		return Secret{}, fmt.Errorf("mint a key: mode %q is not live or test", mode)
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return Secret{}, fmt.Errorf("mint a key: %w", err)
+	}
+	plain := prefix + hex.EncodeToString(raw)
+	return Secret{Plain: plain, Hash: HashSecret(plain), DisplayPrefix: plain[:len(prefix)+6]}, nil
+}
+
+// HashSecret is how secrets are stored: SHA-256, hex. Keys carry 192
+// random bits, so a fast hash is enough (no password stretching needed).
+func HashSecret(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// Rotation's grace period: how long the old key keeps working beside the
+// new one, as the caller chooses within these bounds (Stripe and Stytch
+// let the old secret live on for a while, so that deployments can roll).
+const (
+	DefaultRotationGrace = 24 * time.Hour
+	MaxRotationGrace     = 7 * 24 * time.Hour
+)
+
+// scopePower orders scopes by what they allow.
+var scopePower = map[string]int{"read": 1, "write": 2}
+
+// Rules of API keys.
+const (
+	RuleKeyPower    Rule = "key-power"    // a key never makes a key with more power than itself
+	RuleKeyInactive Rule = "key-inactive" // a revoked or expired key is not rotated
+	RuleOutOfRange  Rule = "out-of-range" // a time or duration outside its bounds
+)
+
+// APIKeys lists the caller's own keys of the caller's mode.
+func (s *Service) APIKeys(c Caller, order []Order) List[*ent.APIKey] {
+	q := s.client.APIKey.Query().Where(apikey.UserID(c.User.ID), apikey.ModeEQ(apikey.Mode(c.Mode)))
+	return listOf(q, (*ent.APIKeyQuery).Order, order)
+}
+
+// APIKey reads one of the caller's own keys.
+func (s *Service) APIKey(ctx context.Context, c Caller, id uuid.UUID) (*ent.APIKey, error) {
+	return findAPIKey(ctx, s.client, c, id)
+}
+
+func findAPIKey(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.APIKey, error) {
+	return found(client.APIKey.Query().
+		Where(apikey.ID(id), apikey.UserID(c.User.ID), apikey.ModeEQ(apikey.Mode(c.Mode))).
+		Only(ctx))
+}
+
+// NewAPIKey is a key to make for the caller.
+type NewAPIKey struct {
+	Name      string
+	Scope     string     // "" is the caller's key's scope
+	ExpiresAt *time.Time // nil: as long as the caller's key lives
+}
+
+// CreateAPIKey makes a key for the caller, of the caller's mode, and
+// returns it with its secret, which is never stored.
+func (s *Service) CreateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, k NewAPIKey) (*ent.APIKey, Secret, error) {
+	now := schema.Now()
+	var v Violations
+	if k.Scope == "" {
+		k.Scope = c.scope()
+	}
+	if scopePower[k.Scope] > scopePower[c.scope()] {
+		v = append(v, Violation{Path: "scope", Rule: RuleKeyPower,
+			Message: fmt.Sprintf("A %s key cannot make a %s key: a key never makes a key with more power than itself.", c.scope(), k.Scope)})
+	}
+	limit := c.keyExpiry()
+	switch {
+	case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
+		v = append(v, Violation{Path: "expires_at", Rule: RuleOutOfRange, Message: "This value should be in the future."})
+	case k.ExpiresAt != nil && limit != nil && k.ExpiresAt.After(*limit):
+		v = append(v, Violation{Path: "expires_at", Rule: RuleKeyPower,
+			Message: fmt.Sprintf("This key expires at %s: a key it makes cannot outlive it.", limit.UTC().Format(time.RFC3339))})
+	case k.ExpiresAt == nil:
+		k.ExpiresAt = limit
+	}
+	if len(v) > 0 {
+		return nil, Secret{}, v
+	}
+	version := ""
+	if c.Key != nil {
+		version = c.Key.Version
+	}
+	return s.mint(ctx, tx, c.User.ID, c.Mode, k.Name, k.Scope, version, k.ExpiresAt)
+}
+
+func (s *Service) mint(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode, name, scope, version string, expires *time.Time) (*ent.APIKey, Secret, error) {
+	secret, err := MintSecret(mode)
+	if err != nil {
+		return nil, Secret{}, err
+	}
+	key, err := tx.APIKey.Create().
+		SetHash(secret.Hash).
+		SetDisplayPrefix(secret.DisplayPrefix).
+		SetName(name).
+		SetMode(apikey.Mode(mode)).
+		SetScope(apikey.Scope(scope)).
+		SetVersion(version).
+		SetUserID(userID).
+		SetNillableExpiresAt(expires).
+		Save(ctx)
+	if err != nil {
+		return nil, Secret{}, fmt.Errorf("create key: %w", err)
+	}
+	return key, secret, nil
+}
+
+// RevokeAPIKey revokes one of the caller's keys: every replica refuses it
+// within the key cache's delay. Revoking a revoked key changes nothing.
+func (s *Service) RevokeAPIKey(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*ent.APIKey, error) {
+	k, err := findAPIKey(ctx, tx.Client(), c, id)
+	if err != nil || k.RevokedAt != nil {
+		return k, err
+	}
+	k, err = tx.APIKey.UpdateOne(k).SetRevokedAt(schema.Now()).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("revoke key: %w", err)
+	}
+	return k, nil
+}
+
+// RotateAPIKey makes a new key like one of the caller's (name, scope,
+// version, expiry) and lets the old one live for grace at most.
+func (s *Service) RotateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID, grace time.Duration) (*ent.APIKey, Secret, error) {
+	old, err := findAPIKey(ctx, tx.Client(), c, id)
+	if err != nil {
+		return nil, Secret{}, err
+	}
+	now := schema.Now()
+	if grace < 0 || grace > MaxRotationGrace {
+		return nil, Secret{}, violation("grace_period", fmt.Sprintf("This value should be between 0 and %d seconds.", int(MaxRotationGrace.Seconds())), RuleOutOfRange)
+	}
+	if old.RevokedAt != nil || old.ExpiresAt != nil && !old.ExpiresAt.After(now) {
+		return nil, Secret{}, violation("", "This key is revoked or expired: make a new key instead.", RuleKeyInactive)
+	}
+	if scopePower[string(old.Scope)] > scopePower[c.scope()] {
+		return nil, Secret{}, violation("", fmt.Sprintf("A %s key cannot rotate a %s key: a key never makes a key with more power than itself.", c.scope(), old.Scope), RuleKeyPower)
+	}
+	fresh, secret, err := s.mint(ctx, tx, old.UserID, string(old.Mode), old.Name, string(old.Scope), old.Version, old.ExpiresAt)
+	if err != nil {
+		return nil, Secret{}, err
+	}
+	end := now.Add(grace)
+	if old.ExpiresAt == nil || end.Before(*old.ExpiresAt) {
+		if err := tx.APIKey.UpdateOne(old).SetExpiresAt(end).Exec(ctx); err != nil {
+			return nil, Secret{}, fmt.Errorf("rotate key: %w", err)
+		}
+	}
+	return fresh, secret, nil
+}
+
+// scope is the caller's key's scope; a caller without a key (the command
+// line) writes.
+func (c Caller) scope() string {
+	if c.Key == nil {
+		return "write"
+	}
+	return string(c.Key.Scope)
+}
+
+// keyExpiry is when the caller's key expires, nil for never.
+func (c Caller) keyExpiry() *time.Time {
+	if c.Key == nil {
+		return nil
+	}
+	return c.Key.ExpiresAt
+}
