@@ -79,7 +79,7 @@ func TestAPIKeys(t *testing.T) {
 		later := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 		for body, code := range map[string]string{
 			`{"expires_at": "` + later + `"}`:                      "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e06", // KeyPower
-			`{}`:                                                   "", // inherits the hour: allowed
+			`{}`:                                                   "",                                     // inherits the hour: allowed
 			`{"expires_at": "2020-01-01T00:00:00Z"}`:               "04b91c99-a946-4221-afc5-e65ebac401eb",
 			`{"expires_at": "tomorrow"}`:                           "1a9da513-2640-4f84-9b6a-4d99dcddc628",
 			`{"scope": "admin"}`:                                   "8e179f1b-97aa-4560-a02f-2a8b42e49df7",
