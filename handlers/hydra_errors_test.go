@@ -63,7 +63,7 @@ func TestProblemsAreHydraErrors(t *testing.T) {
 	found := false
 	for _, c := range docs.obj()["supportedClass"].([]any) {
 		if cl := c.(map[string]any); cl["@id"] == "#Error" {
-			found = cl["subClassOf"] == "hydra:Error"
+			found = reflect.DeepEqual(cl["subClassOf"], []any{"hydra:Error"})
 		}
 	}
 	if !found {

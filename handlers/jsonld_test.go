@@ -32,11 +32,14 @@ const (
 	ldXSDNS    = "http://www.w3.org/2001/XMLSchema#"
 	ldOWLNS    = "http://www.w3.org/2002/07/owl#"
 	ldSchemaNS = "https://schema.org/"
+	ldOrgNS    = "http://www.w3.org/ns/org#"
+	ldVCardNS  = "http://www.w3.org/2006/vcard/ns#"
 )
 
 // ldPrefixes are the compact-IRI prefixes the documents may use.
 var ldPrefixes = map[string]string{
 	"hydra": ldHydraNS, "rdf": ldRDFNS, "rdfs": ldRDFSNS, "xsd": ldXSDNS, "owl": ldOWLNS, "schema": ldSchemaNS,
+	"org": ldOrgNS, "vcard": ldVCardNS,
 }
 
 // ldHydraNodeKeys are the keys each Hydra node type of a collection may carry.
@@ -65,6 +68,9 @@ type ldExpectation struct {
 	class *hydra.Class // ldNode: the class of nested objects without @type
 	// vocab resolves an ldVocab value to its intended IRI.
 	vocab func(string) (string, error)
+	// list: the values are one JSON-LD list (an ordered property), which
+	// expands to [{"@list": [...]}].
+	list bool
 }
 
 // ldChecker compares compacted documents with their expansion.
@@ -127,11 +133,11 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll
 				for root.Parent != nil {
 					root = root.Parent
 				}
-				if second, _ := list[1].(string); root.Specializes == "" || second != root.Specializes {
+				if second, _ := list[1].(string); len(root.Specializes) == 0 || second != root.Specializes[0] {
 					fail("@type %v: the second type is not what %s specializes (%q)", t, name, root.Specializes)
 					return
 				}
-				also = []any{ldHydraNS + strings.TrimPrefix(root.Specializes, "hydra:")}
+				also = []any{ldHydraNS + strings.TrimPrefix(root.Specializes[0], "hydra:")}
 			}
 		}
 		if !ok {
@@ -168,6 +174,12 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll
 		if parentClass == nil {
 			fail("a node without @type and without a declared class")
 			return
+		}
+		// Every object the encoder writes names its class, nested ones
+		// included, so that RDF has no untyped blank nodes. The
+		// violations of a problem document are package problems' own.
+		if parentClass != hydra.ConstraintViolationList {
+			fail("a nested %s without @type", parentClass.Name)
 		}
 		f.class = parentClass
 	}
@@ -307,6 +319,7 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 		case hydra.Object:
 			x.kind, x.class = ldNode, p.Class
 		}
+		x.list = p.Ordered
 		return x, nil
 	}
 	return ldExpectation{}, fmt.Errorf("%q in a node of no known class", k)
@@ -350,6 +363,18 @@ func (c ldChecker) value(path string, comp, exp any, x ldExpectation, f ldFrame,
 	if !ok {
 		fail("expanded value is a %T, want an array", exp)
 		return
+	}
+	if x.list {
+		var list map[string]any
+		if len(got) == 1 {
+			list, _ = got[0].(map[string]any)
+		}
+		items, isList := list["@list"].([]any)
+		if !isList || len(list) != 1 {
+			fail("an ordered property expanded to %v, want one @list", got)
+			return
+		}
+		got = items
 	}
 	if len(got) != len(values) {
 		fail("%d values expanded to %d: %v", len(values), len(got), got)
@@ -872,7 +897,8 @@ var ldDocsTerms = map[string]string{
 	"returnsHeader": ldHydraNS + "returnsHeader", "possibleStatus": ldHydraNS + "possibleStatus",
 	"statusCode": ldHydraNS + "statusCode",
 	"label":      ldRDFSNS + "label", "domain": ldRDFSNS + "domain", "range": ldRDFSNS + "range",
-	"subClassOf": ldRDFSNS + "subClassOf",
+	"subClassOf": ldRDFSNS + "subClassOf", "subPropertyOf": ldRDFSNS + "subPropertyOf",
+	"comment": ldRDFSNS + "comment", "oneOf": ldOWLNS + "oneOf",
 }
 
 // ldDocsTypes are the unprefixed class names the docs use as values.
@@ -886,7 +912,9 @@ var ldDocsTypes = map[string]string{
 // Keys whose string values are IRIs: document-relative (@id) or
 // vocabulary-relative (@vocab).
 var (
-	ldDocsIDKeys    = map[string]bool{"entrypoint": true, "domain": true, "range": true, "subClassOf": true}
+	ldDocsIDKeys = map[string]bool{"entrypoint": true, "domain": true, "range": true, "subClassOf": true, "subPropertyOf": true}
+	// ldDocsListKeys hold one JSON-LD list (owl:oneOf is an rdf:List).
+	ldDocsListKeys  = map[string]bool{"oneOf": true}
 	ldDocsVocabKeys = map[string]bool{"expects": true, "returns": true, "property": true, "object": true, "subject": true, "supportedClass": true}
 )
 
@@ -933,6 +961,18 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 		if got := node["@type"]; !reflect.DeepEqual(got, []any{ldHydraNS + "Class"}) {
 			errs = append(errs, fmt.Errorf("#%s: @type expanded to %v", cl.Name, got))
 		}
+		// Labelled and commented for RDF tools, from the declaration.
+		errs = append(errs, ldTermLabels("#"+cl.Name, node, cl.Name, cl.Description)...)
+		var supers []string
+		if cl.Parent != nil {
+			supers = append(supers, c.docs+"#"+cl.Parent.Name)
+		}
+		for _, s := range cl.Specializes {
+			supers = append(supers, ldExpandCompact(s))
+		}
+		if got, want := ldIDs(node[ldRDFSNS+"subClassOf"]), supers; !reflect.DeepEqual(got, want) {
+			errs = append(errs, fmt.Errorf("#%s: rdfs:subClassOf %v, want %v", cl.Name, got, want))
+		}
 		props := map[string]map[string]any{}
 		sps, _ := node[ldHydraNS+"supportedProperty"].([]any)
 		for _, sp := range sps {
@@ -973,13 +1013,30 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 				}
 			}
 			prop := sp[ldHydraNS+"property"].([]any)[0].(map[string]any)
+			if !strings.HasPrefix(iri, c.docs+"#") {
+				// Another vocabulary's term (hydra:title): the docs state
+				// nothing of it, least of all a domain, which would make
+				// everything with a hydra:title an Error.
+				for _, k := range []string{"domain", "range", "label", "comment", "subPropertyOf"} {
+					if v, has := prop[ldRDFSNS+k]; has {
+						errs = append(errs, fmt.Errorf("<%s>: the docs state rdfs:%s %v of another vocabulary's term", iri, k, v))
+					}
+				}
+				continue
+			}
+			errs = append(errs, ldTermLabels("#"+cl.Name+"/"+p.Name, prop, p.Name, p.Description)...)
 			wantDomain := []any{map[string]any{"@id": c.docs + "#" + cl.Name}}
 			if got := prop[ldRDFSNS+"domain"]; !reflect.DeepEqual(got, wantDomain) {
 				errs = append(errs, fmt.Errorf("#%s/%s: rdfs:domain expanded to %v, want %v", cl.Name, p.Name, got, wantDomain))
 			}
-			if _, ok := prop[ldRDFSNS+"range"]; !ok {
-				errs = append(errs, fmt.Errorf("#%s/%s: no rdfs:range", cl.Name, p.Name))
+			var wantSupers []string
+			for _, s := range p.Specializes {
+				wantSupers = append(wantSupers, ldExpandCompact(s))
 			}
+			if got := ldIDs(prop[ldRDFSNS+"subPropertyOf"]); !reflect.DeepEqual(got, wantSupers) {
+				errs = append(errs, fmt.Errorf("#%s/%s: rdfs:subPropertyOf %v, want %v", cl.Name, p.Name, got, wantSupers))
+			}
+			errs = append(errs, c.checkRange(cl, p, prop[ldRDFSNS+"range"])...)
 		}
 	}
 
@@ -989,6 +1046,12 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 	if ep == nil {
 		errs = append(errs, fmt.Errorf("no supportedClass expands to <%s#Entrypoint>", c.docs))
 	} else {
+		description, _ := ep[ldHydraNS+"description"].([]any)
+		if len(description) != 1 {
+			errs = append(errs, fmt.Errorf("#Entrypoint: hydra:description %v", description))
+		} else if s, _ := description[0].(map[string]any)["@value"].(string); s != "" {
+			errs = append(errs, ldTermLabels("#Entrypoint", ep, "Entrypoint", s)...)
+		}
 		found := map[string]map[string]any{}
 		sps, _ := ep[ldHydraNS+"supportedProperty"].([]any)
 		for _, sp := range sps {
@@ -1007,6 +1070,8 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 				errs = append(errs, fmt.Errorf("#Entrypoint: no property expands to <%s>", iri))
 				continue
 			}
+			key := strings.ToLower(cl.Name[:1]) + cl.Name[1:]
+			errs = append(errs, ldTermLabels(iri, p, key, "The collection of "+cl.Name+" resources.")...)
 			if !strings.Contains(ldMarshal(p[ldRDFSNS+"range"]), `"@id":"`+c.docs+"#"+cl.Name+`"`) ||
 				!strings.Contains(ldMarshal(p[ldRDFSNS+"range"]), ldOWLNS+"allValuesFrom") {
 				errs = append(errs, fmt.Errorf("<%s>: rdfs:range does not say owl:allValuesFrom <%s#%s>: %s", iri, c.docs, cl.Name, ldMarshal(p[ldRDFSNS+"range"])))
@@ -1014,6 +1079,73 @@ func ldCheckDocs(server string, compacted any, expanded []any) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ldTermLabels checks a term's rdfs:label and rdfs:comment (none when the
+// declaration has no description).
+func ldTermLabels(what string, node map[string]any, label, comment string) []error {
+	var errs []error
+	if got, want := node[ldRDFSNS+"label"], []any{map[string]any{"@value": label}}; !reflect.DeepEqual(got, want) {
+		errs = append(errs, fmt.Errorf("%s: rdfs:label %v, want %v", what, got, want))
+	}
+	var want any
+	if comment != "" {
+		want = []any{map[string]any{"@value": comment}}
+	}
+	if got := node[ldRDFSNS+"comment"]; !reflect.DeepEqual(got, want) {
+		errs = append(errs, fmt.Errorf("%s: rdfs:comment %v, want %v", what, got, want))
+	}
+	return errs
+}
+
+// checkRange checks a property's rdfs:range: the xsd type or class first
+// (api-doc-parser reads the first as the field's type), then for an
+// enumeration the datatype whose owl:oneOf lists its values in order; an
+// ordered property's values are one rdf:List.
+func (c ldChecker) checkRange(cl *hydra.Class, p *hydra.Property, got any) []error {
+	xsd := map[hydra.Kind]string{hydra.String: "string", hydra.Integer: "integer", hydra.Boolean: "boolean", hydra.DateTime: "dateTime"}
+	var first string
+	switch {
+	case p.Ordered:
+		first = ldRDFNS + "List"
+	case p.Kind == hydra.Object || p.Kind == hydra.Reference:
+		first = c.docs + "#" + p.Class.Name
+	default:
+		first = ldXSDNS + xsd[p.Kind]
+	}
+	want := []any{map[string]any{"@id": first}}
+	if len(p.Enum) > 0 {
+		var values []any
+		for _, v := range p.Enum {
+			values = append(values, map[string]any{"@value": v})
+		}
+		want = append(want, map[string]any{
+			"@type":           []any{ldRDFSNS + "Datatype"},
+			ldOWLNS + "oneOf": []any{map[string]any{"@list": values}},
+		})
+	}
+	if !reflect.DeepEqual(got, want) {
+		return []error{fmt.Errorf("#%s/%s: rdfs:range %s, want %s", cl.Name, p.Name, ldMarshal(got), ldMarshal(want))}
+	}
+	return nil
+}
+
+// ldIDs are the @id values of an expanded property, in order.
+func ldIDs(v any) []string {
+	var ids []string
+	list, _ := v.([]any)
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		id, _ := m["@id"].(string)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// ldExpandCompact expands a compact IRI of the documents' prefixes.
+func ldExpandCompact(s string) string {
+	pre, local, _ := strings.Cut(s, ":")
+	return ldPrefixes[pre] + local
 }
 
 // docsNode checks the keys of one docs node against the docs vocabulary.
@@ -1068,6 +1200,16 @@ func (c ldChecker) docsNode(path string, comp, exp map[string]any, errs *[]error
 		if !ok {
 			*errs = append(*errs, fmt.Errorf("%s: dropped or misnamed by expansion: no <%s> in the expanded node (keys %v)", kp, iri, ldSortedKeys(exp)))
 			continue
+		}
+		if ldDocsListKeys[k] {
+			var list map[string]any
+			if len(got) == 1 {
+				list, _ = got[0].(map[string]any)
+			}
+			if got, ok = list["@list"].([]any); !ok || len(list) != 1 {
+				*errs = append(*errs, fmt.Errorf("%s: expanded to %v, want one @list", kp, exp[iri]))
+				continue
+			}
 		}
 		values, isList := comp[k].([]any)
 		if !isList {
@@ -1149,7 +1291,7 @@ func TestJSONLDCheckerRejectsBadDocuments(t *testing.T) {
 			"@type":      "Organization",
 			"name":       "Acme",
 			"created_at": "2026-01-01T00:00:00+00:00",
-			"contact":    map[string]any{"email": "ada@acme.test"},
+			"contact":    map[string]any{"@type": "Contact", "email": "ada@acme.test"},
 			"members": []any{map[string]any{
 				"@id": "/api/members/1", "@type": "Member", "email": "ada@acme.test",
 				"user": "/api/users/1", "organization": "/api/organizations/1",
@@ -1176,6 +1318,8 @@ func TestJSONLDCheckerRejectsBadDocuments(t *testing.T) {
 			"@context": map[string]any{"user": "Member/user"}}}}, nil), "expanded to map[@value:/api/users/1]"},
 		{"nested term leaking the parent's", doc([]any{ctx, map[string]any{"contact": "Organization/contact"}}, nil), "Contact/email"},
 		{"write-only property in a response", doc(ctx, map[string]any{"invitations": []any{map[string]any{"email": "x@acme.test"}}}), "write-only"},
+		{"nested object without its class", doc(ctx, map[string]any{"contact": map[string]any{"email": "ada@acme.test"}}), "a nested Contact without @type"},
+		{"nested object of another class", doc(ctx, map[string]any{"contact": map[string]any{"@type": "Address", "email": "ada@acme.test"}}), "the parent property declares Contact"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -245,6 +245,16 @@ func otMemberDoc(t *testing.T, what string, got any, orgIRI string, m otM) map[s
 	}
 }
 
+// otTyped is a nested object as the JSON-LD form writes it: with the
+// @type of its class.
+func otTyped(class string, m map[string]any) map[string]any {
+	out := map[string]any{"@type": class}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 // otWantOrg builds the whole expected Organization document.
 func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[string]any {
 	t.Helper()
@@ -265,10 +275,10 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 		want["@context"] = "/api/contexts/Organization"
 	}
 	if s.Contact != nil {
-		want["contact"] = s.Contact
+		want["contact"] = otTyped("Contact", s.Contact)
 	}
 	if s.Address != nil {
-		want["address"] = s.Address
+		want["address"] = otTyped("Address", s.Address)
 	}
 	if s.Phone != "" {
 		want["phone_number"] = s.Phone
@@ -280,8 +290,9 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 		changed = otTime(t, "status_history[0].changed_at", otObj(hist[0])["changed_at"])
 	}
 	want["status"] = map[string]any{
+		"@type":          "OrganizationStatus",
 		"current_status": "ACTIVE",
-		"status_history": []any{map[string]any{"status": "ACTIVE", "changed_at": changed}},
+		"status_history": []any{map[string]any{"@type": "StatusChange", "status": "ACTIVE", "changed_at": changed}},
 	}
 	gotMembers, gotOwners := otList(got["members"]), otList(got["owners"])
 	members, owners := []any{}, []any{}
@@ -915,18 +926,18 @@ func TestOrganizationPatch(t *testing.T) {
 
 		step("rename", "", `{"name":"  Acme Renamed  "}`, func(d map[string]any) { d["name"] = "Acme Renamed" })
 		step("contact last_name", "", `{"contact":{"last_name":"X"}}`, func(d map[string]any) {
-			d["contact"] = map[string]any{"email": "ops@acme.test", "first_name": "Ada", "last_name": "X"}
+			d["contact"] = otTyped("Contact", map[string]any{"email": "ops@acme.test", "first_name": "Ada", "last_name": "X"})
 		})
 		step("contact email null", "", `{"contact":{"email":null}}`, func(d map[string]any) {
-			d["contact"] = map[string]any{"first_name": "Ada", "last_name": "X"}
+			d["contact"] = otTyped("Contact", map[string]any{"first_name": "Ada", "last_name": "X"})
 		})
 		step("address merge", "", `{"address":{"zip_code":"62701","city":null}}`, func(d map[string]any) {
-			d["address"] = map[string]any{"zip_code": "62701", "country": "US"}
+			d["address"] = otTyped("Address", map[string]any{"zip_code": "62701", "country": "US"})
 		})
 		step("contact null", "", `{"contact":null}`, func(d map[string]any) { delete(d, "contact") })
 		step("phone null", "", `{"phone_number":null}`, func(d map[string]any) { delete(d, "phone_number") })
 		step("set contact again", "", `{"contact":{"email":"new@acme.test"}}`, func(d map[string]any) {
-			d["contact"] = map[string]any{"email": "new@acme.test"}
+			d["contact"] = otTyped("Contact", map[string]any{"email": "new@acme.test"})
 		})
 		step("ld+json (Admin)", "application/ld+json", `{"name":"Via Admin"}`, func(d map[string]any) { d["name"] = "Via Admin" })
 		step("merge-patch with charset", "application/merge-patch+json; charset=utf-8", `{"phone_number":"+1 555 0199"}`,

@@ -249,3 +249,64 @@ func TestRDFIsomorphicWithRDFLib(t *testing.T) {
 		}
 	})
 }
+
+// In RDF an organization's nested objects are typed blank nodes (Contact,
+// Address, OrganizationStatus, StatusChange) and its status history is an
+// rdf:List that keeps the order, oldest first: read back from Orgraph's own
+// Turtle writer by the strict reader.
+func TestRDFTypedNestedObjectsAndOrderedHistory(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		key := e.key("ada@example.com", "live", "write")
+		item := e.createOrg(key, `{"name":"Acme","contact":{"email":"ops@acme.test"},"address":{"city":"Paris"}}`)["@id"].(string)
+		for _, status := range []string{"SUSPENDED", "ACTIVE", "SUSPENDED"} {
+			if r := e.do(req{Method: http.MethodPatch, Path: item, Key: key, Body: `{"status":{"current_status":"` + status + `"}}`}); r.Status != http.StatusOK {
+				t.Fatalf("PATCH status %s: %d %s", status, r.Status, r.Body)
+			}
+		}
+		r := e.do(req{Path: item, Key: key, Header: map[string]string{"Accept": "text/turtle"}})
+		quads, err := rdftest.ParseTurtle(string(r.Body))
+		if r.Status != http.StatusOK || err != nil {
+			t.Fatalf("Turtle: %d %v\n%s", r.Status, err, r.Body)
+		}
+		vocab := e.srv.URL + "/api/docs.jsonld#"
+		objects := func(s ld.Node, p string) []ld.Node {
+			var out []ld.Node
+			for _, q := range quads {
+				// By kind and value: json-gold's Equal wants pointers.
+				if ld.IsBlankNode(q.Subject) == ld.IsBlankNode(s) && q.Subject.GetValue() == s.GetValue() && q.Predicate.GetValue() == p {
+					out = append(out, q.Object)
+				}
+			}
+			return out
+		}
+		one := func(s ld.Node, p string) ld.Node {
+			if o := objects(s, p); len(o) == 1 {
+				return o[0]
+			}
+			t.Fatalf("%s %s: %d objects, want 1", s.GetValue(), p, len(objects(s, p)))
+			return nil
+		}
+		typed := func(n ld.Node, class string) {
+			if types := objects(n, ld.RDFType); len(types) != 1 || types[0].GetValue() != vocab+class {
+				t.Errorf("%s: rdf:type %v, want %s", n.GetValue(), types, vocab+class)
+			}
+		}
+		org := ld.NewIRI(e.srv.URL + item)
+		typed(one(org, vocab+"Organization/contact"), "Contact")
+		typed(one(org, vocab+"Organization/address"), "Address")
+		status := one(org, vocab+"Organization/status")
+		typed(status, "OrganizationStatus")
+		var history []string
+		for node := one(status, vocab+"OrganizationStatus/status_history"); node.GetValue() != ld.RDFNil; node = one(node, ld.RDFRest) {
+			change := one(node, ld.RDFFirst)
+			typed(change, "StatusChange")
+			history = append(history, one(change, vocab+"StatusChange/status").GetValue())
+			if len(history) > 10 {
+				t.Fatal("the status history list does not end")
+			}
+		}
+		if got := strings.Join(history, ","); got != "ACTIVE,SUSPENDED,ACTIVE,SUSPENDED" {
+			t.Errorf("status history in RDF: %s, want ACTIVE,SUSPENDED,ACTIVE,SUSPENDED", got)
+		}
+	})
+}

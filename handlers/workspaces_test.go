@@ -347,8 +347,8 @@ func TestWorkspacesPersonalOrganization(t *testing.T) {
 			"@id": iri, "@type": "Organization", "id": id, "name": "Personal", "member_count": 1,
 			"current_user_role": "owner", "mode": "live",
 			"created_at": pmFormat(created), "updated_at": pmFormat(created),
-			"status": map[string]any{"current_status": "ACTIVE", "status_history": []any{
-				map[string]any{"status": "ACTIVE", "changed_at": pmFormat(created)},
+			"status": map[string]any{"@type": "OrganizationStatus", "current_status": "ACTIVE", "status_history": []any{
+				map[string]any{"@type": "StatusChange", "status": "ACTIVE", "changed_at": pmFormat(created)},
 			}},
 			"owners": []any{me}, "members": []any{me},
 		})

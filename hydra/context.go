@@ -47,10 +47,17 @@ func classTerms(c *Class) map[string]any {
 		case Object:
 			// Scoped contexts layer on the outer one, so @vocab and xsd
 			// stay defined inside.
-			if scoped := classTerms(p.Class); len(scoped) == 0 {
+			def := map[string]any{"@id": p.Term()}
+			if scoped := classTerms(p.Class); len(scoped) > 0 {
+				def["@context"] = scoped
+			}
+			if p.Ordered { // an rdf:List in RDF, which keeps the order
+				def["@container"] = "@list"
+			}
+			if len(def) == 1 {
 				terms[p.Name] = p.Term()
 			} else {
-				terms[p.Name] = map[string]any{"@id": p.Term(), "@context": scoped}
+				terms[p.Name] = def
 			}
 		default:
 			terms[p.Name] = p.Term()

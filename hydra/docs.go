@@ -28,7 +28,7 @@ func (r *Registry) Documentation(base string, opts DocsOptions) map[string]any {
 	classes = append(classes, r.entrypointClass(opts))
 	return map[string]any{
 		"@context": []any{
-			termMap(docsTerms),
+			termMap(namespaces, docsTerms),
 			map[string]any{"@vocab": Vocab(base)},
 		},
 		"@id":            DocsPath,
@@ -45,22 +45,25 @@ var xsdRange = map[Kind]string{String: "xsd:string", Integer: "xsd:integer", Boo
 func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 	props := make([]any, 0, len(c.Properties))
 	for _, p := range c.Properties {
-		prop := map[string]any{
-			"@id":    "#" + p.Term(),
-			"@type":  "rdf:Property",
-			"domain": "#" + c.Name,
-			"label":  p.Name,
-		}
+		prop := map[string]any{"@type": "rdf:Property"}
 		switch {
 		case p.IRI == p.Name: // left to @vocab: docs#name
 			prop["@id"] = "#" + p.Name
 		case p.IRI != "": // a compact IRI such as hydra:title
+			// Another vocabulary's term (Hydra's): its label, comment,
+			// domain and range are that vocabulary's to state. A domain
+			// here would make everything with a hydra:title an Error.
 			prop["@id"] = p.IRI
+		default:
+			prop["@id"] = "#" + p.Term()
 		}
-		if rng, ok := xsdRange[p.Kind]; ok {
-			prop["range"] = rng
-		} else {
-			prop["range"] = "#" + p.Class.Name
+		if p.IRI == "" || p.IRI == p.Name {
+			ownTerm(prop, p.Name, p.Description)
+			prop["domain"] = "#" + c.Name
+			prop["range"] = propertyRange(p)
+			if len(p.Specializes) > 0 {
+				prop["subPropertyOf"] = toAny(p.Specializes)
+			}
 		}
 		if p.Kind == Reference {
 			prop["@type"] = "Link"
@@ -119,13 +122,44 @@ func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 	if c.Description != "" {
 		class["description"] = c.Description
 	}
-	switch {
-	case c.Parent != nil:
-		class["subClassOf"] = "#" + c.Parent.Name
-	case c.Specializes != "":
-		class["subClassOf"] = c.Specializes
+	ownTerm(class, c.Name, c.Description)
+	var supers []any
+	if c.Parent != nil {
+		supers = append(supers, "#"+c.Parent.Name)
+	}
+	if supers = append(supers, toAny(c.Specializes)...); len(supers) > 0 {
+		class["subClassOf"] = supers
 	}
 	return class
+}
+
+// ownTerm gives a term of Orgraph's vocabulary the label and comment an RDF
+// consumer reads (rdfs:label, rdfs:comment), beside the hydra:title and
+// hydra:description that API Platform's clients read: the same declaration,
+// written once.
+func ownTerm(node map[string]any, label, comment string) {
+	node["label"] = label
+	if comment != "" {
+		node["comment"] = comment
+	}
+}
+
+// propertyRange is what a property's values are. An enumeration is also
+// the data range of its values (owl:oneOf), after xsd:string, because
+// api-doc-parser reads the first range as the field's type; no generic
+// client offers a choice from it yet, and a Datatype is what the values
+// are: literals, not named individuals. An ordered property's value is an
+// rdf:List (the context makes it a @list), not its items' class.
+func propertyRange(p *Property) any {
+	switch {
+	case len(p.Enum) > 0:
+		return []any{xsdRange[p.Kind], map[string]any{"@type": "rdfs:Datatype", "oneOf": toAny(p.Enum)}}
+	case p.Ordered:
+		return "rdf:List"
+	case p.Kind == Object || p.Kind == Reference:
+		return "#" + p.Class.Name
+	}
+	return xsdRange[p.Kind]
 }
 
 // operation follows API Platform's wording to the letter, "a Organization"
@@ -256,37 +290,41 @@ func (r *Registry) entrypointClass(opts DocsOptions) map[string]any {
 			}
 		}
 		key := lcfirst(c.Name)
-		props = append(props, map[string]any{
-			"@type": "SupportedProperty",
-			"property": map[string]any{
-				"@id":                "#Entrypoint/" + key,
-				"@type":              "Link",
-				"domain":             "#Entrypoint",
-				"owl:maxCardinality": 1,
-				"range": []any{
-					map[string]any{"@id": "hydra:Collection"},
-					map[string]any{"owl:equivalentClass": map[string]any{
-						"owl:onProperty":    map[string]any{"@id": "hydra:member"},
-						"owl:allValuesFrom": map[string]any{"@id": "#" + c.Name},
-					}},
-				},
-				"memberAssertion": map[string]any{
-					"property": map[string]any{"@id": "rdf:type"},
-					"object":   map[string]any{"@id": "#" + c.Name},
-				},
-				"supportedOperation": ops,
+		description := "The collection of " + c.Name + " resources"
+		prop := map[string]any{
+			"@id":                "#Entrypoint/" + key,
+			"@type":              "Link",
+			"domain":             "#Entrypoint",
+			"owl:maxCardinality": 1,
+			"range": []any{
+				map[string]any{"@id": "hydra:Collection"},
+				map[string]any{"owl:equivalentClass": map[string]any{
+					"owl:onProperty":    map[string]any{"@id": "hydra:member"},
+					"owl:allValuesFrom": map[string]any{"@id": "#" + c.Name},
+				}},
 			},
+			"memberAssertion": map[string]any{
+				"property": map[string]any{"@id": "rdf:type"},
+				"object":   map[string]any{"@id": "#" + c.Name},
+			},
+			"supportedOperation": ops,
+		}
+		ownTerm(prop, key, description+".")
+		props = append(props, map[string]any{
+			"@type":       "SupportedProperty",
+			"property":    prop,
 			"title":       "get" + c.Name + "Collection",
-			"description": "The collection of " + c.Name + " resources",
+			"description": description,
 			"readable":    true,
 			"writeable":   false,
 			"writable":    false,
 		})
 	}
-	return map[string]any{
+	class := map[string]any{
 		"@id":               "#Entrypoint",
 		"@type":             "Class",
 		"title":             "Entrypoint",
+		"description":       entrypointDescription,
 		"supportedProperty": props,
 		"supportedOperation": map[string]any{
 			"@type":       "Operation",
@@ -296,4 +334,8 @@ func (r *Registry) entrypointClass(opts DocsOptions) map[string]any {
 			"returns":     "Entrypoint",
 		},
 	}
+	ownTerm(class, "Entrypoint", entrypointDescription)
+	return class
 }
+
+const entrypointDescription = "The API's entrypoint: a link to every collection."

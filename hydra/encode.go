@@ -65,11 +65,12 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 			b = append(b, `"@id":`...)
 			b = appendString(b, n.ID)
 		}
-		if n.Class.Resource != nil {
-			sep()
-			b = append(b, `"@type":`...)
-			b = appendString(b, n.Class.Name)
-		}
+		// Nested objects are typed too (Contact, Address…), so that in RDF
+		// they are instances of a documented class rather than untyped
+		// blank nodes. They get no @id: see docs/api.md.
+		sep()
+		b = append(b, `"@type":`...)
+		b = appendString(b, n.Class.Name)
 	}
 	for i, p := range n.Class.Properties {
 		v := n.values[i]

@@ -32,7 +32,7 @@ var (
 		Name:        "Error",
 		Description: "A runtime error (RFC 9457 problem details).",
 		Properties:  errorProperties,
-		Specializes: "hydra:Error",
+		Specializes: []string{"hydra:Error"},
 	}
 
 	// ConstraintViolation is an Error with violations; it inherits the

@@ -146,3 +146,27 @@ func TestAPIHasNoReservedNames(t *testing.T) {
 		}
 	}
 }
+
+// A declaration claims a shared vocabulary's term only by a compact IRI the
+// documentation's context can expand; anything else would silently land in
+// Orgraph's own vocabulary. Ordered needs a list; Enum needs strings.
+func TestRegistryRejectsBadVocabularyDeclarations(t *testing.T) {
+	for name, c := range map[string]*Class{
+		"unknown prefix":      {Name: "Bad", Specializes: []string{"foaf:Person"}},
+		"not a compact IRI":   {Name: "Bad", Specializes: []string{"Person"}},
+		"property, no prefix": {Name: "Bad", Properties: []*Property{{Name: "x", Specializes: []string{"https://schema.org/name"}}}},
+		"ordered single":      {Name: "Bad", Properties: []*Property{{Name: "x", Ordered: true}}},
+		"enum of integers":    {Name: "Bad", Properties: []*Property{{Name: "x", Kind: Integer, Enum: []string{"1"}}}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: accepted", name)
+				}
+			}()
+			NewRegistry("x", "", c)
+		}()
+	}
+	NewRegistry("x", "", &Class{Name: "Good", Specializes: []string{"schema:Person"},
+		Properties: []*Property{{Name: "x", Specializes: []string{"vcard:given-name"}}}})
+}

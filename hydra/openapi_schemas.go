@@ -38,16 +38,14 @@ func inputView(create bool) view {
 }
 
 // schemaName follows API Platform: Organization.jsonld for JSON-LD,
-// Organization for plain JSON. Nested classes without IRIs carry no
-// JSON-LD keys, so they have one output schema. The Error class's schema
+// Organization for plain JSON; nested classes too (Contact.jsonld carries
+// @type, Contact does not). The Error class's schema
 // is Problem, a name no generated client's language has taken (the class
 // stays Error on the wire).
 func schemaName(c *Class, v view) string {
 	switch v {
 	case outLinked:
-		if c.Resource != nil {
-			return c.Name + ".jsonld"
-		}
+		return c.Name + ".jsonld"
 	case outProblem:
 		if c == Error {
 			return "Problem"
@@ -97,6 +95,11 @@ func (g *openAPI) output(c *Class, v view) map[string]any {
 			props["@type"] = map[string]any{"type": "string", "enum": []any{c.Name}}
 			required = []any{"@id", "@type"}
 		}
+	}
+	if c.Parent == nil && v == outLinked && c.Resource == nil {
+		// A nested object: typed, without an @id of its own.
+		props["@type"] = map[string]any{"type": "string", "enum": []any{c.Name}, "description": "The object's class."}
+		required = []any{"@type"}
 	}
 	for _, p := range c.Properties {
 		if p.WriteOnly {

@@ -171,10 +171,14 @@ func comparePredicates(x, y string) int {
 
 type rdfPrefix struct{ name, ns string }
 
-// turtlePrefixes are the namespaces of the terms Orgraph's documents use,
-// always declared (the same lines on every document).
+// turtlePrefixes are the namespaces of the terms Orgraph's documents use
+// (the documentation's), always declared: the same lines on every document.
 func turtlePrefixes(vocab string) []rdfPrefix {
-	return []rdfPrefix{{"rdf", RDF}, {"rdfs", RDFS}, {"xsd", XSD}, {"owl", OWL}, {"hydra", NS}, {"schema", Schema}, {"vocab", vocab}}
+	prefixes := make([]rdfPrefix, 0, len(namespaces)+1)
+	for _, ns := range namespaces {
+		prefixes = append(prefixes, rdfPrefix{ns.name, ns.def.(string)})
+	}
+	return append(prefixes, rdfPrefix{"vocab", vocab})
 }
 
 // rdfTerms writes RDF terms as N-Triples (prefixes nil) or Turtle.

@@ -1,6 +1,8 @@
 package hydra
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -55,6 +57,8 @@ func TestTurtleLayout(t *testing.T) {
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
 @prefix schema: <https://schema.org/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
 @prefix vocab: <http://orgraph.test/api/docs.jsonld#> .
 
 <http://orgraph.test/api/organizations> a hydra:Collection ;
@@ -294,6 +298,36 @@ func TestNegotiateRDF(t *testing.T) {
 	for ext, f := range map[string]Format{"ttl": Turtle, "nt": NTriples} {
 		if Suffixes[ext] != f || !f.Processed() || !f.RDF() {
 			t.Errorf(".%s: %v", ext, Suffixes[ext])
+		}
+	}
+}
+
+// A document holding several rdf:Lists (the documentation's owl:oneOf
+// lists) renders to the same bytes every time: the ETag of a Turtle or
+// N-Quads representation must not change while the document does not.
+// json-gold's own ToRDF names list nodes in random map order.
+func TestRDFWithListsIsStable(t *testing.T) {
+	const base = "http://orgraph.test"
+	docs, err := json.Marshal(API.Documentation(base, DocsOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Format{NQuads, Turtle, NTriples} {
+		first, err := API.Process(f, docs, base, base+DocsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(first), "#first") && !strings.Contains(string(first), "rdf:first") {
+			t.Fatalf("%v: no rdf:List in the documentation", f)
+		}
+		for i := 0; i < 10; i++ {
+			again, err := API.Process(f, docs, base, base+DocsPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(first, again) {
+				t.Fatalf("%v: render %d differs from the first", f, i+2)
+			}
 		}
 	}
 }

@@ -58,10 +58,27 @@ type Property struct {
 	// Minimum and Maximum bound an Integer (both zero: unbounded).
 	Minimum, Maximum int
 	// MaxItems bounds a Many property in a request body.
-	MaxItems    int
-	Format      TextFormat
-	Enum        []string
+	MaxItems int
+	Format   TextFormat
+	// Enum are the only values the property takes. The documentation lists
+	// them as data (an rdfs:Datatype that is owl:oneOf them), so that a
+	// client can offer a choice; OpenAPI lists them as enum.
+	Enum []string
+	// Description says what the property holds, in a sentence: the
+	// documentation's hydra:description and rdfs:comment.
 	Description string
+	// Ordered says that the order of a Many property's values means
+	// something (a history, oldest first): the context makes it a JSON-LD
+	// @list, so that RDF keeps the order as an rdf:List.
+	Ordered bool
+	// Specializes are properties of shared vocabularies this one is a
+	// sub-property of (rdfs:subPropertyOf, compact IRIs such as
+	// schema:name), so that an RDF consumer who knows them can merge
+	// Orgraph's data with other sources. Only what is true: every value of
+	// this property must be a value the other property can hold (a literal
+	// for a literal: schema:email, whose range is Text, yes; vCard's
+	// hasEmail, an object property, no).
+	Specializes []string
 	// IRI overrides the term's IRI: a compact IRI ("hydra:title") or, when
 	// equal to Name, the bare @vocab term (docs#name) with no context entry.
 	IRI string
@@ -73,17 +90,21 @@ type Property struct {
 // Class is a Hydra class. Resources have operations and IRIs; the others are
 // written nested inside a resource.
 type Class struct {
-	Name        string
+	Name string
+	// Description says what an instance is, in a sentence: the
+	// documentation's hydra:description and rdfs:comment.
 	Description string
 	Properties  []*Property
 	Resource    *Resource
 	// Parent is the class this one extends (rdfs:subClassOf): its
 	// properties belong to the parent's documentation but apply here too.
 	Parent *Class
-	// Specializes is a class of another vocabulary this one is a kind of
-	// (rdfs:subClassOf, a compact IRI such as hydra:Error), so that an RDF
-	// consumer who knows that vocabulary knows this class.
-	Specializes string
+	// Specializes are classes of other vocabularies this one is a kind of
+	// (rdfs:subClassOf, compact IRIs such as hydra:Error or
+	// schema:PostalAddress), so that an RDF consumer who knows those
+	// vocabularies knows this class. The first is the one a document names
+	// beside the class's own, when it names two (an Error is a hydra:Error).
+	Specializes []string
 
 	index map[string]int
 }
@@ -226,6 +247,7 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 			panic("hydra: class declared twice: " + c.Name)
 		}
 		r.byName[c.Name] = c
+		checkShared(c.Name, c.Specializes)
 		c.index = make(map[string]int, len(c.Properties))
 		for i, p := range c.Properties {
 			if reserved[p.Name] || strings.HasPrefix(p.Name, "@") {
@@ -237,6 +259,13 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 			if p.Kind == Reference && (p.Class.Resource == nil || p.Class.Resource.Item == "") {
 				panic(fmt.Sprintf("hydra: %s.%s references %s, which has no IRIs", c.Name, p.Name, p.Class.Name))
 			}
+			if p.Ordered && !p.Many {
+				panic(fmt.Sprintf("hydra: %s.%s is ordered but holds one value", c.Name, p.Name))
+			}
+			if len(p.Enum) > 0 && p.Kind != String {
+				panic(fmt.Sprintf("hydra: %s.%s enumerates values but is no string", c.Name, p.Name))
+			}
+			checkShared(c.Name+"."+p.Name, p.Specializes)
 			p.class = c
 			p.key = appendString(nil, p.Name)
 			p.key = append(p.key, ':')
@@ -247,6 +276,22 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 		}
 	}
 	return r
+}
+
+// checkShared panics unless every IRI is a compact IRI under a prefix the
+// documentation's context defines: anything else would expand to a term of
+// Orgraph's own vocabulary, claiming nothing about the shared one.
+func checkShared(what string, iris []string) {
+	for _, iri := range iris {
+		prefix, local, ok := strings.Cut(iri, ":")
+		known := false
+		for _, ns := range namespaces {
+			known = known || ns.name == prefix
+		}
+		if !ok || !known || local == "" {
+			panic(fmt.Sprintf("hydra: %s specializes %q, which is not a compact IRI of a shared vocabulary", what, iri))
+		}
+	}
 }
 
 // Class returns a class by short name.

@@ -37,17 +37,47 @@ func (r *Registry) Process(f Format, compacted []byte, base, docURL string) ([]b
 		}
 		return json.Marshal(out)
 	case NQuads, NTriples, Turtle:
-		out, err := proc.ToRDF(doc, opts)
+		expanded, err := proc.Expand(doc, opts)
 		if err != nil {
 			return nil, fmt.Errorf("to RDF: %w", err)
 		}
-		ds, ok := out.(*ld.RDFDataset)
-		if !ok {
-			return nil, fmt.Errorf("to RDF: a %T, not a dataset", out)
+		ds, err := toRDF(expanded)
+		if err != nil {
+			return nil, fmt.Errorf("to RDF: %w", err)
 		}
 		return writeRDF(f, ds, base)
 	}
 	return compacted, nil
+}
+
+// toRDF is json-gold's ToRDF (JSON-LD 1.1 Deserialize JSON-LD to RDF) with
+// the subjects taken in order, as the algorithm says. json-gold 0.9.1 walks
+// them in Go's random map order, and names the blank nodes of each rdf:List
+// (status_history, the documentation's owl:oneOf lists) as it meets them:
+// the same document came out with other blank node labels on every render,
+// so its bytes and its ETag changed. One subject at a time, in order, the
+// labels are the same every time.
+func toRDF(expanded any) (*ld.RDFDataset, error) {
+	api := ld.NewJsonLdApi()
+	issuer := ld.NewIdentifierIssuer("_:b")
+	nodeMap := map[string]any{"@default": map[string]any{}}
+	if _, err := api.GenerateNodeMap(expanded, nodeMap, "@default", issuer, "", "", nil); err != nil {
+		return nil, err
+	}
+	ds := ld.NewRDFDataset()
+	for _, name := range ld.GetOrderedKeys(nodeMap) {
+		if ld.IsRelativeIri(name) {
+			continue
+		}
+		graph, _ := nodeMap[name].(map[string]any)
+		var quads []*ld.Quad
+		for _, subject := range ld.GetOrderedKeys(graph) {
+			ds.GraphToRDF(name, map[string]any{subject: graph[subject]}, issuer, false)
+			quads = append(quads, ds.Graphs[name]...)
+		}
+		ds.Graphs[name] = quads
+	}
+	return ds, nil
 }
 
 // writeRDF writes one dataset in an RDF format: all three come from the

@@ -11,22 +11,29 @@ var (
 	Contact = &Class{
 		Name:        "Contact",
 		Description: "The contact person of an organization.",
+		// A person: schema.org's, and vCard's single person or entity. Its
+		// email is a literal, which schema:email holds (range Text) and
+		// vCard's hasEmail, an object property, does not.
+		Specializes: []string{"schema:Person", "vcard:Individual"},
 		Properties: []*Property{
-			{Name: "email", Kind: String, Format: Email, Writable: true, MaxLength: 254, Description: "The contact's email address."},
-			{Name: "first_name", Kind: String, Writable: true, MaxLength: 100, Description: "The contact's first name."},
-			{Name: "last_name", Kind: String, Writable: true, MaxLength: 100, Description: "The contact's last name."},
+			{Name: "email", Kind: String, Format: Email, Writable: true, MaxLength: 254, Description: "The contact's email address.", Specializes: []string{"schema:email"}},
+			{Name: "first_name", Kind: String, Writable: true, MaxLength: 100, Description: "The contact's first name.", Specializes: []string{"schema:givenName", "vcard:given-name"}},
+			{Name: "last_name", Kind: String, Writable: true, MaxLength: 100, Description: "The contact's last name.", Specializes: []string{"schema:familyName", "vcard:family-name"}},
 		},
 	}
 
 	Address = &Class{
 		Name:        "Address",
 		Description: "A postal address.",
+		// Each part is a literal, as the parts of schema.org's and vCard's
+		// addresses are (schema:addressCountry takes Text as well as a Country).
+		Specializes: []string{"schema:PostalAddress", "vcard:Address"},
 		Properties: []*Property{
-			{Name: "street_address", Kind: String, Writable: true, MaxLength: 200, Description: "Street and number."},
-			{Name: "city", Kind: String, Writable: true, MaxLength: 100, Description: "City."},
-			{Name: "state", Kind: String, Writable: true, MaxLength: 100, Description: "State, province or region."},
-			{Name: "zip_code", Kind: String, Writable: true, MaxLength: 20, Description: "Postal code."},
-			{Name: "country", Kind: String, Writable: true, MaxLength: 100, Description: "Country."},
+			{Name: "street_address", Kind: String, Writable: true, MaxLength: 200, Description: "Street and number.", Specializes: []string{"schema:streetAddress", "vcard:street-address"}},
+			{Name: "city", Kind: String, Writable: true, MaxLength: 100, Description: "City.", Specializes: []string{"schema:addressLocality", "vcard:locality"}},
+			{Name: "state", Kind: String, Writable: true, MaxLength: 100, Description: "State, province or region.", Specializes: []string{"schema:addressRegion", "vcard:region"}},
+			{Name: "zip_code", Kind: String, Writable: true, MaxLength: 20, Description: "Postal code.", Specializes: []string{"schema:postalCode", "vcard:postal-code"}},
+			{Name: "country", Kind: String, Writable: true, MaxLength: 100, Description: "Country.", Specializes: []string{"schema:addressCountry", "vcard:country-name"}},
 		},
 	}
 
@@ -44,17 +51,18 @@ var (
 		Description: "An organization's current status and its history.",
 		Properties: []*Property{
 			{Name: "current_status", Always: true, Kind: String, Required: true, Writable: true, Enum: []string{"ACTIVE", "SUSPENDED"}, Description: "ACTIVE or SUSPENDED."},
-			{Name: "status_history", Always: true, Kind: Object, Class: StatusChange, Many: true, Description: "Every status change, oldest first."},
+			{Name: "status_history", Always: true, Kind: Object, Class: StatusChange, Many: true, Ordered: true, Description: "Every status change, oldest first."},
 		},
 	}
 
 	User = &Class{
 		Name:        "User",
 		Description: "A person who uses the API through API keys.",
+		Specializes: []string{"schema:Person"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The user's id."},
-			{Name: "email", Always: true, Kind: String, Format: Email, Description: "The user's email address."},
-			{Name: "name", Kind: String, Description: "The user's name."},
+			{Name: "email", Always: true, Kind: String, Format: Email, Description: "The user's email address.", Specializes: []string{"schema:email"}},
+			{Name: "name", Kind: String, Description: "The user's name.", Specializes: []string{"schema:name"}},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the user was created."},
 		},
 		Resource: &Resource{Item: "/api/users/", Operations: []OpKind{Get}},
@@ -99,10 +107,14 @@ var (
 	Member = &Class{
 		Name:        "Member",
 		Description: "A user's membership of one organization, with a role.",
+		// The W3C Organization Ontology's n-ary membership: an agent (user),
+		// an organization and a role. Its role is not org:role, whose value
+		// is an org:Role resource; here it is the role's key, a literal.
+		Specializes: []string{"org:Membership"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The membership's id."},
-			{Name: "organization", Always: true, Kind: Reference, Class: nil, Description: "The organization."},
-			{Name: "user", Always: true, Kind: Reference, Class: User, Description: "The member."},
+			{Name: "organization", Always: true, Kind: Reference, Class: nil, Description: "The organization.", Specializes: []string{"org:organization"}},
+			{Name: "user", Always: true, Kind: Reference, Class: User, Description: "The member.", Specializes: []string{"org:member"}},
 			{Name: "email", Kind: String, Format: Email, Description: "The member's email address."},
 			{Name: "name", Kind: String, Description: "The member's name."},
 			{Name: "role", Always: true, Kind: String, Required: true, Writable: true, Enum: roles, Description: "The member's role: owner, admin, developer or viewer."},
@@ -124,11 +136,12 @@ var (
 	Role = &Class{
 		Name:        "Role",
 		Description: "A role of one organization, with the permissions it grants. Owner, Admin, Developer and Viewer come with every organization.",
+		Specializes: []string{"org:Role"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The role's id."},
 			{Name: "organization", Always: true, Kind: Reference, Class: nil, Description: "The organization."},
 			{Name: "slug", Always: true, Kind: String, Enum: roles, Description: "The role's key, as members' role holds it."},
-			{Name: "name", Always: true, Kind: String, Description: "The role's display name."},
+			{Name: "name", Always: true, Kind: String, Description: "The role's display name.", Specializes: []string{"schema:name"}},
 			{Name: "description", Kind: String, Description: "What the role may do."},
 			{Name: "permissions", Always: true, Kind: String, Many: true, Description: "The permissions the role grants."},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the role was provisioned."},
@@ -182,7 +195,7 @@ var (
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The workspace's id."},
 			{Name: "organization", Always: true, Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization."},
-			{Name: "name", Always: true, Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 100, Description: "The workspace's name, 1 to 100 characters, unique in the organization."},
+			{Name: "name", Always: true, Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 100, Description: "The workspace's name, 1 to 100 characters, unique in the organization.", Specializes: []string{"schema:name"}},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the workspace was created."},
 			{Name: "updated_at", Always: true, Kind: DateTime, Description: "When the workspace was last changed."},
 		},
@@ -212,12 +225,18 @@ var (
 	Organization = &Class{
 		Name:        "Organization",
 		Description: "An organization, with its owners and members.",
+		// Its owners and members are Member (org:Membership) documents; ORG
+		// has no property from an organization to its memberships, so they
+		// claim none.
+		Specializes: []string{"schema:Organization", "org:Organization"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The organization's id."},
-			{Name: "name", Always: true, Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 200, Description: "The organization's name, 1 to 200 characters."},
+			{Name: "name", Always: true, Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 200, Description: "The organization's name, 1 to 200 characters.", Specializes: []string{"schema:name"}},
 			{Name: "contact", Kind: Object, Class: Contact, Writable: true, Description: "The contact person."},
-			{Name: "phone_number", Kind: String, Format: Phone, Writable: true, MaxLength: 32, Description: "A phone number: digits, spaces and + ( ) . - only."},
-			{Name: "address", Kind: Object, Class: Address, Writable: true, Description: "The postal address."},
+			// A literal: schema:telephone (Text), not vCard's hasTelephone,
+			// an object property.
+			{Name: "phone_number", Kind: String, Format: Phone, Writable: true, MaxLength: 32, Description: "A phone number: digits, spaces and + ( ) . - only.", Specializes: []string{"schema:telephone"}},
+			{Name: "address", Kind: Object, Class: Address, Writable: true, Description: "The postal address.", Specializes: []string{"schema:address", "vcard:hasAddress"}},
 			{Name: "status", Always: true, Kind: Object, Class: OrganizationStatus, Writable: true, Description: "The status and its history; owners change status.current_status (ACTIVE or SUSPENDED)."},
 			{Name: "member_count", Always: true, Kind: Integer, Description: "How many members the organization has."},
 			{Name: "current_user_role", Kind: String, Enum: roles, Description: "The caller's role in this organization."},

@@ -8,6 +8,10 @@ const (
 	XSD    = "http://www.w3.org/2001/XMLSchema#"
 	OWL    = "http://www.w3.org/2002/07/owl#"
 	Schema = "https://schema.org/"
+	// ORG is the W3C Organization Ontology: memberships and roles.
+	ORG = "http://www.w3.org/ns/org#"
+	// VCard is the W3C vCard ontology: contact persons and addresses.
+	VCard = "http://www.w3.org/2006/vcard/ns#"
 )
 
 // Paths every deployment serves.
@@ -68,11 +72,18 @@ var collectionTerms = []term{
 	{"required", "hydra:required"},
 }
 
+// namespaces are the prefixes of the documentation's context and of
+// Turtle documents (in this order), and the vocabularies a declaration may
+// name in Specializes.
+var namespaces = []term{
+	{"rdf", RDF}, {"rdfs", RDFS}, {"xsd", XSD}, {"owl", OWL}, {"hydra", NS}, {"schema", Schema},
+	{"org", ORG}, {"vcard", VCard},
+}
+
 // docsTerms is the Hydra vocabulary the ApiDocumentation uses, written for
 // Orgraph from the Hydra Core Vocabulary's term definitions (API Platform
 // inlines the W3C context document; the terms are the same).
 var docsTerms = []term{
-	{"hydra", NS}, {"rdf", RDF}, {"rdfs", RDFS}, {"xsd", XSD}, {"owl", OWL}, {"schema", Schema},
 	{"ApiDocumentation", "hydra:ApiDocumentation"},
 	{"title", "hydra:title"},
 	{"description", "hydra:description"},
@@ -107,11 +118,16 @@ var docsTerms = []term{
 	{"object", vocab("hydra:object")},
 	{"subject", vocab("hydra:subject")},
 	{"label", "rdfs:label"},
+	{"comment", "rdfs:comment"},
+	// The values an enumeration allows, in order: an OWL 2 data range
+	// (owl:oneOf is an rdf:List).
+	{"oneOf", map[string]any{"@id": "owl:oneOf", "@container": "@list"}},
 	// Document-relative (@id), not vocabulary-relative: "#Organization"
 	// must resolve against the docs URL.
 	{"domain", id("rdfs:domain")},
 	{"range", id("rdfs:range")},
 	{"subClassOf", id("rdfs:subClassOf")},
+	{"subPropertyOf", id("rdfs:subPropertyOf")},
 }
 
 func termMap(ts ...[]term) map[string]any {

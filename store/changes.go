@@ -159,7 +159,7 @@ func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 			w.record(m)
 		}
 		l.mu.Unlock()
-		if mine || m.Type() == ent.TypeIdempotencyRecord {
+		if mine || unshown[m.Type()] {
 			return v, err
 		}
 		var tx *ent.Tx
@@ -191,7 +191,7 @@ func (w *writeChanges) record(m ent.Mutation) {
 	typ := m.Type()
 	_, owned := ownedTables[typ]
 	switch {
-	case typ == ent.TypeIdempotencyRecord:
+	case unshown[typ]:
 	case typ == ent.TypeOrganization:
 		if edges > 0 {
 			w.wide = true // rows of other types, maybe of other organizations
@@ -222,6 +222,13 @@ func (w *writeChanges) record(m ent.Mutation) {
 		w.wide = true
 	}
 }
+
+// unshown are the types whose rows no kept document shows, so that writing
+// them (an Idempotency-Key's record; an API key's last use, once a minute
+// per key) leaves the document cache as it is. API keys are read by
+// authentication before the cache is, and their own documents are never
+// kept (they expire without a write).
+var unshown = map[string]bool{ent.TypeIdempotencyRecord: true, ent.TypeAPIKey: true}
 
 // ownedTables maps each organization-owned type to its table, whose
 // schema.OwnerField column names the row's organization. It is generated
