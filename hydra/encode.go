@@ -3,6 +3,7 @@ package hydra
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -11,8 +12,10 @@ import (
 // property name and written in declaration order. This is the hot path: no
 // reflection and no JSON-LD processing, just bytes appended to a buffer.
 type Node struct {
-	Class   *Class
-	Context string // "@context", set on top-level documents only
+	Class *Class
+	// Context is "@context", set on top-level documents only: those carry
+	// the item's hypermedia controls too (links.go).
+	Context string
 	ID      string // "@id"; empty for nested objects without identity
 	values  []any
 }
@@ -85,6 +88,12 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 		sep()
 		b = append(b, p.key...)
 		b = appendValue(b, v, mode)
+	}
+	if mode == LinkedData && n.Context != "" && n.Class.Links() {
+		if id, ok := strings.CutPrefix(n.ID, n.Class.Resource.Item); ok {
+			sep()
+			b = n.Class.Resource.appendLinks(b, id, n.ID)
+		}
 	}
 	return append(b, '}')
 }

@@ -120,6 +120,8 @@ type Resource struct {
 	Actions []Action
 
 	search []byte
+	// links are the collections related to an item (links.go).
+	links []collectionLink
 }
 
 // Action is a POST on an item that changes its state (API Platform's
@@ -186,14 +188,17 @@ type Registry struct {
 	byName      map[string]*Class
 }
 
-// reserved are the Hydra terms every resource context defines; a property
-// with one of these names would be ambiguous.
+// reserved are the Hydra terms resource contexts define (collections' and
+// collection links'); a property with one of these names would be
+// ambiguous.
 // It is a variable initializer, not init(): API is built during variable
 // initialization, before any init function runs.
 var reserved = func() map[string]bool {
 	m := map[string]bool{}
-	for _, t := range collectionTerms {
-		m[t.name] = true
+	for _, list := range [][]term{collectionTerms, linkTerms} {
+		for _, t := range list {
+			m[t.name] = true
+		}
 	}
 	return m
 }()
@@ -226,6 +231,7 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 			c.Resource.search = c.Resource.searchJSON()
 		}
 	}
+	r.deriveLinks()
 	return r
 }
 
