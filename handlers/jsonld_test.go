@@ -42,6 +42,7 @@ var ldPrefixes = map[string]string{
 var ldHydraNodeKeys = map[string][]string{
 	"Collection":            {"member", "totalItems", "view", "search", "memberAssertion"},
 	"MemberAssertion":       {"subject", "property", "object"}, // untyped, under memberAssertion
+	"Operation":             {"method", "title"},
 	"PartialCollectionView": {"first", "last", "previous", "next"},
 	"IriTemplate":           {"template", "variableRepresentation", "mapping"},
 	"IriTemplateMapping":    {"variable", "property", "required"},
@@ -135,6 +136,11 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass *hydr
 					return
 				}
 				also = []any{ldHydraNS + strings.TrimPrefix(root.Specializes, "hydra:")}
+			}
+			// An operation is the schema.org action the documentation
+			// names, second.
+			if second, _ := list[1].(string); name == "Operation" && strings.HasPrefix(second, "schema:") {
+				also = []any{ldSchemaNS + strings.TrimPrefix(second, "schema:")}
 			}
 			// The entrypoint is a hydra:Resource too, second: alcaeus
 			// needs it, api-doc-parser reads the first type.
@@ -298,6 +304,8 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 		return x, nil
 	case k == "collection" && (f.entrypoint || f.class != nil && f.class.Links()):
 		return ldExpectation{iri: ldHydraNS + "collection", kind: ldNode}, nil
+	case k == "operation" && f.class != nil && f.class.Affords():
+		return ldExpectation{iri: ldHydraNS + "operation", kind: ldNode}, nil
 	case f.entrypoint:
 		for _, cl := range hydra.API.Collections() {
 			if strings.ToLower(cl.Name[:1])+cl.Name[1:] == k {

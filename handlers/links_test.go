@@ -151,9 +151,10 @@ func TestEntrypointCollectionLinks(t *testing.T) {
 }
 
 // A client that reads an organization and sends it back (Admin's edit
-// form, or any Hydra client's "GET, change, PATCH") sends the links too:
-// they are ignored as the other read-only properties are, whether the body
-// is read in Orgraph's terms or as linked data (its context inline).
+// form, or any Hydra client's "GET, change, PATCH") sends the links and
+// operations too: they are ignored as the other read-only properties are,
+// whether the body is read in Orgraph's terms or as linked data (its
+// context inline).
 func TestEchoedCollectionLinksAreIgnored(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		key := e.key("ada@example.com", "live", "write")
@@ -162,8 +163,8 @@ func TestEchoedCollectionLinksAreIgnored(t *testing.T) {
 		ctx := e.do(req{Path: "/api/contexts/Organization"}).obj()["@context"]
 		for _, inline := range []bool{false, true} {
 			doc := e.do(req{Path: iri, Key: key}).obj()
-			if doc["collection"] == nil {
-				t.Fatalf("no links to send back: %v", doc)
+			if doc["collection"] == nil || doc["operation"] == nil {
+				t.Fatalf("no links or operations to send back: %v", doc)
 			}
 			doc["name"] = fmt.Sprintf("Acme %v", inline)
 			if inline {

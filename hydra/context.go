@@ -27,6 +27,11 @@ func (r *Registry) ContextDocument(name, base string) (map[string]any, bool) {
 			ctx[t.name] = t.def
 		}
 	}
+	if c.Affords() {
+		for _, t := range operationTerms {
+			ctx[t.name] = t.def
+		}
+	}
 	for cl := c; cl != nil; cl = cl.Parent {
 		for k, v := range classTerms(cl) {
 			if _, child := ctx[k]; !child {

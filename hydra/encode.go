@@ -17,7 +17,10 @@ type Node struct {
 	// the item's hypermedia controls too (links.go).
 	Context string
 	ID      string // "@id"; empty for nested objects without identity
-	values  []any
+	// Operations are those of the item's operations its reader may invoke
+	// (affordances.go), written on a top-level document.
+	Operations []OpKind
+	values     []any
 }
 
 // NewNode starts a document of class c with an @id.
@@ -94,6 +97,10 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 			sep()
 			b = n.Class.Resource.appendLinks(b, id, n.ID)
 		}
+	}
+	if mode == LinkedData && n.Context != "" && len(n.Operations) > 0 {
+		sep()
+		b = n.Class.Resource.appendOperations(b, n.Operations)
 	}
 	return append(b, '}')
 }

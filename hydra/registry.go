@@ -122,6 +122,8 @@ type Resource struct {
 	search []byte
 	// links are the collections related to an item (links.go).
 	links []collectionLink
+	// ops are the item operations as a document lists them (affordances.go).
+	ops [Delete + 1][]byte
 }
 
 // Action is a POST on an item that changes its state (API Platform's
@@ -213,7 +215,7 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 		r.byName[c.Name] = c
 		c.index = make(map[string]int, len(c.Properties))
 		for i, p := range c.Properties {
-			if reserved[p.Name] || strings.HasPrefix(p.Name, "@") {
+			if reserved[p.Name] || strings.HasPrefix(p.Name, "@") || c.Affords() && affordanceTerm(p.Name) {
 				panic(fmt.Sprintf("hydra: %s.%s collides with a Hydra term", c.Name, p.Name))
 			}
 			if (p.Kind == Object || p.Kind == Reference) && p.Class == nil {
@@ -229,6 +231,9 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 		}
 		if c.Resource != nil && c.Resource.Collection != "" {
 			c.Resource.search = c.Resource.searchJSON()
+		}
+		if c.Affords() {
+			c.operationsJSON()
 		}
 	}
 	r.deriveLinks()
