@@ -5,7 +5,10 @@
 //
 //   discover     loadResource(/api) with the key in defaultHeaders; the API documentation loads
 //   collections  getCollections({object: Organization}) on the entrypoint finds /api/organizations
-//                (falls back to the entrypoint's documented link so the rest still runs)
+//                (falls back to the entrypoint's documented link so the rest still runs); the
+//                entrypoint is typed hydra:Resource by the server, not by the suite's inference
+//   item links   an organization's getCollections(): its members, invitations, workspaces and
+//                roles, each followed: 200, exactly the members its memberAssertion states
 //   create       the POST operation the docs attach to the entrypoint's organization link
 //   search       the collection's search template filled from a model that holds only the
 //                Organization/name of the created organization: the URL must carry name alone,
@@ -22,10 +25,14 @@
 //     fetched with the URL exactly as written (FetchUtil.js): a relative one fails in Node, so the
 //     fetch given to alcaeus resolves relative URLs against the entrypoint;
 //   - getCollections() reads the `collection` accessor that only resources typed hydra:Resource
-//     get, so it returns undefined (or throws, with a filter) on an entrypoint that has
-//     hydra:collection links but is typed only Entrypoint: an inference adds hydra:Resource to
-//     subjects of hydra:collection (the property's rdfs:domain in the Hydra vocabulary).
-//   Both to report at https://github.com/hypermedia-app/Alcaeus/issues.
+//     get, so it returns undefined (or throws, with a filter) on a resource that has
+//     hydra:collection links but is typed only Entrypoint or Organization: an inference adds
+//     hydra:Resource to subjects of hydra:collection (the property's rdfs:domain in the Hydra
+//     vocabulary). The server types the entrypoint hydra:Resource itself (a check holds it);
+//     organizations keep their one type, which API Platform clients expect.
+//   - MemberAssertion.matches() matches {object} only with rdf:type as the property, so an
+//     organization's links ("whose organization is X") are filtered by hand.
+//   All to report at https://github.com/hypermedia-app/Alcaeus/issues.
 //
 // Usage: node alcaeus.mjs --entrypoint URL [--key KEY] --out DIR [--timeout-ms N]
 // Writes DIR/alcaeus-report.json; prints PASS/FAIL/KNOWN lines on stderr.
@@ -137,6 +144,10 @@ async function run() {
     orgs = found.find((c) => c.id.value === `${entrypointUrl}/organizations`);
     return [!!orgs && found.length === 1, `getCollections(): ${all.map((c) => short(c.id.value)).join(', ') || 'none'}; with {object: Organization}: ${found.map((c) => short(c.id.value)).join(', ') || 'none'}`];
   });
+  await check('the entrypoint is typed hydra:Resource by the server (getCollections() needs no workaround there)', async () => {
+    const inferred = report.workarounds.inferredHydraResource.includes(entry.id.value);
+    return [types(entry).includes(`${HYDRA}Resource`) && !inferred, `typed ${types(entry).map(short).join(', ')}; hydra:Resource inferred by the suite: ${inferred}`];
+  });
   // The documented link (Entrypoint/organization, a hydra:Link): the way in without hydra:collection.
   const link = entry.getLinks().find((l) => l.supportedProperty.property?.id.value === `${vocab}Entrypoint/organization`);
   const linked = link?.resources[0];
@@ -144,9 +155,6 @@ async function run() {
   if (!orgs) {
     checks.add('the entrypoint links to the organizations collection', false, `links: ${entry.getLinks().map((l) => short(l.supportedProperty.property?.id.value)).join(', ')}`);
     return;
-  }
-  if (report.workarounds.inferredHydraResource.length) {
-    checks.warn(`alcaeus bug worked around: getCollections() needs the resource typed hydra:Resource; the suite inferred it for ${report.workarounds.inferredHydraResource.map(short).join(', ')} (report to https://github.com/hypermedia-app/Alcaeus/issues)`);
   }
 
   let collection;
@@ -204,6 +212,36 @@ async function run() {
     });
   } else checks.add('the organizations collection has a hydra:search template', false, `collection ${short(collection?.id.value)} has no search`);
 
+  // ---------------------------------------------------------------- an item's collection links
+  // getCollections() on an organization (typed Organization only, so the suite's inference adds
+  // hydra:Resource), then the assertions read by hand: alcaeus 3.0.2's MemberAssertion.matches()
+  // only matches {object} when the property is rdf:type, so a filter {predicate, object} never
+  // matches a "whose organization is X" assertion.
+  if (created) {
+    await check('follows an organization\'s hydra:collection links: members, invitations, workspaces, roles, each 200 with exactly the members its memberAssertion (<Class>/organization = the organization) states', async () => {
+      const r = await env.hydra.loadResource(created.id);
+      const org = r.representation?.root;
+      const links = org?.getCollections() ?? [];
+      const memberCount = Number(org?.pointer.out(env.namedNode(`${vocab}Organization/member_count`)).value);
+      let ok = status(r) === 200 && links.length === 4;
+      const seen = [];
+      for (const link of links) {
+        const a = [...(link.memberAssertion ?? [])][0];
+        const prop = a?.property?.id.value;
+        const object = a?.object?.id.value;
+        const page = await env.hydra.loadResource(link.id);
+        const root = page.representation?.root;
+        const members = root?.member ?? [];
+        const strays = members.filter((m) => m.pointer.out(env.namedNode(prop ?? '')).value !== created.id.value);
+        const right = status(page) === 200 && !!prop?.startsWith(vocab) && prop.endsWith('/organization') && object === created.id.value &&
+          root.totalItems === members.length && strays.length === 0 && (!prop.endsWith('#Member/organization') || members.length === memberCount);
+        ok &&= right;
+        seen.push(`${short(link.id.value)} [${short(prop).replace(/.*#/, '')} = ${short(object)}] → HTTP ${status(page)}, ${members.length}/${root?.totalItems} members${strays.length ? `, ${strays.length} of another organization` : ''}${right ? '' : ' ✗'}`);
+      }
+      return [ok, `HTTP ${status(r)}, ${links.length} links (member_count ${memberCount}): ${seen.join('; ')}`];
+    });
+  }
+
   // ---------------------------------------------------------------- update, delete, error
   if (created) {
     const ops = created.operations;
@@ -250,6 +288,9 @@ try {
   await run();
 } catch (e) {
   checks.add('driver', false, errText(e));
+}
+if (report.workarounds.inferredHydraResource.length) {
+  checks.warn(`alcaeus bug worked around: getCollections() needs the resource typed hydra:Resource; the suite inferred it for ${report.workarounds.inferredHydraResource.map(short).join(', ')} (report to https://github.com/hypermedia-app/Alcaeus/issues)`);
 }
 if (report.workarounds.relativeContextUrls.length) {
   checks.warn(`alcaeus bug worked around: it fetched the Link header's JSON-LD context as written (${[...new Set(report.workarounds.relativeContextUrls)].join(', ')}), which Node's fetch cannot do for a relative URL; the suite's fetch resolved it against the entrypoint (report to https://github.com/hypermedia-app/Alcaeus/issues)`);

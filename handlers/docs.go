@@ -31,14 +31,7 @@ func (s *Server) entrypoint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := s.api.Entrypoint()
-	if f == hydra.JSON {
-		for k := range doc {
-			if k[0] == '@' {
-				delete(doc, k)
-			}
-		}
-	}
+	doc := s.api.Entrypoint(f.Mode())
 	w.Header().Set("Cache-Control", s.docsCacheControl())
 	return s.writeJSON(w, r, http.StatusOK, f, doc)
 }

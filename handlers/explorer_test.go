@@ -91,6 +91,25 @@ func TestExplorerInChromium(t *testing.T) {
 		t.Errorf("the item page: %q", text)
 	}
 
+	// The item's collection links (hydra:collection) are listed and lead
+	// to the filtered collections; the header's navigation lists API
+	// Platform's entrypoint keys only, not the entrypoint's links.
+	var nav string
+	members := `nav.links li[data-collection^="/api/members?organization="] a`
+	run("collection links",
+		chromedp.WaitVisible(members),
+		chromedp.Click(members),
+		chromedp.WaitVisible("table.collection"),
+		chromedp.Text("table.collection", &text),
+		chromedp.Text("#collections", &nav),
+		shot("3b-members-link"))
+	if !strings.Contains(text, "ada@example.com") {
+		t.Errorf("the members link's page: %q", text)
+	}
+	if strings.Contains(nav, "collection") || !strings.Contains(nav, "organization") {
+		t.Errorf("the navigation: %q", nav)
+	}
+
 	b.noPageErrors()
 	run("blank name",
 		chromedp.Navigate(e.srv.URL+"/api/organizations"),

@@ -44,7 +44,9 @@ var ldPrefixes = map[string]string{
 
 // ldHydraNodeKeys are the keys each Hydra node type of a collection may carry.
 var ldHydraNodeKeys = map[string][]string{
-	"Collection":            {"member", "totalItems", "view", "search"},
+	"Collection":            {"member", "totalItems", "view", "search", "memberAssertion"},
+	"MemberAssertion":       {"subject", "property", "object"}, // untyped, under memberAssertion
+	"Operation":             {"method", "title"},
 	"PartialCollectionView": {"first", "last", "previous", "next"},
 	"IriTemplate":           {"template", "variableRepresentation", "mapping"},
 	"IriTemplateMapping":    {"variable", "property", "required"},
@@ -66,6 +68,9 @@ type ldExpectation struct {
 	iri   string
 	kind  ldValueKind
 	class *hydra.Class // ldNode: the class of nested objects without @type
+	// hydraType is, for an ldNode, the Hydra structure of nested objects
+	// without @type (a memberAssertion).
+	hydraType string
 	// vocab resolves an ldVocab value to its intended IRI.
 	vocab func(string) (string, error)
 	// list: the values are one JSON-LD list (an ordered property), which
@@ -106,11 +111,11 @@ func (c ldChecker) check(compacted any, expanded []any) error {
 		return fmt.Errorf("expanded top-level node is a %T", expanded[0])
 	}
 	var errs []error
-	c.node("", doc, top, nil, nil, &errs)
+	c.node("", doc, top, nil, "", nil, &errs)
 	return errors.Join(errs...)
 }
 
-func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll *hydra.Class, errs *[]error) {
+func (c ldChecker) node(path string, comp, exp map[string]any, parentClass *hydra.Class, parentHydra string, coll *hydra.Class, errs *[]error) {
 	fail := func(format string, args ...any) {
 		*errs = append(*errs, fmt.Errorf("%s: %s", ldOr(path, "/"), fmt.Sprintf(format, args...)))
 	}
@@ -138,6 +143,20 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll
 					return
 				}
 				also = []any{ldHydraNS + strings.TrimPrefix(root.Specializes[0], "hydra:")}
+			}
+			// An operation is the schema.org action the documentation
+			// names, second.
+			if second, _ := list[1].(string); name == "Operation" && strings.HasPrefix(second, "schema:") {
+				also = []any{ldSchemaNS + strings.TrimPrefix(second, "schema:")}
+			}
+			// The entrypoint is a hydra:Resource too, second: alcaeus
+			// needs it, api-doc-parser reads the first type.
+			if name == "Entrypoint" {
+				if second, _ := list[1].(string); second != "hydra:Resource" {
+					fail("@type %v: the entrypoint's second type is not hydra:Resource", t)
+					return
+				}
+				also = []any{ldHydraNS + "Resource"}
 			}
 		}
 		if !ok {
@@ -171,20 +190,25 @@ func (c ldChecker) node(path string, comp, exp map[string]any, parentClass, coll
 		if _, has := exp["@type"]; has {
 			fail("expanded @type %v out of nowhere", exp["@type"])
 		}
-		if parentClass == nil {
+		switch {
+		case parentHydra != "":
+			f.hydraType = parentHydra
+		case parentClass == nil:
 			fail("a node without @type and without a declared class")
 			return
+		default:
+			// Every object the encoder writes names its class, nested
+			// ones included, so that RDF has no untyped blank nodes. The
+			// violations of a problem document are package problems' own.
+			if parentClass != hydra.ConstraintViolationList {
+				fail("a nested %s without @type", parentClass.Name)
+			}
+			f.class = parentClass
 		}
-		// Every object the encoder writes names its class, nested ones
-		// included, so that RDF has no untyped blank nodes. The
-		// violations of a problem document are package problems' own.
-		if parentClass != hydra.ConstraintViolationList {
-			fail("a nested %s without @type", parentClass.Name)
-		}
-		f.class = parentClass
 	}
 	if f.hydraType == "Collection" {
 		id, _ := comp["@id"].(string)
+		id, _, _ = strings.Cut(id, "?") // a collection link names a filtered collection
 		for _, cl := range hydra.API.Collections() {
 			if cl.Resource.Collection == id {
 				f.coll = cl
@@ -257,6 +281,10 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 		switch k {
 		case "member":
 			x.kind, x.class = ldNode, f.coll
+		case "memberAssertion":
+			x.kind, x.hydraType = ldNode, "MemberAssertion"
+		case "subject", "object":
+			x.kind = ldIRI
 		case "view", "search", "mapping":
 			x.kind = ldNode
 		case "first", "last", "previous", "next":
@@ -271,6 +299,10 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 			}
 		case "property":
 			x.kind = ldVocab
+			if f.hydraType == "MemberAssertion" {
+				x.vocab = c.assertedProperty
+				break
+			}
 			x.vocab = func(v string) (string, error) {
 				if f.coll == nil {
 					return "", errors.New("a mapping outside a collection")
@@ -291,6 +323,10 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 			}
 		}
 		return x, nil
+	case k == "collection" && (f.entrypoint || f.class != nil && f.class.Links()):
+		return ldExpectation{iri: ldHydraNS + "collection", kind: ldNode}, nil
+	case k == "operation" && f.class != nil && f.class.Affords():
+		return ldExpectation{iri: ldHydraNS + "operation", kind: ldNode}, nil
 	case f.entrypoint:
 		for _, cl := range hydra.API.Collections() {
 			if strings.ToLower(cl.Name[:1])+cl.Name[1:] == k {
@@ -323,6 +359,20 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 		return x, nil
 	}
 	return ldExpectation{}, fmt.Errorf("%q in a node of no known class", k)
+}
+
+// assertedProperty is the IRI of a memberAssertion's property: rdf:type,
+// or a declared property spelled Class/prop, relative to @vocab.
+func (c ldChecker) assertedProperty(v string) (string, error) {
+	if v == "rdf:type" {
+		return ldRDFNS + "type", nil
+	}
+	name, prop, _ := strings.Cut(v, "/")
+	cl, ok := hydra.API.Class(name)
+	if !ok || ldFindProperty(cl, prop) == nil {
+		return "", fmt.Errorf("%q is no declared property", v)
+	}
+	return c.propertyIRI(cl, ldFindProperty(cl, prop))
 }
 
 // propertyIRI is the IRI DESIGN.md gives a property: docs#Class/prop, or the
@@ -435,7 +485,7 @@ func (c ldChecker) value(path string, comp, exp any, x ldExpectation, f ldFrame,
 				*errs = append(*errs, fmt.Errorf("%s: %v is not an object", vp, v))
 				continue
 			}
-			c.node(vp, m, e, x.class, f.coll, errs)
+			c.node(vp, m, e, x.class, x.hydraType, f.coll, errs)
 		}
 	}
 }
@@ -496,7 +546,7 @@ func TestJSONLDExpansion(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("GET %s: %d %s", orgID, r.Status, r.Body)
 			}
-			for _, k := range []string{"contact", "address", "status", "owners", "members", "created_at", "phone_number"} {
+			for _, k := range []string{"contact", "address", "status", "owners", "members", "created_at", "phone_number", "collection"} {
 				if _, ok := r.obj()[k]; !ok {
 					t.Errorf("the organization has no %q, so its expansion is not covered: %s", k, r.Body)
 				}

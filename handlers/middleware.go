@@ -387,6 +387,10 @@ type principal struct {
 
 func caller(ctx context.Context) *principal { return ctx.Value(principalKey).(*principal) }
 
+// readOnly says whether the key may only read (scope "read"): authenticated
+// refuses its writes, and documents offer it no operation.
+func (p *principal) readOnly() bool { return p.Key.Scope == "read" }
+
 // credential is the API key the request presents, "" when none.
 func credential(r *http.Request) (string, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
@@ -436,7 +440,7 @@ func (s *Server) authenticated(h handlerFunc) handlerFunc {
 		if p == nil {
 			return problems.Unauthorized("An API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".")
 		}
-		if p.Key.Scope == "read" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if p.readOnly() && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return problems.Forbidden(`This API key is read-only (scope "read"): it may only GET and HEAD. Use a key with the "write" scope.`)
 		}
 		if p.Key.Version != "" && r.Header.Get("Orgraph-Version") == "" {

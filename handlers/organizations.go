@@ -80,7 +80,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	// The document from what was written: its one member is the caller.
 	// (TestCreateAnswersWhatGetReads checks it is the GET's document.)
 	view := orgs.OrganizationView{Organization: org, Members: []*ent.Member{owner}, MemberCount: 1}
-	return s.writeItem(w, r, http.StatusCreated, organizationNode(view, c.User.ID))
+	return s.writeItem(w, r, http.StatusCreated, organizationItem(r, view))
 }
 
 func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -169,11 +169,11 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, status int, org *ent.Organization) error {
-	nodes, err := s.organizationNodes(r.Context(), callerOf(r), []*ent.Organization{org})
+	n, err := s.organizationDocument(r, org)
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, status, nodes[0])
+	return s.writeItem(w, r, status, n)
 }
 
 // organizationPrecondition checks If-Match against the organization's
@@ -182,11 +182,65 @@ func (s *Server) organizationPrecondition(r *http.Request, org *ent.Organization
 	if r.Header.Get("If-Match") == "" && !s.requireIfMatch {
 		return nil // no need to build the document
 	}
-	nodes, err := s.organizationNodes(r.Context(), callerOf(r), []*ent.Organization{org})
+	n, err := s.organizationDocument(r, org)
 	if err != nil {
 		return err
 	}
-	return s.precondition(r, nodes[0])
+	return s.precondition(r, n)
+}
+
+// organizationDocument is an organization's own document as the caller
+// reads it, its operations included: what GET sends, and what If-Match is
+// compared with.
+func (s *Server) organizationDocument(r *http.Request, org *ent.Organization) (*hydra.Node, error) {
+	views, err := s.orgs.View(r.Context(), callerOf(r), []*ent.Organization{org})
+	if err != nil {
+		return nil, err
+	}
+	return organizationItem(r, views[0]), nil
+}
+
+// organizationItem is organizationNode with the operations the caller may
+// invoke on the organization.
+func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
+	p := caller(r.Context())
+	n := organizationNode(v, p.User.ID)
+	role := ""
+	for _, m := range v.Members {
+		if m.UserID == p.User.ID {
+			role = string(m.Role)
+		}
+	}
+	n.Operations = organizationOperations(p, role)
+	return n
+}
+
+// The lists organizationOperations answers with, shared: a document only
+// reads them.
+var (
+	mayPatchAndDelete = []hydra.OpKind{hydra.Patch, hydra.Delete}
+	mayPatch          = []hydra.OpKind{hydra.Patch}
+	mayDelete         = []hydra.OpKind{hydra.Delete}
+)
+
+// organizationOperations are the operations a member of the role may
+// invoke on the organization, by the rules the writes check
+// (orgs.MayUpdateOrganization, orgs.MayDeleteOrganization), and none with a
+// read-only key, which authenticated refuses any write.
+func organizationOperations(p *principal, role string) []hydra.OpKind {
+	if p.readOnly() {
+		return nil
+	}
+	update, del := orgs.MayUpdateOrganization(role) == nil, orgs.MayDeleteOrganization(role) == nil
+	switch {
+	case update && del:
+		return mayPatchAndDelete
+	case update:
+		return mayPatch
+	case del:
+		return mayDelete
+	}
+	return nil
 }
 
 // organizationNodes builds the documents of a page of organizations from

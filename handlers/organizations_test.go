@@ -271,8 +271,17 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 		"created_at":        otTime(t, "created_at", got["created_at"]),
 		"updated_at":        otTime(t, "updated_at", got["updated_at"]),
 	}
-	if withContext {
+	if withContext { // a top-level document: its collection links and the reader's operations too
 		want["@context"] = "/api/contexts/Organization"
+		want["collection"] = otWantLinks(id)
+		patch := map[string]any{"@type": "Operation", "method": "PATCH", "title": "patchOrganization"}
+		del := map[string]any{"@type": []any{"Operation", "schema:DeleteAction"}, "method": "DELETE", "title": "deleteOrganization"}
+		switch s.Role {
+		case "owner":
+			want["operation"] = []any{patch, del}
+		case "admin":
+			want["operation"] = []any{patch}
+		}
 	}
 	if s.Contact != nil {
 		want["contact"] = otTyped("Contact", s.Contact)
@@ -312,6 +321,20 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 	}
 	want["members"], want["owners"] = members, owners
 	return want
+}
+
+// otWantLinks are an organization document's collection links (issue 18
+// item 5; links_test.go follows them).
+func otWantLinks(id string) []any {
+	var out []any
+	for _, c := range []struct{ class, path string }{{"Member", "members"}, {"Invitation", "invitations"}, {"Workspace", "workspaces"}, {"Role", "roles"}} {
+		out = append(out, map[string]any{
+			"@id":             "/api/" + c.path + "?organization=" + id,
+			"@type":           "Collection",
+			"memberAssertion": map[string]any{"property": c.class + "/organization", "object": "/api/organizations/" + id},
+		})
+	}
+	return out
 }
 
 // otProblem checks an error answer: status, problem+json, JSON-LD Error.
@@ -550,7 +573,9 @@ func TestOrganizationCollection(t *testing.T) {
 		otInsertOrg(t, e, bob.ID, "Alpha of Bob", "live", base)
 		otInsertOrg(t, e, ada.ID, "Alpha in test", "test", base)
 
-		// The item documents, as GET returns them, without @context.
+		// The item documents, as GET returns them, without @context,
+		// collection links and operations, which a page's members do not
+		// carry.
 		items := map[string]any{}
 		list := e.do(req{Path: "/api/organizations", Key: key})
 		for _, m := range otList(list.obj()["member"]) {
@@ -559,7 +584,7 @@ func TestOrganizationCollection(t *testing.T) {
 			if g.Status != http.StatusOK {
 				t.Fatalf("GET %v: %d %s", doc["@id"], g.Status, g.Body)
 			}
-			items[fmt.Sprint(doc["name"])] = otWithout(t, g.obj(), "@context")
+			items[fmt.Sprint(doc["name"])] = otWithout(t, g.obj(), "@context", "collection", "operation")
 		}
 		if len(items) != 6 {
 			t.Fatalf("the list has %d organizations, want 6 (Personal and five): %s", len(items), list.Body)
@@ -870,8 +895,8 @@ func TestOrganizationTenancyAndModes(t *testing.T) {
 			}
 			return otList(r.obj()["member"])
 		}
-		otEqual(t, "live list", listOf(live), []any{adaLive, otWithout(t, org, "@context")})
-		otEqual(t, "test list", listOf(test), []any{adaTest, otWithout(t, tdoc, "@context")})
+		otEqual(t, "live list", listOf(live), []any{adaLive, otWithout(t, org, "@context", "collection", "operation")})
+		otEqual(t, "test list", listOf(test), []any{adaTest, otWithout(t, tdoc, "@context", "collection", "operation")})
 		otEqual(t, "bob's list", listOf(bob), []any{bobLive})
 	})
 }
@@ -1028,7 +1053,7 @@ func TestOrganizationRoles(t *testing.T) {
 			if l.Status != http.StatusOK || l.obj()["totalItems"] != float64(2) {
 				t.Errorf("%s list: %d %s", role, l.Status, l.Body)
 			} else {
-				otEqual(t, role+" list", l.obj()["member"], []any{personal, otWithout(t, g.obj(), "@context")})
+				otEqual(t, role+" list", l.obj()["member"], []any{personal, otWithout(t, g.obj(), "@context", "collection", "operation")})
 			}
 		}
 
@@ -1120,7 +1145,7 @@ func TestOrganizationDelete(t *testing.T) {
 
 		l := e.do(req{Path: "/api/organizations", Key: key})
 		if otOK(t, e, "list after DELETE", l, http.StatusOK) {
-			otEqual(t, "list after DELETE", l.obj()["member"], []any{adaPersonal, otWithout(t, keep, "@context")})
+			otEqual(t, "list after DELETE", l.obj()["member"], []any{adaPersonal, otWithout(t, keep, "@context", "collection", "operation")})
 			if l.obj()["totalItems"] != float64(2) {
 				t.Errorf("totalItems %v, want 2", l.obj()["totalItems"])
 			}

@@ -22,6 +22,16 @@ func (r *Registry) ContextDocument(name, base string) (map[string]any, bool) {
 			ctx[t.name] = t.def
 		}
 	}
+	if c.Links() {
+		for _, t := range linkTerms {
+			ctx[t.name] = t.def
+		}
+	}
+	if c.Affords() {
+		for _, t := range operationTerms {
+			ctx[t.name] = t.def
+		}
+	}
 	for cl := c; cl != nil; cl = cl.Parent {
 		for k, v := range classTerms(cl) {
 			if _, child := ctx[k]; !child {
@@ -67,7 +77,10 @@ func classTerms(c *Class) map[string]any {
 }
 
 func (r *Registry) entrypointContext(base string) map[string]any {
-	ctx := map[string]any{"@vocab": Vocab(base), "hydra": NS}
+	ctx := map[string]any{"@vocab": Vocab(base), "hydra": NS, "rdf": RDF}
+	for _, t := range linkTerms {
+		ctx[t.name] = t.def
+	}
 	for _, c := range r.Collections() {
 		ctx[lcfirst(c.Name)] = id("Entrypoint/" + lcfirst(c.Name))
 	}
@@ -75,15 +88,23 @@ func (r *Registry) entrypointContext(base string) map[string]any {
 }
 
 // Entrypoint is the body of GET /api: one key per collection, sorted by key
-// (encoding/json sorts map keys, as API Platform sorts the object).
-func (r *Registry) Entrypoint() map[string]any {
-	doc := map[string]any{
-		"@context": ContextsPath + "Entrypoint",
-		"@id":      EntrypointPath,
-		"@type":    "Entrypoint",
-	}
+// (encoding/json sorts map keys, as API Platform sorts the object), and in
+// the JSON-LD form the same collections as hydra:collection links.
+//
+// Its types are Entrypoint, first (api-doc-parser reads the entrypoint's
+// first type to find its class in the documentation), and hydra:Resource:
+// alcaeus 3.0.2 gives getCollections() only to resources typed so, though
+// the Hydra vocabulary entails it (hydra:collection's domain).
+func (r *Registry) Entrypoint(mode Mode) map[string]any {
+	doc := map[string]any{}
 	for _, c := range r.Collections() {
 		doc[lcfirst(c.Name)] = c.Resource.Collection
+	}
+	if mode == LinkedData {
+		doc["@context"] = ContextsPath + "Entrypoint"
+		doc["@id"] = EntrypointPath
+		doc["@type"] = []any{"Entrypoint", "hydra:Resource"}
+		doc["collection"] = r.entrypointLinks()
 	}
 	return doc
 }

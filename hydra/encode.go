@@ -3,6 +3,7 @@ package hydra
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -11,10 +12,15 @@ import (
 // property name and written in declaration order. This is the hot path: no
 // reflection and no JSON-LD processing, just bytes appended to a buffer.
 type Node struct {
-	Class   *Class
-	Context string // "@context", set on top-level documents only
+	Class *Class
+	// Context is "@context", set on top-level documents only: those carry
+	// the item's hypermedia controls too (links.go).
+	Context string
 	ID      string // "@id"; empty for nested objects without identity
-	values  []any
+	// Operations are those of the item's operations its reader may invoke
+	// (affordances.go), written on a top-level document.
+	Operations []OpKind
+	values     []any
 }
 
 // NewNode starts a document of class c with an @id.
@@ -86,6 +92,16 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 		sep()
 		b = append(b, p.key...)
 		b = appendValue(b, v, mode)
+	}
+	if mode == LinkedData && n.Context != "" && n.Class.Links() {
+		if id, ok := strings.CutPrefix(n.ID, n.Class.Resource.Item); ok {
+			sep()
+			b = n.Class.Resource.appendLinks(b, id, n.ID)
+		}
+	}
+	if mode == LinkedData && n.Context != "" && len(n.Operations) > 0 {
+		sep()
+		b = n.Class.Resource.appendOperations(b, n.Operations)
 	}
 	return append(b, '}')
 }

@@ -226,15 +226,22 @@ type decoder struct {
 }
 
 // ignoredKeys are keys a body may carry, at any depth, that are no
-// property: the JSON-LD keys the server sets itself, and originId, API
-// Platform Admin's copy of a record's id, which its edit form sends back
-// with the record. Each says why, for the OpenAPI request schemas.
+// property: the JSON-LD keys and hypermedia controls the server sets
+// itself, and originId, API Platform Admin's copy of a record's id, which
+// its edit form sends back with the record. Each says why, for the OpenAPI request schemas.
 var ignoredKeys = map[string]string{
-	"@context": "A JSON-LD context: the body's terms and compact IRIs are read through it. Optional.",
-	"@id":      "Ignored: the server names resources.",
-	"@type":    "Ignored: the operation says the class.",
-	"originId": "Ignored: API Platform Admin's copy of a record's id, which its edit form sends back.",
+	"@context":   "A JSON-LD context: the body's terms and compact IRIs are read through it. Optional.",
+	"@id":        "Ignored: the server names resources.",
+	"@type":      "Ignored: the operation says the class.",
+	"originId":   "Ignored: API Platform Admin's copy of a record's id, which its edit form sends back.",
+	"collection": "Ignored: the server's links to related collections (hydra:collection), which a document read and sent back carries.",
+	"operation":  "Ignored: the operations the reader of a document may invoke (hydra:operation), which a document read and sent back carries.",
 }
+
+// ignoredIRIs are the IRIs of the ignored keys that are hypermedia
+// controls, for bodies read as linked data (linkeddata.go), whatever term
+// or compact IRI they are spelled with.
+var ignoredIRIs = map[string]bool{NS + "collection": true, NS + "operation": true}
 
 // unknownKey is a key of a body that names no property of the class of
 // the object holding it.

@@ -491,6 +491,9 @@ func (rd *ldReader) node(active *ldContext, c *Class, obj map[string]any, prefix
 		if iri == "" {
 			continue // the client's context sets this term to null: JSON-LD drops it
 		}
+		if ignoredIRIs[iri] {
+			continue // a document read and sent back: its links are the server's
+		}
 		p := rd.property(c, iri)
 		if p == nil {
 			rd.unknown = append(rd.unknown, unknownKey{c, prefix, key})

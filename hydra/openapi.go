@@ -383,8 +383,8 @@ func (g *openAPI) documentation() {
 	t := traits{explorer: true}
 
 	entrypoint := g.entrypointSchema()
-	ep := jsonValue(mustJSON(g.reg.Entrypoint()))
-	content := g.linkedData(entrypoint, entrypoint, "Entrypoint", EntrypointPath, ep, withoutKeywords(ep), t)
+	ep := jsonValue(mustJSON(g.reg.Entrypoint(LinkedData)))
+	content := g.linkedData(entrypoint, entrypoint, "Entrypoint", EntrypointPath, ep, jsonValue(mustJSON(g.reg.Entrypoint(PlainJSON))), t)
 	public(EntrypointPath, "getEntrypoint", "Retrieves the API entrypoint.",
 		"The entrypoint links to every collection: the start of a Hydra client's walk through the API.", "The entrypoint.", content, nil)
 
@@ -509,6 +509,9 @@ func (g *openAPI) errorPages() {
 // entrypointSchema is the entrypoint document: one link per collection.
 func (g *openAPI) entrypointSchema() map[string]any {
 	props := ldKeys(true)
+	props["@type"] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "prefixItems": []any{map[string]any{"const": "Entrypoint"}},
+		"description": "Entrypoint (first: api-doc-parser reads the first type) and hydra:Resource, which alcaeus needs for its collection links. JSON-LD form only."}
+	props["collection"] = collectionLinksSchema("The collections the entrypoint lists, as Hydra collection links: each asserts the class of its members (rdf:type). JSON-LD form only.")
 	var required []any
 	for _, c := range g.reg.Collections() {
 		props[lcfirst(c.Name)] = map[string]any{"type": "string", "format": "iri-reference", "description": "The collection of " + c.Name + " resources."}

@@ -94,6 +94,25 @@ func (g *openAPI) output(c *Class, v view) map[string]any {
 		if v == outLinked {
 			props["@type"] = map[string]any{"type": "string", "enum": []any{c.Name}}
 			required = []any{"@id", "@type"}
+			if c.Links() {
+				props["collection"] = collectionLinksSchema("The collections of the resources that point to this one (Hydra collection links), on the item's own document only.")
+			}
+			if c.Affords() {
+				props["operation"] = map[string]any{
+					"type":        "array",
+					"readOnly":    true,
+					"description": "The documented operations the reader may invoke on this resource now (hydra:operation), each named by its title in the documentation; absent when none. On the item's own document only.",
+					"items": map[string]any{
+						"type":     "object",
+						"required": []any{"@type", "method", "title"},
+						"properties": map[string]any{
+							"@type":  map[string]any{"description": "Operation, and the documented schema.org action when there is one."},
+							"method": map[string]any{"type": "string"},
+							"title":  map[string]any{"type": "string"},
+						},
+					},
+				}
+			}
 		}
 	}
 	if c.Parent == nil && v == outLinked && c.Resource == nil {
@@ -151,6 +170,33 @@ func problemConstraints(c *Class, props map[string]any, required *[]any) {
 		*required = append(*required, "title", "detail", "status", "type", "request_id")
 	case ConstraintViolationList:
 		*required = append(*required, "propertyPath", "message", "code")
+	}
+}
+
+// collectionLinksSchema is a list of Hydra collection links (links.go).
+func collectionLinksSchema(description string) map[string]any {
+	iri := map[string]any{"type": "string", "format": "iri-reference"}
+	return map[string]any{
+		"type":        "array",
+		"description": description,
+		"readOnly":    true,
+		"items": map[string]any{
+			"type":     "object",
+			"required": []any{"@id", "@type", "memberAssertion"},
+			"properties": map[string]any{
+				"@id":   iri,
+				"@type": map[string]any{"type": "string", "enum": []any{"Collection"}},
+				"memberAssertion": map[string]any{
+					"type":        "object",
+					"description": "What every member of the collection states: (member, property, object).",
+					"required":    []any{"property", "object"},
+					"properties": map[string]any{
+						"property": map[string]any{"type": "string", "description": "The property every member has (a term of the vocabulary, or rdf:type)."},
+						"object":   map[string]any{"type": "string", "format": "iri-reference", "description": "Its value: this resource, or the members' class."},
+					},
+				},
+			},
+		},
 	}
 }
 

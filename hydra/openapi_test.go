@@ -297,7 +297,7 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	slices.Sort(writable)
 	slices.Sort(ignored)
 	if !slices.Equal(writable, []string{"address", "contact", "invitations", "name", "phone_number", "status"}) ||
-		!slices.Equal(ignored, []string{"@context", "@id", "@type", "created_at", "current_user_role", "id", "member_count", "members", "mode", "originId", "owners", "updated_at"}) {
+		!slices.Equal(ignored, []string{"@context", "@id", "@type", "collection", "created_at", "current_user_role", "id", "member_count", "members", "mode", "operation", "originId", "owners", "updated_at"}) {
 		t.Errorf("input properties: writable %v, ignored %v", writable, ignored)
 	}
 	if in.AdditionalProperties.Has == nil || *in.AdditionalProperties.Has || in.PatternProperties[":"] == nil {

@@ -145,6 +145,10 @@ type Resource struct {
 	Actions []Action
 
 	search []byte
+	// links are the collections related to an item (links.go).
+	links []collectionLink
+	// ops are the item operations as a document lists them (affordances.go).
+	ops [Delete + 1][]byte
 }
 
 // Action is a POST on an item that changes its state (API Platform's
@@ -227,14 +231,17 @@ type Registry struct {
 	byName      map[string]*Class
 }
 
-// reserved are the Hydra terms every resource context defines; a property
-// with one of these names would be ambiguous.
+// reserved are the Hydra terms resource contexts define (collections' and
+// collection links'); a property with one of these names would be
+// ambiguous.
 // It is a variable initializer, not init(): API is built during variable
 // initialization, before any init function runs.
 var reserved = func() map[string]bool {
 	m := map[string]bool{}
-	for _, t := range collectionTerms {
-		m[t.name] = true
+	for _, list := range [][]term{collectionTerms, linkTerms} {
+		for _, t := range list {
+			m[t.name] = true
+		}
 	}
 	return m
 }()
@@ -250,7 +257,7 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 		checkShared(c.Name, c.Specializes)
 		c.index = make(map[string]int, len(c.Properties))
 		for i, p := range c.Properties {
-			if reserved[p.Name] || strings.HasPrefix(p.Name, "@") {
+			if reserved[p.Name] || strings.HasPrefix(p.Name, "@") || c.Affords() && affordanceTerm(p.Name) {
 				panic(fmt.Sprintf("hydra: %s.%s collides with a Hydra term", c.Name, p.Name))
 			}
 			if (p.Kind == Object || p.Kind == Reference) && p.Class == nil {
@@ -274,7 +281,11 @@ func NewRegistry(title, description string, classes ...*Class) *Registry {
 		if c.Resource != nil && c.Resource.Collection != "" {
 			c.Resource.search = c.Resource.searchJSON(c.Name)
 		}
+		if c.Affords() {
+			c.operationsJSON()
+		}
 	}
+	r.deriveLinks()
 	return r
 }
 

@@ -281,7 +281,13 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 }
 
 // MayUpdate is Forbidden unless the caller may change the organization.
-func (sc *Scope) MayUpdate() error { return sc.Can(schema.UpdateOrganization) }
+func (sc *Scope) MayUpdate() error { return MayUpdateOrganization(string(sc.Me.Role)) }
+
+// MayUpdateOrganization is Forbidden unless a member of the role may
+// change the organization. It is the rule the write checks (MayUpdate)
+// and the one a document's operations show its reader, so that the two
+// cannot disagree.
+func MayUpdateOrganization(role string) error { return can(role, schema.UpdateOrganization) }
 
 // OrganizationChange is a change of an organization: a nil field is left
 // as it is; Contact and Address, when their Set is true, replace what is
@@ -329,7 +335,11 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 }
 
 // MayDelete is Forbidden unless the caller may delete the organization.
-func (sc *Scope) MayDelete() error { return sc.Can(schema.DeleteOrganization) }
+func (sc *Scope) MayDelete() error { return MayDeleteOrganization(string(sc.Me.Role)) }
+
+// MayDeleteOrganization is Forbidden unless a member of the role may
+// delete the organization (see MayUpdateOrganization).
+func MayDeleteOrganization(role string) error { return can(role, schema.DeleteOrganization) }
 
 // DeleteOrganization deletes the organization and every row it owns.
 func (sc *Scope) DeleteOrganization(ctx context.Context) error {

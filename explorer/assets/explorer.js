@@ -135,10 +135,30 @@ function collection(doc) {
     pager);
 }
 
+// firstType is a document's class: its first type (the entrypoint is a
+// hydra:Resource too, second).
+function firstType(doc) {
+  return Array.isArray(doc['@type']) ? doc['@type'][0] : doc['@type'];
+}
+
+// collectionLinks lists a document's Hydra collection links (hydra:collection),
+// each with what its memberAssertion says of the members.
+function collectionLinks(links) {
+  return el('nav', { class: 'links' }, el('h2', { text: 'Collections' }),
+    el('ul', {}, links.map((l) => {
+      const a = l.memberAssertion || {};
+      const says = a.property === 'rdf:type' ? 'every ' + String(a.object || '').replace(/.*#/, '')
+        : 'whose ' + (a.property || '') + ' is ' + (a.object || a.subject || '');
+      return el('li', { 'data-collection': l['@id'] || '' }, iriLink(l['@id']), ' ', el('small', { text: says }));
+    })));
+}
+
 function item(doc) {
+  const types = Array.isArray(doc['@type']) ? doc['@type'] : [doc['@type'] || ''];
   return el('section', {},
-    el('h1', {}, el('span', { class: 'type', text: doc['@type'] || '' }), ' ', doc['@id'] || ''),
-    properties(Object.fromEntries(Object.entries(doc).filter(([k]) => k !== '@id' && k !== '@type'))));
+    el('h1', {}, types.map((t) => el('span', { class: 'type', text: t })), ' ', doc['@id'] || ''),
+    properties(Object.fromEntries(Object.entries(doc).filter(([k]) => k !== '@id' && k !== '@type' && k !== 'collection'))),
+    Array.isArray(doc.collection) && doc.collection.length ? collectionLinks(doc.collection) : null);
 }
 
 function renderDocument(res, doc) {
@@ -286,7 +306,7 @@ async function renderOperations(path, doc, etag) {
     }
     return;
   }
-  const cls = docs.classes['#' + doc['@type']];
+  const cls = docs.classes['#' + firstType(doc)];
   for (const op of cls?.supportedOperation || []) {
     if (op.method === 'PATCH') box.append(operationForm(op, doc['@id'], cls, doc, etag));
     else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) box.append(actionButton(op, doc['@id'], etag));
@@ -298,7 +318,7 @@ async function renderOperations(path, doc, etag) {
 async function renderNav() {
   await loadDocs();
   const nav = $('collections');
-  nav.replaceChildren(...Object.entries(docs.entry).filter(([k]) => !k.startsWith('@'))
+  nav.replaceChildren(...Object.entries(docs.entry).filter(([k, v]) => !k.startsWith('@') && typeof v === 'string')
     .map(([term, iri]) => apiPath(iri) !== null ? el('a', { href: apiPath(iri), text: term }) : el('span', { text: term })));
 }
 
@@ -333,7 +353,7 @@ async function main() {
   }
   $('document').replaceChildren(renderDocument(res, doc));
   if (res.ok && doc && typeof doc === 'object' && !isProblem(res, doc)) {
-    document.title = (doc['@type'] || 'Orgraph') + ' ' + (doc['@id'] || '') + ' · Orgraph explorer';
+    document.title = (firstType(doc) || 'Orgraph') + ' ' + (doc['@id'] || '') + ' · Orgraph explorer';
     await renderOperations(location.pathname, doc, res.headers.get('ETag'));
   }
   await renderNav();
