@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/user"
@@ -236,4 +238,64 @@ func (db *DB) Bootstrap(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return secret, nil
+}
+
+// ListKeys lists the keys of every user, or of one (email), with their
+// users, oldest first: what `orgraph keys list` prints.
+func (db *DB) ListKeys(ctx context.Context, email string) ([]*ent.APIKey, error) {
+	q := db.APIKey.Query().WithUser().Order(apikey.ByCreatedAt(), apikey.ByID())
+	if email != "" {
+		normal, err := mailaddr.Normalize(email)
+		if err != nil {
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		q.Where(apikey.HasUserWith(user.Email(normal)))
+	}
+	keys, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return keys, nil
+}
+
+// ErrNoSuchKey and ErrAmbiguousKey are RevokeKey's refusals.
+var (
+	ErrNoSuchKey    = errors.New("no key has that id or prefix")
+	ErrAmbiguousKey = errors.New("several keys have that prefix")
+)
+
+// RevokeKey revokes the key with this id, or the one key whose display
+// prefix (og_live_1a2b3c) this is; every replica refuses it within the key
+// cache's delay. Revoking a revoked key changes nothing.
+func (db *DB) RevokeKey(ctx context.Context, idOrPrefix string) (*ent.APIKey, error) {
+	where := apikey.DisplayPrefix(idOrPrefix)
+	if id, err := uuid.Parse(idOrPrefix); err == nil {
+		where = apikey.ID(id)
+	}
+	var key *ent.APIKey
+	err := db.Tx(ctx, func(tx *ent.Tx) error {
+		found, err := tx.APIKey.Query().Where(where).WithUser().Limit(2).All(ctx)
+		switch {
+		case err != nil:
+			return fmt.Errorf("find the key: %w", err)
+		case len(found) == 0:
+			return ErrNoSuchKey
+		case len(found) > 1:
+			return ErrAmbiguousKey
+		}
+		key = found[0]
+		if key.RevokedAt != nil {
+			return nil
+		}
+		now := time.Now().UTC()
+		if err := tx.APIKey.UpdateOne(key).SetRevokedAt(now).Exec(ctx); err != nil {
+			return fmt.Errorf("revoke: %w", err)
+		}
+		key.RevokedAt = &now
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("revoke key %s: %w", idOrPrefix, err)
+	}
+	return key, nil
 }

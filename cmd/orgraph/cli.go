@@ -25,7 +25,10 @@ type command struct {
 	// env names the flags that have one when not all do.
 	envAll bool
 	env    []string
-	run    func(ctx context.Context, c *command, args []string, stdout, stderr io.Writer) error
+	// operands is how many arguments that are not flags the command takes
+	// (keys revoke's ID), before or after its flags.
+	operands int
+	run      func(ctx context.Context, c *command, args []string, stdout, stderr io.Writer) error
 }
 
 // commands is filled in init: the help command lists the table, and a
@@ -48,6 +51,14 @@ func init() {
 			about: "Create an API key and print it alone on the last line of standard output (it is shown only\n" +
 				"once). The database must exist: a SQLite path that does not is refused unless --create-db\n" +
 				"is given, so that a mistyped path does not produce a key for an empty database."},
+		{name: "keys list", args: "[--email ADDRESS] [--db DSN]", env: []string{"db"}, run: listKeys,
+			summary: "list the API keys (never their secrets), of every user or of one",
+			about: "Print one line per key: id, prefix, owner, mode, scope, name, and when it was created, last\n" +
+				"used, expires and was revoked. The database must exist."},
+		{name: "keys revoke", args: "ID|PREFIX [--db DSN]", env: []string{"db"}, operands: 1, run: revokeKey,
+			summary: "revoke an API key by its id or prefix",
+			about: "Revoke the key with this id, or the one key with this prefix (og_live_1a2b3c), as `keys list`\n" +
+				"prints them. Every server refuses it within 2 seconds. The database must exist."},
 		{name: "bench", args: "[flags]", run: runBench,
 			summary: "measure this binary's server under load on a seeded database",
 			about: "Seed an empty database, start `orgraph serve` on loopback and measure each scenario's\n" +
@@ -205,8 +216,9 @@ func (c *command) usageLine() string {
 // the command line, the environment or the default.
 type flags struct {
 	*flag.FlagSet
-	cmd     *command
-	fromEnv map[string]string // flag name → the variable that set it
+	cmd      *command
+	fromEnv  map[string]string // flag name → the variable that set it
+	operands []string          // the arguments that are not flags, in order
 }
 
 func newFlags(c *command) *flags {
@@ -237,15 +249,23 @@ func (c *command) envVar(flagName string) string {
 // variable counts as unset. -h prints the usage to stdout and returns
 // errHelp.
 func (fs *flags) parse(args []string, stdout io.Writer) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.cmd.printUsage(stdout, fs)
-			return errHelp
+	// The flag package stops at the first operand: parse again after each.
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.cmd.printUsage(stdout, fs)
+				return errHelp
+			}
+			return &usageError{err}
 		}
-		return &usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+		if fs.NArg() == 0 {
+			break
+		}
+		if len(fs.operands) == fs.cmd.operands {
+			return usagef("unexpected argument %q", fs.Arg(0))
+		}
+		fs.operands = append(fs.operands, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

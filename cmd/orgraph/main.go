@@ -137,9 +137,9 @@ func createKey(ctx context.Context, c *command, args []string, stdout, stderr io
 	// A key is only useful to the server that reads its database: a
 	// mistyped path would otherwise become a new, empty database holding
 	// a key no server accepts.
-	if path, ok := store.SQLitePath(*dsn); ok && !*createDB {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("no database at %s (%s): start `orgraph serve` or run `orgraph migrate` on it first, or pass --create-db to create it here", path, fs.origin("db"))
+	if !*createDB {
+		if err := databaseExists(fs, *dsn, ", or pass --create-db to create it here"); err != nil {
+			return err
 		}
 	}
 	db, err := openMigrated(ctx, *dsn)
