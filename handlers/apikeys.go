@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/orgs"
@@ -40,6 +42,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	k := orgs.NewAPIKey{}
 	k.Name, _ = in.String("name")
 	k.Scope, _ = in.String("scope")
+	if id, ok := in["user"].(string); ok {
+		k.User, _ = uuid.Parse(id) // the decoder read it from a User IRI
+	}
 	if t, ok := in.Time("expires_at"); ok {
 		k.ExpiresAt = &t
 	}

@@ -20,6 +20,7 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleKeyPower:         problems.CodeKeyPower,
 	orgs.RuleKeyInactive:      problems.CodeKeyInactive,
 	orgs.RuleOutOfRange:       problems.CodeNotInRange,
+	orgs.RuleUnknownUser:      problems.CodeUnknownUser,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/gorilla/mux"
-
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/mailaddr"
@@ -145,13 +143,48 @@ func memberNode(m *ent.Member) *hydra.Node {
 	return n
 }
 
-// getUser answers for the caller only: other users are a 404.
+// getUser answers the caller's own user, or any user to an operator;
+// other users are a 404.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	p := caller(r.Context())
-	if mux.Vars(r)["id"] != p.User.ID.String() {
+	id, ok := routeID(r)
+	if !ok {
 		return problems.NotFound()
 	}
-	return s.writeItem(w, r, http.StatusOK, userNode(p.User))
+	u, err := s.orgs.User(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, userNode(u))
+}
+
+// listUsers lists every user to an operator, the caller to anyone else.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r, hydra.User)
+	if err != nil {
+		return err
+	}
+	users := s.orgs.Users(callerOf(r), orgs.UserFilter{Email: q.Filters["email"], Name: q.Filters["name"]}, order(q))
+	return writePage(s, w, r, hydra.User, q, users, eachNode(userNode))
+}
+
+// createUser makes a user, for an operator.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	in, err := s.decodeCreate(w, r, hydra.User)
+	if err != nil {
+		return err
+	}
+	email, _ := in.String("email")
+	name, _ := in.String("name")
+	var u *ent.User
+	err = s.answeringTx(r, func(tx *ent.Tx) (err error) {
+		u, err = s.orgs.CreateUser(ctx, tx, callerOf(r), email, name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, userNode(u))
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {

@@ -86,7 +86,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(keys.Item+"{id}/revoke", s.methods(post(s.authenticated(s.revokeAPIKey))))
 	r.Handle(keys.Item+"{id}/rotate", s.methods(post(shownOnce(s.authenticated(s.rotateAPIKey)))))
 	resource(r, s, hydra.APIKey, crud{list: s.listAPIKeys, create: s.createAPIKey, get: s.getAPIKey})
-	r.Handle(hydra.User.Resource.Item+"{id}", s.methods(get(s.authenticated(s.getUser))))
+	resource(r, s, hydra.User, crud{list: s.listUsers, create: s.createUser, get: s.getUser})
 	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
 
 	orgs := hydra.Organization.Resource.Item + "{org}"

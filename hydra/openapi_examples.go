@@ -154,6 +154,8 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"name": "Research & Development"}
 	case c == APIKey && create:
 		body = map[string]any{"name": "CI deploys", "scope": "read", "expires_at": exampleCreated.AddDate(1, 0, 0).Format(time.RFC3339)}
+	case c == User && create:
+		body = map[string]any{"email": "grace@acme.example", "name": "Grace Hopper"}
 	case c == APIKeyRotation:
 		body = map[string]any{"grace_period": 3600}
 	default:

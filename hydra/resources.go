@@ -57,15 +57,24 @@ var (
 
 	User = &Class{
 		Name:        "User",
-		Description: "A person who uses the API through API keys.",
+		Description: "A person who uses the API through API keys. A user reads themself; an operator key makes, lists and reads every user.",
 		Specializes: []string{"schema:Person"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The user's id."},
-			{Name: "email", Always: true, Kind: String, Format: Email, Description: "The user's email address.", Specializes: []string{"schema:email"}},
-			{Name: "name", Kind: String, Description: "The user's name.", Specializes: []string{"schema:name"}},
+			{Name: "email", Always: true, Kind: String, Format: Email, Required: true, Writable: true, CreateOnly: true, MaxLength: 254, Description: "The user's email address, unique.", Specializes: []string{"schema:email"}},
+			{Name: "name", Kind: String, Writable: true, CreateOnly: true, MaxLength: 200, Description: "The user's name.", Specializes: []string{"schema:name"}},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the user was created."},
 		},
-		Resource: &Resource{Item: "/api/users/", Operations: []OpKind{Get}},
+		Resource: &Resource{
+			Collection: "/api/users",
+			Item:       "/api/users/",
+			Operations: []OpKind{GetCollection, Post, Get},
+			Filters: []Filter{
+				{Variable: "email", Property: "email"},
+				{Variable: "name", Property: "name", Partial: true},
+			},
+			Orderable: []string{"id", "created_at"},
+		},
 	}
 
 	APIKey = &Class{
@@ -77,8 +86,8 @@ var (
 			{Name: "prefix", Always: true, Kind: String, Description: "The secret's first characters (og_live_1a2b3c): what identifies the key on screen and in logs."},
 			{Name: "secret", Kind: String, Once: true, Description: "The key itself: only in the answer that makes it (create, rotate), never again. Send it as \"Authorization: Bearer <secret>\"."},
 			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that made it."},
-			{Name: "scope", Always: true, Kind: String, Writable: true, CreateOnly: true, Enum: []string{"read", "write"}, Description: "write (the default: the scope of the key that makes it) or read (GET and HEAD only). A key never makes a key with more power than itself."},
-			{Name: "user", Always: true, Kind: Reference, Class: User, Description: "The user the key acts as."},
+			{Name: "scope", Always: true, Kind: String, Writable: true, CreateOnly: true, Enum: []string{"read", "write", "operator"}, Description: "read (GET and HEAD only), write, or operator (the platform's backend key: it makes users and keys for them); the scope of the key that makes it when not given. A key never makes a key with more power than itself."},
+			{Name: "user", Always: true, Kind: Reference, Class: User, Writable: true, CreateOnly: true, Description: "The user the key acts as: the caller when not given; only an operator makes keys for other users."},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the key was made."},
 			{Name: "last_used_at", Kind: DateTime, Description: "When the key was last used, to the minute."},
 			{Name: "expires_at", Kind: DateTime, Writable: true, CreateOnly: true, Description: "When the key stops working (none when not given, or when the key that makes it expires); a rotated key's grace period ends it."},

@@ -13,6 +13,7 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/ent/user"
 )
 
 // API keys are how a user acts: each is of one mode (a test key never sees
@@ -67,13 +68,14 @@ const (
 )
 
 // scopePower orders scopes by what they allow.
-var scopePower = map[string]int{"read": 1, "write": 2}
+var scopePower = map[string]int{"read": 1, "write": 2, "operator": 3}
 
 // Rules of API keys.
 const (
 	RuleKeyPower    Rule = "key-power"    // a key never makes a key with more power than itself
 	RuleKeyInactive Rule = "key-inactive" // a revoked or expired key is not rotated
 	RuleOutOfRange  Rule = "out-of-range" // a time or duration outside its bounds
+	RuleUnknownUser Rule = "unknown-user" // a key for a user who does not exist
 )
 
 // APIKeys lists the caller's own keys of the caller's mode.
@@ -95,6 +97,9 @@ func findAPIKey(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID)
 
 // NewAPIKey is a key to make for the caller.
 type NewAPIKey struct {
+	// User is whom the key acts as: the caller (uuid.Nil), or, for an
+	// operator, any user.
+	User      uuid.UUID
 	Name      string
 	Scope     string     // "" is the caller's key's scope
 	ExpiresAt *time.Time // nil: as long as the caller's key lives
@@ -122,14 +127,39 @@ func (s *Service) CreateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, k NewA
 	case k.ExpiresAt == nil:
 		k.ExpiresAt = limit
 	}
+	owner := c.User.ID
+	if k.User != uuid.Nil && k.User != owner {
+		if !c.Operator() {
+			return nil, Secret{}, forbidOperatorOnly("make keys for other users")
+		}
+		exists, err := tx.User.Query().Where(user.ID(k.User)).Exist(ctx)
+		if err != nil {
+			return nil, Secret{}, fmt.Errorf("find user: %w", err)
+		}
+		if !exists {
+			v = append(v, Violation{Path: "user", Rule: RuleUnknownUser, Message: "No user has this IRI."})
+		}
+		owner = k.User
+	}
 	if len(v) > 0 {
 		return nil, Secret{}, v
+	}
+	// A user's first key in a mode brings their personal organization in
+	// that mode, as the command line's does.
+	first, err := tx.APIKey.Query().Where(apikey.UserID(owner), apikey.ModeEQ(apikey.Mode(c.Mode))).Exist(ctx)
+	if err != nil {
+		return nil, Secret{}, fmt.Errorf("find keys: %w", err)
+	}
+	if !first {
+		if err := CreatePersonal(ctx, tx, owner, c.Mode); err != nil {
+			return nil, Secret{}, err
+		}
 	}
 	version := ""
 	if c.Key != nil {
 		version = c.Key.Version
 	}
-	return s.mint(ctx, tx, c.User.ID, c.Mode, k.Name, k.Scope, version, k.ExpiresAt)
+	return s.mint(ctx, tx, owner, c.Mode, k.Name, k.Scope, version, k.ExpiresAt)
 }
 
 func (s *Service) mint(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode, name, scope, version string, expires *time.Time) (*ent.APIKey, Secret, error) {

@@ -185,6 +185,8 @@ var Constraints = []Constraint{
 		"An API key never makes a key with more power than itself: a write key makes write or read keys, a read key none, and a key that expires makes keys that expire no later."},
 	{CodeKeyInactive, "KeyInactive", false,
 		"The API key is revoked or expired, so it cannot be rotated: make a new key instead."},
+	{CodeUnknownUser, "UnknownUser", false,
+		"No user has the IRI given: an operator makes the user first (POST /api/users)."},
 }
 
 // ConstraintOf finds a constraint by code.

@@ -43,6 +43,8 @@ const (
 	CodeKeyPower = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e06"
 	// CodeKeyInactive: the key is revoked or expired.
 	CodeKeyInactive = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e07"
+	// CodeUnknownUser: no user has the IRI given.
+	CodeUnknownUser = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e08"
 )
 
 // Violation is one failed constraint on one property.

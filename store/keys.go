@@ -32,7 +32,7 @@ type NewKey struct {
 	Email string
 	Name  string
 	Mode  string // live or test
-	Scope string // write or read
+	Scope string // write, read or operator
 	// Version pins the key to an Orgraph-Version (one of Versions); empty
 	// follows the latest.
 	Version string
@@ -76,8 +76,8 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 	if k.Scope == "" {
 		k.Scope = "write"
 	}
-	if k.Scope != "write" && k.Scope != "read" {
-		return "", fmt.Errorf("create key: scope %q is not write or read", k.Scope)
+	if k.Scope != "write" && k.Scope != "read" && k.Scope != "operator" {
+		return "", fmt.Errorf("create key: scope %q is not write, read or operator", k.Scope)
 	}
 	if k.Version != "" && !SupportedVersion(k.Version) {
 		return "", fmt.Errorf("create key: version %q is not one of %s", k.Version, strings.Join(Versions, ", "))
@@ -228,7 +228,9 @@ func (db *DB) Bootstrap(ctx context.Context) (string, error) {
 	if n > 0 {
 		return "", nil
 	}
-	secret, err := db.CreateKey(ctx, NewKey{Email: BootstrapEmail, Name: "bootstrap", Mode: "live"})
+	// The first key is the operator's: the platform's backend key, which
+	// makes users and keys for them.
+	secret, err := db.CreateKey(ctx, NewKey{Email: BootstrapEmail, Name: "bootstrap", Mode: "live", Scope: "operator"})
 	if err != nil {
 		// Replicas starting together on an empty database: one of them
 		// creates the key, the others find it made and go on.

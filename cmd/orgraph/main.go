@@ -115,7 +115,7 @@ func createKey(ctx context.Context, c *command, args []string, stdout, stderr io
 	fs.StringVar(&k.Email, "email", "", "the key owner's email `address` (required; the user is created on first use)")
 	fs.StringVar(&k.Name, "name", "", "a `name` for the key")
 	fs.StringVar(&k.Mode, "mode", "live", "the key's mode, `live|test`: which data it sees, and its prefix")
-	fs.StringVar(&k.Scope, "scope", "write", "the key's scope, `write|read`: what it may do")
+	fs.StringVar(&k.Scope, "scope", "write", "the key's scope, `write|read|operator`: what it may do (operator: the platform's backend key, which makes users and keys for them)")
 	fs.StringVar(&k.Version, "version", "", "pin the key to an Orgraph-Version (`YYYY-MM-DD`); default: follow the latest")
 	createDB := fs.Bool("create-db", false, "create the SQLite file if it does not exist")
 	if err := fs.parse(args, stdout); err != nil {
@@ -296,7 +296,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		return err
 	}
 	if secret != "" {
-		fmt.Fprintf(stdout, "Empty database: created a live key for %s. It is shown only once:\n%s\n", store.BootstrapEmail, secret)
+		fmt.Fprintf(stdout, "Empty database: created a live operator key for %s (the platform's backend key: it makes users and keys for them). It is shown only once:\n%s\n", store.BootstrapEmail, secret)
 	}
 
 	if *pprofAddr != "" {

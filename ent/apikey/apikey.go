@@ -121,8 +121,9 @@ const DefaultScope = ScopeWrite
 
 // Scope values.
 const (
-	ScopeWrite Scope = "write"
-	ScopeRead  Scope = "read"
+	ScopeWrite    Scope = "write"
+	ScopeRead     Scope = "read"
+	ScopeOperator Scope = "operator"
 )
 
 func (s Scope) String() string {
@@ -132,7 +133,7 @@ func (s Scope) String() string {
 // ScopeValidator is a validator for the "scope" field enum values. It is called by the builders before save.
 func ScopeValidator(s Scope) error {
 	switch s {
-	case ScopeWrite, ScopeRead:
+	case ScopeWrite, ScopeRead, ScopeOperator:
 		return nil
 	default:
 		return fmt.Errorf("apikey: invalid enum value for scope field: %q", s)

@@ -15,7 +15,7 @@ var (
 		{Name: "display_prefix", Type: field.TypeString},
 		{Name: "name", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
-		{Name: "scope", Type: field.TypeEnum, Enums: []string{"write", "read"}, Default: "write"},
+		{Name: "scope", Type: field.TypeEnum, Enums: []string{"write", "read", "operator"}, Default: "write"},
 		{Name: "version", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},

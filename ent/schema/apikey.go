@@ -21,7 +21,8 @@ func (APIKey) Fields() []ent.Field {
 		field.String("name").Optional().MaxLen(200),
 		// The mode partitions all data: a test key never sees live data.
 		field.Enum("mode").Values("live", "test").Immutable(),
-		field.Enum("scope").Values("write", "read").Default("write").Immutable(),
+		// operator: the platform's backend key (users, keys for them).
+		field.Enum("scope").Values("write", "read", "operator").Default("write").Immutable(),
 		field.UUID("user_id", NewID()).Immutable(),
 		// The Orgraph-Version the key is pinned to; requests without the
 		// header get it (empty: the latest).
