@@ -80,3 +80,79 @@ func TestOperatorKeys(t *testing.T) {
 		}
 	})
 }
+
+// TestOperatorManagesEveryOrganizationOfItsMode: an operator reads and
+// manages every organization of its mode as its owners do, without being a
+// member, and never one of the other mode (issue 19 item 2).
+func TestOperatorManagesEveryOrganizationOfItsMode(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ada := e.key("ada@example.com", "live", "write")
+		bobTest := e.key("bob@example.com", "test", "write")
+		ops := e.key("ops@platform.test", "live", "operator")
+		opsTest := e.key("ops@platform.test", "test", "operator")
+		dev := e.key("dev@example.com", "live", "write")
+		acme := e.createOrg(ada, `{"name": "Acme"}`)
+		acmeID, _ := acme["@id"].(string)
+		testOrg := e.createOrg(bobTest, `{"name": "Test Org"}`)
+		testID, _ := testOrg["@id"].(string)
+
+		ids := func(key string) map[string]bool {
+			t.Helper()
+			r := e.do(req{Path: "/api/organizations?itemsPerPage=100", Key: key})
+			out := map[string]bool{}
+			for _, m := range r.obj()["member"].([]any) {
+				out[m.(map[string]any)["@id"].(string)] = true
+			}
+			return out
+		}
+		if got := ids(ops); !got[acmeID] || got[testID] {
+			t.Errorf("the live operator lists %v: want Acme, not the test organization", got)
+		}
+		if got := ids(opsTest); got[acmeID] || !got[testID] {
+			t.Errorf("the test operator lists %v: want the test organization, not Acme", got)
+		}
+		if got := ids(dev); got[acmeID] {
+			t.Error("a write key lists an organization it does not belong to")
+		}
+
+		r := e.do(req{Path: acmeID, Key: ops})
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"method":"DELETE"`) {
+			t.Errorf("the operator reads Acme with an owner's operations: %d %s", r.Status, r.Body)
+		}
+		for _, rq := range []req{{Path: testID}, {Method: http.MethodPatch, Path: testID, Body: `{"name": "x"}`}, {Method: http.MethodDelete, Path: testID}} {
+			rq.Key = ops
+			if r := e.do(rq); r.Status != http.StatusNotFound {
+				t.Errorf("the live operator %s %s (test mode): %d, want 404", rq.Method, rq.Path, r.Status)
+			}
+		}
+
+		// Manages it as an owner: rename, a workspace, an invitation
+		// that its invitee can accept, the members.
+		if r := e.do(req{Method: http.MethodPatch, Path: acmeID, Key: ops, Body: `{"name": "Acme Inc."}`}); r.Status != http.StatusOK {
+			t.Errorf("the operator renames Acme: %d %s", r.Status, r.Body)
+		}
+		if r := e.do(req{Method: http.MethodPost, Path: "/api/workspaces", Key: ops, Body: `{"organization": "` + acmeID + `", "name": "Ops"}`}); r.Status != http.StatusCreated {
+			t.Errorf("the operator makes a workspace in Acme: %d %s", r.Status, r.Body)
+		}
+		inv := e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: ops, Body: `{"organization": "` + acmeID + `", "email": "carol@example.com", "role": "admin"}`})
+		if inv.Status != http.StatusCreated {
+			t.Fatalf("the operator invites carol to Acme: %d %s", inv.Status, inv.Body)
+		}
+		carol := e.key("carol@example.com", "live", "write")
+		if r := e.do(req{Method: http.MethodPost, Path: inv.obj()["@id"].(string) + "/accept", Key: carol}); r.Status != http.StatusCreated {
+			t.Errorf("carol accepts the operator's invitation: %d %s", r.Status, r.Body)
+		}
+		r = e.do(req{Path: "/api/members?organization=" + acmeID, Key: ops})
+		if r.Status != http.StatusOK || r.obj()["totalItems"] != 2.0 {
+			t.Errorf("the operator lists Acme's members (ada, carol; not itself): %d %s", r.Status, r.Body)
+		}
+		// The operator is no member: the last owner stays.
+		adaMember := acme["owners"].([]any)[0].(map[string]any)["@id"].(string)
+		if r := e.do(req{Method: http.MethodPatch, Path: adaMember, Key: ops, Body: `{"role": "viewer"}`}); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("the operator demotes Acme's last owner: %d %s", r.Status, r.Body)
+		}
+		if r := e.do(req{Method: http.MethodDelete, Path: acmeID, Key: ops}); r.Status != http.StatusNoContent {
+			t.Errorf("the operator deletes Acme: %d %s", r.Status, r.Body)
+		}
+	})
+}

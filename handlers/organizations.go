@@ -211,7 +211,7 @@ func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
 			role = string(m.Role)
 		}
 	}
-	n.Operations = organizationOperations(p, role)
+	n.Operations = organizationOperations(p, p.ActingRole(role))
 	return n
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/predicate"
@@ -246,6 +247,17 @@ func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice
 	if err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("find the inviter's membership: %w", err)
 	}
+	if m == nil {
+		// An operator invites without a membership: it vouches while it
+		// holds a live operator key of the organization's mode.
+		operator, err := holdsOperatorKey(ctx, tx, *inv.InviterID, inv.OrganizationID)
+		if err != nil {
+			return err
+		}
+		if operator {
+			return nil
+		}
+	}
 	if m == nil || !mayInvite(string(m.Role), string(inv.Role)) {
 		return violation("inviter", fmt.Sprintf("Whoever sent this invitation may no longer invite %s to the organization: %s",
 			english.WithArticle(string(inv.Role)), advice), RuleInviterLostPower)
@@ -362,4 +374,24 @@ func pendingOnly(inv *ent.Invitation, now time.Time, done string) error {
 		return nil
 	}
 	return violation("status", fmt.Sprintf("This invitation is %s: it cannot be %s.", st, done), RuleNotPending)
+}
+
+// holdsOperatorKey says whether the user holds an operator key, neither
+// revoked nor expired, of the organization's mode.
+func holdsOperatorKey(ctx context.Context, tx *ent.Tx, userID, orgID uuid.UUID) (bool, error) {
+	org, err := tx.Organization.Get(ctx, orgID)
+	if err != nil {
+		return false, fmt.Errorf("find the organization: %w", err)
+	}
+	ok, err := tx.APIKey.Query().Where(
+		apikey.UserID(userID),
+		apikey.ScopeEQ(apikey.ScopeOperator),
+		apikey.ModeEQ(apikey.Mode(org.Mode)),
+		apikey.RevokedAtIsNil(),
+		apikey.Or(apikey.ExpiresAtIsNil(), apikey.ExpiresAtGT(schema.Now())),
+	).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("find the inviter's operator key: %w", err)
+	}
+	return ok, nil
 }

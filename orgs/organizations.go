@@ -32,7 +32,9 @@ type OrganizationFilter struct{ Name string }
 
 // Organizations lists the organizations the caller sees.
 func (s *Service) Organizations(c Caller, f OrganizationFilter, order []Order) List[*ent.Organization] {
-	if desc, byID := orderedByID(order); f.Name == "" && byID {
+	// An operator's organizations are not its memberships: the general
+	// query, by mode.
+	if desc, byID := orderedByID(order); f.Name == "" && byID && !c.Operator() {
 		return s.organizationsByID(c, desc)
 	}
 	q := s.client.Organization.Query().Where(visibleOrganizations(c))

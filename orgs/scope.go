@@ -65,7 +65,13 @@ func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UU
 		return nil, err
 	}
 	me, err := tx.Member.Query().Where(member.OrganizationID(orgID), member.UserID(c.User.ID)).Only(ctx)
-	if err != nil {
+	switch {
+	case ent.IsNotFound(err) && c.Operator():
+		// An operator manages the organization as its owners do, without
+		// a membership: no rule counts it (it is no owner the last-owner
+		// rule could keep, and no member to remove).
+		me = &ent.Member{OrganizationID: orgID, UserID: c.User.ID, Role: member.RoleOwner}
+	case err != nil:
 		return nil, fmt.Errorf("find membership: %w", err)
 	}
 	return &Scope{service: s, tx: tx, caller: c, Org: org, Me: me}, nil

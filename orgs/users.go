@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/mailaddr"
 )
@@ -17,6 +18,16 @@ import (
 
 // Operator says whether the caller holds an operator key.
 func (c Caller) Operator() bool { return c.Key != nil && c.Key.Scope == "operator" }
+
+// ActingRole is the role the caller acts with in an organization where
+// their membership's role is memberRole ("" for none): an operator acts as
+// an owner wherever it is not a member, as Enter takes it.
+func (c Caller) ActingRole(memberRole string) string {
+	if memberRole == "" && c.Operator() {
+		return string(member.RoleOwner)
+	}
+	return memberRole
+}
 
 // forbidOperatorOnly is the refusal of an operator's action to anyone else.
 func forbidOperatorOnly(what string) error {

@@ -28,19 +28,31 @@ import (
 // may re-plan, and go-sqlite3 clears a cached statement's bindings before
 // each run, which re-plans such a statement every time (a lookup by id
 // took twice as long; docs/performance.md has the figures).
+//
+// An operator sees every organization of its mode as its owners do: the
+// subquery then asks only that the organization is of the caller's mode.
 func callerMembership(c Caller, s *entsql.Selector, orgColumn string, withMode bool) *entsql.Predicate {
-	m := entsql.Table(member.Table).As("caller_membership")
-	sub := entsql.Select(m.C(member.FieldID)).From(m)
-	where := []*entsql.Predicate{
-		entsql.ColumnsEQ(m.C(member.FieldOrganizationID), orgColumn),
-		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-	}
-	if withMode {
+	var sub *entsql.Selector
+	if c.Operator() {
 		o := entsql.Table(organization.Table).As("caller_organization")
-		sub.Join(o).On(o.C(organization.FieldID), m.C(member.FieldOrganizationID))
-		where = append(where, entsql.EQ(o.C(organization.FieldMode), c.Mode))
+		sub = entsql.Select(o.C(organization.FieldID)).From(o).Where(entsql.And(
+			entsql.ColumnsEQ(o.C(organization.FieldID), orgColumn),
+			entsql.EQ(o.C(organization.FieldMode), c.Mode),
+		))
+	} else {
+		m := entsql.Table(member.Table).As("caller_membership")
+		sub = entsql.Select(m.C(member.FieldID)).From(m)
+		where := []*entsql.Predicate{
+			entsql.ColumnsEQ(m.C(member.FieldOrganizationID), orgColumn),
+			entsql.EQ(m.C(member.FieldUserID), c.User.ID),
+		}
+		if withMode {
+			o := entsql.Table(organization.Table).As("caller_organization")
+			sub.Join(o).On(o.C(organization.FieldID), m.C(member.FieldOrganizationID))
+			where = append(where, entsql.EQ(o.C(organization.FieldMode), c.Mode))
+		}
+		sub.Where(entsql.And(where...))
 	}
-	sub.Where(entsql.And(where...))
 	if s.Dialect() != dialect.SQLite {
 		return entsql.Exists(sub) // PostgreSQL plans it as a semi-join
 	}
@@ -58,8 +70,11 @@ func visibleThrough(c Caller) func(*entsql.Selector) {
 }
 
 // visibleOrganizations are the organizations of the caller's mode that the
-// caller belongs to.
+// caller belongs to (an operator: all of them).
 func visibleOrganizations(c Caller) predicate.Organization {
+	if c.Operator() {
+		return organization.ModeEQ(organization.Mode(c.Mode))
+	}
 	return organization.And(
 		organization.ModeEQ(organization.Mode(c.Mode)),
 		func(s *entsql.Selector) { s.Where(callerMembership(c, s, s.C(organization.FieldID), false)) },
