@@ -49,7 +49,10 @@ func allowed(err error, ops hydra.Ops) hydra.Ops {
 }
 
 // standing reads the caller's standing in the organization of an item for
-// its document; ok is false for a read-only key, which needs none.
+// its document; ok is false for a read-only key, which is offered nothing
+// (the …Document functions take a standing, so they serve only callers who
+// have one: a GET by a write key, and writes, which no read-only key
+// reaches).
 func (s *Server) standing(r *http.Request, orgID uuid.UUID) (st orgs.Standing, ok bool, err error) {
 	p := caller(r.Context())
 	if p.readOnly() {
@@ -65,17 +68,15 @@ func (s *Server) memberItem(r *http.Request, m *ent.Member) (*hydra.Node, error)
 	if err != nil || !ok {
 		return memberNode(m), err
 	}
-	return memberDocument(r, st, m), nil
+	return memberDocument(st, m), nil
 }
 
 // memberDocument is memberNode with the operations the standing allows:
 // PATCH by who manages the member, DELETE by them and by the member
 // themself (leaving).
-func memberDocument(r *http.Request, st orgs.Standing, m *ent.Member) *hydra.Node {
+func memberDocument(st orgs.Standing, m *ent.Member) *hydra.Node {
 	n := memberNode(m)
-	if !caller(r.Context()).readOnly() {
-		n.Operations = allowed(st.MayChangeMember(m), memberPatch) | allowed(st.MayRemoveMember(m), memberDelete)
-	}
+	n.Operations = allowed(st.MayChangeMember(m), memberPatch) | allowed(st.MayRemoveMember(m), memberDelete)
 	return n
 }
 
@@ -85,16 +86,14 @@ func (s *Server) workspaceItem(r *http.Request, ws *ent.Workspace) (*hydra.Node,
 	if err != nil || !ok {
 		return workspaceNode(ws), err
 	}
-	return workspaceDocument(r, st, ws), nil
+	return workspaceDocument(st, ws), nil
 }
 
 // workspaceDocument is workspaceNode with PATCH and DELETE when the
 // standing may change workspaces.
-func workspaceDocument(r *http.Request, st orgs.Standing, ws *ent.Workspace) *hydra.Node {
+func workspaceDocument(st orgs.Standing, ws *ent.Workspace) *hydra.Node {
 	n := workspaceNode(ws)
-	if !caller(r.Context()).readOnly() {
-		n.Operations = allowed(st.MayChangeWorkspaces(), workspacePatch|workspaceDelete)
-	}
+	n.Operations = allowed(st.MayChangeWorkspaces(), workspacePatch|workspaceDelete)
 	return n
 }
 
@@ -105,18 +104,16 @@ func (s *Server) invitationItem(r *http.Request, inv *ent.Invitation) (*hydra.No
 	if err != nil || !ok {
 		return invitationNode(inv, now), err
 	}
-	return invitationDocument(r, st, inv, now), nil
+	return invitationDocument(st, inv, now), nil
 }
 
 // invitationDocument is invitationNode with the actions the standing
 // allows: accept to the invitee, resend and revoke to who may send it,
 // each while the invitation's status allows it.
-func invitationDocument(r *http.Request, st orgs.Standing, inv *ent.Invitation, now time.Time) *hydra.Node {
+func invitationDocument(st orgs.Standing, inv *ent.Invitation, now time.Time) *hydra.Node {
 	n := invitationNode(inv, now)
-	if !caller(r.Context()).readOnly() {
-		n.Operations = allowed(st.MayAcceptInvitation(inv, now), invitationAccept) |
-			allowed(st.MayResendInvitation(inv, now), invitationResend) |
-			allowed(st.MayRevokeInvitation(inv, now), invitationRevoke)
-	}
+	n.Operations = allowed(st.MayAcceptInvitation(inv, now), invitationAccept) |
+		allowed(st.MayResendInvitation(inv, now), invitationResend) |
+		allowed(st.MayRevokeInvitation(inv, now), invitationRevoke)
 	return n
 }

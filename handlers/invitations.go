@@ -76,7 +76,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		}
 		created, err := sc.Invite(ctx, inv)
 		if err == nil {
-			n = invitationDocument(r, sc.Standing(), created, schema.Now())
+			n = invitationDocument(sc.Standing(), created, schema.Now())
 		}
 		return err
 	})
@@ -143,7 +143,7 @@ func (s *Server) changeInvitation(w http.ResponseWriter, r *http.Request,
 		}
 		inv, err := change(sc, ctx, found)
 		if err == nil {
-			n = invitationDocument(r, sc.Standing(), inv, schema.Now())
+			n = invitationDocument(sc.Standing(), inv, schema.Now())
 		}
 		return err
 	})

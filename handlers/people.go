@@ -90,7 +90,7 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 		if err := sc.MayChangeMember(target); err != nil {
 			return err
 		}
-		if err := s.precondition(r, memberDocument(r, sc.Standing(), target)); err != nil {
+		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
 			return err
 		}
 		in, err := s.decode(r, hydra.Member, body, false)
@@ -130,7 +130,7 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 		if err := sc.MayRemoveMember(target); err != nil {
 			return err
 		}
-		if err := s.precondition(r, memberDocument(r, sc.Standing(), target)); err != nil {
+		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
 			return err
 		}
 		return sc.RemoveMember(ctx, target)

@@ -60,7 +60,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 		}
 		ws, err := sc.CreateWorkspace(ctx, name)
 		if err == nil {
-			n = workspaceDocument(r, sc.Standing(), ws)
+			n = workspaceDocument(sc.Standing(), ws)
 		}
 		return err
 	})
@@ -98,7 +98,7 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		n = workspaceDocument(r, sc.Standing(), ws)
+		n = workspaceDocument(sc.Standing(), ws)
 		return nil
 	})
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Server) enterWorkspace(tx *ent.Tx, r *http.Request, id uuid.UUID) (*org
 	if err != nil {
 		return nil, nil, err
 	}
-	return sc, ws, s.precondition(r, workspaceDocument(r, sc.Standing(), ws))
+	return sc, ws, s.precondition(r, workspaceDocument(sc.Standing(), ws))
 }
 
 func workspaceNode(ws *ent.Workspace) *hydra.Node {
