@@ -38,7 +38,11 @@ func (s *Server) getInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, invitationNode(inv, schema.Now()))
+	n, err := s.invitationItem(r, inv)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 // invitationOf reads an invitation's email and role from a request body,
@@ -64,19 +68,22 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var created *ent.Invitation
+	var n *hydra.Node
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
 		if err != nil {
 			return err
 		}
-		created, err = sc.Invite(ctx, inv)
+		created, err := sc.Invite(ctx, inv)
+		if err == nil {
+			n = invitationDocument(sc.Standing(), created, schema.Now())
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusCreated, invitationNode(created, schema.Now()))
+	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 // acceptInvitation turns a pending invitation addressed to the caller into a
@@ -97,7 +104,13 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusCreated, memberNode(m))
+	// The new membership's document as its member reads it (now that they
+	// are one): what GET answers next.
+	n, err := s.memberItem(r, m)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 // resendInvitation gives a pending or expired invitation a new expiry.
@@ -122,19 +135,22 @@ func (s *Server) changeInvitation(w http.ResponseWriter, r *http.Request,
 	if !ok {
 		return problems.NotFound()
 	}
-	var inv *ent.Invitation
+	var n *hydra.Node
 	err := s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, found, err := s.orgs.EnterInvitation(ctx, tx, callerOf(r), id)
 		if err != nil {
 			return err
 		}
-		inv, err = change(sc, ctx, found)
+		inv, err := change(sc, ctx, found)
+		if err == nil {
+			n = invitationDocument(sc.Standing(), inv, schema.Now())
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, invitationNode(inv, schema.Now()))
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func invitationNode(inv *ent.Invitation, now time.Time) *hydra.Node {

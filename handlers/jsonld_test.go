@@ -46,7 +46,7 @@ var ldPrefixes = map[string]string{
 var ldHydraNodeKeys = map[string][]string{
 	"Collection":            {"member", "totalItems", "view", "search", "memberAssertion"},
 	"MemberAssertion":       {"subject", "property", "object"}, // untyped, under memberAssertion
-	"Operation":             {"method", "title"},
+	"Operation":             {"method", "title", "target"},
 	"PartialCollectionView": {"first", "last", "previous", "next"},
 	"IriTemplate":           {"template", "variableRepresentation", "mapping"},
 	"IriTemplateMapping":    {"variable", "property", "required"},
@@ -279,6 +279,8 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 		}
 		x := ldExpectation{iri: ldHydraNS + k}
 		switch k {
+		case "target": // an action's, schema.org's term (hydra/affordances.go)
+			x.iri, x.kind = ldSchemaNS+"target", ldIRI
 		case "member":
 			x.kind, x.class = ldNode, f.coll
 		case "memberAssertion":

@@ -131,8 +131,11 @@ func TestOperatorManagesEveryOrganizationOfItsMode(t *testing.T) {
 		if r := e.do(req{Method: http.MethodPatch, Path: acmeID, Key: ops, Body: `{"name": "Acme Inc."}`}); r.Status != http.StatusOK {
 			t.Errorf("the operator renames Acme: %d %s", r.Status, r.Body)
 		}
-		if r := e.do(req{Method: http.MethodPost, Path: "/api/workspaces", Key: ops, Body: `{"organization": "` + acmeID + `", "name": "Ops"}`}); r.Status != http.StatusCreated {
-			t.Errorf("the operator makes a workspace in Acme: %d %s", r.Status, r.Body)
+		ws := e.do(req{Method: http.MethodPost, Path: "/api/workspaces", Key: ops, Body: `{"organization": "` + acmeID + `", "name": "Ops"}`})
+		if ws.Status != http.StatusCreated {
+			t.Errorf("the operator makes a workspace in Acme: %d %s", ws.Status, ws.Body)
+		} else if r := e.do(req{Path: ws.obj()["@id"].(string), Key: ops}); !strings.Contains(string(r.Body), `"method":"DELETE"`) {
+			t.Errorf("the operator is offered no DELETE of Acme's workspace: %s", r.Body)
 		}
 		inv := e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: ops, Body: `{"organization": "` + acmeID + `", "email": "carol@example.com", "role": "admin"}`})
 		if inv.Status != http.StatusCreated {

@@ -215,32 +215,15 @@ func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
 	return n
 }
 
-// The lists organizationOperations answers with, shared: a document only
-// reads them.
-var (
-	mayPatchAndDelete = []hydra.OpKind{hydra.Patch, hydra.Delete}
-	mayPatch          = []hydra.OpKind{hydra.Patch}
-	mayDelete         = []hydra.OpKind{hydra.Delete}
-)
-
 // organizationOperations are the operations a member of the role may
 // invoke on the organization, by the rules the writes check
 // (orgs.MayUpdateOrganization, orgs.MayDeleteOrganization), and none with a
 // read-only key, which authenticated refuses any write.
-func organizationOperations(p *principal, role string) []hydra.OpKind {
+func organizationOperations(p *principal, role string) hydra.Ops {
 	if p.readOnly() {
-		return nil
+		return 0
 	}
-	update, del := orgs.MayUpdateOrganization(role) == nil, orgs.MayDeleteOrganization(role) == nil
-	switch {
-	case update && del:
-		return mayPatchAndDelete
-	case update:
-		return mayPatch
-	case del:
-		return mayDelete
-	}
-	return nil
+	return allowed(orgs.MayUpdateOrganization(role), organizationPatch) | allowed(orgs.MayDeleteOrganization(role), organizationDelete)
 }
 
 // organizationNodes builds the documents of a page of organizations from

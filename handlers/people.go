@@ -58,7 +58,11 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cacheScope(w, m.OrganizationID)
-	return s.writeItem(w, r, http.StatusOK, memberNode(m))
+	n, err := s.memberItem(r, m)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
@@ -84,7 +88,7 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 		if err := sc.MayChangeMember(target); err != nil {
 			return err
 		}
-		if err := s.precondition(r, memberNode(target)); err != nil {
+		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
 			return err
 		}
 		in, err := s.decode(r, hydra.Member, body, false)
@@ -99,7 +103,13 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, memberNode(m))
+	// Read again: a member who changed their own role changed what they
+	// may do.
+	n, err := s.memberItem(r, m)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 // deleteMember removes a member, or lets the caller leave (their own
@@ -118,7 +128,7 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 		if err := sc.MayRemoveMember(target); err != nil {
 			return err
 		}
-		if err := s.precondition(r, memberNode(target)); err != nil {
+		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
 			return err
 		}
 		return sc.RemoveMember(ctx, target)

@@ -144,7 +144,10 @@ func newCountingEnv(t *testing.T, backend string, cfg handlers.Config) (*env, *a
 	}
 	var statements atomic.Int64
 	e := newTracedEnvWith(t, dsn, func(_ context.Context, s string) {
-		if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") {
+		// ent's own statements log as Query: and Exec:, those the domain
+		// builds itself (orgs.Service.Standing) as QueryContext: and
+		// ExecContext:.
+		if strings.Contains(s, "Query:") || strings.Contains(s, "Exec:") || strings.Contains(s, "QueryContext:") || strings.Contains(s, "ExecContext:") {
 			statements.Add(1)
 		}
 	}, cfg)

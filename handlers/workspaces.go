@@ -35,7 +35,11 @@ func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, workspaceNode(ws))
+	n, err := s.workspaceItem(r, ws)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 // createWorkspace serves POST /api/workspaces and its alias
@@ -48,19 +52,22 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 	}
 	orgID, _ := in.String("organization")
 	name, _ := in.String("name")
-	var ws *ent.Workspace
+	var n *hydra.Node
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
 		if err != nil {
 			return err
 		}
-		ws, err = sc.CreateWorkspace(ctx, name)
+		ws, err := sc.CreateWorkspace(ctx, name)
+		if err == nil {
+			n = workspaceDocument(sc.Standing(), ws)
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusCreated, workspaceNode(ws))
+	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
@@ -76,26 +83,28 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var ws *ent.Workspace
+	var n *hydra.Node
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, found, err := s.enterWorkspace(tx, r, id)
+		sc, ws, err := s.enterWorkspace(tx, r, id)
 		if err != nil {
 			return err
 		}
-		ws = found
 		in, err := s.decode(r, hydra.Workspace, body, false)
 		if err != nil {
 			return err
 		}
 		if name, ok := in.String("name"); ok {
-			ws, err = sc.RenameWorkspace(ctx, found, name)
+			if ws, err = sc.RenameWorkspace(ctx, ws, name); err != nil {
+				return err
+			}
 		}
-		return err
+		n = workspaceDocument(sc.Standing(), ws)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, workspaceNode(ws))
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request) error {
@@ -125,7 +134,7 @@ func (s *Server) enterWorkspace(tx *ent.Tx, r *http.Request, id uuid.UUID) (*org
 	if err != nil {
 		return nil, nil, err
 	}
-	return sc, ws, s.precondition(r, workspaceNode(ws))
+	return sc, ws, s.precondition(r, workspaceDocument(sc.Standing(), ws))
 }
 
 func workspaceNode(ws *ent.Workspace) *hydra.Node {

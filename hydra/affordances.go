@@ -1,6 +1,9 @@
 package hydra
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Per-caller affordances (Hydra Core §4.1–4.2): an item's own document
 // lists, as hydra:operation, the operations its reader may invoke on it.
@@ -11,6 +14,20 @@ import "encoding/json"
 // named by the same title, with its types and method: what it expects,
 // returns and needs in headers is in the documentation, under that title.
 // Like collection links, they are JSON-LD controls of top-level documents.
+//
+// An action (accept, resend, revoke, rotate) is documented, as API
+// Platform documents its custom operations, among the class's
+// supportedOperation, yet it is not sent to the item's IRI but to
+// Item+id+"/"+name. Hydra has no term for where to send an operation (an
+// operation applies to the resource that holds it), so the affordance of
+// an action also names its target with schema:target, schema.org's "the
+// URL where the action is performed": the operation is about the item, and
+// is performed at the target. A client that only reads hydra:operation
+// still finds it under its documented title and method; one that reads
+// target knows where to POST it. (Declaring each action as a link property
+// whose value carries the operation would be Hydra's other spelling, but
+// it adds a documented property per action, which Admin would show as a
+// field.)
 
 // operationTerms are the context terms of the operations. schema is the
 // prefix of the operations' second types (schema:DeleteAction).
@@ -22,48 +39,122 @@ var operationTerms = []term{
 	{"schema", Schema},
 }
 
+// targetTerm is the context term of an action's target, in the contexts of
+// classes with actions only.
+var targetTerm = term{"target", id("schema:target")}
+
+// Ops is a set of an item's operations beyond GET: its PATCH, its DELETE
+// and its actions, one bit each, numbered by Resource.Op and
+// Resource.Action in the documentation's order. A set is a number, so that
+// building a document allocates nothing for it.
+type Ops uint32
+
+// Has says whether the set holds every operation of o.
+func (s Ops) Has(o Ops) bool { return s&o == o }
+
+// itemOp is one operation a document may list, written ahead: the whole
+// object, or for an action the object up to its target's value.
+type itemOp struct {
+	json   []byte
+	kind   OpKind // Patch, Delete, or Post for an action
+	action string // the action's name; empty for PATCH and DELETE
+}
+
 // Affords says whether items of the class can list operations: those with
-// an item operation that changes them.
+// an item operation that changes them, or an action.
 func (c *Class) Affords() bool {
 	if c.Resource == nil {
 		return false
 	}
-	return c.Resource.Has(Patch) || c.Resource.Has(Delete)
+	return c.Resource.Has(Patch) || c.Resource.Has(Delete) || len(c.Resource.Actions) > 0
 }
 
-// operationsJSON writes each item operation of the resource once, as the
-// documentation describes it (docs.go's operation), reduced to its types,
-// method and title.
+// Op is the set of the item's operation k (Patch or Delete); asking for one
+// the resource does not declare is a bug.
+func (r *Resource) Op(k OpKind) Ops {
+	if k == Patch || k == Delete {
+		for i, op := range r.itemOps {
+			if op.kind == k {
+				return 1 << i
+			}
+		}
+	}
+	panic(fmt.Sprintf("hydra: %s has no item operation %s", r.Item, k.Method()))
+}
+
+// Action is the set of the action called name; asking for one the
+// resource does not declare is a bug.
+func (r *Resource) Action(name string) Ops {
+	for i, op := range r.itemOps {
+		if op.action == name {
+			return 1 << i
+		}
+	}
+	panic(fmt.Sprintf("hydra: %s has no action %q", r.Item, name))
+}
+
+// operationsJSON writes each item operation of the class once, as the
+// documentation describes it (docs.go), reduced to its types, method and
+// title: PATCH and DELETE in declaration order, then the actions.
 func (c *Class) operationsJSON() {
-	for _, k := range c.Resource.Operations {
+	r := c.Resource
+	marshal := func(v any) []byte {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic("hydra: " + err.Error())
+		}
+		return b
+	}
+	for _, k := range r.Operations {
 		if k.OnCollection() || k == Get {
 			continue
 		}
 		doc := operation(c, k, DocsOptions{}) // only its types, method and title are read
-		b, err := json.Marshal(struct {
+		r.itemOps = append(r.itemOps, itemOp{json: marshal(struct {
 			Type   any    `json:"@type"`
 			Method string `json:"method"`
 			Title  string `json:"title"`
-		}{doc["@type"], doc["method"].(string), doc["title"].(string)})
-		if err != nil {
-			panic("hydra: " + err.Error())
-		}
-		c.Resource.ops[k] = b
+		}{doc["@type"], doc["method"].(string), doc["title"].(string)}), kind: k})
+	}
+	for _, a := range r.Actions {
+		b := marshal(struct {
+			Type   string `json:"@type"`
+			Method string `json:"method"`
+			Title  string `json:"title"`
+		}{"Operation", "POST", actionTitle(c, a)})
+		b = append(b[:len(b)-1], `,"target":`...) // the target follows, per item
+		r.itemOps = append(r.itemOps, itemOp{json: b, kind: Post, action: a.Name})
+	}
+	if len(r.itemOps) > 32 {
+		panic("hydra: " + c.Name + " has more item operations than Ops holds")
 	}
 }
 
-// appendOperations writes the `"operation"` key: the operations ops of an
-// item of the resource, each one the class declares.
-func (r *Resource) appendOperations(b []byte, ops []OpKind) []byte {
+// appendOperations writes the `"operation"` key: the operations ops of the
+// item iri, in the documentation's order.
+func (r *Resource) appendOperations(b []byte, ops Ops, iri string) []byte {
 	b = append(b, `"operation":[`...)
-	for i, k := range ops {
-		if i > 0 {
+	first := true
+	for i, op := range r.itemOps {
+		if ops&(1<<i) == 0 {
+			continue
+		}
+		if !first {
 			b = append(b, ',')
 		}
-		b = append(b, r.ops[k]...)
+		first = false
+		b = append(b, op.json...)
+		if op.action != "" {
+			b = appendString(b, iri+"/"+op.action)
+			b = append(b, '}')
+		}
 	}
 	return append(b, ']')
 }
+
+// actionTitle is the title of an action's operation, in the documentation
+// and in documents alike: acceptInvitation.
+func actionTitle(c *Class, a Action) string { return a.Name + c.Name }
 
 // affordanceTerm says whether a property name is a term of the operations,
 // which a class that lists them cannot use (Error's title can).
@@ -73,5 +164,5 @@ func affordanceTerm(name string) bool {
 			return true
 		}
 	}
-	return false
+	return name == targetTerm.name
 }

@@ -31,6 +31,9 @@ func (r *Registry) ContextDocument(name, base string) (map[string]any, bool) {
 		for _, t := range operationTerms {
 			ctx[t.name] = t.def
 		}
+		if len(c.Resource.Actions) > 0 {
+			ctx[targetTerm.name] = targetTerm.def
+		}
 	}
 	for cl := c; cl != nil; cl = cl.Parent {
 		for k, v := range classTerms(cl) {

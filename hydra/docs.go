@@ -99,7 +99,7 @@ func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 			op := map[string]any{
 				"@type":       "Operation",
 				"method":      "POST",
-				"title":       a.Name + c.Name,
+				"title":       actionTitle(c, a),
 				"description": a.Description,
 				"returns":     a.Returns.Name,
 			}

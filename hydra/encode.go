@@ -19,7 +19,7 @@ type Node struct {
 	ID      string // "@id"; empty for nested objects without identity
 	// Operations are those of the item's operations its reader may invoke
 	// (affordances.go), written on a top-level document.
-	Operations []OpKind
+	Operations Ops
 	values     []any
 }
 
@@ -99,9 +99,9 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 			b = n.Class.Resource.appendLinks(b, id, n.ID)
 		}
 	}
-	if mode == LinkedData && n.Context != "" && len(n.Operations) > 0 {
+	if mode == LinkedData && n.Context != "" && n.Operations != 0 {
 		sep()
-		b = n.Class.Resource.appendOperations(b, n.Operations)
+		b = n.Class.Resource.appendOperations(b, n.Operations, n.ID)
 	}
 	return append(b, '}')
 }

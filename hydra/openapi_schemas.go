@@ -98,18 +98,23 @@ func (g *openAPI) output(c *Class, v view) map[string]any {
 				props["collection"] = collectionLinksSchema("The collections of the resources that point to this one (Hydra collection links), on the item's own document only.")
 			}
 			if c.Affords() {
+				opProps := map[string]any{
+					"@type":  map[string]any{"description": "Operation, and the documented schema.org action when there is one."},
+					"method": map[string]any{"type": "string"},
+					"title":  map[string]any{"type": "string"},
+				}
+				if len(c.Resource.Actions) > 0 {
+					opProps["target"] = map[string]any{"type": "string", "format": "iri-reference",
+						"description": "Where an action is sent (schema:target): the item's IRI, a slash and the action's name. Absent for PATCH and DELETE, which are sent to the item."}
+				}
 				props["operation"] = map[string]any{
 					"type":        "array",
 					"readOnly":    true,
 					"description": "The documented operations the reader may invoke on this resource now (hydra:operation), each named by its title in the documentation; absent when none. On the item's own document only.",
 					"items": map[string]any{
-						"type":     "object",
-						"required": []any{"@type", "method", "title"},
-						"properties": map[string]any{
-							"@type":  map[string]any{"description": "Operation, and the documented schema.org action when there is one."},
-							"method": map[string]any{"type": "string"},
-							"title":  map[string]any{"type": "string"},
-						},
+						"type":       "object",
+						"required":   []any{"@type", "method", "title"},
+						"properties": opProps,
 					},
 				}
 			}

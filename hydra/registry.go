@@ -147,8 +147,9 @@ type Resource struct {
 	search []byte
 	// links are the collections related to an item (links.go).
 	links []collectionLink
-	// ops are the item operations as a document lists them (affordances.go).
-	ops [Delete + 1][]byte
+	// itemOps are the item operations as a document lists them
+	// (affordances.go).
+	itemOps []itemOp
 }
 
 // Action is a POST on an item that changes its state (API Platform's

@@ -141,13 +141,53 @@ func mayInvite(memberRole, invited string) bool {
 
 // mayInvite: the caller's role must be allowed to send an invitation with
 // the role (invitingTakes); a suspended organization invites no one.
-func (sc *Scope) mayInvite(role string) error {
+func (sc *Scope) mayInvite(role string) error { return sc.Standing().mayInvite(role) }
+
+func (st Standing) mayInvite(role string) error {
 	for _, perm := range invitingTakes(role) {
-		if err := sc.Can(perm); err != nil {
+		if err := can(st.Role, perm); err != nil {
 			return err
 		}
 	}
-	return sc.Active()
+	return st.active()
+}
+
+// MayResendInvitation is Forbidden unless the caller may send the
+// invitation (mayInvite), and a violation unless it is pending or expired:
+// the rules of resending that the invitation and the caller's standing
+// decide. ResendInvitation checks the inviter's power and the address's
+// other invitations besides.
+func (st Standing) MayResendInvitation(inv *ent.Invitation, now time.Time) error {
+	if err := st.mayInvite(string(inv.Role)); err != nil {
+		return err
+	}
+	if s := schema.EffectiveStatus(string(inv.Status), inv.ExpiresAt, now); s != "pending" && s != "expired" {
+		return violation("status", fmt.Sprintf("This invitation is %s: it cannot be resent.", s), RuleNotPending)
+	}
+	return nil
+}
+
+// MayRevokeInvitation is Forbidden unless the caller may send the
+// invitation, and a violation unless it is pending.
+func (st Standing) MayRevokeInvitation(inv *ent.Invitation, now time.Time) error {
+	if err := st.mayInvite(string(inv.Role)); err != nil {
+		return err
+	}
+	return pendingOnly(inv, now, "revoked")
+}
+
+// MayAcceptInvitation is Forbidden unless the invitation is addressed to
+// the caller and its organization is active, and a violation unless it is
+// pending. Whether the inviter may still invite and whether the caller is
+// already a member, AcceptInvitation checks besides.
+func (st Standing) MayAcceptInvitation(inv *ent.Invitation, now time.Time) error {
+	if !mailaddr.Equal(inv.Email, st.caller.User.Email) {
+		return &Forbidden{Reason: "This invitation is addressed to another email address."}
+	}
+	if err := st.active(); err != nil {
+		return err
+	}
+	return pendingOnly(inv, now, "accepted")
 }
 
 // Invite sends an invitation to the organization, from the caller.
@@ -288,18 +328,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, tx *ent.Tx, c Caller, id
 	if err != nil {
 		return nil, err
 	}
-	if !mailaddr.Equal(inv.Email, c.User.Email) {
-		return nil, &Forbidden{Reason: "This invitation is addressed to another email address."}
-	}
 	org, err := tx.Organization.Get(ctx, inv.OrganizationID)
 	if err != nil {
 		return nil, fmt.Errorf("find organization: %w", err)
 	}
-	if err := active(org); err != nil {
-		return nil, err
-	}
 	now := schema.Now()
-	if err := pendingOnly(inv, now, "accepted"); err != nil {
+	if err := (Standing{caller: c, Active: active(org) == nil}).MayAcceptInvitation(inv, now); err != nil {
 		return nil, err
 	}
 	if err := inviterVouches(ctx, tx, inv, "ask the organization for a new invitation."); err != nil {
@@ -338,12 +372,9 @@ func (s *Service) EnterInvitation(ctx context.Context, tx *ent.Tx, c Caller, id 
 // ResendInvitation gives a pending or expired invitation a new expiry, if
 // the caller may send it and its inviter still could.
 func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (*ent.Invitation, error) {
-	if err := sc.mayInvite(string(inv.Role)); err != nil {
-		return nil, err
-	}
 	now := schema.Now()
-	if st := schema.EffectiveStatus(string(inv.Status), inv.ExpiresAt, now); st != "pending" && st != "expired" {
-		return nil, violation("status", fmt.Sprintf("This invitation is %s: it cannot be resent.", st), RuleNotPending)
+	if err := sc.Standing().MayResendInvitation(inv, now); err != nil {
+		return nil, err
 	}
 	if err := inviterVouches(ctx, sc.tx, inv, "revoke it and send a new one."); err != nil {
 		return nil, err
@@ -357,11 +388,8 @@ func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (*en
 // RevokeInvitation withdraws a pending invitation, if the caller may send
 // it.
 func (sc *Scope) RevokeInvitation(ctx context.Context, inv *ent.Invitation) (*ent.Invitation, error) {
-	if err := sc.mayInvite(string(inv.Role)); err != nil {
-		return nil, err
-	}
 	now := schema.Now()
-	if err := pendingOnly(inv, now, "revoked"); err != nil {
+	if err := sc.Standing().MayRevokeInvitation(inv, now); err != nil {
 		return nil, err
 	}
 	return sc.tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusRevoked).SetRevokedAt(now).SetUpdatedAt(now).Save(ctx)

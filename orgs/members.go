@@ -58,19 +58,32 @@ func (s *Service) EnterMember(ctx context.Context, tx *ent.Tx, c Caller, id uuid
 // mayChange: owners are managed by owners only; anyone else by those who
 // manage members.
 func (sc *Scope) mayChange(target *ent.Member, newRole member.Role) error {
-	if target.Role == member.RoleOwner || newRole == member.RoleOwner {
-		return sc.Can(schema.ManageOwners)
+	return mayChange(string(sc.Me.Role), target.Role, newRole)
+}
+
+func mayChange(role string, target, newRole member.Role) error {
+	if target == member.RoleOwner || newRole == member.RoleOwner {
+		return can(role, schema.ManageOwners)
 	}
-	return sc.Can(schema.ManageMembers)
+	return can(role, schema.ManageMembers)
 }
 
 // MayChangeMember is Forbidden unless the organization is active and the
 // caller may manage the member as they are now.
 func (sc *Scope) MayChangeMember(target *ent.Member) error {
-	if err := sc.Active(); err != nil {
+	return sc.Standing().MayChangeMember(target)
+}
+
+// MayChangeMember is Forbidden unless the organization is active and the
+// caller may manage the member as they are now: the rule of PATCH, whose
+// new role (making an owner takes the owners' permission) ChangeRole
+// checks again. An admin is offered PATCH on a developer, and refused the
+// promotion to owner only.
+func (st Standing) MayChangeMember(target *ent.Member) error {
+	if err := st.active(); err != nil {
 		return err
 	}
-	return sc.mayChange(target, target.Role)
+	return mayChange(st.Role, target.Role, target.Role)
 }
 
 // ChangeRole gives a member a new role: making or unmaking an owner takes
@@ -99,13 +112,20 @@ func (sc *Scope) ChangeRole(ctx context.Context, target *ent.Member, newRole str
 // caller may manage the member; leaving (one's own membership) takes no
 // permission.
 func (sc *Scope) MayRemoveMember(target *ent.Member) error {
-	if err := sc.Active(); err != nil {
+	return sc.Standing().MayRemoveMember(target)
+}
+
+// MayRemoveMember is the rule of DELETE (see Scope.MayRemoveMember). The
+// last owner's leaving is refused by RemoveMember, a rule of the other
+// owners' rows, not of the caller's permission.
+func (st Standing) MayRemoveMember(target *ent.Member) error {
+	if err := st.active(); err != nil {
 		return err
 	}
-	if target.UserID == sc.caller.User.ID {
+	if target.UserID == st.caller.User.ID {
 		return nil
 	}
-	return sc.mayChange(target, target.Role)
+	return mayChange(st.Role, target.Role, target.Role)
 }
 
 // RemoveMember removes a member (the last owner stays), and revokes the

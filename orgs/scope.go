@@ -139,9 +139,13 @@ func (sc *Scope) Active() error { return active(sc.Org) }
 
 func active(org *ent.Organization) error {
 	if org.Status == organization.StatusSUSPENDED {
-		return &Forbidden{Reason: "The organization is suspended: its members, invitations and workspaces cannot change until an owner reactivates it."}
+		return errSuspended()
 	}
 	return nil
+}
+
+func errSuspended() error {
+	return &Forbidden{Reason: "The organization is suspended: its members, invitations and workspaces cannot change until an owner reactivates it."}
 }
 
 // found reads the result of looking up one item: not found (absent, or not

@@ -41,11 +41,16 @@ func findWorkspace(ctx context.Context, client *ent.Client, c Caller, id uuid.UU
 
 // mayChangeWorkspaces is Forbidden unless the caller manages workspaces
 // and the organization is active.
-func (sc *Scope) mayChangeWorkspaces() error {
-	if err := sc.Can(schema.ManageWorkspaces); err != nil {
+func (sc *Scope) mayChangeWorkspaces() error { return sc.Standing().MayChangeWorkspaces() }
+
+// MayChangeWorkspaces is Forbidden unless the caller manages workspaces
+// and the organization is active: the rule of creating, renaming and
+// deleting them.
+func (st Standing) MayChangeWorkspaces() error {
+	if err := can(st.Role, schema.ManageWorkspaces); err != nil {
 		return err
 	}
-	return sc.Active()
+	return st.active()
 }
 
 // CreateWorkspace adds a workspace to the organization.

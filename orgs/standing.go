@@ -1,0 +1,78 @@
+package orgs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
+)
+
+// Standing is the caller's place in one organization: their role there
+// (empty when they are not a member; an operator's is an owner's, as Enter
+// gives it) and whether the organization is active. The rules of who may change an organization's members,
+// workspaces and invitations are methods of it, given the item: a write
+// checks them on its Scope's standing, read under the lock, and an item's
+// document lists the operations that pass them for its reader (Hydra
+// affordances), from a standing read in one statement. One function for
+// both, so that a document never offers what the write refuses for want of
+// permission, nor hides what it allows.
+//
+// They state permissions and the item's own state (an invitation's
+// status), what the reader can see in the document; rules that depend on
+// other rows (the last owner, an inviter who lost the power to invite) stay
+// in the writes, as violations, and a listed operation may still meet one.
+type Standing struct {
+	caller Caller
+	Role   string
+	Active bool
+}
+
+// Standing reads the caller's standing in an organization the caller sees
+// an item of: one statement, the organization's status with the caller's
+// membership joined.
+func (s *Service) Standing(ctx context.Context, c Caller, orgID uuid.UUID) (Standing, error) {
+	b := entsql.Dialect(s.dialect)
+	o, m := b.Table(organization.Table), b.Table(member.Table).As("m") // a joined table is aliased: name it first
+	query, args := b.Select(o.C(organization.FieldStatus), m.C(member.FieldRole)).From(o).
+		LeftJoin(m).OnP(entsql.And(
+		entsql.ColumnsEQ(m.C(member.FieldOrganizationID), o.C(organization.FieldID)),
+		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
+	)).
+		Where(entsql.EQ(o.C(organization.FieldID), orgID)).
+		Query()
+	rows, err := s.client.QueryContext(ctx, query, args...)
+	if err != nil {
+		return Standing{}, fmt.Errorf("read the caller's standing: %w", err)
+	}
+	defer rows.Close()
+	st := Standing{caller: c}
+	if !rows.Next() {
+		return st, rows.Err() // gone since the item was read: no standing at all
+	}
+	var status string
+	var role sql.NullString
+	if err := rows.Scan(&status, &role); err != nil {
+		return Standing{}, fmt.Errorf("read the caller's standing: %w", err)
+	}
+	st.Role, st.Active = c.ActingRole(role.String), status != string(organization.StatusSUSPENDED)
+	return st, rows.Err()
+}
+
+// Standing is the caller's standing in the entered organization, as read
+// under its lock.
+func (sc *Scope) Standing() Standing {
+	return Standing{caller: sc.caller, Role: string(sc.Me.Role), Active: sc.Org.Status != organization.StatusSUSPENDED}
+}
+
+// active is Forbidden when the organization is suspended (see Scope.Active).
+func (st Standing) active() error {
+	if !st.Active {
+		return errSuspended()
+	}
+	return nil
+}
