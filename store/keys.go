@@ -149,33 +149,82 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ent.APIKey, err
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	db.noteUse(ctx, k, now)
+	db.noteUse(k, now)
 	db.keys.put(hash, k)
 	return k, nil
 }
 
 // lastUsedGranularity is how precisely last_used_at is kept: a key's use
-// is written at most once a minute (and only when the key cache is
-// refilled, every keyCacheTTL), so reading costs no write per request.
+// is noted at most once a minute (and only when the key cache is refilled,
+// every keyCacheTTL), so reading costs no write per request.
 const lastUsedGranularity = time.Minute
 
-// noteUse records that a key was used, to the minute. The update names the
-// minute it writes, so that replicas refilling their caches at once write
-// one row once. A failure is logged: it must not refuse a valid key.
-func (db *DB) noteUse(ctx context.Context, k *ent.APIKey, now time.Time) {
+// keyUseFlushDelay is how long noted uses wait to be written, all in one
+// transaction of the writer: on SQLite a write outside it would wait for
+// the writer's lock on the request's path.
+const keyUseFlushDelay = time.Second
+
+// keyUses are the uses noted since the last flush: key id → the minute.
+type keyUses struct {
+	mu      sync.Mutex
+	pending map[uuid.UUID]time.Time
+	timer   *time.Timer
+}
+
+// noteUse records that a key was used, to the minute, for the next flush.
+// k is the key just read, not yet shared with other requests.
+func (db *DB) noteUse(k *ent.APIKey, now time.Time) {
 	minute := now.UTC().Truncate(lastUsedGranularity)
 	if k.LastUsedAt != nil && !k.LastUsedAt.Before(minute) {
 		return
 	}
-	err := db.APIKey.Update().
-		Where(apikey.ID(k.ID), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(minute))).
-		SetLastUsedAt(minute).
-		Exec(ctx)
-	if err != nil {
-		slog.WarnContext(ctx, "could not record a key's use", "key", k.DisplayPrefix, "error", err)
+	k.LastUsedAt = &minute
+	u := &db.uses
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.pending == nil {
+		u.pending = map[uuid.UUID]time.Time{}
+	}
+	u.pending[k.ID] = minute
+	if u.timer == nil {
+		u.timer = time.AfterFunc(keyUseFlushDelay, func() { db.flushKeyUses() })
+	}
+}
+
+// flushKeyUses writes the noted uses: one statement per minute noted, in
+// one transaction. The update names the minute it writes, so that replicas
+// noting the same use write it once. A failure is logged: a use is
+// bookkeeping, and must not refuse anything.
+func (db *DB) flushKeyUses() {
+	u := &db.uses
+	u.mu.Lock()
+	pending := u.pending
+	u.pending, u.timer = nil, nil
+	u.mu.Unlock()
+	if len(pending) == 0 {
 		return
 	}
-	k.LastUsedAt = &minute
+	byMinute := map[time.Time][]uuid.UUID{}
+	for id, minute := range pending {
+		byMinute[minute] = append(byMinute[minute], id)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := db.Tx(ctx, func(tx *ent.Tx) error {
+		for minute, ids := range byMinute {
+			err := tx.APIKey.Update().
+				Where(apikey.IDIn(ids...), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(minute))).
+				SetLastUsedAt(minute).
+				Exec(ctx)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		slog.Warn("could not record the keys' last use", "keys", len(pending), "error", err)
+	}
 }
 
 // keyCacheTTL bounds how long a key revoked in the database (revoked_at)

@@ -47,6 +47,7 @@ type DB struct {
 	writer  *ent.Client
 	readers *sql.DB
 	keys    keyCache
+	uses    keyUses
 	changes *changeLog
 	commits *groupCommitter // SQLite: see groupcommit.go
 }
@@ -276,6 +277,7 @@ func (db *DB) Readers() *sql.DB {
 }
 
 func (db *DB) Close() error {
+	db.flushKeyUses() // the last minute's uses, before the writer goes
 	if db.commits != nil {
 		db.commits.close()
 	}
