@@ -30,7 +30,7 @@ func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, apiKeyNode(k))
+	return s.writeItem(w, r, http.StatusOK, apiKeyItem(r, k))
 }
 
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
@@ -59,7 +59,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusCreated, apiKeyNode(key).Set("secret", secret.Plain))
+	return s.writeItem(w, r, http.StatusCreated, apiKeyItem(r, key).Set("secret", secret.Plain))
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
@@ -79,7 +79,7 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, apiKeyNode(key))
+	return s.writeItem(w, r, http.StatusOK, apiKeyItem(r, key))
 }
 
 // rotateAPIKey takes an optional body: the grace period.
@@ -112,8 +112,25 @@ func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusCreated, apiKeyNode(key).Set("secret", secret.Plain))
+	return s.writeItem(w, r, http.StatusCreated, apiKeyItem(r, key).Set("secret", secret.Plain))
 }
+
+// apiKeyItem is a key's document with the actions its reader may invoke
+// (revoke while it is not revoked, rotate while it is active and no
+// stronger than the reader's key), by the rules the actions check; none
+// for a read-only key.
+func apiKeyItem(r *http.Request, k *ent.APIKey) *hydra.Node {
+	n := apiKeyNode(k)
+	if p := caller(r.Context()); !p.readOnly() {
+		n.Operations = allowed(orgs.MayRevokeAPIKey(k), apiKeyRevoke) | allowed(orgs.MayRotateAPIKey(p.Caller, k, time.Now()), apiKeyRotate)
+	}
+	return n
+}
+
+var (
+	apiKeyRevoke = hydra.APIKey.Resource.Action("revoke")
+	apiKeyRotate = hydra.APIKey.Resource.Action("rotate")
+)
 
 // shownOnce marks a request whose answer holds a secret shown once: that
 // secret is never stored, so no answer can be kept to replay, and

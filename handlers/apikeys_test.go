@@ -58,6 +58,14 @@ func TestAPIKeys(t *testing.T) {
 				t.Errorf("GET %s: %d, shows the secret: %s", path, r.Status, r.Body)
 			}
 		}
+		// Its document offers the reader the actions they may take: revoke
+		// and rotate to a write key, nothing to a read-only one.
+		if r := e.do(req{Path: id, Key: ada}); !strings.Contains(string(r.Body), `"title":"revokeApiKey"`) || !strings.Contains(string(r.Body), `"title":"rotateApiKey"`) || !strings.Contains(string(r.Body), `"target":"`+id+`/rotate"`) {
+			t.Errorf("ada's key document offers her no revoke and rotate: %s", r.Body)
+		}
+		if r := e.do(req{Path: id, Key: secret}); strings.Contains(string(r.Body), `"operation"`) {
+			t.Errorf("a read-only key is offered operations: %s", r.Body)
+		}
 		var stored int
 		if err := e.db.SQL.QueryRow(`SELECT COUNT(*) FROM api_keys WHERE hash = $1 OR display_prefix = $1`, secret).Scan(&stored); err != nil || stored != 0 {
 			t.Errorf("the secret is stored as is (%d rows, %v)", stored, err)
@@ -162,6 +170,9 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("revoke: %d %s", r.Status, r.Body)
 		}
 		refusedWithin("revoked", doomed)
+		if r := e.do(req{Path: doomedID, Key: ada}); strings.Contains(string(r.Body), `"operation"`) {
+			t.Errorf("a revoked key's document offers actions: %s", r.Body)
+		}
 		if r := post(ada, doomedID+"/rotate", "", nil); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e07") {
 			t.Errorf("rotate a revoked key: %d %s", r.Status, r.Body)
 		}

@@ -208,11 +208,8 @@ func (s *Service) RotateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, id uui
 	if grace < 0 || grace > MaxRotationGrace {
 		return nil, Secret{}, violation("grace_period", fmt.Sprintf("This value should be between 0 and %d seconds.", int(MaxRotationGrace.Seconds())), RuleOutOfRange)
 	}
-	if old.RevokedAt != nil || old.ExpiresAt != nil && !old.ExpiresAt.After(now) {
-		return nil, Secret{}, violation("", "This key is revoked or expired: make a new key instead.", RuleKeyInactive)
-	}
-	if scopePower[string(old.Scope)] > scopePower[c.scope()] {
-		return nil, Secret{}, violation("", fmt.Sprintf("A %s key cannot rotate a %s key: a key never makes a key with more power than itself.", c.scope(), old.Scope), RuleKeyPower)
+	if err := MayRotateAPIKey(c, old, now); err != nil {
+		return nil, Secret{}, err
 	}
 	fresh, secret, err := s.mint(ctx, tx, old.UserID, string(old.Mode), old.Name, string(old.Scope), old.Version, old.ExpiresAt)
 	if err != nil {
@@ -225,6 +222,30 @@ func (s *Service) RotateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, id uui
 		}
 	}
 	return fresh, secret, nil
+}
+
+// MayRotateAPIKey is a violation unless the caller may rotate the key
+// (one of theirs, as every key they see is): it is neither revoked nor
+// expired, and has no more power than the caller's key. An item's document
+// offers the rotate action by the same rule.
+func MayRotateAPIKey(c Caller, k *ent.APIKey, now time.Time) error {
+	if k.RevokedAt != nil || k.ExpiresAt != nil && !k.ExpiresAt.After(now) {
+		return violation("", "This key is revoked or expired: make a new key instead.", RuleKeyInactive)
+	}
+	if scopePower[string(k.Scope)] > scopePower[c.scope()] {
+		return violation("", fmt.Sprintf("A %s key cannot rotate a %s key: a key never makes a key with more power than itself.", c.scope(), k.Scope), RuleKeyPower)
+	}
+	return nil
+}
+
+// MayRevokeAPIKey is nil when revoking the key changes it (it is not
+// revoked yet): revoking a revoked key is allowed, and changes nothing, so
+// a document does not offer it.
+func MayRevokeAPIKey(k *ent.APIKey) error {
+	if k.RevokedAt != nil {
+		return violation("", "This key is revoked already.", RuleKeyInactive)
+	}
+	return nil
 }
 
 // scope is the caller's key's scope; a caller without a key (the command
