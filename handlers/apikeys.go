@@ -22,15 +22,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	k, err := s.orgs.APIKey(r.Context(), callerOf(r), id)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, apiKeyItem(r, k))
+	return getItem(s, s.orgs.APIKey, infallible(apiKeyItem))(w, r)
 }
 
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {

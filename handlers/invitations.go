@@ -30,19 +30,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getInvitation(w http.ResponseWriter, r *http.Request) error {
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	inv, err := s.orgs.Invitation(r.Context(), callerOf(r), id)
-	if err != nil {
-		return err
-	}
-	n, err := s.invitationItem(r, inv)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, n)
+	return getItem(s, s.orgs.Invitation, s.invitationItem)(w, r)
 }
 
 // invitationOf reads an invitation's email and role from a request body,

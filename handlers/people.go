@@ -49,20 +49,10 @@ func filterEmail(q hydra.Query, name string) (string, bool, error) {
 }
 
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	m, err := s.orgs.Member(r.Context(), callerOf(r), id)
-	if err != nil {
-		return err
-	}
-	cacheScope(w, m.OrganizationID)
-	n, err := s.memberItem(r, m)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, n)
+	return getItem(s, s.orgs.Member, func(r *http.Request, m *ent.Member) (*hydra.Node, error) {
+		cacheScope(w, m.OrganizationID)
+		return s.memberItem(r, m)
+	})(w, r)
 }
 
 func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
@@ -156,15 +146,7 @@ func memberNode(m *ent.Member) *hydra.Node {
 // getUser answers the caller's own user, or any user to an operator;
 // other users are a 404.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	u, err := s.orgs.User(r.Context(), callerOf(r), id)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, userNode(u))
+	return getItem(s, s.orgs.User, infallible(func(_ *http.Request, u *ent.User) *hydra.Node { return userNode(u) }))(w, r)
 }
 
 // listUsers lists every user to an operator, the caller to anyone else.

@@ -244,3 +244,29 @@ func (s *Server) aliasQuery(r *http.Request, q *hydra.Query) error {
 	q.SetFilter("organization", id.String())
 	return nil
 }
+
+// getItem serves the GET of one item: the route's id, the domain's read of
+// it for the caller (what they cannot see is orgs.ErrNotFound, a 404), then
+// its document as the caller reads it.
+func getItem[T any](s *Server, read func(context.Context, orgs.Caller, uuid.UUID) (T, error), document func(*http.Request, T) (*hydra.Node, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, ok := routeID(r)
+		if !ok {
+			return problems.NotFound()
+		}
+		item, err := read(r.Context(), callerOf(r), id)
+		if err != nil {
+			return err
+		}
+		n, err := document(r, item)
+		if err != nil {
+			return err
+		}
+		return s.writeItem(w, r, http.StatusOK, n)
+	}
+}
+
+// infallible is a document function that reads nothing more.
+func infallible[T any](document func(*http.Request, T) *hydra.Node) func(*http.Request, T) (*hydra.Node, error) {
+	return func(r *http.Request, item T) (*hydra.Node, error) { return document(r, item), nil }
+}

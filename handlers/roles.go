@@ -6,7 +6,6 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
-	"github.com/orgraph/orgraph/problems"
 )
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
@@ -25,15 +24,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	ro, err := s.orgs.Role(r.Context(), callerOf(r), id)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, roleNode(ro))
+	return getItem(s, s.orgs.Role, infallible(func(_ *http.Request, ro *ent.Role) *hydra.Node { return roleNode(ro) }))(w, r)
 }
 
 func roleNode(ro *ent.Role) *hydra.Node {

@@ -27,19 +27,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) error {
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	ws, err := s.orgs.Workspace(r.Context(), callerOf(r), id)
-	if err != nil {
-		return err
-	}
-	n, err := s.workspaceItem(r, ws)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, n)
+	return getItem(s, s.orgs.Workspace, s.workspaceItem)(w, r)
 }
 
 // createWorkspace serves POST /api/workspaces and its alias
