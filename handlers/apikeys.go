@@ -34,8 +34,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	k := orgs.NewAPIKey{}
 	k.Name, _ = in.String("name")
 	k.Scope, _ = in.String("scope")
-	if id, ok := in["user"].(string); ok {
-		k.User, _ = uuid.Parse(id) // the decoder read it from a User IRI
+	if id, ok := in.String("user"); ok {
+		k.User, _ = uuid.Parse(id) // the decoder read it out of a User IRI
 	}
 	if t, ok := in.Time("expires_at"); ok {
 		k.ExpiresAt = &t

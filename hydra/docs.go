@@ -212,7 +212,7 @@ func operation(c *Class, k OpKind, opts DocsOptions) map[string]any {
 // reading the OpenAPI document.
 func withProtocol(op map[string]any, t traits, ok answer, bodyTypes []string, opts DocsOptions) map[string]any {
 	var expects []any
-	header := func(name string, closed bool, values ...string) {
+	expect := func(name string, closed bool, values ...string) {
 		h := map[string]any{"@type": "HeaderSpecification", "headerName": name}
 		if len(values) > 0 {
 			h["possibleValue"] = toAny(values)
@@ -223,21 +223,21 @@ func withProtocol(op map[string]any, t traits, ok answer, bodyTypes []string, op
 	// Content-Type first: alcaeus takes the first header specification
 	// named Content-Type, and api-doc-parser nothing here.
 	if len(bodyTypes) > 0 {
-		header("Content-Type", true, bodyTypes...)
+		expect("Content-Type", true, bodyTypes...)
 	}
 	if !t.public {
-		header("Authorization", false)
+		expect("Authorization", false)
 	}
 	if t.idempotent() {
-		header("Idempotency-Key", false)
+		expect("Idempotency-Key", false)
 	}
 	if t.conditional() {
-		header("If-Match", false)
+		expect("If-Match", false)
 	}
 	if t.etag {
-		header("If-None-Match", false)
+		expect("If-None-Match", false)
 	}
-	header("Orgraph-Version", true, opts.Versions...)
+	expect("Orgraph-Version", true, opts.Versions...)
 	op["expectsHeader"] = expects
 
 	var returns []any
