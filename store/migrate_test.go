@@ -123,6 +123,7 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 		// a test organization.
 		now := time.Now().UTC().Truncate(time.Second)
 		user, live, test := uuid.New(), uuid.New(), uuid.New()
+		oldKey := "og_live_0123" + strings.Repeat("ab", 22) // a key the previous release made
 		ph := func(i int) string {
 			if db.Dialect == dialect.Postgres {
 				return "$" + strconv.Itoa(i)
@@ -138,6 +139,7 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 			{"INSERT INTO organizations (id, created_at, updated_at, name, status, mode) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", 'Test', 'ACTIVE', 'test')", []any{test, now, now}},
 			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, live, user}},
 			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, test, user}},
+			{"INSERT INTO api_keys (id, hash, display_prefix, name, mode, scope, version, created_at, user_id) VALUES (" + ph(1) + ", " + ph(2) + ", 'og_live_0123', 'old', 'live', 'write', '', " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), store.Hash(oldKey), now, user}},
 		}
 		for _, st := range stmts {
 			if _, err := db.SQL.ExecContext(ctx, st.sql, st.args...); err != nil {
@@ -161,6 +163,10 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 			if err != nil || m.Mode != want {
 				t.Errorf("membership of the %s organization after the upgrade: %v, %v", want, m, err)
 			}
+		}
+		// A key the previous release made keeps working, and never expires.
+		if k, err := db.Authenticate(ctx, oldKey); err != nil || k.ExpiresAt != nil || k.Edges.User.Email != "ada@example.com" {
+			t.Errorf("the previous release's key after the upgrade: %v, %v", k, err)
 		}
 		key, err := db.CreateKey(ctx, store.NewKey{Email: "ada@example.com", Mode: "test"})
 		if err != nil {
