@@ -18,7 +18,11 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writePage(s, w, r, hydra.APIKey, q, s.orgs.APIKeys(callerOf(r), order(q)), eachNode(apiKeyNode))
+	var f orgs.APIKeyFilter
+	if f.User, _, err = filterID(q, "user", hydra.User); err != nil {
+		return err
+	}
+	return writePage(s, w, r, hydra.APIKey, q, s.orgs.APIKeys(callerOf(r), f, order(q)), eachNode(apiKeyNode))
 }
 
 func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 func TestOperatorKeys(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ops := e.key("ops@platform.test", "live", "operator")
+		opsTest := e.key("ops@platform.test", "test", "operator")
 		dev := e.key("dev@example.com", "live", "write")
 		post := func(key, path, body string) *response {
 			t.Helper()
@@ -62,7 +63,24 @@ func TestOperatorKeys(t *testing.T) {
 		if r := e.do(req{Path: "/api/api_keys", Key: graceKey}); r.obj()["totalItems"] != 1.0 {
 			t.Errorf("grace lists her keys: %s", r.Body)
 		}
-		opsTest := e.key("ops@platform.test", "test", "operator")
+		// The operator manages grace's keys: lists them by user, revokes.
+		r = e.do(req{Path: "/api/api_keys?user=" + grace, Key: ops})
+		if r.Status != http.StatusOK || r.obj()["totalItems"] != 1.0 {
+			t.Fatalf("the operator lists grace's keys: %d %s", r.Status, r.Body)
+		}
+		graceKeyID := r.obj()["member"].([]any)[0].(map[string]any)["@id"].(string)
+		if r := e.do(req{Path: "/api/api_keys?user=" + grace, Key: dev}); r.obj()["totalItems"] != 0.0 {
+			t.Errorf("a write key lists grace's keys: %s", r.Body)
+		}
+		if r := e.do(req{Method: http.MethodPost, Path: graceKeyID + "/revoke", Key: dev}); r.Status != http.StatusNotFound {
+			t.Errorf("a write key revokes grace's key: %d", r.Status)
+		}
+		if r := e.do(req{Method: http.MethodPost, Path: graceKeyID + "/revoke", Key: ops}); r.Status != http.StatusOK || r.obj()["revoked_at"] == nil {
+			t.Errorf("the operator revokes grace's key: %d %s", r.Status, r.Body)
+		}
+		if r := e.do(req{Path: graceKeyID, Key: opsTest}); r.Status != http.StatusNotFound {
+			t.Errorf("the test operator reads grace's live key: %d", r.Status)
+		}
 		if r := post(opsTest, "/api/api_keys", `{"user": "`+grace+`"}`); r.Status != http.StatusCreated || r.obj()["mode"] != "test" || !strings.HasPrefix(r.obj()["secret"].(string), "og_test_") {
 			t.Errorf("a test operator makes grace a test key: %d %s", r.Status, r.Body)
 		}

@@ -79,7 +79,7 @@ var (
 
 	APIKey = &Class{
 		Name:        "ApiKey",
-		Description: "An API key of the caller's: how a user acts through the API, in one mode, with one scope. The secret is shown once, in the answer that makes the key (which therefore takes no Idempotency-Key).",
+		Description: "An API key: how a user acts through the API, in one mode, with one scope. A user sees their own keys, an operator every user's of its mode. The secret is shown once, in the answer that makes the key (which therefore takes no Idempotency-Key).",
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The key's id."},
 			{Name: "name", Kind: String, Writable: true, CreateOnly: true, MaxLength: 200, Description: "A name to tell the key apart, up to 200 characters."},
@@ -97,6 +97,7 @@ var (
 			Collection: "/api/api_keys",
 			Item:       "/api/api_keys/",
 			Operations: []OpKind{GetCollection, Post, Get},
+			Filters:    []Filter{{Variable: "user", Property: "user"}},
 			Orderable:  []string{"id", "created_at"},
 			Actions: []Action{
 				{Name: "revoke", Description: "Revokes the key: every replica refuses it within 2 seconds. POST /api/api_keys/{id}/revoke, no body; returns the key."},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/apikey"
+	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 )
@@ -78,21 +79,39 @@ const (
 	RuleUnknownUser Rule = "unknown-user" // a key for a user who does not exist
 )
 
-// APIKeys lists the caller's own keys of the caller's mode.
-func (s *Service) APIKeys(c Caller, order []Order) List[*ent.APIKey] {
-	q := s.client.APIKey.Query().Where(apikey.UserID(c.User.ID), apikey.ModeEQ(apikey.Mode(c.Mode)))
+// APIKeyFilter narrows the keys listed; a zero field does not.
+type APIKeyFilter struct {
+	User uuid.UUID
+}
+
+// APIKeys lists the keys of the caller's mode the caller sees: their own,
+// and an operator every user's.
+func (s *Service) APIKeys(c Caller, f APIKeyFilter, order []Order) List[*ent.APIKey] {
+	q := s.client.APIKey.Query().Where(visibleKeys(c))
+	if f.User != uuid.Nil {
+		q.Where(apikey.UserID(f.User))
+	}
 	return listOf(q, (*ent.APIKeyQuery).Order, order)
 }
 
-// APIKey reads one of the caller's own keys.
+// visibleKeys are the keys of the caller's mode that are theirs, or, for
+// an operator, anyone's: an operator makes keys for users, and manages
+// them (lists, revokes, rotates) as it manages their organizations.
+func visibleKeys(c Caller) predicate.APIKey {
+	mode := apikey.ModeEQ(apikey.Mode(c.Mode))
+	if c.Operator() {
+		return mode
+	}
+	return apikey.And(mode, apikey.UserID(c.User.ID))
+}
+
+// APIKey reads a key the caller sees (visibleKeys).
 func (s *Service) APIKey(ctx context.Context, c Caller, id uuid.UUID) (*ent.APIKey, error) {
 	return findAPIKey(ctx, s.client, c, id)
 }
 
 func findAPIKey(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.APIKey, error) {
-	return found(client.APIKey.Query().
-		Where(apikey.ID(id), apikey.UserID(c.User.ID), apikey.ModeEQ(apikey.Mode(c.Mode))).
-		Only(ctx))
+	return found(client.APIKey.Query().Where(apikey.ID(id), visibleKeys(c)).Only(ctx))
 }
 
 // NewAPIKey is a key to make for the caller.
