@@ -1174,6 +1174,10 @@ func TestOrganizationUserAndMemberDocuments(t *testing.T) {
 			"email":      "ada@example.com",
 			"name":       "ada",
 			"created_at": ada.CreatedAt.UTC().Format("2006-01-02T15:04:05-07:00"),
+			"collection": []any{map[string]any{
+				"@id": "/api/api_keys?user=" + ada.ID.String(), "@type": "Collection",
+				"memberAssertion": map[string]any{"object": "/api/users/" + ada.ID.String(), "property": "ApiKey/user"},
+			}},
 		}
 		for _, path := range []string{"/api/me", "/api/users/" + ada.ID.String()} {
 			r := e.do(req{Path: path, Key: key})

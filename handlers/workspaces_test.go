@@ -607,6 +607,13 @@ func TestMeAndSeveralOrganizations(t *testing.T) {
 		me := map[string]any{
 			"@context": "/api/contexts/User", "@id": "/api/users/" + bobUser.ID.String(), "@type": "User",
 			"id": bobUser.ID.String(), "email": "bob@example.com", "name": "Bob", "created_at": pmFormat(bobUser.CreatedAt),
+			// A user's document links their keys (the ApiKey collection
+			// filtered by its user reference), as an organization links
+			// its members.
+			"collection": []any{map[string]any{
+				"@id": "/api/api_keys?user=" + bobUser.ID.String(), "@type": "Collection",
+				"memberAssertion": map[string]any{"object": "/api/users/" + bobUser.ID.String(), "property": "ApiKey/user"},
+			}},
 		}
 		for _, k := range []string{bob, e.key("bob@example.com", "test", "read")} {
 			r := pmGet(e, "/api/me", k)
