@@ -43,6 +43,8 @@ type Invitation struct {
 	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
 	// RevokedAt holds the value of the "revoked_at" field.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// AcceptTokenHash holds the value of the "accept_token_hash" field.
+	AcceptTokenHash *string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvitationQuery when eager-loading is set.
 	Edges        InvitationEdges `json:"edges"`
@@ -78,7 +80,7 @@ func (*Invitation) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case invitation.FieldValidityDays:
 			values[i] = new(sql.NullInt64)
-		case invitation.FieldEmail, invitation.FieldRole, invitation.FieldStatus:
+		case invitation.FieldEmail, invitation.FieldRole, invitation.FieldStatus, invitation.FieldAcceptTokenHash:
 			values[i] = new(sql.NullString)
 		case invitation.FieldCreatedAt, invitation.FieldUpdatedAt, invitation.FieldExpiresAt, invitation.FieldAcceptedAt, invitation.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -181,6 +183,13 @@ func (_m *Invitation) assignValues(columns []string, values []any) error {
 				_m.RevokedAt = new(time.Time)
 				*_m.RevokedAt = value.Time
 			}
+		case invitation.FieldAcceptTokenHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field accept_token_hash", values[i])
+			} else if value.Valid {
+				_m.AcceptTokenHash = new(string)
+				*_m.AcceptTokenHash = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -265,6 +274,8 @@ func (_m *Invitation) String() string {
 		builder.WriteString("revoked_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("accept_token_hash=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -161,6 +161,20 @@ func (_c *InvitationCreate) SetNillableRevokedAt(v *time.Time) *InvitationCreate
 	return _c
 }
 
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (_c *InvitationCreate) SetAcceptTokenHash(v string) *InvitationCreate {
+	_c.mutation.SetAcceptTokenHash(v)
+	return _c
+}
+
+// SetNillableAcceptTokenHash sets the "accept_token_hash" field if the given value is not nil.
+func (_c *InvitationCreate) SetNillableAcceptTokenHash(v *string) *InvitationCreate {
+	if v != nil {
+		_c.SetAcceptTokenHash(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InvitationCreate) SetID(v uuid.UUID) *InvitationCreate {
 	_c.mutation.SetID(v)
@@ -366,6 +380,10 @@ func (_c *InvitationCreate) createSpec() (*Invitation, *sqlgraph.CreateSpec) {
 		_spec.SetField(invitation.FieldRevokedAt, field.TypeTime, value)
 		_node.RevokedAt = &value
 	}
+	if value, ok := _c.mutation.AcceptTokenHash(); ok {
+		_spec.SetField(invitation.FieldAcceptTokenHash, field.TypeString, value)
+		_node.AcceptTokenHash = &value
+	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -558,6 +576,24 @@ func (u *InvitationUpsert) UpdateRevokedAt() *InvitationUpsert {
 // ClearRevokedAt clears the value of the "revoked_at" field.
 func (u *InvitationUpsert) ClearRevokedAt() *InvitationUpsert {
 	u.SetNull(invitation.FieldRevokedAt)
+	return u
+}
+
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (u *InvitationUpsert) SetAcceptTokenHash(v string) *InvitationUpsert {
+	u.Set(invitation.FieldAcceptTokenHash, v)
+	return u
+}
+
+// UpdateAcceptTokenHash sets the "accept_token_hash" field to the value that was provided on create.
+func (u *InvitationUpsert) UpdateAcceptTokenHash() *InvitationUpsert {
+	u.SetExcluded(invitation.FieldAcceptTokenHash)
+	return u
+}
+
+// ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
+func (u *InvitationUpsert) ClearAcceptTokenHash() *InvitationUpsert {
+	u.SetNull(invitation.FieldAcceptTokenHash)
 	return u
 }
 
@@ -765,6 +801,27 @@ func (u *InvitationUpsertOne) UpdateRevokedAt() *InvitationUpsertOne {
 func (u *InvitationUpsertOne) ClearRevokedAt() *InvitationUpsertOne {
 	return u.Update(func(s *InvitationUpsert) {
 		s.ClearRevokedAt()
+	})
+}
+
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (u *InvitationUpsertOne) SetAcceptTokenHash(v string) *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetAcceptTokenHash(v)
+	})
+}
+
+// UpdateAcceptTokenHash sets the "accept_token_hash" field to the value that was provided on create.
+func (u *InvitationUpsertOne) UpdateAcceptTokenHash() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateAcceptTokenHash()
+	})
+}
+
+// ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
+func (u *InvitationUpsertOne) ClearAcceptTokenHash() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.ClearAcceptTokenHash()
 	})
 }
 
@@ -1139,6 +1196,27 @@ func (u *InvitationUpsertBulk) UpdateRevokedAt() *InvitationUpsertBulk {
 func (u *InvitationUpsertBulk) ClearRevokedAt() *InvitationUpsertBulk {
 	return u.Update(func(s *InvitationUpsert) {
 		s.ClearRevokedAt()
+	})
+}
+
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (u *InvitationUpsertBulk) SetAcceptTokenHash(v string) *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetAcceptTokenHash(v)
+	})
+}
+
+// UpdateAcceptTokenHash sets the "accept_token_hash" field to the value that was provided on create.
+func (u *InvitationUpsertBulk) UpdateAcceptTokenHash() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateAcceptTokenHash()
+	})
+}
+
+// ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
+func (u *InvitationUpsertBulk) ClearAcceptTokenHash() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.ClearAcceptTokenHash()
 	})
 }
 

@@ -164,6 +164,26 @@ func (_u *InvitationUpdate) ClearRevokedAt() *InvitationUpdate {
 	return _u
 }
 
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (_u *InvitationUpdate) SetAcceptTokenHash(v string) *InvitationUpdate {
+	_u.mutation.SetAcceptTokenHash(v)
+	return _u
+}
+
+// SetNillableAcceptTokenHash sets the "accept_token_hash" field if the given value is not nil.
+func (_u *InvitationUpdate) SetNillableAcceptTokenHash(v *string) *InvitationUpdate {
+	if v != nil {
+		_u.SetAcceptTokenHash(*v)
+	}
+	return _u
+}
+
+// ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
+func (_u *InvitationUpdate) ClearAcceptTokenHash() *InvitationUpdate {
+	_u.mutation.ClearAcceptTokenHash()
+	return _u
+}
+
 // Mutation returns the InvitationMutation object of the builder.
 func (_u *InvitationUpdate) Mutation() *InvitationMutation {
 	return _u.mutation
@@ -273,6 +293,12 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(invitation.FieldRevokedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AcceptTokenHash(); ok {
+		_spec.SetField(invitation.FieldAcceptTokenHash, field.TypeString, value)
+	}
+	if _u.mutation.AcceptTokenHashCleared() {
+		_spec.ClearField(invitation.FieldAcceptTokenHash, field.TypeString)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -429,6 +455,26 @@ func (_u *InvitationUpdateOne) ClearRevokedAt() *InvitationUpdateOne {
 	return _u
 }
 
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (_u *InvitationUpdateOne) SetAcceptTokenHash(v string) *InvitationUpdateOne {
+	_u.mutation.SetAcceptTokenHash(v)
+	return _u
+}
+
+// SetNillableAcceptTokenHash sets the "accept_token_hash" field if the given value is not nil.
+func (_u *InvitationUpdateOne) SetNillableAcceptTokenHash(v *string) *InvitationUpdateOne {
+	if v != nil {
+		_u.SetAcceptTokenHash(*v)
+	}
+	return _u
+}
+
+// ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
+func (_u *InvitationUpdateOne) ClearAcceptTokenHash() *InvitationUpdateOne {
+	_u.mutation.ClearAcceptTokenHash()
+	return _u
+}
+
 // Mutation returns the InvitationMutation object of the builder.
 func (_u *InvitationUpdateOne) Mutation() *InvitationMutation {
 	return _u.mutation
@@ -568,6 +614,12 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 	}
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(invitation.FieldRevokedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AcceptTokenHash(); ok {
+		_spec.SetField(invitation.FieldAcceptTokenHash, field.TypeString, value)
+	}
+	if _u.mutation.AcceptTokenHashCleared() {
+		_spec.ClearField(invitation.FieldAcceptTokenHash, field.TypeString)
 	}
 	_node = &Invitation{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -2013,6 +2013,7 @@ type InvitationMutation struct {
 	member_id           *uuid.UUID
 	accepted_at         *time.Time
 	revoked_at          *time.Time
+	accept_token_hash   *string
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -2629,6 +2630,55 @@ func (m *InvitationMutation) ResetRevokedAt() {
 	delete(m.clearedFields, invitation.FieldRevokedAt)
 }
 
+// SetAcceptTokenHash sets the "accept_token_hash" field.
+func (m *InvitationMutation) SetAcceptTokenHash(s string) {
+	m.accept_token_hash = &s
+}
+
+// AcceptTokenHash returns the value of the "accept_token_hash" field in the mutation.
+func (m *InvitationMutation) AcceptTokenHash() (r string, exists bool) {
+	v := m.accept_token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcceptTokenHash returns the old "accept_token_hash" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldAcceptTokenHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcceptTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcceptTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcceptTokenHash: %w", err)
+	}
+	return oldValue.AcceptTokenHash, nil
+}
+
+// ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
+func (m *InvitationMutation) ClearAcceptTokenHash() {
+	m.accept_token_hash = nil
+	m.clearedFields[invitation.FieldAcceptTokenHash] = struct{}{}
+}
+
+// AcceptTokenHashCleared returns if the "accept_token_hash" field was cleared in this mutation.
+func (m *InvitationMutation) AcceptTokenHashCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldAcceptTokenHash]
+	return ok
+}
+
+// ResetAcceptTokenHash resets all changes to the "accept_token_hash" field.
+func (m *InvitationMutation) ResetAcceptTokenHash() {
+	m.accept_token_hash = nil
+	delete(m.clearedFields, invitation.FieldAcceptTokenHash)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *InvitationMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -2690,7 +2740,7 @@ func (m *InvitationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvitationMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, invitation.FieldCreatedAt)
 	}
@@ -2727,6 +2777,9 @@ func (m *InvitationMutation) Fields() []string {
 	if m.revoked_at != nil {
 		fields = append(fields, invitation.FieldRevokedAt)
 	}
+	if m.accept_token_hash != nil {
+		fields = append(fields, invitation.FieldAcceptTokenHash)
+	}
 	return fields
 }
 
@@ -2759,6 +2812,8 @@ func (m *InvitationMutation) Field(name string) (ent.Value, bool) {
 		return m.AcceptedAt()
 	case invitation.FieldRevokedAt:
 		return m.RevokedAt()
+	case invitation.FieldAcceptTokenHash:
+		return m.AcceptTokenHash()
 	}
 	return nil, false
 }
@@ -2792,6 +2847,8 @@ func (m *InvitationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldAcceptedAt(ctx)
 	case invitation.FieldRevokedAt:
 		return m.OldRevokedAt(ctx)
+	case invitation.FieldAcceptTokenHash:
+		return m.OldAcceptTokenHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown Invitation field %s", name)
 }
@@ -2885,6 +2942,13 @@ func (m *InvitationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRevokedAt(v)
 		return nil
+	case invitation.FieldAcceptTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcceptTokenHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invitation field %s", name)
 }
@@ -2942,6 +3006,9 @@ func (m *InvitationMutation) ClearedFields() []string {
 	if m.FieldCleared(invitation.FieldRevokedAt) {
 		fields = append(fields, invitation.FieldRevokedAt)
 	}
+	if m.FieldCleared(invitation.FieldAcceptTokenHash) {
+		fields = append(fields, invitation.FieldAcceptTokenHash)
+	}
 	return fields
 }
 
@@ -2967,6 +3034,9 @@ func (m *InvitationMutation) ClearField(name string) error {
 		return nil
 	case invitation.FieldRevokedAt:
 		m.ClearRevokedAt()
+		return nil
+	case invitation.FieldAcceptTokenHash:
+		m.ClearAcceptTokenHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Invitation nullable field %s", name)
@@ -3011,6 +3081,9 @@ func (m *InvitationMutation) ResetField(name string) error {
 		return nil
 	case invitation.FieldRevokedAt:
 		m.ResetRevokedAt()
+		return nil
+	case invitation.FieldAcceptTokenHash:
+		m.ResetAcceptTokenHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Invitation field %s", name)

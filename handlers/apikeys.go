@@ -129,11 +129,28 @@ var (
 )
 
 // shownOnce marks a request whose answer holds a secret shown once: that
-// secret is never stored, so no answer can be kept to replay, and
-// idempotent refuses an Idempotency-Key on it (after the key is checked).
+// answer is never stored, so the request takes no Idempotency-Key.
 func shownOnce(h handlerFunc) handlerFunc {
+	return shownOnceTo(h, secretShown{shows: func(*principal) bool { return true }, refusal: errShownOnce})
+}
+
+// shownOnceToOperators marks a request whose answer holds a secret shown
+// once to operator callers only (an invitation's accept token): theirs
+// take no Idempotency-Key, everyone else's do.
+func shownOnceToOperators(h handlerFunc) handlerFunc {
+	return shownOnceTo(h, secretShown{shows: func(p *principal) bool { return p.ShowsAcceptToken() }, refusal: errTokenShownOnce})
+}
+
+// secretShown says to whom a request's answer shows a secret, and how
+// idempotent refuses their Idempotency-Key.
+type secretShown struct {
+	shows   func(*principal) bool
+	refusal error
+}
+
+func shownOnceTo(h handlerFunc, s secretShown) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return h(w, r.WithContext(context.WithValue(r.Context(), shownOnceKey, true)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), shownOnceKey, s)))
 	}
 }
 
@@ -143,6 +160,10 @@ var shownOnceKey shownOnceKeyType
 
 // errShownOnce is the refusal of an Idempotency-Key on such a request.
 var errShownOnce = problems.BadRequest("This request takes no Idempotency-Key: its answer holds a secret that is shown once and never stored, so it cannot be replayed. Send it without the header; if the answer is lost, revoke the key it made (the list shows it) and make another.")
+
+// errTokenShownOnce refuses an operator's Idempotency-Key on sending an
+// invitation.
+var errTokenShownOnce = problems.BadRequest("An operator sends and resends invitations without an Idempotency-Key: the answer holds the invitation's accept token, which is shown once and never stored, so it cannot be replayed. If the answer is lost, resend the invitation (the list shows it): that issues a new token and voids the old.")
 
 func apiKeyNode(k *ent.APIKey) *hydra.Node {
 	n := hydra.NewNode(hydra.APIKey, hydra.APIKey.IRI(k.ID.String())).

@@ -21,6 +21,7 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleKeyInactive:      problems.CodeKeyInactive,
 	orgs.RuleOutOfRange:       problems.CodeNotInRange,
 	orgs.RuleUnknownUser:      problems.CodeUnknownUser,
+	orgs.RuleInvalidToken:     problems.CodeInvalidToken,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -94,8 +94,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *principal
 	if header == "" || (r.Method != http.MethodPost && r.Method != http.MethodPatch && r.Method != http.MethodDelete) {
 		return h(w, r)
 	}
-	if once, _ := r.Context().Value(shownOnceKey).(bool); once {
-		return errShownOnce
+	if shown, ok := r.Context().Value(shownOnceKey).(secretShown); ok && shown.shows(p) {
+		return shown.refusal
 	}
 	key, err := parseIdempotencyKey(header)
 	if err != nil {

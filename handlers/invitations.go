@@ -62,9 +62,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		created, err := sc.Invite(ctx, inv)
+		sent, err := sc.Invite(ctx, inv)
 		if err == nil {
-			n = invitationDocument(sc.Standing(), created, schema.Now())
+			n = sentInvitationDocument(r, sc.Standing(), sent)
 		}
 		return err
 	})
@@ -101,20 +101,88 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
-// resendInvitation gives a pending or expired invitation a new expiry.
+// sentInvitationDocument is the answer to sending or resending an
+// invitation: its document, with the accept token for an operator caller
+// alone (orgs.Caller.ShowsAcceptToken).
+func sentInvitationDocument(r *http.Request, st orgs.Standing, sent orgs.SentInvitation) *hydra.Node {
+	n := invitationDocument(st, sent.Invitation, schema.Now())
+	if callerOf(r).ShowsAcceptToken() {
+		n.Set("accept_token", sent.AcceptToken)
+	}
+	return n
+}
+
+// resendInvitation gives a pending or expired invitation a new expiry and
+// a new accept token.
 func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) error {
-	return s.changeInvitation(w, r, (*orgs.Scope).ResendInvitation)
+	return s.changeInvitation(w, r, func(sc *orgs.Scope, ctx context.Context, inv *ent.Invitation) (*hydra.Node, error) {
+		sent, err := sc.ResendInvitation(ctx, inv)
+		if err != nil {
+			return nil, err
+		}
+		return sentInvitationDocument(r, sc.Standing(), sent), nil
+	})
 }
 
 // revokeInvitation withdraws a pending invitation.
 func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
-	return s.changeInvitation(w, r, (*orgs.Scope).RevokeInvitation)
+	return s.changeInvitation(w, r, func(sc *orgs.Scope, ctx context.Context, inv *ent.Invitation) (*hydra.Node, error) {
+		revoked, err := sc.RevokeInvitation(ctx, inv)
+		if err != nil {
+			return nil, err
+		}
+		return invitationDocument(sc.Standing(), revoked, schema.Now()), nil
+	})
 }
 
+// acceptInvitationToken serves POST /api/invitations/accept, which needs no
+// API key: the token in the body proves the invitee. Every attempt is
+// charged to the client address's bucket of the accept limiter first. The
+// answer is the new Member as its member reads it, with — when accepting
+// made the user — their first key and its secret, once.
+func (s *Server) acceptInvitationToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limitAccepts(w, r); err != nil {
+		return err
+	}
+	if r.Header.Get("Idempotency-Key") != "" {
+		return errTokenIdempotency
+	}
+	in, err := s.decodeCreate(w, r, hydra.InvitationToken)
+	if err != nil {
+		return err
+	}
+	token, _ := in.String("token")
+	name, _ := in.String("name")
+	ctx := r.Context()
+	var acc orgs.Acceptance
+	err = s.answeringTx(r, func(tx *ent.Tx) (err error) {
+		acc, err = s.orgs.AcceptInvitationToken(ctx, tx, token, name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	invitee := orgs.Caller{User: acc.Member.Edges.User, Mode: acc.Mode}
+	st, err := s.orgs.Standing(ctx, invitee, acc.Member.OrganizationID)
+	if err != nil {
+		return err
+	}
+	n := memberDocument(st, acc.Member)
+	if acc.Key != nil {
+		n.Set("api_key", apiKeyNode(acc.Key).Set("secret", acc.Secret.Plain))
+	}
+	return s.writeItem(w, r, http.StatusCreated, n)
+}
+
+// errTokenIdempotency refuses an Idempotency-Key on accepting by token:
+// answers are kept per key owner, and this request has none (its answer
+// may hold a new key's secret besides, which is never stored).
+var errTokenIdempotency = problems.BadRequest("Accepting an invitation by token takes no Idempotency-Key: it is made without an API key, and its answer may hold a new key's secret, which is never stored. Send it without the header: a token is used once, so a repeated request cannot accept twice.")
+
 // changeInvitation runs an inviter's action on an invitation under its
-// organization's lock.
+// organization's lock; change answers the invitation's new document.
 func (s *Server) changeInvitation(w http.ResponseWriter, r *http.Request,
-	change func(*orgs.Scope, context.Context, *ent.Invitation) (*ent.Invitation, error)) error {
+	change func(*orgs.Scope, context.Context, *ent.Invitation) (*hydra.Node, error)) error {
 	ctx := r.Context()
 	if err := negotiateEarly(r); err != nil {
 		return err
@@ -129,10 +197,7 @@ func (s *Server) changeInvitation(w http.ResponseWriter, r *http.Request,
 		if err != nil {
 			return err
 		}
-		inv, err := change(sc, ctx, found)
-		if err == nil {
-			n = invitationDocument(sc.Standing(), inv, schema.Now())
-		}
+		n, err = change(sc, ctx, found)
 		return err
 	})
 	if err != nil {
@@ -146,6 +211,7 @@ func invitationNode(inv *ent.Invitation, now time.Time) *hydra.Node {
 	n := hydra.NewNode(hydra.Invitation, hydra.Invitation.IRI(inv.ID.String())).
 		Set("id", inv.ID.String()).
 		Set("organization", hydra.Organization.IRI(inv.OrganizationID.String())).
+		Set("organization_name", organizationName(inv)).
 		Set("email", inv.Email).
 		Set("role", string(inv.Role)).
 		Set("status", status).
@@ -167,4 +233,14 @@ func invitationNode(inv *ent.Invitation, now time.Time) *hydra.Node {
 		n.Set("revoked_at", *inv.RevokedAt)
 	}
 	return n
+}
+
+// organizationName is the name of an invitation's organization, which the
+// invitee reads before they are a member (orgs loads it with every
+// invitation it reads).
+func organizationName(inv *ent.Invitation) string {
+	if inv.Edges.Organization == nil {
+		panic("handlers: an invitation read without its organization's name")
+	}
+	return inv.Edges.Organization.Name
 }

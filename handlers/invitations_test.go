@@ -34,6 +34,7 @@ func ivNotPending(status, action string) string {
 // ivOrg is an organization of ada's with bob as admin.
 type ivOrg struct {
 	id, iri string
+	name    string
 	ada     string // ada's key
 	adaID   string
 	bob     string // bob's key (admin)
@@ -41,7 +42,7 @@ type ivOrg struct {
 
 func ivNewOrg(t *testing.T, e *env, name string) *ivOrg {
 	t.Helper()
-	o := &ivOrg{ada: e.key("ada@example.com", "live", "write"), bob: e.key("bob@example.com", "live", "write")}
+	o := &ivOrg{name: name, ada: e.key("ada@example.com", "live", "write"), bob: e.key("bob@example.com", "live", "write")}
 	o.adaID = pmUser(t, e, "ada@example.com").ID.String()
 	doc := e.createOrg(o.ada, fmt.Sprintf(`{"name":%q}`, name))
 	o.id, o.iri = pmS(doc["id"]), pmS(doc["@id"])
@@ -67,7 +68,7 @@ func (o *ivOrg) invite(t *testing.T, e *env, email, role string, extra string) m
 // ivPending is the whole expected document of a pending invitation, with
 // the server's id and dates taken from got after checking them: created_at
 // is now, updated_at is created_at, expires_at is created_at plus days.
-func ivPending(t *testing.T, got map[string]any, orgIRI, email, role, inviterID string, days int, withContext bool) map[string]any {
+func ivPending(t *testing.T, got map[string]any, orgIRI, orgName, email, role, inviterID string, days int, withContext bool) map[string]any {
 	t.Helper()
 	id := pmID(t, "id", got["id"])
 	created := pmTime(t, "created_at", got["created_at"])
@@ -75,17 +76,18 @@ func ivPending(t *testing.T, got map[string]any, orgIRI, email, role, inviterID 
 		t.Errorf("created_at %v is not now", created)
 	}
 	want := map[string]any{
-		"@id":          "/api/invitations/" + id,
-		"@type":        "Invitation",
-		"id":           id,
-		"organization": orgIRI,
-		"email":        email,
-		"role":         role,
-		"status":       "pending",
-		"expires_at":   pmFormat(created.AddDate(0, 0, days)),
-		"inviter":      "/api/users/" + inviterID,
-		"created_at":   pmFormat(created),
-		"updated_at":   pmFormat(created),
+		"@id":               "/api/invitations/" + id,
+		"@type":             "Invitation",
+		"id":                id,
+		"organization":      orgIRI,
+		"organization_name": orgName,
+		"email":             email,
+		"role":              role,
+		"status":            "pending",
+		"expires_at":        pmFormat(created.AddDate(0, 0, days)),
+		"inviter":           "/api/users/" + inviterID,
+		"created_at":        pmFormat(created),
+		"updated_at":        pmFormat(created),
 	}
 	if withContext {
 		want["@context"] = "/api/contexts/Invitation"
@@ -119,7 +121,7 @@ func TestInvitationsCreate(t *testing.T) {
 			t.FailNow()
 		}
 		doc := r.obj()
-		pmEqual(t, "create", doc, ivPending(t, doc, o.iri, "new@example.com", "developer", o.adaID, 3, true))
+		pmEqual(t, "create", doc, ivPending(t, doc, o.iri, o.name, "new@example.com", "developer", o.adaID, 3, true))
 		g := pmGet(e, pmS(doc["@id"]), o.ada)
 		if pmOK(t, "GET after create", g, http.StatusOK) {
 			pmEqual(t, "GET after create", g.obj(), doc)
@@ -128,7 +130,7 @@ func TestInvitationsCreate(t *testing.T) {
 		r = e.do(req{Method: http.MethodPost, Path: "/api/invitations", Key: o.bob, Body: fmt.Sprintf(`{"organization":%q,"email":"two@example.com"}`, o.iri),
 			Header: map[string]string{"Content-Type": "application/json"}})
 		if pmOK(t, "create with defaults", r, http.StatusCreated) {
-			pmEqual(t, "create with defaults", r.obj(), ivPending(t, r.obj(), o.iri, "two@example.com", "viewer", pmUser(t, e, "bob@example.com").ID.String(), 7, true))
+			pmEqual(t, "create with defaults", r.obj(), ivPending(t, r.obj(), o.iri, o.name, "two@example.com", "viewer", pmUser(t, e, "bob@example.com").ID.String(), 7, true))
 		}
 		// Read-only properties in the body are ignored: no one creates an
 		// accepted invitation, or one that never expires (an unknown one is
@@ -137,14 +139,14 @@ func TestInvitationsCreate(t *testing.T) {
 			`"membership":%q,"accepted_at":"2000-01-01T00:00:00+00:00","expires_at":"2999-01-01T00:00:00+00:00","inviter":"/api/users/%s","id":"x"}`,
 			o.iri, o.iri, uuid.Must(uuid.NewV7())))
 		if pmOK(t, "create with read-only properties", r, http.StatusCreated) {
-			pmEqual(t, "create with read-only properties", r.obj(), ivPending(t, r.obj(), o.iri, "sly@example.com", "viewer", o.adaID, 7, true))
+			pmEqual(t, "create with read-only properties", r.obj(), ivPending(t, r.obj(), o.iri, o.name, "sly@example.com", "viewer", o.adaID, 7, true))
 		}
 		// The bounds of expires_in_days.
 		for _, days := range []int{1, 30} {
 			email := fmt.Sprintf("days%d@example.com", days)
 			r := pmPost(e, "/api/invitations", o.ada, fmt.Sprintf(`{"organization":%q,"email":%q,"expires_in_days":%d}`, o.iri, email, days))
 			if pmOK(t, email, r, http.StatusCreated) {
-				pmEqual(t, email, r.obj(), ivPending(t, r.obj(), o.iri, email, "viewer", o.adaID, days, true))
+				pmEqual(t, email, r.obj(), ivPending(t, r.obj(), o.iri, o.name, email, "viewer", o.adaID, days, true))
 			}
 		}
 
@@ -193,7 +195,7 @@ func TestInvitationsAlias(t *testing.T) {
 		// The organization comes from the path, whatever the body says.
 		r := pmPost(e, o.iri+"/members/invite", o.ada, fmt.Sprintf(`{"email":"Alias@Example.com","role":"admin","organization":%q}`, mine["@id"]))
 		if pmOK(t, "alias", r, http.StatusCreated) {
-			pmEqual(t, "alias", r.obj(), ivPending(t, r.obj(), o.iri, "alias@example.com", "admin", o.adaID, 7, true))
+			pmEqual(t, "alias", r.obj(), ivPending(t, r.obj(), o.iri, o.name, "alias@example.com", "admin", o.adaID, 7, true))
 			if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/api/invitations/") {
 				t.Errorf("Location %q", loc)
 			}
@@ -202,7 +204,7 @@ func TestInvitationsAlias(t *testing.T) {
 		}
 		r = pmPost(e, o.iri+"/members/invite", o.bob, `{"email":"days@example.com","expires_in_days":2}`)
 		if pmOK(t, "alias by the admin", r, http.StatusCreated) {
-			pmEqual(t, "alias by the admin", r.obj(), ivPending(t, r.obj(), o.iri, "days@example.com", "viewer", pmUser(t, e, "bob@example.com").ID.String(), 2, true))
+			pmEqual(t, "alias by the admin", r.obj(), ivPending(t, r.obj(), o.iri, o.name, "days@example.com", "viewer", pmUser(t, e, "bob@example.com").ID.String(), 2, true))
 		}
 
 		carol := e.key("carol@example.com", "live", "write")
@@ -427,7 +429,7 @@ func TestInvitationsExpiry(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		o := ivNewOrg(t, e, "Acme")
 		inv := o.invite(t, e, "new@example.com", "developer", `,"expires_in_days":1`)
-		pmEqual(t, "one day", inv, ivPending(t, inv, o.iri, "new@example.com", "developer", o.adaID, 1, true))
+		pmEqual(t, "one day", inv, ivPending(t, inv, o.iri, o.name, "new@example.com", "developer", o.adaID, 1, true))
 		iri := pmS(inv["@id"])
 		newKey := e.key("new@example.com", "live", "write")
 
@@ -525,7 +527,7 @@ func TestInvitationsWithNewOrganization(t *testing.T) {
 			}
 			for i, w := range want {
 				d := pmObj(got[i])
-				pmEqual(t, w.email, d, ivPending(t, d, pmS(org["@id"]), w.email, w.role, adaID, 7, false))
+				pmEqual(t, w.email, d, ivPending(t, d, pmS(org["@id"]), pmS(org["name"]), w.email, w.role, adaID, 7, false))
 			}
 		}
 		// The invitee can accept such an invitation.

@@ -38,6 +38,32 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
 		policy.Quota, policy.WindowSeconds(), who, retry).With("Retry-After", strconv.FormatInt(retry, 10))
 }
 
+// limitAccepts charges an attempt to accept an invitation by token to the
+// client address's bucket of the stricter accept limiter. Its headers
+// replace the general limiter's: they describe the limit the client is
+// nearest to.
+func (s *Server) limitAccepts(w http.ResponseWriter, r *http.Request) error {
+	policy := s.acceptLimiter.Policy()
+	if !policy.Enabled() {
+		return nil
+	}
+	d, err := s.acceptLimiter.Take(r.Context(), "accept:"+clientAddress(r))
+	if err != nil {
+		s.log.WarnContext(r.Context(), "accept rate limit unavailable: request let through", "request_id", requestID(r.Context()), "error", err.Error())
+		return nil
+	}
+	h := w.Header()
+	h.Set("RateLimit-Policy", policy.Header())
+	h.Set("RateLimit", d.Header(policy))
+	if d.Allowed {
+		return nil
+	}
+	retry := d.RetryAfterSeconds()
+	return problems.Newf(http.StatusTooManyRequests,
+		"Too many attempts to accept an invitation by token: the limit is %d attempts per %d s for each client address. Retry in %d s.",
+		policy.Quota, policy.WindowSeconds(), retry).With("Retry-After", strconv.FormatInt(retry, 10))
+}
+
 // clientAddress is the peer's IP. Behind a load balancer every anonymous
 // request shares the balancer's bucket; API keys are limited each on its own.
 func clientAddress(r *http.Request) string {

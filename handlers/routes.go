@@ -72,7 +72,9 @@ func (s *Server) routes() *mux.Router {
 	})
 	inv := hydra.Invitation.Resource
 	r.Handle(inv.Item+"{id}/accept", s.methods(post(s.authenticated(s.acceptInvitation))))
-	r.Handle(inv.Item+"{id}/resend", s.methods(post(s.authenticated(s.resendInvitation))))
+	// Public: the token in the body proves the invitee (acceptInvitationToken).
+	r.Handle(inv.Collection+"/accept", s.methods(post(s.acceptInvitationToken)))
+	r.Handle(inv.Item+"{id}/resend", s.methods(post(shownOnceToOperators(s.authenticated(s.resendInvitation)))))
 	r.Handle(inv.Item+"{id}/revoke", s.methods(post(s.authenticated(s.revokeInvitation))))
 	resource(r, s, hydra.Invitation, crud{
 		list: s.listInvitations, create: s.createInvitation, get: s.getInvitation,
@@ -90,7 +92,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
 
 	orgs := hydra.Organization.Resource.Item + "{org}"
-	r.Handle(orgs+"/members/invite", s.methods(post(s.authenticated(s.createInvitation))))
+	r.Handle(orgs+"/members/invite", s.methods(post(shownOnceToOperators(s.authenticated(s.createInvitation)))))
 	r.Handle(orgs+"/workspaces", s.methods(byMethod{
 		http.MethodGet:  s.authenticated(s.listWorkspaces),
 		http.MethodPost: s.authenticated(s.createWorkspace),
@@ -170,8 +172,11 @@ func resource(r *mux.Router, s *Server, c *hydra.Class, h crud) {
 			collection[method] = s.authenticated(fn)
 		}
 	}
-	if h.create != nil && c.HasOnce() {
+	switch {
+	case h.create != nil && c.HasOnce():
 		collection[http.MethodPost] = shownOnce(collection[http.MethodPost])
+	case h.create != nil && c.HasOperatorsOnce():
+		collection[http.MethodPost] = shownOnceToOperators(collection[http.MethodPost])
 	}
 	for method, fn := range map[string]handlerFunc{http.MethodGet: h.get, http.MethodPatch: h.patch, http.MethodDelete: h.delete} {
 		if fn != nil {

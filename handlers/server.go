@@ -32,6 +32,11 @@ type Config struct {
 	// Limiter limits requests per API key (per client address without
 	// one). Nil: the default policy, in process; a zero quota: no limits.
 	Limiter ratelimit.Limiter
+	// AcceptLimiter limits attempts to accept an invitation by token, per
+	// client address (each is a guess at a token). Nil: the default
+	// policy (ratelimit.AcceptQuota per AcceptWindow), in process; a zero
+	// quota: no limit.
+	AcceptLimiter ratelimit.Limiter
 	// IdempotencyTTL is how long answers are kept for Idempotency-Key
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
@@ -59,6 +64,7 @@ type Server struct {
 	// requireIfMatch: see Config.
 	requireIfMatch bool
 	limiter        ratelimit.Limiter
+	acceptLimiter  ratelimit.Limiter
 	idempotencyTTL time.Duration
 	now            func() time.Time
 	openAPIDoc     openAPICache
@@ -94,6 +100,10 @@ func New(cfg Config) *Server {
 	s.limiter = cfg.Limiter
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.DefaultName, Quota: ratelimit.DefaultQuota, Window: ratelimit.DefaultWindow}, nil)
+	}
+	s.acceptLimiter = cfg.AcceptLimiter
+	if s.acceptLimiter == nil {
+		s.acceptLimiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.AcceptName, Quota: ratelimit.AcceptQuota, Window: ratelimit.AcceptWindow}, nil)
 	}
 	if cfg.DB.SingleProcess() { // other replicas' writes would not reach it
 		s.cache = newDocumentCache(cfg.CacheBytes)

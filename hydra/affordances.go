@@ -117,6 +117,9 @@ func (c *Class) operationsJSON() {
 		}{doc["@type"], doc["method"].(string), doc["title"].(string)}), kind: k})
 	}
 	for _, a := range r.Actions {
+		if a.OnCollection {
+			continue // no item's document lists it
+		}
 		b := marshal(struct {
 			Type   string `json:"@type"`
 			Method string `json:"method"`
@@ -154,7 +157,12 @@ func (r *Resource) appendOperations(b []byte, ops Ops, iri string) []byte {
 
 // actionTitle is the title of an action's operation, in the documentation
 // and in documents alike: acceptInvitation.
-func actionTitle(c *Class, a Action) string { return a.Name + c.Name }
+func actionTitle(c *Class, a Action) string {
+	if a.Title != "" {
+		return a.Title
+	}
+	return a.Name + c.Name
+}
 
 // affordanceTerm says whether a property name is a term of the operations,
 // which a class that lists them cannot use (Error's title can).

@@ -186,7 +186,7 @@ func (g *openAPI) resource(c *Class) {
 		g.add(path, k.Method(), g.crud(c, k, path, nil, operationID(c, k), ""))
 	}
 	for _, a := range res.Actions {
-		path := res.Item + "{id}/" + a.Name
+		path := res.ActionPath(a)
 		g.add(path, http.MethodPost, g.action(c, a, path))
 	}
 }
@@ -298,15 +298,25 @@ func (g *openAPI) action(c *Class, a Action, path string) map[string]any {
 		summaryText += "."
 	}
 	op := map[string]any{
-		"operationId": a.Name + c.Name,
+		"operationId": actionTitle(c, a),
 		"tags":        []any{c.Name},
 		"summary":     summaryText,
 		"description": a.Description,
 		"responses":   map[string]any{strconv.Itoa(ok.status): g.success(t, ok)},
 	}
 	if a.Expects != nil {
-		body := g.requestBody(a.Expects, true, nil, "Optional: "+a.Expects.Description, bodyTypes(Post)...)
-		body["required"] = false
+		// A body with a required property is required; the others are
+		// optional (a rotation's grace period has a default).
+		required := false
+		for _, p := range a.Expects.Properties {
+			required = required || p.Required
+		}
+		what := a.Expects.Description
+		if !required {
+			what = "Optional: " + what
+		}
+		body := g.requestBody(a.Expects, true, nil, what, bodyTypes(Post)...)
+		body["required"] = required
 		op["requestBody"] = body
 	}
 	return g.finish(op, t, pathParams(c, path, nil), nil)

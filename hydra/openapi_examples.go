@@ -90,6 +90,7 @@ func exampleNode(c *Class) *Node {
 		return NewNode(Invitation, Invitation.IRI(exampleInvitationID)).
 			Set("id", exampleInvitationID).
 			Set("organization", Organization.IRI(exampleOrganizationID)).
+			Set("organization_name", "Acme Corporation").
 			Set("email", "grace@acme.example").
 			Set("role", "developer").
 			Set("status", "pending").
@@ -158,6 +159,8 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"email": "grace@acme.example", "name": "Grace Hopper"}
 	case c == APIKeyRotation:
 		body = map[string]any{"grace_period": 3600}
+	case c == InvitationToken:
+		body = map[string]any{"token": "og_inv_8f14e45fceea167a5a36dedd4bea2543c4ca4238a0b923820dcc509a6f75849b", "name": "Grace Hopper"}
 	default:
 		panic(fmt.Sprintf("hydra: no example body for %s (create %v)", c.Name, create))
 	}

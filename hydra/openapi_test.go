@@ -117,7 +117,7 @@ func TestOpenAPIDocumentsEveryOperation(t *testing.T) {
 			count++
 		}
 		for _, a := range c.Resource.Actions {
-			want(http.MethodPost, c.Resource.Item+"{id}/"+a.Name, c.Name)
+			want(http.MethodPost, c.Resource.ActionPath(a), c.Name)
 			count++
 		}
 	}

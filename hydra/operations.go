@@ -31,6 +31,9 @@ type traits struct {
 	page bool
 	// unavailable: a public endpoint that still answers 503 without its database.
 	unavailable bool
+	// forbidding: a public operation that a rule of the domain may still
+	// refuse with 403 (accepting by token into a suspended organization).
+	forbidding bool
 	// unrepeatable: the answer holds a secret shown once (Property.Once),
 	// which is never stored, so no Idempotency-Key replays it.
 	unrepeatable bool
@@ -53,8 +56,11 @@ func problemsOf(t traits, rateLimited bool) []int {
 	// Any request can carry a malformed Orgraph-Version (400) or announce
 	// a body over the limit (413), and any can fail (500).
 	out := []int{http.StatusBadRequest}
-	if !t.public {
+	switch {
+	case !t.public:
 		out = append(out, http.StatusUnauthorized, http.StatusForbidden)
+	case t.forbidding:
+		out = append(out, http.StatusForbidden)
 	}
 	if t.params {
 		out = append(out, http.StatusNotFound)
@@ -174,7 +180,8 @@ func actionOperation(c *Class, a Action) (traits, answer) {
 	if a.Returns != c || a.Creates {
 		ok.status, ok.what = http.StatusCreated, "The "+a.Returns.Name+" created."
 	}
-	t := traits{method: http.MethodPost, negotiated: true, params: true, body: a.Expects != nil}
+	t := traits{method: http.MethodPost, negotiated: true, params: !a.OnCollection, body: a.Expects != nil,
+		public: a.Public, unavailable: a.Public, forbidding: a.Public}
 	t.unrepeatable = ok.status == http.StatusCreated && a.Returns.HasOnce()
 	return t, ok
 }

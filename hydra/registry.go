@@ -50,6 +50,10 @@ type Property struct {
 	// API key's secret): never stored, so never read again, and such an
 	// answer is not kept for an Idempotency-Key's replay.
 	Once bool
+	// OperatorsOnly: a Once property shown to operator callers alone (an
+	// invitation's accept token), so that only their answers refuse an
+	// Idempotency-Key.
+	OperatorsOnly bool
 	// Always properties are in every response that holds the object (the
 	// others are left out when null or empty): OpenAPI marks them required.
 	Always    bool
@@ -140,8 +144,9 @@ type Resource struct {
 	Filters []Filter
 	// Orderable are the properties accepted in order[...] (or order.…).
 	Orderable []string
-	// Actions are POST operations on an item beyond create, read, update
-	// and delete, served at Item + id + "/" + Action.Name.
+	// Actions are POST operations beyond create, read, update and delete,
+	// served at ActionPath: on an item (Item + id + "/" + Name), or on the
+	// collection (Collection + "/" + Name).
 	Actions []Action
 
 	search []byte
@@ -164,12 +169,41 @@ type Action struct {
 	// Creates says the action makes a new resource of Returns (201 and its
 	// Location), as an action returning another class always does.
 	Creates bool
+	// OnCollection actions act on no item (accepting an invitation by its
+	// token): served at Collection + "/" + Name, with no path parameter.
+	OnCollection bool
+	// Public actions take no API key: what the body holds proves the
+	// caller (the token); they take no Idempotency-Key either, since
+	// answers are kept per key owner.
+	Public bool
+	// Title names the operation (its hydra:title and OpenAPI operationId);
+	// Name + the class's name when empty.
+	Title string
 }
 
-// HasOnce says whether the class has a property shown once.
+// ActionPath is where an action is served, with {id} for an item's.
+func (r *Resource) ActionPath(a Action) string {
+	if a.OnCollection {
+		return r.Collection + "/" + a.Name
+	}
+	return r.Item + "{id}/" + a.Name
+}
+
+// HasOnce says whether the class has a property shown once to every caller.
 func (c *Class) HasOnce() bool {
 	for _, p := range c.Properties {
-		if p.Once {
+		if p.Once && !p.OperatorsOnly {
+			return true
+		}
+	}
+	return false
+}
+
+// HasOperatorsOnce says whether the class has a property shown once, to
+// operator callers only.
+func (c *Class) HasOperatorsOnce() bool {
+	for _, p := range c.Properties {
+		if p.Once && p.OperatorsOnly {
 			return true
 		}
 	}

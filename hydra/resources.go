@@ -106,6 +106,16 @@ var (
 		},
 	}
 
+	// InvitationToken is the body of accepting an invitation by its token.
+	InvitationToken = &Class{
+		Name:        "InvitationToken",
+		Description: "An invitation's accept token, brought back by the invitee.",
+		Properties: []*Property{
+			{Name: "token", Kind: String, Required: true, Writable: true, MaxLength: 200, Description: "The accept token from the invitation's e-mail (og_inv_…)."},
+			{Name: "name", Kind: String, Writable: true, MaxLength: 200, Description: "The invitee's name, kept when accepting makes their user."},
+		},
+	}
+
 	APIKeyRotation = &Class{
 		Name:        "ApiKeyRotation",
 		Description: "How to rotate an API key.",
@@ -129,6 +139,7 @@ var (
 			{Name: "name", Kind: String, Description: "The member's name."},
 			{Name: "role", Always: true, Kind: String, Required: true, Writable: true, Enum: roles, Description: "The member's role: owner, admin, developer or viewer."},
 			{Name: "joined_at", Always: true, Kind: DateTime, Description: "When the user joined."},
+			{Name: "api_key", Kind: Object, Class: APIKey, Description: "The new user's first API key, with its secret: only in the answer to accepting an invitation by token (POST /api/invitations/accept) that made the user, never again."},
 		},
 		Resource: &Resource{
 			Collection: "/api/members",
@@ -170,6 +181,7 @@ var (
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The invitation's id."},
 			{Name: "organization", Always: true, Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization to join."},
+			{Name: "organization_name", Always: true, Kind: String, Description: "The organization's name, which the invitee reads before accepting (they see nothing else of it until they are a member)."},
 			{Name: "email", Always: true, Kind: String, Format: Email, Required: true, Writable: true, CreateOnly: true, MaxLength: 254, Description: "The invitee's email address."},
 			{Name: "role", Always: true, Kind: String, Writable: true, CreateOnly: true, Enum: roles, Description: "The role the invitee will hold (viewer when not given)."},
 			{Name: "status", Always: true, Kind: String, Enum: []string{"pending", "accepted", "revoked", "expired"}, Description: "pending, accepted, revoked or expired."},
@@ -179,6 +191,7 @@ var (
 			{Name: "membership", Kind: Reference, Class: nil, Description: "The membership created by accepting it."},
 			{Name: "accepted_at", Kind: DateTime, Description: "When it was accepted."},
 			{Name: "revoked_at", Kind: DateTime, Description: "When it was revoked."},
+			{Name: "accept_token", Kind: String, Once: true, OperatorsOnly: true, Description: "The token that accepts the invitation without an API key (POST /api/invitations/accept): the invitee's, for the e-mail that invites them. Only in an operator's answer that sends or resends the invitation (which therefore takes no Idempotency-Key from an operator), never again and never to anyone else; a resend issues a new one and voids the old; it opens nothing once the invitation is accepted, revoked or expired."},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When it was sent first."},
 			{Name: "updated_at", Always: true, Kind: DateTime, Description: "When it last changed."},
 		},
@@ -193,7 +206,8 @@ var (
 			Orderable: []string{"id", "created_at"},
 			Actions: []Action{
 				{Name: "accept", Description: "Accepts the invitation (the caller's email must be the invitee's): POST /api/invitations/{id}/accept, no body; returns the new Member.", Returns: nil},
-				{Name: "resend", Description: "Sends a pending or expired invitation again with a new expiry: POST /api/invitations/{id}/resend, no body.", Returns: nil},
+				{Name: "accept", OnCollection: true, Public: true, Title: "acceptInvitationByToken", Description: "Accepts the invitation an accept token opens, with no API key: POST /api/invitations/accept with {\"token\": …}. The invitee's user is the one with the invitation's email; when there is none it is made (with the name given) and the answer's api_key holds their first API key in the invitation's mode, with its secret, once. Returns the new Member (201). A token that opens no pending invitation — wrong, used, replaced by a resend, revoked or expired — gets one and the same 422; attempts are limited per client address."},
+				{Name: "resend", Description: "Sends a pending or expired invitation again with a new expiry and a new accept token (the old one opens nothing any more): POST /api/invitations/{id}/resend, no body.", Returns: nil},
 				{Name: "revoke", Description: "Revokes a pending invitation: POST /api/invitations/{id}/revoke, no body.", Returns: nil},
 			},
 		},
@@ -301,10 +315,13 @@ var API = func() *Registry {
 		if a.Returns == nil {
 			a.Returns = Invitation
 		}
+		if a.OnCollection {
+			a.Expects = InvitationToken
+		}
 	}
 	return NewRegistry("Orgraph",
 		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
 		Organization, Member, Invitation, Workspace, Role, User, APIKey,
-		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation,
+		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

@@ -2,6 +2,8 @@ package orgs
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
@@ -97,7 +100,7 @@ type InvitationFilter struct {
 // Invitations lists the invitations the caller sees: those of their
 // organizations and those addressed to them.
 func (s *Service) Invitations(c Caller, f InvitationFilter, order []Order) List[*ent.Invitation] {
-	q := s.client.Invitation.Query().Where(visibleInvitations(c))
+	q := s.client.Invitation.Query().Where(visibleInvitations(c)).WithOrganization(itsName)
 	if f.Organization != uuid.Nil {
 		q.Where(invitation.OrganizationID(f.Organization))
 	}
@@ -113,8 +116,14 @@ func (s *Service) Invitation(ctx context.Context, c Caller, id uuid.UUID) (*ent.
 }
 
 func findInvitation(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.Invitation, error) {
-	return found(client.Invitation.Query().Where(invitation.ID(id), visibleInvitations(c)).Only(ctx))
+	return found(client.Invitation.Query().Where(invitation.ID(id), visibleInvitations(c)).WithOrganization(itsName).Only(ctx))
 }
+
+// itsName loads the organization of the invitations read with its id and
+// name only: every invitation this package returns carries it
+// (Edges.Organization), since the invitee reads the name before they may
+// read the organization.
+func itsName(q *ent.OrganizationQuery) { q.Select(organization.FieldID, organization.FieldName) }
 
 // invitingTakes lists the permissions sending an invitation with a role
 // takes: admins and owners invite; only owners invite owners. It is the one
@@ -191,18 +200,61 @@ func (st Standing) MayAcceptInvitation(inv *ent.Invitation, now time.Time) error
 }
 
 // Invite sends an invitation to the organization, from the caller.
-func (sc *Scope) Invite(ctx context.Context, inv Invitation) (*ent.Invitation, error) {
+func (sc *Scope) Invite(ctx context.Context, inv Invitation) (SentInvitation, error) {
 	if err := sc.mayInvite(inv.Role); err != nil {
-		return nil, err
+		return SentInvitation{}, err
 	}
-	return createInvitation(ctx, sc.tx, sc.Org.ID, sc.caller.User.ID, inv, schema.Now())
+	sent, err := createInvitation(ctx, sc.tx, sc.Org.ID, sc.caller.User.ID, inv, schema.Now())
+	if err == nil {
+		sent.Edges.Organization = sc.Org
+	}
+	return sent, err
+}
+
+// SentInvitation is an invitation just sent or resent, with the accept
+// token it now opens with. The token is the invitee's: only an operator
+// caller (the backend that sends the e-mail) may be shown it, once
+// (ShowsAcceptToken); the database keeps its hash alone.
+type SentInvitation struct {
+	*ent.Invitation
+	AcceptToken string
+}
+
+// ShowsAcceptToken says whether the caller may be shown an invitation's
+// accept token: an operator only. A member who invites never may, or they
+// could become the invitee and accept, with the token, what is addressed
+// to someone else.
+func (c Caller) ShowsAcceptToken() bool { return c.Operator() }
+
+// AcceptTokenPrefix starts every accept token, so that one is told apart
+// from an API key (og_live_, og_test_) in a log or by a secret scanner.
+const AcceptTokenPrefix = "og_inv_"
+
+// acceptTokenLength is a token's length: the prefix and 32 random bytes in
+// hex.
+const acceptTokenLength = len(AcceptTokenPrefix) + 64
+
+// MintAcceptToken makes an accept token: 256 random bits, which nobody
+// guesses (the rate limit on accepting by token is a second fence). It
+// returns the token and its hash (HashSecret), all the database keeps.
+func MintAcceptToken() (token, hash string, err error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", fmt.Errorf("mint an accept token: %w", err)
+	}
+	token = AcceptTokenPrefix + hex.EncodeToString(raw)
+	return token, HashSecret(token), nil
 }
 
 // createInvitation checks the invitation against the organization (run it
-// under the organization's lock) and stores it.
-func createInvitation(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUID, inv Invitation, now time.Time) (*ent.Invitation, error) {
+// under the organization's lock) and stores it with a new accept token.
+func createInvitation(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUID, inv Invitation, now time.Time) (SentInvitation, error) {
 	if err := checkInvitable(ctx, tx, orgID, inv.Email, now, uuid.Nil); err != nil {
-		return nil, err
+		return SentInvitation{}, err
+	}
+	token, hash, err := MintAcceptToken()
+	if err != nil {
+		return SentInvitation{}, err
 	}
 	created, err := tx.Invitation.Create().
 		SetOrganizationID(orgID).
@@ -211,12 +263,13 @@ func createInvitation(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUI
 		SetValidityDays(inv.Days).
 		SetExpiresAt(now.AddDate(0, 0, inv.Days)).
 		SetInviterID(inviterID).
+		SetAcceptTokenHash(hash).
 		SetCreatedAt(now).SetUpdatedAt(now).
 		Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("create invitation: %w", err)
+		return SentInvitation{}, fmt.Errorf("create invitation: %w", err)
 	}
-	return created, nil
+	return SentInvitation{Invitation: created, AcceptToken: token}, nil
 }
 
 // checkInvitable: no invitation to a member, and no second pending
@@ -264,7 +317,7 @@ func revokeBeyondPower(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UU
 	err := tx.Invitation.Update().
 		Where(invitation.OrganizationID(orgID), invitation.InviterID(inviterID),
 			invitation.StatusEQ(invitation.StatusPending), invitation.RoleIn(lost...)).
-		SetStatus(invitation.StatusRevoked).SetRevokedAt(now).SetUpdatedAt(now).
+		SetStatus(invitation.StatusRevoked).SetRevokedAt(now).ClearAcceptTokenHash().SetUpdatedAt(now).
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("revoke the invitations of a member who lost the power to send them: %w", err)
@@ -353,7 +406,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, tx *ent.Tx, c Caller, id
 	}
 	m.Edges.User = c.User
 	err = tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusAccepted).SetAcceptedAt(now).
-		SetMemberID(m.ID).SetUpdatedAt(now).Exec(ctx)
+		SetMemberID(m.ID).ClearAcceptTokenHash().SetUpdatedAt(now).Exec(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("mark the invitation accepted: %w", err)
 	}
@@ -369,30 +422,47 @@ func (s *Service) EnterInvitation(ctx context.Context, tx *ent.Tx, c Caller, id 
 	return enterOwner(ctx, s, tx, c, find, func(inv *ent.Invitation) uuid.UUID { return inv.OrganizationID }, nil)
 }
 
-// ResendInvitation gives a pending or expired invitation a new expiry, if
-// the caller may send it and its inviter still could.
-func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (*ent.Invitation, error) {
+// ResendInvitation gives a pending or expired invitation a new expiry and
+// a new accept token (the one before opens nothing any more), if the caller
+// may send it and its inviter still could.
+func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (SentInvitation, error) {
 	now := schema.Now()
 	if err := sc.Standing().MayResendInvitation(inv, now); err != nil {
-		return nil, err
+		return SentInvitation{}, err
 	}
 	if err := inviterVouches(ctx, sc.tx, inv, "revoke it and send a new one."); err != nil {
-		return nil, err
+		return SentInvitation{}, err
 	}
 	if err := checkInvitable(ctx, sc.tx, inv.OrganizationID, inv.Email, now, inv.ID); err != nil {
-		return nil, err
+		return SentInvitation{}, err
 	}
-	return sc.tx.Invitation.UpdateOne(inv).SetExpiresAt(now.AddDate(0, 0, inv.ValidityDays)).SetUpdatedAt(now).Save(ctx)
+	token, hash, err := MintAcceptToken()
+	if err != nil {
+		return SentInvitation{}, err
+	}
+	resent, err := sc.tx.Invitation.UpdateOne(inv).SetExpiresAt(now.AddDate(0, 0, inv.ValidityDays)).
+		SetAcceptTokenHash(hash).SetUpdatedAt(now).Save(ctx)
+	if err != nil {
+		return SentInvitation{}, fmt.Errorf("resend the invitation: %w", err)
+	}
+	resent.Edges.Organization = inv.Edges.Organization
+	return SentInvitation{Invitation: resent, AcceptToken: token}, nil
 }
 
 // RevokeInvitation withdraws a pending invitation, if the caller may send
-// it.
+// it; its accept token opens nothing any more.
 func (sc *Scope) RevokeInvitation(ctx context.Context, inv *ent.Invitation) (*ent.Invitation, error) {
 	now := schema.Now()
 	if err := sc.Standing().MayRevokeInvitation(inv, now); err != nil {
 		return nil, err
 	}
-	return sc.tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusRevoked).SetRevokedAt(now).SetUpdatedAt(now).Save(ctx)
+	revoked, err := sc.tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusRevoked).SetRevokedAt(now).
+		ClearAcceptTokenHash().SetUpdatedAt(now).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("revoke the invitation: %w", err)
+	}
+	revoked.Edges.Organization = inv.Edges.Organization
+	return revoked, nil
 }
 
 // pendingOnly is a violation unless the invitation is pending.

@@ -273,6 +273,9 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Their accept tokens are not shown: the organization's answer lists no
+	// invitations. An operator that wants one resends the invitation (which
+	// issues a new token); the events feed will carry them too.
 	for _, inv := range in.Invitations {
 		if _, err := createInvitation(ctx, tx, org.ID, c.User.ID, inv, now); err != nil {
 			return nil, nil, err

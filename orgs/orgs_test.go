@@ -105,7 +105,7 @@ func TestDomainRulesAndErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sent *ent.Invitation
+		var sent orgs.SentInvitation
 		if err := tx(db, func(ctx context.Context, tx *ent.Tx) error {
 			sc, err := svc.Enter(ctx, tx, ada, org.ID)
 			if err != nil {

@@ -187,6 +187,8 @@ var Constraints = []Constraint{
 		"The API key is revoked or expired, so it cannot be rotated: make a new key instead."},
 	{CodeUnknownUser, "UnknownUser", false,
 		"No user has the IRI given: an operator makes the user first (POST /api/users)."},
+	{CodeInvalidToken, "InvalidToken", false,
+		"The invitation's accept token opens no pending invitation: it is mistyped, already used, voided by a resend, revoked or expired. Every such token gets this one answer, so that none tells which. Ask the organization for a new invitation."},
 }
 
 // ConstraintOf finds a constraint by code.

@@ -45,6 +45,8 @@ const (
 	CodeKeyInactive = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e07"
 	// CodeUnknownUser: no user has the IRI given.
 	CodeUnknownUser = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e08"
+	// CodeInvalidToken: the accept token opens no pending invitation.
+	CodeInvalidToken = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e09"
 )
 
 // Violation is one failed constraint on one property.

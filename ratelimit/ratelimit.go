@@ -29,6 +29,15 @@ const (
 	DefaultWindow = time.Minute
 )
 
+// Accepting an invitation by its token is limited apart, per client
+// address and far more strictly: each attempt is a guess at a token. 20
+// attempts at once, then 2 a minute.
+const (
+	AcceptName   = "accept"
+	AcceptQuota  = 20
+	AcceptWindow = 10 * time.Minute
+)
+
 // Enabled tells whether the policy limits anything.
 func (p Policy) Enabled() bool { return p.Quota > 0 && p.Window > 0 }
 

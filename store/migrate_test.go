@@ -122,7 +122,7 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 		// release's code writes the newer schema): one user in a live and
 		// a test organization.
 		now := time.Now().UTC().Truncate(time.Second)
-		user, live, test := uuid.New(), uuid.New(), uuid.New()
+		user, live, test, inv := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 		oldKey := "og_live_0123" + strings.Repeat("ab", 22) // a key the previous release made
 		ph := func(i int) string {
 			if db.Dialect == dialect.Postgres {
@@ -140,6 +140,7 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, live, user}},
 			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, test, user}},
 			{"INSERT INTO api_keys (id, hash, display_prefix, name, mode, scope, version, created_at, user_id) VALUES (" + ph(1) + ", " + ph(2) + ", 'og_live_0123', 'old', 'live', 'write', '', " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), store.Hash(oldKey), now, user}},
+			{"INSERT INTO invitations (id, created_at, updated_at, email, role, status, validity_days, expires_at, inviter_id, organization_id) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", 'bob@example.com', 'admin', 'pending', 7, " + ph(4) + ", " + ph(5) + ", " + ph(6) + ")", []any{inv, now, now, now.AddDate(0, 0, 7), user, live}},
 		}
 		for _, st := range stmts {
 			if _, err := db.SQL.ExecContext(ctx, st.sql, st.args...); err != nil {
@@ -163,6 +164,11 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 			if err != nil || m.Mode != want {
 				t.Errorf("membership of the %s organization after the upgrade: %v, %v", want, m, err)
 			}
+		}
+		// An invitation the previous release sent is still pending, with no
+		// accept token (it is accepted by id).
+		if got, err := db.Invitation.Get(ctx, inv); err != nil || got.Status != "pending" || got.Email != "bob@example.com" || got.AcceptTokenHash != nil {
+			t.Errorf("the previous release's invitation after the upgrade: %v, %v", got, err)
 		}
 		// A key the previous release made keeps working, and never expires.
 		if k, err := db.Authenticate(ctx, oldKey); err != nil || k.ExpiresAt != nil || k.Edges.User.Email != "ada@example.com" {

@@ -160,7 +160,7 @@ func TestEveryServeFlagHasAVariable(t *testing.T) {
 	dir := t.TempDir()
 	// A value each flag refuses, given through its variable alone.
 	bad := map[string]string{
-		"addr": "nowhere", "base-url": "ftp://example.com", "cache-size": "-1", "db": "mysql://example.com/o",
+		"accept-rate-limit": "-1", "addr": "nowhere", "base-url": "ftp://example.com", "cache-size": "-1", "db": "mysql://example.com/o",
 		"db-conn-max-lifetime": "0s", "db-max-idle-conns": "-1", "db-max-open-conns": "many",
 		"idempotency-keys": "0", "idempotency-ttl": "soon", "idle-timeout": "-1s", "pprof": "0.0.0.0:6060",
 		"rate-limit": "-1", "rate-window": "0s", "read-header-timeout": "x", "read-timeout": "0s",

@@ -209,6 +209,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	baseURL := fs.String("base-url", "", "the public base `URL`, e.g. https://api.example.com; default: from each request's Host")
 	requireIfMatch := fs.Bool("require-if-match", false, "answer PATCH and DELETE without If-Match with 428")
 	rateLimit := fs.Int("rate-limit", ratelimit.DefaultQuota, "`requests` per --rate-window for each API key (each client address without one); 0 turns limiting off")
+	acceptRateLimit := fs.Int("accept-rate-limit", ratelimit.AcceptQuota, fmt.Sprintf("`attempts` to accept an invitation by token per %s for each client address (each attempt is a guess at a token); 0 turns this limit off", shortDuration(ratelimit.AcceptWindow)))
 	rateWindow := fs.Duration("rate-window", ratelimit.DefaultWindow, "the rate limit's window: the bucket refills --rate-limit tokens in this time")
 	readHeaderTimeout := fs.Duration("read-header-timeout", 10*time.Second, "time a client has to send the request headers")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "time a client has to send the whole request, body included")
@@ -249,8 +250,10 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 			return err
 		}
 	}
-	if *rateLimit < 0 {
-		return usagef("%s must be 0 or more", fs.origin("rate-limit"))
+	for _, name := range []string{"rate-limit", "accept-rate-limit"} {
+		if fs.Lookup(name).Value.(flag.Getter).Get().(int) < 0 {
+			return usagef("%s must be 0 or more", fs.origin(name))
+		}
 	}
 	if cacheMiB.set && cacheMiB.n < 0 {
 		return usagef("%s must be 0 or more", fs.origin("cache-size"))
@@ -273,6 +276,8 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(policy, nil)
+	acceptPolicy := ratelimit.Policy{Name: ratelimit.AcceptName, Quota: *acceptRateLimit, Window: ratelimit.AcceptWindow}
+	var acceptLimiter ratelimit.Limiter = ratelimit.NewMemory(acceptPolicy, nil)
 	if *redisURL != "" {
 		client, err := ratelimit.OpenRedis(ctx, *redisURL)
 		if err != nil {
@@ -280,6 +285,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		}
 		defer client.Close()
 		limiter = ratelimit.NewRedis(policy, client, "orgraph:ratelimit:", nil)
+		acceptLimiter = ratelimit.NewRedis(acceptPolicy, client, "orgraph:ratelimit:accept:", nil)
 	}
 	db, err := openMigratedWith(ctx, *dsn, pool)
 	if err != nil {
@@ -311,7 +317,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes}),
+		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes}),
 		ReadHeaderTimeout: *readHeaderTimeout,
 		ReadTimeout:       *readTimeout,
 		WriteTimeout:      *writeTimeout,

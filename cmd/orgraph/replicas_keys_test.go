@@ -60,3 +60,32 @@ func TestReplicasRefuseARevokedKey(t *testing.T) {
 		}
 	}
 }
+
+// An invitation an operator sends through one replica is accepted by token,
+// with no key, through the other; the new user's key works on both, and the
+// token opens nothing on either afterwards (issue 19 item 4, across
+// replicas).
+func TestReplicasAcceptByToken(t *testing.T) {
+	db := postgresDSN(t)
+	ops := newKey(t, db, "ops@platform.test", "--scope", "operator")
+	p := rpStartPair(t, db)
+	tl := &rpTally{}
+
+	org := p.must(t, tl, http.StatusCreated, 0, http.MethodPost, "/api/organizations", ops, `{"name": "Acme"}`)
+	inv := p.must(t, tl, http.StatusCreated, 0, http.MethodPost, "/api/invitations", ops,
+		`{"organization": "`+rpStr(org["@id"])+`", "email": "newbie@example.com", "role": "admin"}`)
+	token := rpStr(inv["accept_token"])
+	if token == "" {
+		t.Fatalf("the operator's answer holds no accept token: %v", inv)
+	}
+	member := p.must(t, tl, http.StatusCreated, 1, http.MethodPost, "/api/invitations/accept", "", `{"token": "`+token+`"}`)
+	secret := rpStr(member["api_key"].(map[string]any)["secret"])
+	for replica := range 2 {
+		if r := p.send(tl, replica, http.MethodGet, rpStr(org["@id"]), secret, "", nil); r.status != http.StatusOK || rpStr(r.obj()["current_user_role"]) != "admin" {
+			t.Errorf("replica %d: the new key reads Acme as its admin: %s", replica, r)
+		}
+		if r := p.send(tl, replica, http.MethodPost, "/api/invitations/accept", "", `{"token": "`+token+`"}`, nil); r.status != http.StatusUnprocessableEntity {
+			t.Errorf("replica %d: the used token: %s, want 422", replica, r)
+		}
+	}
+}

@@ -40,6 +40,8 @@ const (
 	FieldAcceptedAt = "accepted_at"
 	// FieldRevokedAt holds the string denoting the revoked_at field in the database.
 	FieldRevokedAt = "revoked_at"
+	// FieldAcceptTokenHash holds the string denoting the accept_token_hash field in the database.
+	FieldAcceptTokenHash = "accept_token_hash"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// Table holds the table name of the invitation in the database.
@@ -68,6 +70,7 @@ var Columns = []string{
 	FieldMemberID,
 	FieldAcceptedAt,
 	FieldRevokedAt,
+	FieldAcceptTokenHash,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -215,6 +218,11 @@ func ByAcceptedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRevokedAt orders the results by the revoked_at field.
 func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRevokedAt, opts...).ToFunc()
+}
+
+// ByAcceptTokenHash orders the results by the accept_token_hash field.
+func ByAcceptTokenHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAcceptTokenHash, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

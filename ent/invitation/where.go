@@ -106,6 +106,11 @@ func RevokedAt(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldRevokedAt, v))
 }
 
+// AcceptTokenHash applies equality check predicate on the "accept_token_hash" field. It's identical to AcceptTokenHashEQ.
+func AcceptTokenHash(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEQ(FieldAcceptTokenHash, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldCreatedAt, v))
@@ -589,6 +594,81 @@ func RevokedAtIsNil() predicate.Invitation {
 // RevokedAtNotNil applies the NotNil predicate on the "revoked_at" field.
 func RevokedAtNotNil() predicate.Invitation {
 	return predicate.Invitation(sql.FieldNotNull(FieldRevokedAt))
+}
+
+// AcceptTokenHashEQ applies the EQ predicate on the "accept_token_hash" field.
+func AcceptTokenHashEQ(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEQ(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashNEQ applies the NEQ predicate on the "accept_token_hash" field.
+func AcceptTokenHashNEQ(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldNEQ(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashIn applies the In predicate on the "accept_token_hash" field.
+func AcceptTokenHashIn(vs ...string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldIn(FieldAcceptTokenHash, vs...))
+}
+
+// AcceptTokenHashNotIn applies the NotIn predicate on the "accept_token_hash" field.
+func AcceptTokenHashNotIn(vs ...string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldNotIn(FieldAcceptTokenHash, vs...))
+}
+
+// AcceptTokenHashGT applies the GT predicate on the "accept_token_hash" field.
+func AcceptTokenHashGT(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldGT(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashGTE applies the GTE predicate on the "accept_token_hash" field.
+func AcceptTokenHashGTE(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldGTE(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashLT applies the LT predicate on the "accept_token_hash" field.
+func AcceptTokenHashLT(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldLT(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashLTE applies the LTE predicate on the "accept_token_hash" field.
+func AcceptTokenHashLTE(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldLTE(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashContains applies the Contains predicate on the "accept_token_hash" field.
+func AcceptTokenHashContains(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldContains(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashHasPrefix applies the HasPrefix predicate on the "accept_token_hash" field.
+func AcceptTokenHashHasPrefix(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldHasPrefix(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashHasSuffix applies the HasSuffix predicate on the "accept_token_hash" field.
+func AcceptTokenHashHasSuffix(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldHasSuffix(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashIsNil applies the IsNil predicate on the "accept_token_hash" field.
+func AcceptTokenHashIsNil() predicate.Invitation {
+	return predicate.Invitation(sql.FieldIsNull(FieldAcceptTokenHash))
+}
+
+// AcceptTokenHashNotNil applies the NotNil predicate on the "accept_token_hash" field.
+func AcceptTokenHashNotNil() predicate.Invitation {
+	return predicate.Invitation(sql.FieldNotNull(FieldAcceptTokenHash))
+}
+
+// AcceptTokenHashEqualFold applies the EqualFold predicate on the "accept_token_hash" field.
+func AcceptTokenHashEqualFold(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEqualFold(FieldAcceptTokenHash, v))
+}
+
+// AcceptTokenHashContainsFold applies the ContainsFold predicate on the "accept_token_hash" field.
+func AcceptTokenHashContainsFold(v string) predicate.Invitation {
+	return predicate.Invitation(sql.FieldContainsFold(FieldAcceptTokenHash, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -95,6 +95,7 @@ var (
 		{Name: "member_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "accepted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "accept_token_hash", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// InvitationsTable holds the schema information for the "invitations" table.
@@ -105,7 +106,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invitations_organizations_invitations",
-				Columns:    []*schema.Column{InvitationsColumns[12]},
+				Columns:    []*schema.Column{InvitationsColumns[13]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -114,7 +115,7 @@ var (
 			{
 				Name:    "invitation_organization_id_email",
 				Unique:  false,
-				Columns: []*schema.Column{InvitationsColumns[12], InvitationsColumns[3]},
+				Columns: []*schema.Column{InvitationsColumns[13], InvitationsColumns[3]},
 			},
 			{
 				Name:    "invitation_email",

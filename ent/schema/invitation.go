@@ -36,6 +36,12 @@ func (Invitation) Fields() []ent.Field {
 		field.UUID("member_id", NewID()).Optional().Nillable(),
 		field.Time("accepted_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
+		// The SHA-256 of the invitation's accept token (orgs.MintAcceptToken),
+		// which only the invitee (through the operator's e-mail) holds: set
+		// when the invitation is sent and again on each resend (voiding the
+		// one before), cleared when it is accepted or revoked. NULL on
+		// invitations made before tokens existed: those are accepted by id.
+		field.String("accept_token_hash").Optional().Nillable().Unique().Sensitive(),
 	}
 }
 
