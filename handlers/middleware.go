@@ -222,7 +222,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 		if !saneRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx := orgs.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
 		r = r.WithContext(ctx)
 
 		h := w.Header()

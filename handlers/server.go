@@ -85,6 +85,7 @@ func New(cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB, cfg.DB.Dialect), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
+	s.orgs.SetDocuments(eventDocuments{})
 	s.now = cfg.Now
 	if s.now == nil {
 		s.now = time.Now

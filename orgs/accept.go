@@ -110,12 +110,16 @@ func (s *Service) AcceptInvitationToken(ctx context.Context, tx *ent.Tx, token, 
 		return Acceptance{}, fmt.Errorf("add member: %w", err)
 	}
 	m.Edges.User = u
-	err = tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusAccepted).SetAcceptedAt(now).
-		SetMemberID(m.ID).ClearAcceptTokenHash().SetUpdatedAt(now).Exec(ctx)
-	if err != nil {
-		return Acceptance{}, fmt.Errorf("mark the invitation accepted: %w", err)
-	}
 	acc := Acceptance{Member: m, Mode: string(org.Mode)}
+	invitee := Caller{User: u, Mode: acc.Mode}
+	if made {
+		if err := s.record(ctx, tx, invitee, change{typ: UserCreated, mode: acc.Mode, subject: u}); err != nil {
+			return Acceptance{}, err
+		}
+	}
+	if err := s.accepted(ctx, tx, invitee, org, inv, m, now); err != nil {
+		return Acceptance{}, err
+	}
 	if !made {
 		return acc, nil
 	}
@@ -124,6 +128,9 @@ func (s *Service) AcceptInvitationToken(ctx context.Context, tx *ent.Tx, token, 
 	}
 	acc.Key, acc.Secret, err = s.mint(ctx, tx, u.ID, acc.Mode, clipRunes("Joined "+org.Name, 200), "write", "", nil)
 	if err != nil {
+		return Acceptance{}, err
+	}
+	if err := s.record(ctx, tx, invitee, change{typ: APIKeyCreated, mode: acc.Mode, subject: acc.Key}); err != nil {
 		return Acceptance{}, err
 	}
 	return acc, nil

@@ -178,7 +178,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, k NewA
 	if c.Key != nil {
 		version = c.Key.Version
 	}
-	return s.mint(ctx, tx, owner, c.Mode, k.Name, k.Scope, version, k.ExpiresAt)
+	key, secret, err := s.mint(ctx, tx, owner, c.Mode, k.Name, k.Scope, version, k.ExpiresAt)
+	if err != nil {
+		return nil, Secret{}, err
+	}
+	return key, secret, s.record(ctx, tx, c, change{typ: APIKeyCreated, mode: c.Mode, subject: key})
 }
 
 func (s *Service) mint(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode, name, scope, version string, expires *time.Time) (*ent.APIKey, Secret, error) {
@@ -213,7 +217,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, tx *ent.Tx, c Caller, id uui
 	if err != nil {
 		return nil, fmt.Errorf("revoke key: %w", err)
 	}
-	return k, nil
+	return k, s.record(ctx, tx, c, change{typ: APIKeyRevoked, mode: string(k.Mode), subject: k})
 }
 
 // RotateAPIKey makes a new key like one of the caller's (name, scope,
@@ -240,7 +244,7 @@ func (s *Service) RotateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, id uui
 			return nil, Secret{}, fmt.Errorf("rotate key: %w", err)
 		}
 	}
-	return fresh, secret, nil
+	return fresh, secret, s.record(ctx, tx, c, change{typ: APIKeyRotated, mode: string(fresh.Mode), subject: fresh})
 }
 
 // MayRotateAPIKey is a violation unless the caller may rotate the key

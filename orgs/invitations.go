@@ -205,10 +205,11 @@ func (sc *Scope) Invite(ctx context.Context, inv Invitation) (SentInvitation, er
 		return SentInvitation{}, err
 	}
 	sent, err := createInvitation(ctx, sc.tx, sc.Org.ID, sc.caller.User.ID, inv, schema.Now())
-	if err == nil {
-		sent.Edges.Organization = sc.Org
+	if err != nil {
+		return SentInvitation{}, err
 	}
-	return sent, err
+	sent.Edges.Organization = sc.Org
+	return sent, sc.record(ctx, InvitationCreated, sent.Invitation, nil)
 }
 
 // SentInvitation is an invitation just sent or resent, with the accept
@@ -300,11 +301,11 @@ func checkInvitable(ctx context.Context, tx *ent.Tx, orgID uuid.UUID, email stri
 // (inviterVouches), so that a path around the first cannot let anyone in.
 
 // revokeBeyondPower revokes the pending invitations (expired ones too, so
-// that none can be resent) that inviterID sent in an organization and that
-// role, the inviter's new role there ("" when they are no longer a member),
-// could not send. Run it under the organization's lock, in the transaction
-// that changes the membership.
-func revokeBeyondPower(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUID, role string, now time.Time) error {
+// that none can be resent) that inviterID sent in the organization and
+// that role, the inviter's new role there ("" when they are no longer a
+// member), could not send, each with its invitation.revoked event. Run it
+// in the transaction that changes the membership.
+func (sc *Scope) revokeBeyondPower(ctx context.Context, inviterID uuid.UUID, role string, now time.Time) error {
 	var lost []invitation.Role
 	for _, r := range schema.Roles {
 		if !mayInvite(role, r) {
@@ -314,13 +315,24 @@ func revokeBeyondPower(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UU
 	if len(lost) == 0 {
 		return nil
 	}
-	err := tx.Invitation.Update().
-		Where(invitation.OrganizationID(orgID), invitation.InviterID(inviterID),
+	sent, err := sc.tx.Invitation.Query().
+		Where(invitation.OrganizationID(sc.Org.ID), invitation.InviterID(inviterID),
 			invitation.StatusEQ(invitation.StatusPending), invitation.RoleIn(lost...)).
-		SetStatus(invitation.StatusRevoked).SetRevokedAt(now).ClearAcceptTokenHash().SetUpdatedAt(now).
-		Exec(ctx)
+		All(ctx)
 	if err != nil {
-		return fmt.Errorf("revoke the invitations of a member who lost the power to send them: %w", err)
+		return fmt.Errorf("find the invitations of a member who lost the power to send them: %w", err)
+	}
+	for _, inv := range sent {
+		revoked, err := sc.tx.Invitation.UpdateOne(inv).
+			SetStatus(invitation.StatusRevoked).SetRevokedAt(now).ClearAcceptTokenHash().SetUpdatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("revoke the invitations of a member who lost the power to send them: %w", err)
+		}
+		revoked.Edges.Organization = sc.Org
+		if err := sc.record(ctx, InvitationRevoked, revoked, nil); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -405,12 +417,24 @@ func (s *Service) AcceptInvitation(ctx context.Context, tx *ent.Tx, c Caller, id
 		return nil, fmt.Errorf("add member: %w", err)
 	}
 	m.Edges.User = c.User
-	err = tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusAccepted).SetAcceptedAt(now).
-		SetMemberID(m.ID).ClearAcceptTokenHash().SetUpdatedAt(now).Exec(ctx)
+	return m, s.accepted(ctx, tx, c, org, inv, m, now)
+}
+
+// accepted marks an invitation accepted by the membership it made, and
+// records both: invitation.accepted and member.added, by the invitee.
+func (s *Service) accepted(ctx context.Context, tx *ent.Tx, invitee Caller, org *ent.Organization, inv *ent.Invitation, m *ent.Member, now time.Time) error {
+	done, err := tx.Invitation.UpdateOne(inv).SetStatus(invitation.StatusAccepted).SetAcceptedAt(now).
+		SetMemberID(m.ID).ClearAcceptTokenHash().SetUpdatedAt(now).Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("mark the invitation accepted: %w", err)
+		return fmt.Errorf("mark the invitation accepted: %w", err)
 	}
-	return m, nil
+	done.Edges.Organization = org
+	for typ, subject := range map[string]any{InvitationAccepted: done, MemberAdded: m} {
+		if err := s.record(ctx, tx, invitee, change{typ: typ, mode: string(org.Mode), org: org.ID, subject: subject}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EnterInvitation finds an invitation the caller sees, enters its
@@ -446,7 +470,7 @@ func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (Sen
 		return SentInvitation{}, fmt.Errorf("resend the invitation: %w", err)
 	}
 	resent.Edges.Organization = inv.Edges.Organization
-	return SentInvitation{Invitation: resent, AcceptToken: token}, nil
+	return SentInvitation{Invitation: resent, AcceptToken: token}, sc.record(ctx, InvitationResent, resent, nil)
 }
 
 // RevokeInvitation withdraws a pending invitation, if the caller may send
@@ -462,7 +486,7 @@ func (sc *Scope) RevokeInvitation(ctx context.Context, inv *ent.Invitation) (*en
 		return nil, fmt.Errorf("revoke the invitation: %w", err)
 	}
 	revoked.Edges.Organization = inv.Edges.Organization
-	return revoked, nil
+	return revoked, sc.record(ctx, InvitationRevoked, revoked, nil)
 }
 
 // pendingOnly is a violation unless the invitation is pending.

@@ -105,7 +105,10 @@ func (sc *Scope) ChangeRole(ctx context.Context, target *ent.Member, newRole str
 		return nil, fmt.Errorf("update member: %w", err)
 	}
 	m.Edges.User = u
-	return m, revokeBeyondPower(ctx, sc.tx, target.OrganizationID, target.UserID, newRole, schema.Now())
+	if err := sc.record(ctx, MemberRoleChanged, m, map[string]any{"role": string(target.Role)}); err != nil {
+		return nil, err
+	}
+	return m, sc.revokeBeyondPower(ctx, target.UserID, newRole, schema.Now())
 }
 
 // MayRemoveMember is Forbidden unless the organization is active and the
@@ -134,10 +137,19 @@ func (sc *Scope) RemoveMember(ctx context.Context, target *ent.Member) error {
 	if err := sc.keepAnOwner(ctx, target); err != nil {
 		return err
 	}
+	// The event carries the membership as it was: removed by someone
+	// else, or left.
+	typ := MemberRemoved
+	if target.UserID == sc.caller.User.ID {
+		typ = MemberLeft
+	}
+	if err := sc.record(ctx, typ, target, nil); err != nil {
+		return err
+	}
 	if err := sc.tx.Member.DeleteOne(target).Exec(ctx); err != nil {
 		return fmt.Errorf("delete member: %w", err)
 	}
-	return revokeBeyondPower(ctx, sc.tx, target.OrganizationID, target.UserID, "", schema.Now())
+	return sc.revokeBeyondPower(ctx, target.UserID, "", schema.Now())
 }
 
 // keepAnOwner is the last-owner rule; under the organization's lock, two

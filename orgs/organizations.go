@@ -127,19 +127,39 @@ type OrganizationView struct {
 // shows, ranked by a window function. The window runs only over the large
 // organizations: it costs more than the rest of the request.
 func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) ([]OrganizationView, error) {
+	me := uuid.Nil
+	if c.User != nil {
+		me = c.User.ID
+	}
+	return view(ctx, s.client, me, orgs)
+}
+
+// ViewIn is View in a transaction, for no reader in particular (an event's
+// document).
+func ViewIn(ctx context.Context, tx *ent.Tx, org *ent.Organization) (OrganizationView, error) {
+	views, err := view(ctx, tx.Client(), uuid.Nil, []*ent.Organization{org})
+	if err != nil {
+		return OrganizationView{}, err
+	}
+	return views[0], nil
+}
+
+// view reads what View does through client; me is the reader's user id
+// (their own membership rides along), uuid.Nil for none.
+func view(ctx context.Context, client *ent.Client, me uuid.UUID, orgs []*ent.Organization) ([]OrganizationView, error) {
 	if len(orgs) == 0 {
 		return []OrganizationView{}, nil
 	}
 	if len(orgs) == 1 {
 		// An item: most organizations have at most EmbedLimit members, and
 		// then one query is both the embedded members and the count.
-		ms, err := s.client.Member.Query().Where(member.OrganizationID(orgs[0].ID)).
+		ms, err := client.Member.Query().Where(member.OrganizationID(orgs[0].ID)).
 			Order(member.ByJoinedAt(), member.ByID()).Limit(EmbedLimit + 1).All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load members: %w", err)
 		}
 		if len(ms) <= EmbedLimit {
-			if err := s.loadUsers(ctx, ms); err != nil {
+			if err := loadUsers(ctx, client, ms); err != nil {
 				return nil, err
 			}
 			return []OrganizationView{{Organization: orgs[0], Members: ms, MemberCount: len(ms)}}, nil
@@ -153,7 +173,7 @@ func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) 
 		OrganizationID uuid.UUID `json:"organization_id"`
 		Count          int       `json:"count"`
 	}
-	if err := s.client.Member.Query().Where(member.OrganizationIDIn(orgIDs...)).
+	if err := client.Member.Query().Where(member.OrganizationIDIn(orgIDs...)).
 		GroupBy(member.FieldOrganizationID).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
 		return nil, fmt.Errorf("count members: %w", err)
 	}
@@ -169,7 +189,7 @@ func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) 
 			large = append(large, o.ID)
 		}
 	}
-	ms, err := s.client.Member.Query().
+	ms, err := client.Member.Query().
 		Where(func(sel *entsql.Selector) {
 			var embedded []*entsql.Predicate
 			if len(small) > 0 {
@@ -188,7 +208,7 @@ func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) 
 				first := entsql.Select(ranked.C(member.FieldID)).From(ranked).Where(entsql.Or(
 					entsql.LTE(ranked.C("rank_all"), EmbedLimit),
 					entsql.And(entsql.EQ(ranked.C(member.FieldRole), member.RoleOwner.String()), entsql.LTE(ranked.C("rank_role"), EmbedLimit)),
-					entsql.EQ(ranked.C(member.FieldUserID), c.User.ID),
+					entsql.EQ(ranked.C(member.FieldUserID), me),
 				))
 				embedded = append(embedded, entsql.In(sel.C(member.FieldID), first))
 			}
@@ -213,12 +233,12 @@ func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) 
 
 // loadUsers sets each membership's user, in one query (ent's WithUser, for
 // rows already read).
-func (s *Service) loadUsers(ctx context.Context, ms []*ent.Member) error {
+func loadUsers(ctx context.Context, client *ent.Client, ms []*ent.Member) error {
 	ids := make([]uuid.UUID, len(ms))
 	for i, m := range ms {
 		ids[i] = m.UserID
 	}
-	users, err := s.client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	users, err := client.User.Query().Where(user.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return fmt.Errorf("load users: %w", err)
 	}
@@ -276,12 +296,20 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 	// Their accept tokens are not shown: the organization's answer lists no
 	// invitations. An operator that wants one resends the invitation (which
 	// issues a new token); the events feed will carry them too.
+	owner.Edges.User = c.User
+	if err := s.record(ctx, tx, c, change{typ: OrganizationCreated, mode: c.Mode, org: org.ID, subject: org}); err != nil {
+		return nil, nil, err
+	}
 	for _, inv := range in.Invitations {
-		if _, err := createInvitation(ctx, tx, org.ID, c.User.ID, inv, now); err != nil {
+		sent, err := createInvitation(ctx, tx, org.ID, c.User.ID, inv, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		sent.Edges.Organization = org
+		if err := s.record(ctx, tx, c, change{typ: InvitationCreated, mode: c.Mode, org: org.ID, subject: sent.Invitation}); err != nil {
 			return nil, nil, err
 		}
 	}
-	owner.Edges.User = c.User
 	return org, owner, nil
 }
 
@@ -312,19 +340,40 @@ type OrganizationChange struct {
 func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) (*ent.Organization, error) {
 	org := sc.Org
 	update := sc.tx.Organization.UpdateOne(org)
+	// previous holds the changed fields' values before the change, as the
+	// organization.updated event carries them (Stripe's
+	// previous_attributes).
+	previous := map[string]any{}
+	if ch.Name != nil && *ch.Name != org.Name {
+		previous["name"] = org.Name
+	}
 	if ch.Name != nil {
 		update.SetName(*ch.Name)
+	}
+	if ch.PhoneNumber != nil && *ch.PhoneNumber != org.PhoneNumber {
+		previous["phone_number"] = org.PhoneNumber
 	}
 	if ch.PhoneNumber != nil {
 		update.SetPhoneNumber(*ch.PhoneNumber)
 	}
 	if ch.SetContact {
+		if !equalPtr(ch.Contact, org.Contact) {
+			previous["contact"] = org.Contact
+		}
 		update.SetContact(ch.Contact)
 	}
 	if ch.SetAddress {
+		if !equalPtr(ch.Address, org.Address) {
+			previous["address"] = org.Address
+		}
 		update.SetAddress(ch.Address)
 	}
+	statusEvent := ""
 	if ch.Status != nil && *ch.Status != string(org.Status) {
+		statusEvent = OrganizationReactivated
+		if *ch.Status == string(organization.StatusSUSPENDED) {
+			statusEvent = OrganizationSuspended
+		}
 		if err := sc.Can(schema.ChangeStatus); err != nil {
 			return nil, err
 		}
@@ -336,7 +385,28 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 		return nil, fmt.Errorf("update organization: %w", err)
 	}
 	sc.Org = org
+	// A change that changes nothing records nothing; a status change is
+	// its own event, beside any other change's.
+	if len(previous) > 0 {
+		if err := sc.record(ctx, OrganizationUpdated, org, previous); err != nil {
+			return nil, err
+		}
+	}
+	if statusEvent != "" {
+		if err := sc.record(ctx, statusEvent, org, nil); err != nil {
+			return nil, err
+		}
+	}
 	return org, nil
+}
+
+// equalPtr says whether two optional values are equal (both nil, or equal
+// values).
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // MayDelete is Forbidden unless the caller may delete the organization.
@@ -348,6 +418,10 @@ func MayDeleteOrganization(role string) error { return can(role, schema.DeleteOr
 
 // DeleteOrganization deletes the organization and every row it owns.
 func (sc *Scope) DeleteOrganization(ctx context.Context) error {
+	// The event carries the organization as it was.
+	if err := sc.record(ctx, OrganizationDeleted, sc.Org, nil); err != nil {
+		return err
+	}
 	return sc.service.deleteOwned(ctx, sc.tx, sc.Org.ID)
 }
 

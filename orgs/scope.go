@@ -21,6 +21,9 @@ import (
 // when the organization is gone.
 type Locker interface {
 	LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error
+	// LockEvents takes the events' append lock until tx ends, so that
+	// events commit in the order of their seq (ent/schema/event.go).
+	LockEvents(ctx context.Context, tx *ent.Tx) error
 }
 
 // Service answers for organizations and the people in them: reads go
@@ -30,6 +33,8 @@ type Service struct {
 	client  *ent.Client
 	locker  Locker
 	dialect string // ent's dialect name, for the statements ent builds none for
+	// documents renders events' documents (SetDocuments).
+	documents Documents
 }
 
 // NewService returns a Service reading through client, a database of the

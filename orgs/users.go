@@ -92,5 +92,5 @@ func (s *Service) CreateUser(ctx context.Context, tx *ent.Tx, c Caller, email, n
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	return u, nil
+	return u, s.record(ctx, tx, c, change{typ: UserCreated, mode: c.Mode, subject: u})
 }

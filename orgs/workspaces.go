@@ -66,7 +66,7 @@ func (sc *Scope) CreateWorkspace(ctx context.Context, name string) (*ent.Workspa
 	if err != nil {
 		return nil, fmt.Errorf("create workspace: %w", err)
 	}
-	return ws, nil
+	return ws, sc.record(ctx, WorkspaceCreated, ws, nil)
 }
 
 // EnterWorkspace finds a workspace the caller sees, enters its
@@ -85,15 +85,19 @@ func (sc *Scope) RenameWorkspace(ctx context.Context, ws *ent.Workspace, name st
 	if err := sc.uniqueWorkspaceName(ctx, name, ws.ID); err != nil {
 		return nil, err
 	}
+	previous := map[string]any{"name": ws.Name}
 	ws, err := sc.tx.Workspace.UpdateOne(ws).SetName(name).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rename workspace: %w", err)
 	}
-	return ws, nil
+	return ws, sc.record(ctx, WorkspaceUpdated, ws, previous)
 }
 
 // DeleteWorkspace deletes a workspace of the organization.
 func (sc *Scope) DeleteWorkspace(ctx context.Context, ws *ent.Workspace) error {
+	if err := sc.record(ctx, WorkspaceDeleted, ws, nil); err != nil {
+		return err
+	}
 	if err := sc.tx.Workspace.DeleteOne(ws).Exec(ctx); err != nil {
 		return fmt.Errorf("delete workspace: %w", err)
 	}

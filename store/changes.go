@@ -227,8 +227,10 @@ func (w *writeChanges) record(m ent.Mutation) {
 // them (an Idempotency-Key's record; an API key's last use, once a minute
 // per key) leaves the document cache as it is. API keys are read by
 // authentication before the cache is, and their own documents are never
-// kept (they expire without a write).
-var unshown = map[string]bool{ent.TypeIdempotencyRecord: true, ent.TypeAPIKey: true}
+// kept (they expire without a write). Events are appended with every
+// change, which changes what their own documents show besides; no event
+// document is kept.
+var unshown = map[string]bool{ent.TypeIdempotencyRecord: true, ent.TypeAPIKey: true, ent.TypeEvent: true}
 
 // ownedTables maps each organization-owned type to its table, whose
 // schema.OwnerField column names the row's organization. It is generated

@@ -44,6 +44,43 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "seq", Type: field.TypeInt64, Unique: true},
+		{Name: "type", Type: field.TypeString, Size: 64},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
+		{Name: "organization", Type: field.TypeUUID, Nullable: true},
+		{Name: "actor_type", Type: field.TypeEnum, Enums: []string{"user", "operator", "system"}},
+		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "request_id", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "data", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "json"}},
+		{Name: "previous", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_mode_seq",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[3], EventsColumns[1]},
+			},
+			{
+				Name:    "event_organization_seq",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[4], EventsColumns[1]},
+			},
+			{
+				Name:    "event_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[10]},
+			},
+		},
+	}
 	// IdempotencyRecordsColumns holds the columns for the "idempotency_records" table.
 	IdempotencyRecordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -272,6 +309,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		EventsTable,
 		IdempotencyRecordsTable,
 		InvitationsTable,
 		MembersTable,

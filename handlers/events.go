@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/schema"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
+)
+
+// eventDocuments renders the documents events carry (orgs.Documents): the
+// resource's JSON-LD document as any reader reads it, with its @context and
+// without anything that depends on the reader (operations, the caller's
+// role), from the same node builders the resource's own answers use.
+type eventDocuments struct{}
+
+var _ orgs.Documents = eventDocuments{}
+
+func (eventDocuments) Document(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error) {
+	var n *hydra.Node
+	switch v := subject.(type) {
+	case *ent.Organization:
+		view, err := orgs.ViewIn(ctx, tx, v)
+		if err != nil {
+			return nil, err
+		}
+		n = organizationNode(view, uuid.Nil)
+	case *ent.Member:
+		if v.Edges.User == nil {
+			u, err := tx.User.Get(ctx, v.UserID)
+			if err != nil {
+				return nil, fmt.Errorf("read the member's user: %w", err)
+			}
+			v.Edges.User = u
+		}
+		n = memberNode(v)
+	case *ent.Invitation:
+		n = invitationNode(v, schema.Now())
+	case *ent.Workspace:
+		n = workspaceNode(v)
+	case *ent.APIKey:
+		n = apiKeyNode(v) // never the secret: it is not stored, and no node of a key holds it
+	case *ent.User:
+		n = userNode(v)
+	default:
+		return nil, fmt.Errorf("no document for an event about %T", subject)
+	}
+	n.Context = hydra.ContextsPath + n.Class.Name
+	return n.AppendJSON(make([]byte, 0, 512), hydra.LinkedData), nil
+}

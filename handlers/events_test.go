@@ -1,0 +1,237 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/event"
+	"github.com/orgraph/orgraph/hydra"
+)
+
+// The outbox (issue 20 item 1): every change is recorded as an event in its
+// own transaction. The write routes are read off the registry, so that a
+// new route without an entry here — and so without a proven event — fails.
+
+// evWrite performs one write route successfully (after whatever setup it
+// needs) with the request id given, and names the event types it must
+// record, in order.
+type evWrite struct {
+	types []string
+	run   func(t *testing.T, e *env, k *evKeys, requestID string) *response
+}
+
+// evKeys are the callers of the test: ada owns Acme, bob is its admin,
+// ops is the live operator.
+type evKeys struct {
+	ada, bob, ops string
+	org           string // Acme's IRI
+}
+
+// evDo sends a request with an X-Request-ID.
+func evDo(e *env, method, path, key, body, requestID string) *response {
+	return e.do(req{Method: method, Path: path, Key: key, Body: body, Header: map[string]string{"X-Request-ID": requestID}})
+}
+
+// evMade makes something the route acts on, failing the test if it cannot.
+func evMade(t *testing.T, r *response) string {
+	t.Helper()
+	if r.Status != http.StatusCreated {
+		t.Fatalf("setup: %d %s", r.Status, r.Body)
+	}
+	return pmS(r.obj()["@id"])
+}
+
+var evWrites = map[string]evWrite{
+	"POST /api/organizations": {[]string{"organization.created", "invitation.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/organizations", k.ada, `{"name": "New", "invitations": [{"email": "x@example.com"}]}`, id)
+	}},
+	"PATCH /api/organizations/{id}": {[]string{"organization.updated", "organization.suspended"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		org := evMade(t, pmPost(e, "/api/organizations", k.ada, `{"name": "Old name"}`))
+		return e.do(req{Method: http.MethodPatch, Path: org, Key: k.ada, Body: `{"name": "New name", "status": {"current_status": "SUSPENDED"}}`, Header: map[string]string{"X-Request-ID": id}})
+	}},
+	"DELETE /api/organizations/{id}": {[]string{"organization.deleted"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		org := evMade(t, pmPost(e, "/api/organizations", k.ada, `{"name": "Doomed"}`))
+		return evDo(e, http.MethodDelete, org, k.ada, "", id)
+	}},
+	"PATCH /api/members/{id}": {[]string{"member.role_changed"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		m := pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "carl@example.com").ID, "viewer")
+		return e.do(req{Method: http.MethodPatch, Path: m, Key: k.ada, Body: `{"role": "developer"}`, Header: map[string]string{"X-Request-ID": id}})
+	}},
+	"DELETE /api/members/{id}": {[]string{"member.removed"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		m := pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "dora@example.com").ID, "viewer")
+		return evDo(e, http.MethodDelete, m, k.ada, "", id)
+	}},
+	"POST /api/invitations": {[]string{"invitation.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/invitations", k.bob, `{"organization": "`+k.org+`", "email": "inv@example.com"}`, id)
+	}},
+	"POST /api/invitations/{id}/accept": {[]string{"invitation.accepted", "member.added"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		erin := e.key("erin@example.com", "live", "write")
+		inv := evMade(t, pmPost(e, "/api/invitations", k.ada, `{"organization": "`+k.org+`", "email": "erin@example.com"}`))
+		return evDo(e, http.MethodPost, inv+"/accept", erin, "", id)
+	}},
+	"POST /api/invitations/accept": {[]string{"user.created", "invitation.accepted", "member.added", "api_key.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		r := pmPost(e, "/api/invitations", k.ops, `{"organization": "`+k.org+`", "email": "fay@example.com"}`)
+		evMade(t, r)
+		return evDo(e, http.MethodPost, "/api/invitations/accept", "", `{"token": "`+pmS(r.obj()["accept_token"])+`"}`, id)
+	}},
+	"POST /api/invitations/{id}/resend": {[]string{"invitation.resent"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		inv := evMade(t, pmPost(e, "/api/invitations", k.ada, `{"organization": "`+k.org+`", "email": "gil@example.com"}`))
+		return evDo(e, http.MethodPost, inv+"/resend", k.ada, "", id)
+	}},
+	"POST /api/invitations/{id}/revoke": {[]string{"invitation.revoked"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		inv := evMade(t, pmPost(e, "/api/invitations", k.ada, `{"organization": "`+k.org+`", "email": "hal@example.com"}`))
+		return evDo(e, http.MethodPost, inv+"/revoke", k.ada, "", id)
+	}},
+	"POST /api/workspaces": {[]string{"workspace.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Research"}`, id)
+	}},
+	"PATCH /api/workspaces/{id}": {[]string{"workspace.updated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ws := evMade(t, pmPost(e, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Design"}`))
+		return e.do(req{Method: http.MethodPatch, Path: ws, Key: k.ada, Body: `{"name": "Design 2"}`, Header: map[string]string{"X-Request-ID": id}})
+	}},
+	"DELETE /api/workspaces/{id}": {[]string{"workspace.deleted"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ws := evMade(t, pmPost(e, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Attic"}`))
+		return evDo(e, http.MethodDelete, ws, k.ada, "", id)
+	}},
+	"POST /api/api_keys": {[]string{"api_key.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/api_keys", k.ada, `{"name": "ci"}`, id)
+	}},
+	"POST /api/api_keys/{id}/revoke": {[]string{"api_key.revoked"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		key := evMade(t, pmPost(e, "/api/api_keys", k.ada, `{"name": "to revoke"}`))
+		return evDo(e, http.MethodPost, key+"/revoke", k.ada, "", id)
+	}},
+	"POST /api/api_keys/{id}/rotate": {[]string{"api_key.rotated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		key := evMade(t, pmPost(e, "/api/api_keys", k.ada, `{"name": "to rotate"}`))
+		return evDo(e, http.MethodPost, key+"/rotate", k.ada, "", id)
+	}},
+	"POST /api/users": {[]string{"user.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/users", k.ops, `{"email": "ivy@example.com"}`, id)
+	}},
+}
+
+// evRoutes are the write routes the registry declares.
+func evRoutes() []string {
+	var out []string
+	for _, c := range hydra.API.Classes {
+		if c.Resource == nil {
+			continue
+		}
+		for _, k := range c.Resource.Operations {
+			if k.Method() == http.MethodGet {
+				continue
+			}
+			path := c.Resource.Item + "{id}"
+			if k.OnCollection() {
+				path = c.Resource.Collection
+			}
+			out = append(out, k.Method()+" "+path)
+		}
+		for _, a := range c.Resource.Actions {
+			out = append(out, http.MethodPost+" "+c.Resource.ActionPath(a))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// evOf reads the events a request recorded, in order.
+func evOf(t *testing.T, e *env, requestID string) []*ent.Event {
+	t.Helper()
+	evs, err := e.db.Event.Query().Where(event.RequestID(requestID)).Order(event.BySeq()).All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func TestEveryWriteRecordsItsEvent(t *testing.T) {
+	routes := evRoutes()
+	for _, route := range routes {
+		if _, ok := evWrites[route]; !ok {
+			t.Errorf("%s: a write route the registry declares has no event check here (add it to evWrites)", route)
+		}
+	}
+	eachBackend(t, func(t *testing.T, e *env) {
+		k := &evKeys{ada: e.key("ada@example.com", "live", "write"), ops: e.key("ops@platform.test", "live", "operator")}
+		for _, who := range []string{"bob", "carl", "dora"} {
+			key := e.key(who+"@example.com", "live", "write")
+			if who == "bob" {
+				k.bob = key
+			}
+		}
+		k.org = evMade(t, pmPost(e, "/api/organizations", k.ada, `{"name": "Acme"}`))
+		pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "bob@example.com").ID, "admin")
+
+		var lastSeq int64
+		for _, route := range routes {
+			w, ok := evWrites[route]
+			if !ok {
+				continue
+			}
+			id := "req_ev_" + strings.NewReplacer(" ", "_", "/", "_", "{", "", "}", "").Replace(route)
+			r := w.run(t, e, k, id)
+			if r.Status >= 300 {
+				t.Errorf("%s: %d %s", route, r.Status, r.Body)
+				continue
+			}
+			evs := evOf(t, e, id)
+			var types []string
+			for _, ev := range evs {
+				types = append(types, ev.Type)
+				if ev.Seq <= lastSeq {
+					t.Errorf("%s: event seq %d after %d: not increasing", route, ev.Seq, lastSeq)
+				}
+				lastSeq = ev.Seq
+				var data map[string]any
+				if err := json.Unmarshal(ev.Data, &data); err != nil || data["@id"] == nil || data["@context"] == nil || data["operation"] != nil {
+					t.Errorf("%s: %s carries no document of its own (or one with a reader's operations): %s", route, ev.Type, ev.Data)
+				}
+				if strings.Contains(string(ev.Data), "og_live_") && strings.Contains(string(ev.Data), `"secret"`) {
+					t.Errorf("%s: %s carries a secret: %s", route, ev.Type, ev.Data)
+				}
+				if ev.Mode != event.ModeLive || ev.ActorType == event.ActorTypeSystem || ev.ActorID == nil {
+					t.Errorf("%s: %s: mode %s, actor %s %v", route, ev.Type, ev.Mode, ev.ActorType, ev.ActorID)
+				}
+			}
+			if !slices.Equal(types, w.types) {
+				t.Errorf("%s recorded %v, want %v", route, types, w.types)
+			}
+		}
+
+		// The operator acts as itself: its events name its key.
+		if evs := evOf(t, e, "req_ev_POST__api_users"); len(evs) == 1 && evs[0].ActorType != event.ActorTypeOperator {
+			t.Errorf("an operator's user.created names actor %s", evs[0].ActorType)
+		}
+		// An update records what it changed, as it was.
+		if evs := evOf(t, e, "req_ev_PATCH__api_organizations_id"); len(evs) > 0 && fmt.Sprint(evs[0].Previous) != "map[name:Old name]" {
+			t.Errorf("organization.updated previous: %v", evs[0].Previous)
+		}
+		// A deletion's event carries the document as it was.
+		if evs := evOf(t, e, "req_ev_DELETE__api_organizations_id"); len(evs) == 1 && !strings.Contains(string(evs[0].Data), `"name":"Doomed"`) {
+			t.Errorf("organization.deleted data: %s", evs[0].Data)
+		}
+
+		// No event without its change: refused writes record nothing.
+		before, _ := e.db.Event.Query().Count(context.Background())
+		viewer := e.key("vic@example.com", "live", "write")
+		pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "vic@example.com").ID, "viewer")
+		for _, r := range []*response{
+			evDo(e, http.MethodPost, "/api/workspaces", viewer, `{"organization": "`+k.org+`", "name": "Nope"}`, "req_refused_1"),
+			evDo(e, http.MethodPost, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Research"}`, "req_refused_2"),
+			evDo(e, http.MethodPost, "/api/invitations/accept", "", `{"token": "og_inv_nothing"}`, "req_refused_3"),
+		} {
+			if r.Status < 400 {
+				t.Errorf("a refused write answered %d", r.Status)
+			}
+		}
+		if after, _ := e.db.Event.Query().Count(context.Background()); after != before {
+			t.Errorf("refused writes recorded %d events", after-before)
+		}
+	})
+}

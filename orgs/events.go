@@ -1,0 +1,155 @@
+package orgs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/event"
+	"github.com/orgraph/orgraph/ent/schema"
+)
+
+// Every change is recorded as an Event in the transaction that makes it (an
+// outbox): the domain functions that change rows call record, so no route
+// can change anything without its event, and a change that rolls back
+// takes its event with it.
+
+// The event types, "resource.what".
+const (
+	OrganizationCreated     = "organization.created"
+	OrganizationUpdated     = "organization.updated"
+	OrganizationSuspended   = "organization.suspended"
+	OrganizationReactivated = "organization.reactivated"
+	OrganizationDeleted     = "organization.deleted"
+	MemberAdded             = "member.added"
+	MemberRoleChanged       = "member.role_changed"
+	MemberRemoved           = "member.removed"
+	MemberLeft              = "member.left"
+	InvitationCreated       = "invitation.created"
+	InvitationResent        = "invitation.resent"
+	InvitationAccepted      = "invitation.accepted"
+	InvitationRevoked       = "invitation.revoked"
+	WorkspaceCreated        = "workspace.created"
+	WorkspaceUpdated        = "workspace.updated"
+	WorkspaceDeleted        = "workspace.deleted"
+	APIKeyCreated           = "api_key.created"
+	APIKeyRevoked           = "api_key.revoked"
+	APIKeyRotated           = "api_key.rotated"
+	UserCreated             = "user.created"
+)
+
+// EventTypes lists every event type, in the order the documentation gives
+// them.
+var EventTypes = []string{
+	OrganizationCreated, OrganizationUpdated, OrganizationSuspended, OrganizationReactivated, OrganizationDeleted,
+	MemberAdded, MemberRoleChanged, MemberRemoved, MemberLeft,
+	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked,
+	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
+	APIKeyCreated, APIKeyRevoked, APIKeyRotated,
+	UserCreated,
+}
+
+// Documents renders the document an event carries: a resource as any
+// reader would read it, with nothing that depends on who reads (no
+// operations, no current_user_role). The adapter that knows the wire format
+// provides it (SetDocuments); subject is an *ent.Organization, *ent.Member
+// (its user loaded), *ent.Invitation (its organization loaded),
+// *ent.Workspace, *ent.APIKey or *ent.User, read in tx.
+type Documents interface {
+	Document(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error)
+}
+
+// SetDocuments gives the service the renderer of events' documents. Until
+// it has one, events carry only their subject's kind and id.
+func (s *Service) SetDocuments(d Documents) { s.documents = d }
+
+type requestIDKey struct{}
+
+// WithRequestID marks a context with the id of the request it serves, which
+// the events recorded under it carry.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// change is one event about to be recorded.
+type change struct {
+	typ      string
+	mode     string
+	org      uuid.UUID // uuid.Nil: none (a user, an API key)
+	subject  any
+	previous map[string]any
+}
+
+// record writes the event of a change, in the change's transaction: its
+// seq is one past the greatest, under the events' append lock, which the
+// transaction holds until it ends so that events commit in seq order.
+func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) error {
+	data, err := s.eventData(ctx, tx, ch.subject)
+	if err != nil {
+		return err
+	}
+	if err := s.locker.LockEvents(ctx, tx); err != nil {
+		return fmt.Errorf("lock the events: %w", err)
+	}
+	var last []struct {
+		Seq int64 `json:"seq"`
+	}
+	if err := tx.Event.Query().Order(event.BySeq(entsql.OrderDesc())).Limit(1).Select(event.FieldSeq).Scan(ctx, &last); err != nil {
+		return fmt.Errorf("find the last event: %w", err)
+	}
+	seq := int64(1)
+	if len(last) > 0 {
+		seq = last[0].Seq + 1
+	}
+	create := tx.Event.Create().
+		SetSeq(seq).
+		SetType(ch.typ).
+		SetMode(event.Mode(ch.mode)).
+		SetData(data).
+		SetCreatedAt(schema.Now())
+	if ch.org != uuid.Nil {
+		create.SetOrganization(ch.org)
+	}
+	if len(ch.previous) > 0 {
+		create.SetPrevious(ch.previous)
+	}
+	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
+		create.SetRequestID(id)
+	}
+	switch {
+	case c.Operator():
+		create.SetActorType(event.ActorTypeOperator).SetActorID(c.Key.ID)
+	case c.User != nil:
+		create.SetActorType(event.ActorTypeUser).SetActorID(c.User.ID)
+	default:
+		create.SetActorType(event.ActorTypeSystem)
+	}
+	if err := create.Exec(ctx); err != nil {
+		return fmt.Errorf("record the %s event: %w", ch.typ, err)
+	}
+	return nil
+}
+
+// eventData is the subject's document, or — without a renderer — its kind
+// and id alone.
+func (s *Service) eventData(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error) {
+	if s.documents != nil {
+		data, err := s.documents.Document(ctx, tx, subject)
+		if err != nil {
+			return nil, fmt.Errorf("render the event's document: %w", err)
+		}
+		return data, nil
+	}
+	kind := strings.TrimPrefix(fmt.Sprintf("%T", subject), "*ent.")
+	return json.Marshal(map[string]string{"kind": kind})
+}
+
+// record records a change of the scope's organization by the caller.
+func (sc *Scope) record(ctx context.Context, typ string, subject any, previous map[string]any) error {
+	return sc.service.record(ctx, sc.tx, sc.caller, change{typ: typ, mode: string(sc.Org.Mode), org: sc.Org.ID, subject: subject, previous: previous})
+}
