@@ -24,6 +24,8 @@ var _ orgs.Documents = eventDocuments{}
 func (eventDocuments) Document(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error) {
 	var n *hydra.Node
 	switch v := subject.(type) {
+	case orgs.OrganizationView:
+		n = organizationNode(v, uuid.Nil)
 	case *ent.Organization:
 		view, err := orgs.ViewIn(ctx, tx, v)
 		if err != nil {

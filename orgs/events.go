@@ -57,7 +57,8 @@ var EventTypes = []string{
 // Documents renders the document an event carries: a resource as any
 // reader would read it, with nothing that depends on who reads (no
 // operations, no current_user_role). The adapter that knows the wire format
-// provides it (SetDocuments); subject is an *ent.Organization, *ent.Member
+// provides it (SetDocuments); subject is an *ent.Organization (or its
+// OrganizationView, when the writer knows it), *ent.Member
 // (its user loaded), *ent.Invitation (its organization loaded),
 // *ent.Workspace, *ent.APIKey or *ent.User, read in tx.
 type Documents interface {

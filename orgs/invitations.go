@@ -429,12 +429,10 @@ func (s *Service) accepted(ctx context.Context, tx *ent.Tx, invitee Caller, org 
 		return fmt.Errorf("mark the invitation accepted: %w", err)
 	}
 	done.Edges.Organization = org
-	for typ, subject := range map[string]any{InvitationAccepted: done, MemberAdded: m} {
-		if err := s.record(ctx, tx, invitee, change{typ: typ, mode: string(org.Mode), org: org.ID, subject: subject}); err != nil {
-			return err
-		}
+	if err := s.record(ctx, tx, invitee, change{typ: InvitationAccepted, mode: string(org.Mode), org: org.ID, subject: done}); err != nil {
+		return err
 	}
-	return nil
+	return s.record(ctx, tx, invitee, change{typ: MemberAdded, mode: string(org.Mode), org: org.ID, subject: m})
 }
 
 // EnterInvitation finds an invitation the caller sees, enters its

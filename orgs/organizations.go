@@ -297,7 +297,9 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 	// invitations. An operator that wants one resends the invitation (which
 	// issues a new token); the events feed will carry them too.
 	owner.Edges.User = c.User
-	if err := s.record(ctx, tx, c, change{typ: OrganizationCreated, mode: c.Mode, org: org.ID, subject: org}); err != nil {
+	// Its view is known: the owner alone (no query in the write).
+	created := OrganizationView{Organization: org, Members: []*ent.Member{owner}, MemberCount: 1}
+	if err := s.record(ctx, tx, c, change{typ: OrganizationCreated, mode: c.Mode, org: org.ID, subject: created}); err != nil {
 		return nil, nil, err
 	}
 	for _, inv := range in.Invitations {
