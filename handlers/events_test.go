@@ -75,7 +75,7 @@ var evWrites = map[string]evWrite{
 		inv := evMade(t, pmPost(e, "/api/invitations", k.ada, `{"organization": "`+k.org+`", "email": "erin@example.com"}`))
 		return evDo(e, http.MethodPost, inv+"/accept", erin, "", id)
 	}},
-	"POST /api/invitations/accept": {[]string{"user.created", "invitation.accepted", "member.added", "api_key.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+	"POST /api/invitations/accept": {[]string{"user.created", "invitation.accepted", "member.added", "organization.created", "api_key.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
 		r := pmPost(e, "/api/invitations", k.ops, `{"organization": "`+k.org+`", "email": "fay@example.com"}`)
 		evMade(t, r)
 		return evDo(e, http.MethodPost, "/api/invitations/accept", "", `{"token": "`+pmS(r.obj()["accept_token"])+`"}`, id)

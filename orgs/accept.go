@@ -123,7 +123,7 @@ func (s *Service) AcceptInvitationToken(ctx context.Context, tx *ent.Tx, token, 
 	if !made {
 		return acc, nil
 	}
-	if err := CreatePersonal(ctx, tx, u.ID, acc.Mode); err != nil {
+	if err := s.createPersonal(ctx, tx, invitee, u.ID, acc.Mode); err != nil {
 		return Acceptance{}, err
 	}
 	acc.Key, acc.Secret, err = s.mint(ctx, tx, u.ID, acc.Mode, clipRunes("Joined "+org.Name, 200), "write", "", nil)

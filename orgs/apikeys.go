@@ -170,7 +170,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, k NewA
 		return nil, Secret{}, fmt.Errorf("find keys: %w", err)
 	}
 	if !first {
-		if err := CreatePersonal(ctx, tx, owner, c.Mode); err != nil {
+		if err := s.createPersonal(ctx, tx, c, owner, c.Mode); err != nil {
 			return nil, Secret{}, err
 		}
 	}

@@ -46,8 +46,24 @@ func NewRoles(c *ent.RoleClient, orgID uuid.UUID, now time.Time) []*ent.RoleCrea
 }
 
 // CreatePersonal creates a new user's personal organization in a mode,
-// with a default workspace.
+// with a default workspace. The command line's keys use it as it is; the
+// service's writers record it (createPersonal).
 func CreatePersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) error {
+	_, err := personal(ctx, tx, userID, mode)
+	return err
+}
+
+// createPersonal is CreatePersonal with its event, organization.created, by
+// the caller (who made the user's first key).
+func (s *Service) createPersonal(ctx context.Context, tx *ent.Tx, c Caller, userID uuid.UUID, mode string) error {
+	v, err := personal(ctx, tx, userID, mode)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, tx, c, change{typ: OrganizationCreated, mode: mode, org: v.Organization.ID, subject: v})
+}
+
+func personal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) (OrganizationView, error) {
 	now := schema.Now()
 	org, err := tx.Organization.Create().
 		SetName(PersonalOrganization).
@@ -56,14 +72,20 @@ func CreatePersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode stri
 		SetCreatedAt(now).SetUpdatedAt(now).
 		Save(ctx)
 	if err != nil {
-		return fmt.Errorf("create personal organization: %w", err)
+		return OrganizationView{}, fmt.Errorf("create personal organization: %w", err)
 	}
-	if _, err := Provision(ctx, tx, org, userID, now); err != nil {
-		return err
+	owner, err := Provision(ctx, tx, org, userID, now)
+	if err != nil {
+		return OrganizationView{}, err
 	}
 	if err := tx.Workspace.Create().SetOrganizationID(org.ID).SetName(DefaultWorkspace).
 		SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx); err != nil {
-		return fmt.Errorf("create default workspace: %w", err)
+		return OrganizationView{}, fmt.Errorf("create default workspace: %w", err)
 	}
-	return nil
+	u, err := tx.User.Get(ctx, userID)
+	if err != nil {
+		return OrganizationView{}, fmt.Errorf("read the owner: %w", err)
+	}
+	owner.Edges.User = u
+	return OrganizationView{Organization: org, Members: []*ent.Member{owner}, MemberCount: 1}, nil
 }
