@@ -45,6 +45,8 @@ type Invitation struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// AcceptTokenHash holds the value of the "accept_token_hash" field.
 	AcceptTokenHash *string `json:"-"`
+	// ExpiryRecordedAt holds the value of the "expiry_recorded_at" field.
+	ExpiryRecordedAt *time.Time `json:"expiry_recorded_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvitationQuery when eager-loading is set.
 	Edges        InvitationEdges `json:"edges"`
@@ -82,7 +84,7 @@ func (*Invitation) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case invitation.FieldEmail, invitation.FieldRole, invitation.FieldStatus, invitation.FieldAcceptTokenHash:
 			values[i] = new(sql.NullString)
-		case invitation.FieldCreatedAt, invitation.FieldUpdatedAt, invitation.FieldExpiresAt, invitation.FieldAcceptedAt, invitation.FieldRevokedAt:
+		case invitation.FieldCreatedAt, invitation.FieldUpdatedAt, invitation.FieldExpiresAt, invitation.FieldAcceptedAt, invitation.FieldRevokedAt, invitation.FieldExpiryRecordedAt:
 			values[i] = new(sql.NullTime)
 		case invitation.FieldID, invitation.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
@@ -190,6 +192,13 @@ func (_m *Invitation) assignValues(columns []string, values []any) error {
 				_m.AcceptTokenHash = new(string)
 				*_m.AcceptTokenHash = value.String
 			}
+		case invitation.FieldExpiryRecordedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expiry_recorded_at", values[i])
+			} else if value.Valid {
+				_m.ExpiryRecordedAt = new(time.Time)
+				*_m.ExpiryRecordedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -276,6 +285,11 @@ func (_m *Invitation) String() string {
 	}
 	builder.WriteString(", ")
 	builder.WriteString("accept_token_hash=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.ExpiryRecordedAt; v != nil {
+		builder.WriteString("expiry_recorded_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

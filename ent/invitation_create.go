@@ -175,6 +175,20 @@ func (_c *InvitationCreate) SetNillableAcceptTokenHash(v *string) *InvitationCre
 	return _c
 }
 
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (_c *InvitationCreate) SetExpiryRecordedAt(v time.Time) *InvitationCreate {
+	_c.mutation.SetExpiryRecordedAt(v)
+	return _c
+}
+
+// SetNillableExpiryRecordedAt sets the "expiry_recorded_at" field if the given value is not nil.
+func (_c *InvitationCreate) SetNillableExpiryRecordedAt(v *time.Time) *InvitationCreate {
+	if v != nil {
+		_c.SetExpiryRecordedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InvitationCreate) SetID(v uuid.UUID) *InvitationCreate {
 	_c.mutation.SetID(v)
@@ -383,6 +397,10 @@ func (_c *InvitationCreate) createSpec() (*Invitation, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AcceptTokenHash(); ok {
 		_spec.SetField(invitation.FieldAcceptTokenHash, field.TypeString, value)
 		_node.AcceptTokenHash = &value
+	}
+	if value, ok := _c.mutation.ExpiryRecordedAt(); ok {
+		_spec.SetField(invitation.FieldExpiryRecordedAt, field.TypeTime, value)
+		_node.ExpiryRecordedAt = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -594,6 +612,24 @@ func (u *InvitationUpsert) UpdateAcceptTokenHash() *InvitationUpsert {
 // ClearAcceptTokenHash clears the value of the "accept_token_hash" field.
 func (u *InvitationUpsert) ClearAcceptTokenHash() *InvitationUpsert {
 	u.SetNull(invitation.FieldAcceptTokenHash)
+	return u
+}
+
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (u *InvitationUpsert) SetExpiryRecordedAt(v time.Time) *InvitationUpsert {
+	u.Set(invitation.FieldExpiryRecordedAt, v)
+	return u
+}
+
+// UpdateExpiryRecordedAt sets the "expiry_recorded_at" field to the value that was provided on create.
+func (u *InvitationUpsert) UpdateExpiryRecordedAt() *InvitationUpsert {
+	u.SetExcluded(invitation.FieldExpiryRecordedAt)
+	return u
+}
+
+// ClearExpiryRecordedAt clears the value of the "expiry_recorded_at" field.
+func (u *InvitationUpsert) ClearExpiryRecordedAt() *InvitationUpsert {
+	u.SetNull(invitation.FieldExpiryRecordedAt)
 	return u
 }
 
@@ -822,6 +858,27 @@ func (u *InvitationUpsertOne) UpdateAcceptTokenHash() *InvitationUpsertOne {
 func (u *InvitationUpsertOne) ClearAcceptTokenHash() *InvitationUpsertOne {
 	return u.Update(func(s *InvitationUpsert) {
 		s.ClearAcceptTokenHash()
+	})
+}
+
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (u *InvitationUpsertOne) SetExpiryRecordedAt(v time.Time) *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetExpiryRecordedAt(v)
+	})
+}
+
+// UpdateExpiryRecordedAt sets the "expiry_recorded_at" field to the value that was provided on create.
+func (u *InvitationUpsertOne) UpdateExpiryRecordedAt() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateExpiryRecordedAt()
+	})
+}
+
+// ClearExpiryRecordedAt clears the value of the "expiry_recorded_at" field.
+func (u *InvitationUpsertOne) ClearExpiryRecordedAt() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.ClearExpiryRecordedAt()
 	})
 }
 
@@ -1217,6 +1274,27 @@ func (u *InvitationUpsertBulk) UpdateAcceptTokenHash() *InvitationUpsertBulk {
 func (u *InvitationUpsertBulk) ClearAcceptTokenHash() *InvitationUpsertBulk {
 	return u.Update(func(s *InvitationUpsert) {
 		s.ClearAcceptTokenHash()
+	})
+}
+
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (u *InvitationUpsertBulk) SetExpiryRecordedAt(v time.Time) *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetExpiryRecordedAt(v)
+	})
+}
+
+// UpdateExpiryRecordedAt sets the "expiry_recorded_at" field to the value that was provided on create.
+func (u *InvitationUpsertBulk) UpdateExpiryRecordedAt() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateExpiryRecordedAt()
+	})
+}
+
+// ClearExpiryRecordedAt clears the value of the "expiry_recorded_at" field.
+func (u *InvitationUpsertBulk) ClearExpiryRecordedAt() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.ClearExpiryRecordedAt()
 	})
 }
 

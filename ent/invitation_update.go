@@ -184,6 +184,26 @@ func (_u *InvitationUpdate) ClearAcceptTokenHash() *InvitationUpdate {
 	return _u
 }
 
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (_u *InvitationUpdate) SetExpiryRecordedAt(v time.Time) *InvitationUpdate {
+	_u.mutation.SetExpiryRecordedAt(v)
+	return _u
+}
+
+// SetNillableExpiryRecordedAt sets the "expiry_recorded_at" field if the given value is not nil.
+func (_u *InvitationUpdate) SetNillableExpiryRecordedAt(v *time.Time) *InvitationUpdate {
+	if v != nil {
+		_u.SetExpiryRecordedAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiryRecordedAt clears the value of the "expiry_recorded_at" field.
+func (_u *InvitationUpdate) ClearExpiryRecordedAt() *InvitationUpdate {
+	_u.mutation.ClearExpiryRecordedAt()
+	return _u
+}
+
 // Mutation returns the InvitationMutation object of the builder.
 func (_u *InvitationUpdate) Mutation() *InvitationMutation {
 	return _u.mutation
@@ -299,6 +319,12 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.AcceptTokenHashCleared() {
 		_spec.ClearField(invitation.FieldAcceptTokenHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.ExpiryRecordedAt(); ok {
+		_spec.SetField(invitation.FieldExpiryRecordedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiryRecordedAtCleared() {
+		_spec.ClearField(invitation.FieldExpiryRecordedAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -475,6 +501,26 @@ func (_u *InvitationUpdateOne) ClearAcceptTokenHash() *InvitationUpdateOne {
 	return _u
 }
 
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (_u *InvitationUpdateOne) SetExpiryRecordedAt(v time.Time) *InvitationUpdateOne {
+	_u.mutation.SetExpiryRecordedAt(v)
+	return _u
+}
+
+// SetNillableExpiryRecordedAt sets the "expiry_recorded_at" field if the given value is not nil.
+func (_u *InvitationUpdateOne) SetNillableExpiryRecordedAt(v *time.Time) *InvitationUpdateOne {
+	if v != nil {
+		_u.SetExpiryRecordedAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiryRecordedAt clears the value of the "expiry_recorded_at" field.
+func (_u *InvitationUpdateOne) ClearExpiryRecordedAt() *InvitationUpdateOne {
+	_u.mutation.ClearExpiryRecordedAt()
+	return _u
+}
+
 // Mutation returns the InvitationMutation object of the builder.
 func (_u *InvitationUpdateOne) Mutation() *InvitationMutation {
 	return _u.mutation
@@ -620,6 +666,12 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 	}
 	if _u.mutation.AcceptTokenHashCleared() {
 		_spec.ClearField(invitation.FieldAcceptTokenHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.ExpiryRecordedAt(); ok {
+		_spec.SetField(invitation.FieldExpiryRecordedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiryRecordedAtCleared() {
+		_spec.ClearField(invitation.FieldExpiryRecordedAt, field.TypeTime)
 	}
 	_node = &Invitation{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -2966,6 +2966,7 @@ type InvitationMutation struct {
 	accepted_at         *time.Time
 	revoked_at          *time.Time
 	accept_token_hash   *string
+	expiry_recorded_at  *time.Time
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -3631,6 +3632,55 @@ func (m *InvitationMutation) ResetAcceptTokenHash() {
 	delete(m.clearedFields, invitation.FieldAcceptTokenHash)
 }
 
+// SetExpiryRecordedAt sets the "expiry_recorded_at" field.
+func (m *InvitationMutation) SetExpiryRecordedAt(t time.Time) {
+	m.expiry_recorded_at = &t
+}
+
+// ExpiryRecordedAt returns the value of the "expiry_recorded_at" field in the mutation.
+func (m *InvitationMutation) ExpiryRecordedAt() (r time.Time, exists bool) {
+	v := m.expiry_recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiryRecordedAt returns the old "expiry_recorded_at" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldExpiryRecordedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiryRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiryRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiryRecordedAt: %w", err)
+	}
+	return oldValue.ExpiryRecordedAt, nil
+}
+
+// ClearExpiryRecordedAt clears the value of the "expiry_recorded_at" field.
+func (m *InvitationMutation) ClearExpiryRecordedAt() {
+	m.expiry_recorded_at = nil
+	m.clearedFields[invitation.FieldExpiryRecordedAt] = struct{}{}
+}
+
+// ExpiryRecordedAtCleared returns if the "expiry_recorded_at" field was cleared in this mutation.
+func (m *InvitationMutation) ExpiryRecordedAtCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldExpiryRecordedAt]
+	return ok
+}
+
+// ResetExpiryRecordedAt resets all changes to the "expiry_recorded_at" field.
+func (m *InvitationMutation) ResetExpiryRecordedAt() {
+	m.expiry_recorded_at = nil
+	delete(m.clearedFields, invitation.FieldExpiryRecordedAt)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *InvitationMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -3692,7 +3742,7 @@ func (m *InvitationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvitationMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, invitation.FieldCreatedAt)
 	}
@@ -3732,6 +3782,9 @@ func (m *InvitationMutation) Fields() []string {
 	if m.accept_token_hash != nil {
 		fields = append(fields, invitation.FieldAcceptTokenHash)
 	}
+	if m.expiry_recorded_at != nil {
+		fields = append(fields, invitation.FieldExpiryRecordedAt)
+	}
 	return fields
 }
 
@@ -3766,6 +3819,8 @@ func (m *InvitationMutation) Field(name string) (ent.Value, bool) {
 		return m.RevokedAt()
 	case invitation.FieldAcceptTokenHash:
 		return m.AcceptTokenHash()
+	case invitation.FieldExpiryRecordedAt:
+		return m.ExpiryRecordedAt()
 	}
 	return nil, false
 }
@@ -3801,6 +3856,8 @@ func (m *InvitationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldRevokedAt(ctx)
 	case invitation.FieldAcceptTokenHash:
 		return m.OldAcceptTokenHash(ctx)
+	case invitation.FieldExpiryRecordedAt:
+		return m.OldExpiryRecordedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Invitation field %s", name)
 }
@@ -3901,6 +3958,13 @@ func (m *InvitationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAcceptTokenHash(v)
 		return nil
+	case invitation.FieldExpiryRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiryRecordedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invitation field %s", name)
 }
@@ -3961,6 +4025,9 @@ func (m *InvitationMutation) ClearedFields() []string {
 	if m.FieldCleared(invitation.FieldAcceptTokenHash) {
 		fields = append(fields, invitation.FieldAcceptTokenHash)
 	}
+	if m.FieldCleared(invitation.FieldExpiryRecordedAt) {
+		fields = append(fields, invitation.FieldExpiryRecordedAt)
+	}
 	return fields
 }
 
@@ -3989,6 +4056,9 @@ func (m *InvitationMutation) ClearField(name string) error {
 		return nil
 	case invitation.FieldAcceptTokenHash:
 		m.ClearAcceptTokenHash()
+		return nil
+	case invitation.FieldExpiryRecordedAt:
+		m.ClearExpiryRecordedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Invitation nullable field %s", name)
@@ -4036,6 +4106,9 @@ func (m *InvitationMutation) ResetField(name string) error {
 		return nil
 	case invitation.FieldAcceptTokenHash:
 		m.ResetAcceptTokenHash()
+		return nil
+	case invitation.FieldExpiryRecordedAt:
+		m.ResetExpiryRecordedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Invitation field %s", name)

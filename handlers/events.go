@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -54,4 +55,43 @@ func (eventDocuments) Document(ctx context.Context, tx *ent.Tx, subject any) (js
 	}
 	n.Context = hydra.ContextsPath + n.Class.Name
 	return n.AppendJSON(make([]byte, 0, 512), hydra.LinkedData), nil
+}
+
+// expiriesPerSweep bounds the work of one sweep (one transaction).
+const expiriesPerSweep = 100
+
+// RecordExpiries records the expiries of invitations that have expired
+// since the last sweep (invitation.expired, by the system), a batch at a
+// time until none is left, and says how many it recorded.
+func (s *Server) RecordExpiries(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := s.db.Tx(ctx, func(tx *ent.Tx) (err error) {
+			n, err = s.orgs.RecordExpiries(ctx, tx, schema.Now(), expiriesPerSweep)
+			return err
+		})
+		total += n
+		if err != nil || n < expiriesPerSweep {
+			return total, err
+		}
+	}
+}
+
+// Sweep runs the background work of events until ctx ends: every period,
+// the expiries of invitations. Every replica sweeps; the organization
+// locks make each expiry recorded once.
+func (s *Server) Sweep(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if _, err := s.RecordExpiries(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "recording invitation expiries failed; the next sweep tries again", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

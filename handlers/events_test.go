@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/event"
+	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
 )
 
@@ -232,6 +234,52 @@ func TestEveryWriteRecordsItsEvent(t *testing.T) {
 		}
 		if after, _ := e.db.Event.Query().Count(context.Background()); after != before {
 			t.Errorf("refused writes recorded %d events", after-before)
+		}
+	})
+}
+
+// An invitation expires without a write; the sweeper records it once, by
+// the system, and again after a resend starts a new period that expires.
+func TestInvitationExpiriesAreRecorded(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		srv := e.srv.Config.Handler.(*handlers.Server)
+		ada := e.key("ada@example.com", "live", "write")
+		org := evMade(t, pmPost(e, "/api/organizations", ada, `{"name": "Acme"}`))
+		late := evMade(t, pmPost(e, "/api/invitations", ada, `{"organization": "`+org+`", "email": "late@example.com"}`))
+		revoked := evMade(t, pmPost(e, "/api/invitations", ada, `{"organization": "`+org+`", "email": "gone@example.com"}`))
+		evMade(t, pmPost(e, "/api/invitations", ada, `{"organization": "`+org+`", "email": "fresh@example.com"}`))
+		if r := pmPost(e, revoked+"/revoke", ada, ""); r.Status != http.StatusOK {
+			t.Fatal(r.Status)
+		}
+		for _, inv := range []string{late, revoked} {
+			ivSetExpiry(t, e, inv, time.Now().Add(-time.Hour))
+		}
+		expired := func() []*ent.Event {
+			evs, err := e.db.Event.Query().Where(event.Type("invitation.expired")).Order(event.BySeq()).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return evs
+		}
+		if n, err := srv.RecordExpiries(ctx); err != nil || n != 1 {
+			t.Fatalf("the first sweep recorded %d (%v), want 1 (the revoked and the pending ones are not expired)", n, err)
+		}
+		evs := expired()
+		if len(evs) != 1 || evs[0].ActorType != event.ActorTypeSystem || evs[0].ActorID != nil || evs[0].RequestID != "" ||
+			!strings.Contains(string(evs[0].Data), `"@id":"`+late+`"`) || !strings.Contains(string(evs[0].Data), `"status":"expired"`) {
+			t.Fatalf("the expiry event: %+v", evs)
+		}
+		if n, err := srv.RecordExpiries(ctx); err != nil || n != 0 {
+			t.Errorf("a second sweep recorded %d (%v), want 0", n, err)
+		}
+		// A resend starts a new period; its expiry is recorded again.
+		if r := pmPost(e, late+"/resend", ada, ""); r.Status != http.StatusOK {
+			t.Fatalf("resend: %d %s", r.Status, r.Body)
+		}
+		ivSetExpiry(t, e, late, time.Now().Add(-time.Minute))
+		if n, err := srv.RecordExpiries(ctx); err != nil || n != 1 || len(expired()) != 2 {
+			t.Errorf("after a resend that expired: recorded %d (%v), %d events", n, err, len(expired()))
 		}
 	})
 }

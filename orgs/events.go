@@ -34,6 +34,7 @@ const (
 	InvitationResent        = "invitation.resent"
 	InvitationAccepted      = "invitation.accepted"
 	InvitationRevoked       = "invitation.revoked"
+	InvitationExpired       = "invitation.expired"
 	WorkspaceCreated        = "workspace.created"
 	WorkspaceUpdated        = "workspace.updated"
 	WorkspaceDeleted        = "workspace.deleted"
@@ -48,7 +49,7 @@ const (
 var EventTypes = []string{
 	OrganizationCreated, OrganizationUpdated, OrganizationSuspended, OrganizationReactivated, OrganizationDeleted,
 	MemberAdded, MemberRoleChanged, MemberRemoved, MemberLeft,
-	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked,
+	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked, InvitationExpired,
 	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRotated,
 	UserCreated,

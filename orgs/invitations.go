@@ -123,7 +123,9 @@ func findInvitation(ctx context.Context, client *ent.Client, c Caller, id uuid.U
 // name only: every invitation this package returns carries it
 // (Edges.Organization), since the invitee reads the name before they may
 // read the organization.
-func itsName(q *ent.OrganizationQuery) { q.Select(organization.FieldID, organization.FieldName) }
+func itsName(q *ent.OrganizationQuery) {
+	q.Select(organization.FieldID, organization.FieldName, organization.FieldMode)
+}
 
 // invitingTakes lists the permissions sending an invitation with a role
 // takes: admins and owners invite; only owners invite owners. It is the one
@@ -463,7 +465,7 @@ func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (Sen
 		return SentInvitation{}, err
 	}
 	resent, err := sc.tx.Invitation.UpdateOne(inv).SetExpiresAt(now.AddDate(0, 0, inv.ValidityDays)).
-		SetAcceptTokenHash(hash).SetUpdatedAt(now).Save(ctx)
+		SetAcceptTokenHash(hash).ClearExpiryRecordedAt().SetUpdatedAt(now).Save(ctx)
 	if err != nil {
 		return SentInvitation{}, fmt.Errorf("resend the invitation: %w", err)
 	}
@@ -514,4 +516,45 @@ func holdsOperatorKey(ctx context.Context, tx *ent.Tx, userID, orgID uuid.UUID) 
 		return false, fmt.Errorf("find the inviter's operator key: %w", err)
 	}
 	return ok, nil
+}
+
+// RecordExpiries records, as invitation.expired events by the system, the
+// expiries of at most limit invitations that expired and whose expiry is
+// not recorded yet, oldest first, each under its organization's lock (two
+// replicas sweeping at once record each expiry once), and says how many it
+// recorded. An invitation expires without a write (EffectiveStatus); this
+// is how the feed learns of it, within the sweeper's period.
+func (s *Service) RecordExpiries(ctx context.Context, tx *ent.Tx, now time.Time, limit int) (int, error) {
+	due := func(q *ent.InvitationQuery) *ent.InvitationQuery {
+		return q.Where(invitation.StatusEQ(invitation.StatusPending), invitation.ExpiryRecordedAtIsNil(), invitation.ExpiresAtLTE(now))
+	}
+	found, err := due(tx.Invitation.Query()).Order(invitation.ByExpiresAt()).Limit(limit).All(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("find expired invitations: %w", err)
+	}
+	recorded := 0
+	for _, inv := range found {
+		if err := s.locker.LockOrganization(ctx, tx, inv.OrganizationID); err != nil {
+			return recorded, fmt.Errorf("lock the invitation's organization: %w", err)
+		}
+		inv, err := due(tx.Invitation.Query()).Where(invitation.ID(inv.ID)).WithOrganization(itsName).Only(ctx)
+		if ent.IsNotFound(err) {
+			continue // resent, accepted, revoked or recorded meanwhile
+		}
+		if err != nil {
+			return recorded, fmt.Errorf("read the expired invitation: %w", err)
+		}
+		// Nothing a reader sees changes: updated_at stays.
+		noted, err := tx.Invitation.UpdateOne(inv).SetExpiryRecordedAt(now).SetUpdatedAt(inv.UpdatedAt).Save(ctx)
+		if err != nil {
+			return recorded, fmt.Errorf("record the invitation's expiry: %w", err)
+		}
+		noted.Edges.Organization = inv.Edges.Organization
+		err = s.record(ctx, tx, Caller{}, change{typ: InvitationExpired, mode: string(inv.Edges.Organization.Mode), org: inv.OrganizationID, subject: noted})
+		if err != nil {
+			return recorded, err
+		}
+		recorded++
+	}
+	return recorded, nil
 }

@@ -316,8 +316,12 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes})
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	defer stopSweeping()
+	go api.Sweep(sweepCtx, sweepPeriod)
 	srv := &http.Server{
-		Handler:           handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes}),
+		Handler:           api,
 		ReadHeaderTimeout: *readHeaderTimeout,
 		ReadTimeout:       *readTimeout,
 		WriteTimeout:      *writeTimeout,
@@ -342,6 +346,10 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	}
 	return nil
 }
+
+// sweepPeriod is how often a replica records the expiries of invitations
+// (the invitation.expired events arrive within it).
+const sweepPeriod = 30 * time.Second
 
 // whereLine tells a person at the terminal where the server is: the address
 // it listens on (the real port when --addr asked for port 0) and the pages

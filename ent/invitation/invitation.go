@@ -42,6 +42,8 @@ const (
 	FieldRevokedAt = "revoked_at"
 	// FieldAcceptTokenHash holds the string denoting the accept_token_hash field in the database.
 	FieldAcceptTokenHash = "accept_token_hash"
+	// FieldExpiryRecordedAt holds the string denoting the expiry_recorded_at field in the database.
+	FieldExpiryRecordedAt = "expiry_recorded_at"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// Table holds the table name of the invitation in the database.
@@ -71,6 +73,7 @@ var Columns = []string{
 	FieldAcceptedAt,
 	FieldRevokedAt,
 	FieldAcceptTokenHash,
+	FieldExpiryRecordedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -223,6 +226,11 @@ func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAcceptTokenHash orders the results by the accept_token_hash field.
 func ByAcceptTokenHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAcceptTokenHash, opts...).ToFunc()
+}
+
+// ByExpiryRecordedAt orders the results by the expiry_recorded_at field.
+func ByExpiryRecordedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpiryRecordedAt, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -111,6 +111,11 @@ func AcceptTokenHash(v string) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldAcceptTokenHash, v))
 }
 
+// ExpiryRecordedAt applies equality check predicate on the "expiry_recorded_at" field. It's identical to ExpiryRecordedAtEQ.
+func ExpiryRecordedAt(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEQ(FieldExpiryRecordedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldCreatedAt, v))
@@ -669,6 +674,56 @@ func AcceptTokenHashEqualFold(v string) predicate.Invitation {
 // AcceptTokenHashContainsFold applies the ContainsFold predicate on the "accept_token_hash" field.
 func AcceptTokenHashContainsFold(v string) predicate.Invitation {
 	return predicate.Invitation(sql.FieldContainsFold(FieldAcceptTokenHash, v))
+}
+
+// ExpiryRecordedAtEQ applies the EQ predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtEQ(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEQ(FieldExpiryRecordedAt, v))
+}
+
+// ExpiryRecordedAtNEQ applies the NEQ predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtNEQ(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldNEQ(FieldExpiryRecordedAt, v))
+}
+
+// ExpiryRecordedAtIn applies the In predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtIn(vs ...time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldIn(FieldExpiryRecordedAt, vs...))
+}
+
+// ExpiryRecordedAtNotIn applies the NotIn predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtNotIn(vs ...time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldNotIn(FieldExpiryRecordedAt, vs...))
+}
+
+// ExpiryRecordedAtGT applies the GT predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtGT(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldGT(FieldExpiryRecordedAt, v))
+}
+
+// ExpiryRecordedAtGTE applies the GTE predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtGTE(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldGTE(FieldExpiryRecordedAt, v))
+}
+
+// ExpiryRecordedAtLT applies the LT predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtLT(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldLT(FieldExpiryRecordedAt, v))
+}
+
+// ExpiryRecordedAtLTE applies the LTE predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtLTE(v time.Time) predicate.Invitation {
+	return predicate.Invitation(sql.FieldLTE(FieldExpiryRecordedAt, v))
+}
+
+// ExpiryRecordedAtIsNil applies the IsNil predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtIsNil() predicate.Invitation {
+	return predicate.Invitation(sql.FieldIsNull(FieldExpiryRecordedAt))
+}
+
+// ExpiryRecordedAtNotNil applies the NotNil predicate on the "expiry_recorded_at" field.
+func ExpiryRecordedAtNotNil() predicate.Invitation {
+	return predicate.Invitation(sql.FieldNotNull(FieldExpiryRecordedAt))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -133,6 +133,7 @@ var (
 		{Name: "accepted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "accept_token_hash", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "expiry_recorded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// InvitationsTable holds the schema information for the "invitations" table.
@@ -143,7 +144,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invitations_organizations_invitations",
-				Columns:    []*schema.Column{InvitationsColumns[13]},
+				Columns:    []*schema.Column{InvitationsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -152,12 +153,17 @@ var (
 			{
 				Name:    "invitation_organization_id_email",
 				Unique:  false,
-				Columns: []*schema.Column{InvitationsColumns[13], InvitationsColumns[3]},
+				Columns: []*schema.Column{InvitationsColumns[14], InvitationsColumns[3]},
 			},
 			{
 				Name:    "invitation_email",
 				Unique:  false,
 				Columns: []*schema.Column{InvitationsColumns[3]},
+			},
+			{
+				Name:    "invitation_status_expiry_recorded_at_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{InvitationsColumns[5], InvitationsColumns[13], InvitationsColumns[7]},
 			},
 		},
 	}

@@ -42,6 +42,9 @@ func (Invitation) Fields() []ent.Field {
 		// one before), cleared when it is accepted or revoked. NULL on
 		// invitations made before tokens existed: those are accepted by id.
 		field.String("accept_token_hash").Optional().Nillable().Unique().Sensitive(),
+		// When the expiry of the invitation's current period was recorded
+		// (the invitation.expired event, by the system); a resend clears it.
+		field.Time("expiry_recorded_at").Optional().Nillable(),
 	}
 }
 
@@ -49,6 +52,8 @@ func (Invitation) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organization_id", "email"),
 		index.Fields("email"),
+		// The expiries still to record, oldest first.
+		index.Fields("status", "expiry_recorded_at", "expires_at"),
 	}
 }
 
