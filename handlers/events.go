@@ -12,6 +12,7 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/orgs"
+	"github.com/orgraph/orgraph/store"
 )
 
 // eventDocuments renders the documents events carry (orgs.Documents): the
@@ -55,6 +56,14 @@ func (eventDocuments) Document(ctx context.Context, tx *ent.Tx, subject any) (js
 	}
 	n.Context = hydra.ContextsPath + n.Class.Name
 	return n.AppendJSON(make([]byte, 0, 512), hydra.LinkedData), nil
+}
+
+// EventRecorder is the recorder of the store's own changes (the command
+// line's keys), rendering their documents as events carry them.
+func EventRecorder(db *store.DB) store.Recorder {
+	svc := orgs.NewService(db.Client, db, db.Dialect)
+	svc.SetDocuments(eventDocuments{})
+	return svc.RecordBySystem
 }
 
 // expiriesPerSweep bounds the work of one sweep (one transaction).

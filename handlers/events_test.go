@@ -220,9 +220,9 @@ func TestEveryWriteRecordsItsEvent(t *testing.T) {
 		}
 
 		// No event without its change: refused writes record nothing.
-		before, _ := e.db.Event.Query().Count(context.Background())
 		viewer := e.key("vic@example.com", "live", "write")
 		pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "vic@example.com").ID, "viewer")
+		before, _ := e.db.Event.Query().Count(context.Background())
 		for _, r := range []*response{
 			evDo(e, http.MethodPost, "/api/workspaces", viewer, `{"organization": "`+k.org+`", "name": "Nope"}`, "req_refused_1"),
 			evDo(e, http.MethodPost, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Research"}`, "req_refused_2"),

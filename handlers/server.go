@@ -86,6 +86,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB, cfg.DB.Dialect), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
 	s.orgs.SetDocuments(eventDocuments{})
+	cfg.DB.SetRecorder(s.orgs.RecordBySystem)
 	s.now = cfg.Now
 	if s.now == nil {
 		s.now = time.Now

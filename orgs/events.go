@@ -151,6 +151,12 @@ func (s *Service) eventData(ctx context.Context, tx *ent.Tx, subject any) (json.
 	return json.Marshal(map[string]string{"kind": kind})
 }
 
+// RecordBySystem records a change made by no caller of the API (the
+// command line's keys): a store.Recorder.
+func (s *Service) RecordBySystem(ctx context.Context, tx *ent.Tx, typ, mode string, org uuid.UUID, subject any) error {
+	return s.record(ctx, tx, Caller{}, change{typ: typ, mode: mode, org: org, subject: subject})
+}
+
 // record records a change of the scope's organization by the caller.
 func (sc *Scope) record(ctx context.Context, typ string, subject any, previous map[string]any) error {
 	return sc.service.record(ctx, sc.tx, sc.caller, change{typ: typ, mode: string(sc.Org.Mode), org: sc.Org.ID, subject: subject, previous: previous})

@@ -46,11 +46,11 @@ func NewRoles(c *ent.RoleClient, orgID uuid.UUID, now time.Time) []*ent.RoleCrea
 }
 
 // CreatePersonal creates a new user's personal organization in a mode,
-// with a default workspace. The command line's keys use it as it is; the
-// service's writers record it (createPersonal).
-func CreatePersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) error {
-	_, err := personal(ctx, tx, userID, mode)
-	return err
+// with a default workspace, and returns its view (for its event: the store
+// records the command line's with it; the service's writers use
+// createPersonal).
+func CreatePersonal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) (OrganizationView, error) {
+	return personal(ctx, tx, userID, mode)
 }
 
 // createPersonal is CreatePersonal with its event, organization.created, by

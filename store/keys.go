@@ -90,6 +90,9 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 		u, err := tx.User.Query().Where(user.Email(email)).Only(ctx)
 		if ent.IsNotFound(err) {
 			u, err = tx.User.Create().SetEmail(email).SetName(k.Name).Save(ctx)
+			if err == nil {
+				err = db.recordEvent(ctx, tx, orgs.UserCreated, k.Mode, uuid.Nil, u)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("find or create user: %w", err)
@@ -101,11 +104,15 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 			return fmt.Errorf("find keys: %w", err)
 		}
 		if !first {
-			if err := orgs.CreatePersonal(ctx, tx, u.ID, k.Mode); err != nil {
+			personal, err := orgs.CreatePersonal(ctx, tx, u.ID, k.Mode)
+			if err != nil {
+				return err
+			}
+			if err := db.recordEvent(ctx, tx, orgs.OrganizationCreated, k.Mode, personal.Organization.ID, personal); err != nil {
 				return err
 			}
 		}
-		return tx.APIKey.Create().
+		key, err := tx.APIKey.Create().
 			SetHash(secret.Hash).
 			SetDisplayPrefix(secret.DisplayPrefix).
 			SetName(k.Name).
@@ -113,7 +120,11 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 			SetScope(apikey.Scope(k.Scope)).
 			SetVersion(k.Version).
 			SetUserID(u.ID).
-			Exec(ctx)
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		return db.recordEvent(ctx, tx, orgs.APIKeyCreated, k.Mode, uuid.Nil, key)
 	})
 	if err != nil {
 		return "", fmt.Errorf("create key: %w", err)
@@ -343,6 +354,9 @@ func (db *DB) RevokeKey(ctx context.Context, idOrPrefix string) (*ent.APIKey, er
 			return fmt.Errorf("revoke: %w", err)
 		}
 		key.RevokedAt = &now
+		if err := db.recordEvent(ctx, tx, orgs.APIKeyRevoked, string(key.Mode), uuid.Nil, key); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

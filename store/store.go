@@ -50,6 +50,28 @@ type DB struct {
 	uses    keyUses
 	changes *changeLog
 	commits *groupCommitter // SQLite: see groupcommit.go
+	// recorder records the events of the changes the store makes itself
+	// (SetRecorder).
+	recorder Recorder
+}
+
+// Recorder records, in tx, the event of a change the store makes itself —
+// the command line's keys, the bootstrap key — by the system: typ, the
+// mode, the organization (uuid.Nil for none) and the changed row.
+// orgs.Service.RecordBySystem is one.
+type Recorder func(ctx context.Context, tx *ent.Tx, typ, mode string, org uuid.UUID, subject any) error
+
+// SetRecorder sets the recorder of the store's own changes. Without one
+// (the store's and the domain's own tests) they record no event; serve,
+// the command line and the HTTP handlers set it.
+func (db *DB) SetRecorder(r Recorder) { db.recorder = r }
+
+// recordEvent records an event through the recorder, if any.
+func (db *DB) recordEvent(ctx context.Context, tx *ent.Tx, typ, mode string, org uuid.UUID, subject any) error {
+	if db.recorder == nil {
+		return nil
+	}
+	return db.recorder(ctx, tx, typ, mode, org, subject)
 }
 
 // Changes counts the writes this process committed. It moves after each

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orgraph/orgraph/ent/event"
 )
 
 // keys list prints every key (never a secret), or one user's; keys revoke
@@ -63,5 +67,28 @@ func TestKeysListAndRevoke(t *testing.T) {
 	}
 	if _, _, code := runCmd(t, "keys", "revoke", "--db", db); code != 2 {
 		t.Errorf("keys revoke without a key: exit %d, want 2", code)
+	}
+
+	// What the command line changed is recorded, by the system (issue 20:
+	// no change without its event), and no event holds a secret.
+	store, err := openMigrated(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	evs, err := store.Event.Query().Order(event.BySeq()).All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range evs {
+		types = append(types, ev.Type)
+		if ev.ActorType != event.ActorTypeSystem || slices.ContainsFunc(secrets, func(s string) bool { return strings.Contains(string(ev.Data), s) }) {
+			t.Errorf("a command line event by %s, or with a secret: %s", ev.ActorType, ev.Data)
+		}
+	}
+	perUser := []string{"user.created", "organization.created", "api_key.created"}
+	if want := slices.Concat(perUser, perUser, []string{"api_key.revoked", "api_key.revoked"}); !slices.Equal(types, want) {
+		t.Errorf("the command line's events: %v, want %v", types, want)
 	}
 }

@@ -63,6 +63,9 @@ func openMigratedWith(ctx context.Context, dsn string, opt store.Options) (*stor
 		db.Close()
 		return nil, err
 	}
+	// What the command line changes (keys, the bootstrap key) is recorded
+	// as events too, by the system.
+	db.SetRecorder(handlers.EventRecorder(db))
 	return db, nil
 }
 
