@@ -61,9 +61,12 @@ func New(t testing.TB) *Issuer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", i.discovery)
 	mux.HandleFunc("GET /jwks", i.keySet)
-	i.srv = httptest.NewServer(mux)
+	// The URL is known before the server starts, so that its handlers
+	// read it after it was written.
+	i.srv = httptest.NewUnstartedServer(mux)
+	i.URL = "http://" + i.srv.Listener.Addr().String()
+	i.srv.Start()
 	t.Cleanup(i.srv.Close)
-	i.URL = i.srv.URL
 	return i
 }
 

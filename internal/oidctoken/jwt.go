@@ -36,10 +36,11 @@ type joseHeader struct {
 
 // unverifiedClaims are the claims Verify checks before the signature.
 type unverifiedClaims struct {
-	Issuer   string   `json:"iss"`
-	Subject  string   `json:"sub"`
-	Audience audience `json:"aud"`
-	Expiry   *float64 `json:"exp"`
+	Issuer    string   `json:"iss"`
+	Subject   string   `json:"sub"`
+	Audience  audience `json:"aud"`
+	Expiry    *float64 `json:"exp"`
+	NotBefore *float64 `json:"nbf"`
 }
 
 // audience is the aud claim: one string or an array of them (RFC 7519,

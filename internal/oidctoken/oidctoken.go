@@ -48,6 +48,12 @@ var (
 const (
 	// MaxTokenBytes bounds a token: real ones are 1 or 2 KB.
 	MaxTokenBytes = 8 << 10
+	// notBeforeLeeway is go-oidc's allowance for clocks that disagree
+	// when it checks nbf.
+	notBeforeLeeway = 5 * time.Minute
+	// maxIssuerBytes bounds the issuer's URL, which every identity stores
+	// (ent/schema/useridentity.go).
+	maxIssuerBytes = 2048
 	// maxSubjectBytes is OpenID Connect's bound on sub (Core 1.0, 2: "MUST
 	// NOT exceed 255 ASCII characters").
 	maxSubjectBytes = 255
@@ -121,10 +127,13 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // CheckIssuer checks an issuer URL: absolute, https (http only on a
 // loopback host, where no network can rewrite the keys it serves), with no
-// query, fragment or user name, as OpenID Connect Discovery 1.0 requires.
+// query, fragment or user name, as OpenID Connect Discovery 1.0 requires,
+// and short enough to be stored.
 func CheckIssuer(issuer string) error {
 	u, err := url.Parse(issuer)
 	switch {
+	case len(issuer) > maxIssuerBytes:
+		return fmt.Errorf("the issuer must be a URL of at most %d characters", maxIssuerBytes)
 	case err != nil:
 		return fmt.Errorf("the issuer %q is not a URL: %w", issuer, err)
 	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
@@ -194,9 +203,6 @@ func New(cfg Config) (*Verifier, error) {
 		attempt:       make(chan struct{}, 1),
 	}, nil
 }
-
-// Issuer is the issuer whose tokens the verifier accepts.
-func (v *Verifier) Issuer() string { return v.issuer }
 
 // Discover reads the issuer's discovery document, unless it was read
 // already. A failure is an *UnavailableError, which wraps
@@ -375,6 +381,8 @@ func (v *Verifier) checkClaims(c *unverifiedClaims, now time.Time) error {
 		return invalid("The bearer token has no expiry (exp).")
 	case !time.Unix(int64(*c.Expiry), 0).After(now):
 		return invalid("The bearer token has expired (exp): get a new one from the issuer.")
+	case c.NotBefore != nil && time.Unix(int64(*c.NotBefore), 0).After(now.Add(notBeforeLeeway)):
+		return invalid("The bearer token is not valid yet (nbf).")
 	}
 	return nil
 }
