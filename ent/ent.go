@@ -20,6 +20,7 @@ import (
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/ent/useridentity"
 	"github.com/orgraph/orgraph/ent/workspace"
 )
 
@@ -89,6 +90,7 @@ func checkColumn(t, c string) error {
 			organization.Table:      organization.ValidColumn,
 			role.Table:              role.ValidColumn,
 			user.Table:              user.ValidColumn,
+			useridentity.Table:      useridentity.ValidColumn,
 			workspace.Table:         workspace.ValidColumn,
 		})
 	})

@@ -34,7 +34,8 @@ import (
 // process (the command line on the same SQLite file) can leave behind.
 //
 // The key holds everything a document depends on: the API key (its user,
-// mode and pinned version), the base URL, the request URI (path and query)
+// mode and pinned version) or the token's user (its mode and scope are
+// the server's), the base URL, the request URI (path and query)
 // and format suffix, Accept and Orgraph-Version. Only 200 answers are kept; anything
 // else (404s included) is built every time.
 
@@ -165,7 +166,7 @@ func (s *Server) cacheKey(r *http.Request) string {
 		suffix = f.MediaType()
 	}
 	var b strings.Builder
-	for _, part := range []string{p.Key.ID.String(), s.base(r), r.URL.RequestURI(), suffix, r.Header.Get("Accept"), r.Header.Get("Orgraph-Version")} {
+	for _, part := range []string{p.grant(), s.base(r), r.URL.RequestURI(), suffix, r.Header.Get("Accept"), r.Header.Get("Orgraph-Version")} {
 		b.WriteString(part)
 		b.WriteByte(0)
 	}

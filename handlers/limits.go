@@ -8,8 +8,10 @@ import (
 	"github.com/orgraph/orgraph/problems"
 )
 
-// limit charges the request to its caller's token bucket: the API key's, or
-// the client address's when no valid key is presented. Every metered answer
+// limit charges the request to its caller's token bucket: the API key's,
+// the user's for an OpenID Connect token (every token of one user is one
+// bucket, or a fresh token would bring a fresh allowance), or the client
+// address's when no valid key or token is presented. Every metered answer
 // carries RateLimit-Policy and RateLimit; an empty bucket is a 429 with
 // Retry-After. A limiter outage lets requests through (logged).
 func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
@@ -19,7 +21,10 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
 	policy := s.limiter.Policy()
 	bucket, who := "address:"+clientAddress(r), "client address without an API key"
 	if p, _ := r.Context().Value(principalKey).(*principal); p != nil {
-		bucket, who = "key:"+p.Key.ID.String(), "API key"
+		bucket, who = p.grant(), "API key"
+		if p.Key == nil {
+			who = "user of the OpenID Connect issuer's tokens"
+		}
 	}
 	d, err := s.limiter.Take(r.Context(), bucket)
 	h := w.Header()

@@ -6,17 +6,20 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/explorer"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/internal/oidctoken"
+	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/store"
@@ -28,7 +31,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	principalKey
-	authErrorKey // why the presented API key was refused
+	authErrorKey // why the presented API key or token was refused
 	formatKey    // a format chosen by a URL suffix
 )
 
@@ -379,58 +382,131 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// principal is the authenticated caller: the API key presented, and the
-// user and mode it acts as, which is all the domain needs to know.
+// principal is the authenticated caller: the API key presented, or the
+// OpenID Connect token, and the user and mode it acts as, which is all the
+// domain needs to know.
 type principal struct {
 	orgs.Caller
 }
 
 func caller(ctx context.Context) *principal { return ctx.Value(principalKey).(*principal) }
 
-// readOnly says whether the key may only read (scope "read"): authenticated
-// refuses its writes, and documents offer it no operation.
-func (p *principal) readOnly() bool { return p.Key.Scope == "read" }
+// readOnly says whether the key or token may only read (scope "read"):
+// authenticated refuses its writes, and documents offer it no operation.
+func (p *principal) readOnly() bool { return p.ReadOnly() }
 
-// credential is the API key the request presents, "" when none.
-func credential(r *http.Request) (string, error) {
+// grant names what is kept per caller (the rate limiter's bucket, the
+// document cache's entries): the API key, or for a token its user. Every
+// token of the server has the same mode and scope, so that a user's tokens
+// are one grant: the one person, signed in again and again.
+func (p *principal) grant() string {
+	if p.Key != nil {
+		return "key:" + p.Key.ID.String()
+	}
+	return "user:" + p.User.ID.String()
+}
+
+// credential is the credential the request presents, "" when none, and
+// whether it came as "Authorization: Bearer", where an OpenID Connect
+// token may come too (X-API-Key, by its name, carries keys only).
+func credential(r *http.Request) (secret string, bearer bool, err error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		scheme, token, ok := strings.Cut(auth, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return "", problems.Unauthorized(`The Authorization header must be "Bearer <API key>".`)
+			return "", false, problems.Unauthorized(`The Authorization header must be "Bearer <API key>".`)
 		}
-		return strings.TrimSpace(token), nil
+		return strings.TrimSpace(token), true, nil
 	}
-	return r.Header.Get("X-API-Key"), nil
+	return r.Header.Get("X-API-Key"), false, nil
 }
 
-// identify checks the presented API key before routing, so that the rate
-// limiter knows whose bucket to charge. A missing or bad key is not refused
-// here (documentation stays public): authenticated refuses it on the routes
-// that need a key.
+// identify checks the presented API key or token before routing, so that
+// the rate limiter knows whose bucket to charge. A missing or bad
+// credential is not refused here (documentation stays public):
+// authenticated refuses it on the routes that need one.
 func (s *Server) identify(r *http.Request) *http.Request {
-	secret, err := credential(r)
+	secret, bearer, err := credential(r)
 	if err == nil && secret == "" {
 		return r
 	}
 	ctx := r.Context()
+	var p *principal
 	if err == nil {
-		var key *ent.APIKey
-		key, err = s.db.Authenticate(ctx, secret)
-		if errors.Is(err, store.ErrInvalidKey) {
-			err = problems.Unauthorized("The API key is not valid.")
-		}
-		if err == nil {
-			ctx = context.WithValue(ctx, principalKey, &principal{Caller: orgs.Caller{User: key.Edges.User, Mode: string(key.Mode), Key: key}})
+		// A JSON Web Token has dots; an API key (og_live_…) has none.
+		if bearer && oidctoken.LooksLikeJWT(secret) {
+			p, err = s.identifyToken(ctx, secret)
+		} else {
+			p, err = s.identifyKey(ctx, secret)
 		}
 	}
 	if err != nil {
-		ctx = context.WithValue(ctx, authErrorKey, err)
+		return r.WithContext(context.WithValue(ctx, authErrorKey, err))
 	}
-	return r.WithContext(ctx)
+	return r.WithContext(context.WithValue(ctx, principalKey, p))
+}
+
+func (s *Server) identifyKey(ctx context.Context, secret string) (*principal, error) {
+	key, err := s.db.Authenticate(ctx, secret)
+	if errors.Is(err, store.ErrInvalidKey) {
+		return nil, problems.InvalidToken("The API key is not valid.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &principal{Caller: orgs.Caller{User: key.Edges.User, Mode: string(key.Mode), Key: key}}, nil
+}
+
+// identifyToken checks an OpenID Connect token with the issuer's keys and
+// finds the user of its account (store.UserOfIdentity: linked once by a
+// verified email). The caller acts in the configured mode and scope until
+// the token expires. Nothing here quotes or logs the token.
+func (s *Server) identifyToken(ctx context.Context, raw string) (*principal, error) {
+	if s.oidc == nil {
+		return nil, problems.InvalidToken("The bearer token is a JSON Web Token, and this server accepts none: send an API key (og_live_… or og_test_…).")
+	}
+	claims, err := s.oidc.Verifier.Verify(ctx, raw)
+	var refused *oidctoken.InvalidError
+	var down *oidctoken.UnavailableError
+	switch {
+	case errors.As(err, &refused):
+		return nil, problems.InvalidToken(refused.Reason)
+	case errors.As(err, &down):
+		return nil, issuerUnavailable(down.RetryAfter)
+	case err != nil:
+		return nil, err
+	}
+	u, err := s.db.UserOfIdentity(ctx, store.Identity{
+		Issuer: claims.Issuer, Subject: claims.Subject,
+		Email: claims.Email, EmailVerified: claims.EmailVerified, Name: claims.Name, Mode: s.oidc.Mode,
+	})
+	switch {
+	case errors.Is(err, store.ErrUnlinkedIdentity):
+		return nil, problems.InvalidToken("No user has this account of the issuer yet, and the token carries no verified email address to link it to one " +
+			"(the email claim, with email_verified true): an unverified address could be anyone's.")
+	case errors.Is(err, mailaddr.ErrInvalid):
+		return nil, problems.InvalidToken("The token's verified email address is not one Orgraph takes: " + mailaddr.Rule + ".")
+	case err != nil:
+		return nil, err
+	}
+	grant := &orgs.Token{Issuer: claims.Issuer, Subject: claims.Subject, Scope: s.oidc.Scope, ExpiresAt: claims.Expiry}
+	return &principal{Caller: orgs.Caller{User: u, Mode: s.oidc.Mode, Token: grant}}, nil
+}
+
+// issuerUnavailable answers a token that could not be checked: the
+// issuer's discovery document or keys could not be read. It is neither
+// accepted nor refused; API keys still work.
+func issuerUnavailable(retry time.Duration) *problems.Problem {
+	seconds := int64(math.Ceil(retry.Seconds()))
+	if seconds < 1 {
+		seconds = 1
+	}
+	return problems.New(http.StatusServiceUnavailable, "The OpenID Connect issuer could not be reached to check the bearer token: retry after Retry-After seconds, or use an API key.").
+		With("Retry-After", strconv.FormatInt(seconds, 10))
 }
 
 // authenticated requires an API key (Authorization: Bearer or X-API-Key,
-// checked by identify); a read-scoped key may only read.
+// checked by identify) or a token of the OpenID Connect issuer; a
+// read-scoped key or token may only read.
 func (s *Server) authenticated(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err, _ := r.Context().Value(authErrorKey).(error); err != nil {
@@ -438,12 +514,18 @@ func (s *Server) authenticated(h handlerFunc) handlerFunc {
 		}
 		p, _ := r.Context().Value(principalKey).(*principal)
 		if p == nil {
+			if s.oidc != nil {
+				return problems.Unauthorized("An API key or a token of the OpenID Connect issuer is required: send it as \"Authorization: Bearer <key or token>\" (a key may come as \"X-API-Key: <key>\").")
+			}
 			return problems.Unauthorized("An API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".")
 		}
 		if p.readOnly() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if p.Token != nil {
+				return problems.Forbidden(`This server gives the OpenID Connect issuer's tokens the "read" scope: they may only GET and HEAD. Use an API key with the "write" scope.`)
+			}
 			return problems.Forbidden(`This API key is read-only (scope "read"): it may only GET and HEAD. Use a key with the "write" scope.`)
 		}
-		if p.Key.Version != "" && r.Header.Get("Orgraph-Version") == "" {
+		if p.Key != nil && p.Key.Version != "" && r.Header.Get("Orgraph-Version") == "" {
 			w.Header().Set("Orgraph-Version", p.Key.Version) // the key's pin
 		}
 		return s.idempotent(w, r, p, h)

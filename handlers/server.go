@@ -15,6 +15,7 @@ import (
 
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/internal/oidctoken"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -50,6 +51,18 @@ type Config struct {
 	// Now is the clock of Idempotency-Key expiry (time.Now when nil; tests
 	// move it by hand).
 	Now func() time.Time
+	// OIDC, when set, accepts the JSON Web Tokens of an OpenID Connect
+	// issuer as bearer tokens beside API keys.
+	OIDC *OIDC
+}
+
+// OIDC is how the server takes an OpenID Connect issuer's tokens.
+type OIDC struct {
+	Verifier *oidctoken.Verifier
+	// Mode ("live" or "test") is the mode every token acts in, and Scope
+	// ("write" or "read") what it may do: a token says who its holder is,
+	// not what they may do here, so both are the server's configuration.
+	Mode, Scope string
 }
 
 // Server serves the API.
@@ -76,6 +89,7 @@ type Server struct {
 
 	// idempotencyKeys: see Config.IdempotencyKeys.
 	idempotencyKeys int
+	oidc            *OIDC // see Config.OIDC
 }
 
 // New builds the server's handler.
@@ -88,6 +102,7 @@ func New(cfg Config) *Server {
 	s.orgs.SetDocuments(eventDocuments{})
 	cfg.DB.SetRecorder(s.orgs.RecordBySystem)
 	s.now = cfg.Now
+	s.oidc = cfg.OIDC
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -740,7 +740,7 @@ var headerSpecs = map[string]map[string]any{
 	"Retry-After": {"description": "Seconds to wait before trying again.", "schema": map[string]any{"type": "integer", "minimum": 0}, "example": 1},
 	"Idempotent-Replayed": {"description": "true when the answer replays the first answer to this Idempotency-Key.",
 		"schema": map[string]any{"type": "string", "enum": []any{"true"}}, "example": "true"},
-	"WWW-Authenticate": {"description": `Bearer realm="orgraph": send an API key as a bearer token.`, "schema": map[string]any{"type": "string"}, "example": `Bearer realm="orgraph"`},
+	"WWW-Authenticate": {"description": `Bearer realm="orgraph": send an API key (or a token of the server's OpenID Connect issuer) as a bearer token; error="invalid_token" when the one sent was refused.`, "schema": map[string]any{"type": "string"}, "example": `Bearer realm="orgraph"`},
 	"X-Total-Count": {"description": "On a plain JSON collection page: the number of items on every page (absent with partial=true).",
 		"schema": map[string]any{"type": "integer", "minimum": 0}, "example": 42},
 }
@@ -773,7 +773,7 @@ func (g *openAPI) headerRefs(hs ...header) map[string]any {
 }
 
 var securitySchemes = map[string]any{
-	"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API key (og_live_… or og_test_…) as a bearer token."},
+	"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API key (og_live_… or og_test_…) as a bearer token; on a server started with --oidc-issuer, also a JSON Web Token of that OpenID Connect issuer."},
 	"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "An API key (og_live_… or og_test_…)."},
 }
 

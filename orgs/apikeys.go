@@ -120,8 +120,8 @@ type NewAPIKey struct {
 	// operator, any user.
 	User      uuid.UUID
 	Name      string
-	Scope     string     // "" is the caller's key's scope
-	ExpiresAt *time.Time // nil: as long as the caller's key lives
+	Scope     string     // "" is the scope of the caller's key or token
+	ExpiresAt *time.Time // nil: as long as the caller's key or token lives
 }
 
 // CreateAPIKey makes a key for the caller, of the caller's mode, and
@@ -134,7 +134,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, k NewA
 	}
 	if scopePower[k.Scope] > scopePower[c.scope()] {
 		v = append(v, Violation{Path: "scope", Rule: RuleKeyPower,
-			Message: fmt.Sprintf("A %s key cannot make a %s key: a key never makes a key with more power than itself.", c.scope(), k.Scope)})
+			Message: fmt.Sprintf("A %s %s cannot make a %s key: a %s never makes a key with more power than itself.", c.scope(), c.credential(), k.Scope, c.credential())})
 	}
 	limit := c.keyExpiry()
 	switch {
@@ -142,7 +142,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, tx *ent.Tx, c Caller, k NewA
 		v = append(v, Violation{Path: "expires_at", Rule: RuleOutOfRange, Message: "This value should be in the future."})
 	case k.ExpiresAt != nil && limit != nil && k.ExpiresAt.After(*limit):
 		v = append(v, Violation{Path: "expires_at", Rule: RuleKeyPower,
-			Message: fmt.Sprintf("This key expires at %s: a key it makes cannot outlive it.", limit.UTC().Format(time.RFC3339))})
+			Message: fmt.Sprintf("This %s expires at %s: a key it makes cannot outlive it.", c.credential(), limit.UTC().Format(time.RFC3339))})
 	case k.ExpiresAt == nil:
 		k.ExpiresAt = limit
 	}
@@ -256,7 +256,7 @@ func MayRotateAPIKey(c Caller, k *ent.APIKey, now time.Time) error {
 		return violation("", "This key is revoked or expired: make a new key instead.", RuleKeyInactive)
 	}
 	if scopePower[string(k.Scope)] > scopePower[c.scope()] {
-		return violation("", fmt.Sprintf("A %s key cannot rotate a %s key: a key never makes a key with more power than itself.", c.scope(), k.Scope), RuleKeyPower)
+		return violation("", fmt.Sprintf("A %s %s cannot rotate a %s key: a %s never makes a key with more power than itself.", c.scope(), c.credential(), k.Scope, c.credential()), RuleKeyPower)
 	}
 	return nil
 }
@@ -271,19 +271,34 @@ func MayRevokeAPIKey(k *ent.APIKey) error {
 	return nil
 }
 
-// scope is the caller's key's scope; a caller without a key (the command
-// line) writes.
+// scope is the scope of the caller's key or token; a caller without
+// either (the command line) writes.
 func (c Caller) scope() string {
-	if c.Key == nil {
-		return "write"
+	switch {
+	case c.Key != nil:
+		return string(c.Key.Scope)
+	case c.Token != nil:
+		return c.Token.Scope
 	}
-	return string(c.Key.Scope)
+	return "write"
 }
 
-// keyExpiry is when the caller's key expires, nil for never.
+// keyExpiry is when the caller's key or token expires, nil for never.
 func (c Caller) keyExpiry() *time.Time {
-	if c.Key == nil {
-		return nil
+	switch {
+	case c.Key != nil:
+		return c.Key.ExpiresAt
+	case c.Token != nil:
+		return &c.Token.ExpiresAt
 	}
-	return c.Key.ExpiresAt
+	return nil
+}
+
+// credential names what the caller presented, for the messages of the
+// rules of key power.
+func (c Caller) credential() string {
+	if c.Token != nil {
+		return "token"
+	}
+	return "key"
 }

@@ -52,9 +52,14 @@ var Kinds = []Kind{
 			"Correct the request before sending it again: the same request gets the same answer."},
 	{http.StatusUnauthorized, "Authentication required",
 		"The request carries no API key, or one that is not valid (unknown, revoked or expired), or an Authorization " +
-			"header of another scheme than Bearer. Send an API key as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"."},
+			"header of another scheme than Bearer. Send an API key as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\". " +
+			"A server started with an OpenID Connect issuer also takes that issuer's tokens as \"Authorization: Bearer <token>\", " +
+			"and refuses one that is expired, of another issuer or audience, unsigned (alg \"none\"), not verified by the " +
+			"issuer's keys, or of an account no user has yet that carries no verified email address; the detail says which. " +
+			"A refused key or token is answered with error=\"invalid_token\" in WWW-Authenticate: get a new one rather than retry."},
 	{http.StatusForbidden, "Permission denied",
-		"The API key is valid but may not do this: a read-only key asked for a change; the caller's role in the " +
+		"The API key is valid but may not do this: a read-only key (or a token of an issuer the server gives the read " +
+			"scope) asked for a change; the caller's role in the " +
 			"organization lacks the permission the operation needs (the detail names the role and the permission); the " +
 			"organization is suspended; or an invitation is addressed to someone else. The same request will fail again: " +
 			"use a key or a member that holds the permission."},
@@ -102,8 +107,9 @@ var Kinds = []Kind{
 		"The server failed to answer: the fault is the server's, not the request's, and the answer says nothing about " +
 			"its cause. Retrying may succeed; if the problem persists, report the problem document's request_id."},
 	{http.StatusServiceUnavailable, "Service unavailable",
-		"The database is out of reach for the moment. Retry after the number of seconds Retry-After gives; the server " +
-			"reconnects by itself."},
+		"The database is out of reach for the moment, or the OpenID Connect issuer whose token the request presents could " +
+			"not be reached to check it (API keys do not need it). Retry after the number of seconds Retry-After gives; the " +
+			"server reconnects by itself."},
 }
 
 // KindOf finds the kind of a status.

@@ -96,6 +96,14 @@ func Unauthorized(detail string) *Problem {
 	return New(http.StatusUnauthorized, detail).With("WWW-Authenticate", `Bearer realm="orgraph"`)
 }
 
+// InvalidToken refuses the bearer credential presented (an API key that
+// is unknown, revoked or expired; a token expired, forged or meant for
+// another audience): RFC 6750's invalid_token error, in the challenge too,
+// so that a client knows to get a new one rather than retry.
+func InvalidToken(detail string) *Problem {
+	return New(http.StatusUnauthorized, detail).With("WWW-Authenticate", `Bearer realm="orgraph", error="invalid_token"`)
+}
+
 // NoRoute is the 404 for a path no route serves.
 func NoRoute(method, url string) *Problem {
 	return Newf(http.StatusNotFound, "No route found for %q", method+" "+url)

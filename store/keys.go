@@ -247,34 +247,37 @@ const (
 	keyCacheSize = 10000
 )
 
-// keyCache holds recently authenticated keys by the hash of their secret.
-type keyCache struct {
+// shortCache holds what authentication found (keys by the hash of their
+// secret, users by their identity) for keyCacheTTL.
+type shortCache[V any] struct {
 	mu      sync.Mutex
-	entries map[string]cachedKey
+	entries map[string]cachedValue[V]
 }
 
-type cachedKey struct {
-	key   *ent.APIKey
+type cachedValue[V any] struct {
+	value V
 	until time.Time
 }
 
-func (c *keyCache) get(hash string) *ent.APIKey {
+// get is the value kept for key, or V's zero value.
+func (c *shortCache[V]) get(key string) V {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[hash]
+	e, ok := c.entries[key]
 	if !ok || time.Now().After(e.until) {
-		return nil
+		var none V
+		return none
 	}
-	return e.key
+	return e.value
 }
 
-func (c *keyCache) put(hash string, k *ent.APIKey) {
+func (c *shortCache[V]) put(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) >= keyCacheSize {
-		c.entries = make(map[string]cachedKey) // dropping all is enough: entries live seconds
+		c.entries = make(map[string]cachedValue[V]) // dropping all is enough: entries live seconds
 	}
-	c.entries[hash] = cachedKey{key: k, until: time.Now().Add(keyCacheTTL)}
+	c.entries[key] = cachedValue[V]{value: v, until: time.Now().Add(keyCacheTTL)}
 }
 
 // Bootstrap creates a live key for admin@localhost when the database has no

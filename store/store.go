@@ -46,10 +46,12 @@ type DB struct {
 	Dialect string
 	writer  *ent.Client
 	readers *sql.DB
-	keys    keyCache
+	keys    shortCache[*ent.APIKey]
 	uses    keyUses
-	changes *changeLog
-	commits *groupCommitter // SQLite: see groupcommit.go
+	// identities maps "issuer\x00subject" to its user (UserOfIdentity).
+	identities shortCache[*ent.User]
+	changes    *changeLog
+	commits    *groupCommitter // SQLite: see groupcommit.go
 	// recorder records the events of the changes the store makes itself
 	// (SetRecorder).
 	recorder Recorder

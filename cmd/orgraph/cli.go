@@ -298,6 +298,26 @@ func (fs *flags) origin(flagName string) string {
 	return "--" + flagName
 }
 
+// isSet says whether a flag was given, on the command line or by its
+// variable.
+func (fs *flags) isSet(flagName string) bool {
+	if _, ok := fs.fromEnv[flagName]; ok {
+		return true
+	}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == flagName })
+	return set
+}
+
+// envOrFlag names a flag that was not given, as a person would set it:
+// "--oidc-audience (ORGRAPH_OIDC_AUDIENCE)".
+func (fs *flags) envOrFlag(flagName string) string {
+	if v := fs.cmd.envVar(flagName); v != "" {
+		return "--" + flagName + " (" + v + ")"
+	}
+	return "--" + flagName
+}
+
 // wanted describes the values a flag of a standard type takes, or "".
 func wanted(f *flag.Flag) string {
 	g, ok := f.Value.(flag.Getter)

@@ -165,7 +165,8 @@ func TestEveryServeFlagHasAVariable(t *testing.T) {
 		"idempotency-keys": "0", "idempotency-ttl": "soon", "idle-timeout": "-1s", "pprof": "0.0.0.0:6060",
 		"rate-limit": "-1", "rate-window": "0s", "read-header-timeout": "x", "read-timeout": "0s",
 		"redis": "http://cache.internal", "require-if-match": "maybe", "shutdown-timeout": "forever",
-		"write-timeout": "1",
+		"write-timeout": "1", "oidc-issuer": "http://id.example.com", "oidc-audience": "dashboard", "oidc-mode": "staging",
+		"oidc-scope": "operator",
 	}
 	doc, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/internal/oidctoken"
 	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -230,6 +231,10 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	var cacheMiB autoInt
 	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
+	oidcIssuer := fs.String("oidc-issuer", "", "also accept the JSON Web Tokens of this OpenID Connect issuer as bearer tokens (its `URL`, as its tokens' iss claim writes it); needs --oidc-audience")
+	oidcAudience := fs.String("oidc-audience", "", "the `audience` a token must name in its aud claim (the dashboard's client id at the issuer, or the API's identifier); needs --oidc-issuer")
+	oidcMode := fs.String("oidc-mode", "live", "the mode the issuer's tokens act in, `live|test`")
+	oidcScope := fs.String("oidc-scope", "write", "what the issuer's tokens may do, `write|read` (operator power stays with API keys)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
@@ -264,6 +269,9 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if *idempotencyKeys <= 0 {
 		return usagef("%s must be positive", fs.origin("idempotency-keys"))
 	}
+	if err := checkOIDCFlags(fs, *oidcIssuer, *oidcAudience, *oidcMode, *oidcScope); err != nil {
+		return err
+	}
 	for _, name := range []string{"rate-window", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "idempotency-ttl", "shutdown-timeout", "db-conn-max-lifetime"} {
 		if d := fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration); d <= 0 {
 			return usagef("%s must be positive", fs.origin(name))
@@ -277,6 +285,13 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	logs := newLogBuffer(stderr, logFlushDelay)
 	defer logs.Close()
 	log := slog.New(slog.NewJSONHandler(logs, nil))
+	var oidc *handlers.OIDC
+	if *oidcIssuer != "" {
+		var err error
+		if oidc, err = startOIDC(ctx, fs, log, *oidcIssuer, *oidcAudience, *oidcMode, *oidcScope); err != nil {
+			return err
+		}
+	}
 	policy := ratelimit.Policy{Name: ratelimit.DefaultName, Quota: *rateLimit, Window: *rateWindow}
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(policy, nil)
 	acceptPolicy := ratelimit.Policy{Name: ratelimit.AcceptName, Quota: *acceptRateLimit, Window: ratelimit.AcceptWindow}
@@ -319,7 +334,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes})
+	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go api.Sweep(sweepCtx, sweepPeriod)
@@ -353,6 +368,51 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 // sweepPeriod is how often a replica records the expiries of invitations
 // (the invitation.expired events arrive within it).
 const sweepPeriod = 30 * time.Second
+
+// checkOIDCFlags checks the --oidc-… flags: an issuer and an audience
+// together or neither (an issuer's tokens without an audience would be
+// accepted whichever of its clients they were issued to), the mode and
+// the scope among their values, and set only with an issuer.
+func checkOIDCFlags(fs *flags, issuer, audience, mode, scope string) error {
+	switch {
+	case issuer != "" && audience == "":
+		return usagef("%s needs %s: the audience the issuer's tokens must name (aud)", fs.origin("oidc-issuer"), fs.envOrFlag("oidc-audience"))
+	case issuer == "" && audience != "":
+		return usagef("%s needs %s", fs.origin("oidc-audience"), fs.envOrFlag("oidc-issuer"))
+	case issuer == "":
+		for _, name := range []string{"oidc-mode", "oidc-scope"} {
+			if fs.isSet(name) {
+				return usagef("%s needs %s", fs.origin(name), fs.envOrFlag("oidc-issuer"))
+			}
+		}
+		return nil
+	case mode != "live" && mode != "test":
+		return usagef("%s must be live or test", fs.origin("oidc-mode"))
+	case scope != "write" && scope != "read":
+		return usagef("%s must be write or read (operator power stays with API keys)", fs.origin("oidc-scope"))
+	}
+	if err := oidctoken.CheckIssuer(issuer); err != nil {
+		return usagef("%s: %w", fs.origin("oidc-issuer"), err)
+	}
+	return nil
+}
+
+// startOIDC makes the verifier of the issuer's tokens and reads its
+// discovery document once before serving. An issuer that cannot be
+// reached does not stop the server (API keys do not need it): the tokens
+// get a 503 until a later discovery succeeds, tried again at most every
+// few seconds. A document that shows the configuration wrong (it names
+// another issuer) does.
+func startOIDC(ctx context.Context, fs *flags, log *slog.Logger, issuer, audience, mode, scope string) (*handlers.OIDC, error) {
+	verifier, err := oidctoken.New(oidctoken.Config{Issuer: issuer, Audience: audience, Logger: log})
+	if err != nil {
+		return nil, usagef("%s: %w", fs.origin("oidc-issuer"), err)
+	}
+	if err := verifier.Discover(ctx); err != nil && !errors.Is(err, oidctoken.ErrIssuerUnreachable) {
+		return nil, fmt.Errorf("%s: %w", fs.origin("oidc-issuer"), err)
+	}
+	return &handlers.OIDC{Verifier: verifier, Mode: mode, Scope: scope}, nil
+}
 
 // whereLine tells a person at the terminal where the server is: the address
 // it listens on (the real port when --addr asked for port 0) and the pages

@@ -6,7 +6,8 @@ import (
 	"entgo.io/ent/schema/field"
 )
 
-// User is a person who calls the API through one or more API keys.
+// User is a person who calls the API through one or more API keys, or
+// with the tokens of an OpenID Connect issuer (UserIdentity).
 type User struct{ ent.Schema }
 
 func (User) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
@@ -24,5 +25,6 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("api_keys", APIKey.Type),
 		edge.To("memberships", Member.Type),
+		edge.To("identities", UserIdentity.Type),
 	}
 }
