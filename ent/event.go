@@ -18,9 +18,7 @@ import (
 type Event struct {
 	config `json:"-"`
 	// ID of the ent.
-	ID uuid.UUID `json:"id,omitempty"`
-	// Seq holds the value of the "seq" field.
-	Seq int64 `json:"seq,omitempty"`
+	ID int64 `json:"id,omitempty"`
 	// Type holds the value of the "type" field.
 	Type string `json:"type,omitempty"`
 	// Mode holds the value of the "mode" field.
@@ -34,7 +32,7 @@ type Event struct {
 	// RequestID holds the value of the "request_id" field.
 	RequestID string `json:"request_id,omitempty"`
 	// Data holds the value of the "data" field.
-	Data json.RawMessage `json:"data,omitempty"`
+	Data string `json:"data,omitempty"`
 	// Previous holds the value of the "previous" field.
 	Previous map[string]interface{} `json:"previous,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -49,16 +47,14 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldOrganization, event.FieldActorID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case event.FieldData, event.FieldPrevious:
+		case event.FieldPrevious:
 			values[i] = new([]byte)
-		case event.FieldSeq:
+		case event.FieldID:
 			values[i] = new(sql.NullInt64)
-		case event.FieldType, event.FieldMode, event.FieldActorType, event.FieldRequestID:
+		case event.FieldType, event.FieldMode, event.FieldActorType, event.FieldRequestID, event.FieldData:
 			values[i] = new(sql.NullString)
 		case event.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
-		case event.FieldID:
-			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -75,17 +71,11 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 	for i := range columns {
 		switch columns[i] {
 		case event.FieldID:
-			if value, ok := values[i].(*uuid.UUID); !ok {
-				return fmt.Errorf("unexpected type %T for field id", values[i])
-			} else if value != nil {
-				_m.ID = *value
+			value, ok := values[i].(*sql.NullInt64)
+			if !ok {
+				return fmt.Errorf("unexpected type %T for field id", value)
 			}
-		case event.FieldSeq:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field seq", values[i])
-			} else if value.Valid {
-				_m.Seq = value.Int64
-			}
+			_m.ID = int64(value.Int64)
 		case event.FieldType:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field type", values[i])
@@ -125,12 +115,10 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 				_m.RequestID = value.String
 			}
 		case event.FieldData:
-			if value, ok := values[i].(*[]byte); !ok {
+			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field data", values[i])
-			} else if value != nil && len(*value) > 0 {
-				if err := json.Unmarshal(*value, &_m.Data); err != nil {
-					return fmt.Errorf("unmarshal field data: %w", err)
-				}
+			} else if value.Valid {
+				_m.Data = value.String
 			}
 		case event.FieldPrevious:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -182,9 +170,6 @@ func (_m *Event) String() string {
 	var builder strings.Builder
 	builder.WriteString("Event(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
-	builder.WriteString("seq=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Seq))
-	builder.WriteString(", ")
 	builder.WriteString("type=")
 	builder.WriteString(_m.Type)
 	builder.WriteString(", ")
@@ -208,7 +193,7 @@ func (_m *Event) String() string {
 	builder.WriteString(_m.RequestID)
 	builder.WriteString(", ")
 	builder.WriteString("data=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Data))
+	builder.WriteString(_m.Data)
 	builder.WriteString(", ")
 	builder.WriteString("previous=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Previous))

@@ -4,12 +4,10 @@ package ent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
@@ -23,12 +21,6 @@ type EventCreate struct {
 	mutation *EventMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
-}
-
-// SetSeq sets the "seq" field.
-func (_c *EventCreate) SetSeq(v int64) *EventCreate {
-	_c.mutation.SetSeq(v)
-	return _c
 }
 
 // SetType sets the "type" field.
@@ -92,7 +84,7 @@ func (_c *EventCreate) SetNillableRequestID(v *string) *EventCreate {
 }
 
 // SetData sets the "data" field.
-func (_c *EventCreate) SetData(v json.RawMessage) *EventCreate {
+func (_c *EventCreate) SetData(v string) *EventCreate {
 	_c.mutation.SetData(v)
 	return _c
 }
@@ -118,16 +110,8 @@ func (_c *EventCreate) SetNillableCreatedAt(v *time.Time) *EventCreate {
 }
 
 // SetID sets the "id" field.
-func (_c *EventCreate) SetID(v uuid.UUID) *EventCreate {
+func (_c *EventCreate) SetID(v int64) *EventCreate {
 	_c.mutation.SetID(v)
-	return _c
-}
-
-// SetNillableID sets the "id" field if the given value is not nil.
-func (_c *EventCreate) SetNillableID(v *uuid.UUID) *EventCreate {
-	if v != nil {
-		_c.SetID(*v)
-	}
 	return _c
 }
 
@@ -170,17 +154,10 @@ func (_c *EventCreate) defaults() {
 		v := event.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
-	if _, ok := _c.mutation.ID(); !ok {
-		v := event.DefaultID()
-		_c.mutation.SetID(v)
-	}
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *EventCreate) check() error {
-	if _, ok := _c.mutation.Seq(); !ok {
-		return &ValidationError{Name: "seq", err: errors.New(`ent: missing required field "Event.seq"`)}
-	}
 	if _, ok := _c.mutation.GetType(); !ok {
 		return &ValidationError{Name: "type", err: errors.New(`ent: missing required field "Event.type"`)}
 	}
@@ -230,12 +207,9 @@ func (_c *EventCreate) sqlSave(ctx context.Context) (*Event, error) {
 		}
 		return nil, err
 	}
-	if _spec.ID.Value != nil {
-		if id, ok := _spec.ID.Value.(*uuid.UUID); ok {
-			_node.ID = *id
-		} else if err := _node.ID.Scan(_spec.ID.Value); err != nil {
-			return nil, err
-		}
+	if _spec.ID.Value != _node.ID {
+		id := _spec.ID.Value.(int64)
+		_node.ID = int64(id)
 	}
 	_c.mutation.id = &_node.ID
 	_c.mutation.done = true
@@ -245,16 +219,12 @@ func (_c *EventCreate) sqlSave(ctx context.Context) (*Event, error) {
 func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	var (
 		_node = &Event{config: _c.config}
-		_spec = sqlgraph.NewCreateSpec(event.Table, sqlgraph.NewFieldSpec(event.FieldID, field.TypeUUID))
+		_spec = sqlgraph.NewCreateSpec(event.Table, sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt64))
 	)
 	_spec.OnConflict = _c.conflict
 	if id, ok := _c.mutation.ID(); ok {
 		_node.ID = id
-		_spec.ID.Value = &id
-	}
-	if value, ok := _c.mutation.Seq(); ok {
-		_spec.SetField(event.FieldSeq, field.TypeInt64, value)
-		_node.Seq = value
+		_spec.ID.Value = id
 	}
 	if value, ok := _c.mutation.GetType(); ok {
 		_spec.SetField(event.FieldType, field.TypeString, value)
@@ -281,7 +251,7 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_node.RequestID = value
 	}
 	if value, ok := _c.mutation.Data(); ok {
-		_spec.SetField(event.FieldData, field.TypeJSON, value)
+		_spec.SetField(event.FieldData, field.TypeString, value)
 		_node.Data = value
 	}
 	if value, ok := _c.mutation.Previous(); ok {
@@ -299,7 +269,7 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Event.Create().
-//		SetSeq(v).
+//		SetType(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -308,7 +278,7 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.EventUpsert) {
-//			SetSeq(v+v).
+//			SetType(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *EventCreate) OnConflict(opts ...sql.ConflictOption) *EventUpsertOne {
@@ -360,9 +330,6 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(event.FieldID)
-		}
-		if _, exists := u.create.mutation.Seq(); exists {
-			s.SetIgnore(event.FieldSeq)
 		}
 		if _, exists := u.create.mutation.GetType(); exists {
 			s.SetIgnore(event.FieldType)
@@ -438,12 +405,7 @@ func (u *EventUpsertOne) ExecX(ctx context.Context) {
 }
 
 // Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *EventUpsertOne) ID(ctx context.Context) (id uuid.UUID, err error) {
-	if u.create.driver.Dialect() == dialect.MySQL {
-		// In case of "ON CONFLICT", there is no way to get back non-numeric ID
-		// fields from the database since MySQL does not support the RETURNING clause.
-		return id, errors.New("ent: EventUpsertOne.ID is not supported by MySQL driver. Use EventUpsertOne.Exec instead")
-	}
+func (u *EventUpsertOne) ID(ctx context.Context) (id int64, err error) {
 	node, err := u.create.Save(ctx)
 	if err != nil {
 		return id, err
@@ -452,7 +414,7 @@ func (u *EventUpsertOne) ID(ctx context.Context) (id uuid.UUID, err error) {
 }
 
 // IDX is like ID, but panics if an error occurs.
-func (u *EventUpsertOne) IDX(ctx context.Context) uuid.UUID {
+func (u *EventUpsertOne) IDX(ctx context.Context) int64 {
 	id, err := u.ID(ctx)
 	if err != nil {
 		panic(err)
@@ -507,6 +469,10 @@ func (_c *EventCreateBulk) Save(ctx context.Context) ([]*Event, error) {
 					return nil, err
 				}
 				mutation.id = &nodes[i].ID
+				if specs[i].ID.Value != nil && nodes[i].ID == 0 {
+					id := specs[i].ID.Value.(int64)
+					nodes[i].ID = int64(id)
+				}
 				mutation.done = true
 				return nodes[i], nil
 			})
@@ -558,7 +524,7 @@ func (_c *EventCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.EventUpsert) {
-//			SetSeq(v+v).
+//			SetType(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *EventCreateBulk) OnConflict(opts ...sql.ConflictOption) *EventUpsertBulk {
@@ -604,9 +570,6 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(event.FieldID)
-			}
-			if _, exists := b.mutation.Seq(); exists {
-				s.SetIgnore(event.FieldSeq)
 			}
 			if _, exists := b.mutation.GetType(); exists {
 				s.SetIgnore(event.FieldType)

@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -1077,17 +1076,14 @@ type EventMutation struct {
 	config
 	op            Op
 	typ           string
-	id            *uuid.UUID
-	seq           *int64
-	addseq        *int64
+	id            *int64
 	_type         *string
 	mode          *event.Mode
 	organization  *uuid.UUID
 	actor_type    *event.ActorType
 	actor_id      *uuid.UUID
 	request_id    *string
-	data          *json.RawMessage
-	appenddata    json.RawMessage
+	data          *string
 	previous      *map[string]interface{}
 	created_at    *time.Time
 	clearedFields map[string]struct{}
@@ -1116,7 +1112,7 @@ func newEventMutation(c config, op Op, opts ...eventOption) *EventMutation {
 }
 
 // withEventID sets the ID field of the mutation.
-func withEventID(id uuid.UUID) eventOption {
+func withEventID(id int64) eventOption {
 	return func(m *EventMutation) {
 		var (
 			err   error
@@ -1168,13 +1164,13 @@ func (m EventMutation) Tx() (*Tx, error) {
 
 // SetID sets the value of the id field. Note that this
 // operation is only accepted on creation of Event entities.
-func (m *EventMutation) SetID(id uuid.UUID) {
+func (m *EventMutation) SetID(id int64) {
 	m.id = &id
 }
 
 // ID returns the ID value in the mutation. Note that the ID is only available
 // if it was provided to the builder or after it was returned from the database.
-func (m *EventMutation) ID() (id uuid.UUID, exists bool) {
+func (m *EventMutation) ID() (id int64, exists bool) {
 	if m.id == nil {
 		return
 	}
@@ -1185,12 +1181,12 @@ func (m *EventMutation) ID() (id uuid.UUID, exists bool) {
 // That means, if the mutation is applied within a transaction with an isolation level such
 // as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
 // or updated by the mutation.
-func (m *EventMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+func (m *EventMutation) IDs(ctx context.Context) ([]int64, error) {
 	switch {
 	case m.op.Is(OpUpdateOne | OpDeleteOne):
 		id, exists := m.ID()
 		if exists {
-			return []uuid.UUID{id}, nil
+			return []int64{id}, nil
 		}
 		fallthrough
 	case m.op.Is(OpUpdate | OpDelete):
@@ -1198,62 +1194,6 @@ func (m *EventMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
-}
-
-// SetSeq sets the "seq" field.
-func (m *EventMutation) SetSeq(i int64) {
-	m.seq = &i
-	m.addseq = nil
-}
-
-// Seq returns the value of the "seq" field in the mutation.
-func (m *EventMutation) Seq() (r int64, exists bool) {
-	v := m.seq
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldSeq returns the old "seq" field's value of the Event entity.
-// If the Event object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EventMutation) OldSeq(ctx context.Context) (v int64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldSeq requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
-	}
-	return oldValue.Seq, nil
-}
-
-// AddSeq adds i to the "seq" field.
-func (m *EventMutation) AddSeq(i int64) {
-	if m.addseq != nil {
-		*m.addseq += i
-	} else {
-		m.addseq = &i
-	}
-}
-
-// AddedSeq returns the value that was added to the "seq" field in this mutation.
-func (m *EventMutation) AddedSeq() (r int64, exists bool) {
-	v := m.addseq
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetSeq resets all changes to the "seq" field.
-func (m *EventMutation) ResetSeq() {
-	m.seq = nil
-	m.addseq = nil
 }
 
 // SetType sets the "type" field.
@@ -1512,13 +1452,12 @@ func (m *EventMutation) ResetRequestID() {
 }
 
 // SetData sets the "data" field.
-func (m *EventMutation) SetData(jm json.RawMessage) {
-	m.data = &jm
-	m.appenddata = nil
+func (m *EventMutation) SetData(s string) {
+	m.data = &s
 }
 
 // Data returns the value of the "data" field in the mutation.
-func (m *EventMutation) Data() (r json.RawMessage, exists bool) {
+func (m *EventMutation) Data() (r string, exists bool) {
 	v := m.data
 	if v == nil {
 		return
@@ -1529,7 +1468,7 @@ func (m *EventMutation) Data() (r json.RawMessage, exists bool) {
 // OldData returns the old "data" field's value of the Event entity.
 // If the Event object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EventMutation) OldData(ctx context.Context) (v json.RawMessage, err error) {
+func (m *EventMutation) OldData(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldData is only allowed on UpdateOne operations")
 	}
@@ -1543,23 +1482,9 @@ func (m *EventMutation) OldData(ctx context.Context) (v json.RawMessage, err err
 	return oldValue.Data, nil
 }
 
-// AppendData adds jm to the "data" field.
-func (m *EventMutation) AppendData(jm json.RawMessage) {
-	m.appenddata = append(m.appenddata, jm...)
-}
-
-// AppendedData returns the list of values that were appended to the "data" field in this mutation.
-func (m *EventMutation) AppendedData() (json.RawMessage, bool) {
-	if len(m.appenddata) == 0 {
-		return nil, false
-	}
-	return m.appenddata, true
-}
-
 // ResetData resets all changes to the "data" field.
 func (m *EventMutation) ResetData() {
 	m.data = nil
-	m.appenddata = nil
 }
 
 // SetPrevious sets the "previous" field.
@@ -1681,10 +1606,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 10)
-	if m.seq != nil {
-		fields = append(fields, event.FieldSeq)
-	}
+	fields := make([]string, 0, 9)
 	if m._type != nil {
 		fields = append(fields, event.FieldType)
 	}
@@ -1720,8 +1642,6 @@ func (m *EventMutation) Fields() []string {
 // schema.
 func (m *EventMutation) Field(name string) (ent.Value, bool) {
 	switch name {
-	case event.FieldSeq:
-		return m.Seq()
 	case event.FieldType:
 		return m.GetType()
 	case event.FieldMode:
@@ -1749,8 +1669,6 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
-	case event.FieldSeq:
-		return m.OldSeq(ctx)
 	case event.FieldType:
 		return m.OldType(ctx)
 	case event.FieldMode:
@@ -1778,13 +1696,6 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 // type.
 func (m *EventMutation) SetField(name string, value ent.Value) error {
 	switch name {
-	case event.FieldSeq:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetSeq(v)
-		return nil
 	case event.FieldType:
 		v, ok := value.(string)
 		if !ok {
@@ -1828,7 +1739,7 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		m.SetRequestID(v)
 		return nil
 	case event.FieldData:
-		v, ok := value.(json.RawMessage)
+		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -1855,21 +1766,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *EventMutation) AddedFields() []string {
-	var fields []string
-	if m.addseq != nil {
-		fields = append(fields, event.FieldSeq)
-	}
-	return fields
+	return nil
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case event.FieldSeq:
-		return m.AddedSeq()
-	}
 	return nil, false
 }
 
@@ -1878,13 +1781,6 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EventMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case event.FieldSeq:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddSeq(v)
-		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -1939,9 +1835,6 @@ func (m *EventMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *EventMutation) ResetField(name string) error {
 	switch name {
-	case event.FieldSeq:
-		m.ResetSeq()
-		return nil
 	case event.FieldType:
 		m.ResetType()
 		return nil

@@ -98,7 +98,7 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var org *ent.Organization
+	var updated orgs.OrganizationView
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
 		sc, err := s.orgs.Enter(ctx, tx, c, id)
 		if err != nil {
@@ -133,13 +133,14 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 				change.Status = &cur
 			}
 		}
-		org, err = sc.UpdateOrganization(ctx, change)
+		updated, err = sc.UpdateOrganization(ctx, change)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeOrganization(w, r, http.StatusOK, org)
+	// The view read in the transaction: what the change left.
+	return s.writeItem(w, r, http.StatusOK, organizationItem(r, updated))
 }
 
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
@@ -88,8 +89,8 @@ type change struct {
 }
 
 // record writes the event of a change, in the change's transaction: its
-// seq is one past the greatest, under the events' append lock, which the
-// transaction holds until it ends so that events commit in seq order.
+// id (its seq) is one past the greatest, under the events' append lock, which the
+// transaction holds until it ends so that events commit in id order.
 func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) error {
 	data, err := s.eventData(ctx, tx, ch.subject)
 	if err != nil {
@@ -98,21 +99,25 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) e
 	if err := s.locker.LockEvents(ctx, tx); err != nil {
 		return fmt.Errorf("lock the events: %w", err)
 	}
-	var last []struct {
-		Seq int64 `json:"seq"`
+	create := tx.Event.Create()
+	// SQLite numbers a row one past the greatest rowid itself (the id is
+	// the rowid, without AUTOINCREMENT), in the insert, under its one
+	// writer. PostgreSQL's writers read the greatest under the lock.
+	if s.dialect != dialect.SQLite {
+		last, err := tx.Event.Query().Order(event.ByID(entsql.OrderDesc())).Limit(1).IDs(ctx)
+		if err != nil {
+			return fmt.Errorf("find the last event: %w", err)
+		}
+		seq := int64(1)
+		if len(last) > 0 {
+			seq = last[0] + 1
+		}
+		create.SetID(seq)
 	}
-	if err := tx.Event.Query().Order(event.BySeq(entsql.OrderDesc())).Limit(1).Select(event.FieldSeq).Scan(ctx, &last); err != nil {
-		return fmt.Errorf("find the last event: %w", err)
-	}
-	seq := int64(1)
-	if len(last) > 0 {
-		seq = last[0].Seq + 1
-	}
-	create := tx.Event.Create().
-		SetSeq(seq).
+	create.
 		SetType(ch.typ).
 		SetMode(event.Mode(ch.mode)).
-		SetData(data).
+		SetData(string(data)).
 		SetCreatedAt(schema.Now())
 	if ch.org != uuid.Nil {
 		create.SetOrganization(ch.org)

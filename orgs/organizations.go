@@ -338,8 +338,10 @@ type OrganizationChange struct {
 }
 
 // UpdateOrganization changes the organization. A new status takes the
-// change-status permission as well, and is recorded in the history.
-func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) (*ent.Organization, error) {
+// change-status permission as well, and is recorded in the history. It
+// returns the organization's view after the change, read once in the
+// transaction for its event and for the answer alike.
+func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) (OrganizationView, error) {
 	org := sc.Org
 	update := sc.tx.Organization.UpdateOne(org)
 	// previous holds the changed fields' values before the change, as the
@@ -377,29 +379,43 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 			statusEvent = OrganizationSuspended
 		}
 		if err := sc.Can(schema.ChangeStatus); err != nil {
-			return nil, err
+			return OrganizationView{}, err
 		}
 		history := append(append([]schema.StatusChange{}, org.StatusHistory...), schema.StatusChange{Status: *ch.Status, ChangedAt: schema.Now()})
 		update.SetStatus(organization.Status(*ch.Status)).SetStatusHistory(history)
 	}
 	org, err := update.Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("update organization: %w", err)
+		return OrganizationView{}, fmt.Errorf("update organization: %w", err)
 	}
 	sc.Org = org
+	v, err := sc.View(ctx)
+	if err != nil {
+		return OrganizationView{}, err
+	}
 	// A change that changes nothing records nothing; a status change is
 	// its own event, beside any other change's.
 	if len(previous) > 0 {
-		if err := sc.record(ctx, OrganizationUpdated, org, previous); err != nil {
-			return nil, err
+		if err := sc.record(ctx, OrganizationUpdated, v, previous); err != nil {
+			return OrganizationView{}, err
 		}
 	}
 	if statusEvent != "" {
-		if err := sc.record(ctx, statusEvent, org, nil); err != nil {
-			return nil, err
+		if err := sc.record(ctx, statusEvent, v, nil); err != nil {
+			return OrganizationView{}, err
 		}
 	}
-	return org, nil
+	return v, nil
+}
+
+// View is the organization's view in the scope's transaction, the caller's
+// membership riding along (see View).
+func (sc *Scope) View(ctx context.Context) (OrganizationView, error) {
+	views, err := view(ctx, sc.tx.Client(), sc.caller.User.ID, []*ent.Organization{sc.Org})
+	if err != nil {
+		return OrganizationView{}, err
+	}
+	return views[0], nil
 }
 
 // equalPtr says whether two optional values are equal (both nil, or equal
@@ -421,7 +437,11 @@ func MayDeleteOrganization(role string) error { return can(role, schema.DeleteOr
 // DeleteOrganization deletes the organization and every row it owns.
 func (sc *Scope) DeleteOrganization(ctx context.Context) error {
 	// The event carries the organization as it was.
-	if err := sc.record(ctx, OrganizationDeleted, sc.Org, nil); err != nil {
+	v, err := sc.View(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.record(ctx, OrganizationDeleted, v, nil); err != nil {
 		return err
 	}
 	return sc.service.deleteOwned(ctx, sc.tx, sc.Org.ID)

@@ -76,7 +76,7 @@ func TestKeysListAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	evs, err := store.Event.Query().Order(event.BySeq()).All(context.Background())
+	evs, err := store.Event.Query().Order(event.ByID()).All(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

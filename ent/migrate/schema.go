@@ -46,15 +46,14 @@ var (
 	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeUUID},
-		{Name: "seq", Type: field.TypeInt64, Unique: true},
+		{Name: "id", Type: field.TypeInt64},
 		{Name: "type", Type: field.TypeString, Size: 64},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
 		{Name: "organization", Type: field.TypeUUID, Nullable: true},
 		{Name: "actor_type", Type: field.TypeEnum, Enums: []string{"user", "operator", "system"}},
 		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "request_id", Type: field.TypeString, Nullable: true, Size: 128},
-		{Name: "data", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "json"}},
+		{Name: "data", Type: field.TypeString, Size: 2147483647, SchemaType: map[string]string{"postgres": "json", "sqlite3": "json"}},
 		{Name: "previous", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 	}
@@ -65,19 +64,14 @@ var (
 		PrimaryKey: []*schema.Column{EventsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "event_mode_seq",
+				Name:    "event_mode_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[3], EventsColumns[1]},
+				Columns: []*schema.Column{EventsColumns[2], EventsColumns[0]},
 			},
 			{
-				Name:    "event_organization_seq",
+				Name:    "event_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[4], EventsColumns[1]},
-			},
-			{
-				Name:    "event_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[10]},
+				Columns: []*schema.Column{EventsColumns[3], EventsColumns[0]},
 			},
 		},
 	}

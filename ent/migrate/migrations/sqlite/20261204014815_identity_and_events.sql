@@ -17,15 +17,11 @@ CREATE INDEX `invitation_email` ON `invitations` (`email`);
 -- Create index "invitation_status_expiry_recorded_at_expires_at" to table: "invitations"
 CREATE INDEX `invitation_status_expiry_recorded_at_expires_at` ON `invitations` (`status`, `expiry_recorded_at`, `expires_at`);
 -- Create "events" table
-CREATE TABLE `events` (`id` uuid NOT NULL, `seq` integer NOT NULL, `type` text NOT NULL, `mode` text NOT NULL, `organization` uuid NULL, `actor_type` text NOT NULL, `actor_id` uuid NULL, `request_id` text NULL, `data` json NOT NULL, `previous` json NULL, `created_at` datetime NOT NULL, PRIMARY KEY (`id`));
--- Create index "events_seq_key" to table: "events"
-CREATE UNIQUE INDEX `events_seq_key` ON `events` (`seq`);
--- Create index "event_mode_seq" to table: "events"
-CREATE INDEX `event_mode_seq` ON `events` (`mode`, `seq`);
--- Create index "event_organization_seq" to table: "events"
-CREATE INDEX `event_organization_seq` ON `events` (`organization`, `seq`);
--- Create index "event_created_at" to table: "events"
-CREATE INDEX `event_created_at` ON `events` (`created_at`);
+CREATE TABLE `events` (`id` integer NOT NULL, `type` text NOT NULL, `mode` text NOT NULL, `organization` uuid NULL, `actor_type` text NOT NULL, `actor_id` uuid NULL, `request_id` text NULL, `data` json NOT NULL, `previous` json NULL, `created_at` datetime NOT NULL, PRIMARY KEY (`id`));
+-- Create index "event_mode_id" to table: "events"
+CREATE INDEX `event_mode_id` ON `events` (`mode`, `id`);
+-- Create index "event_organization_id" to table: "events"
+CREATE INDEX `event_organization_id` ON `events` (`organization`, `id`);
 -- Create "user_identities" table
 CREATE TABLE `user_identities` (`id` uuid NOT NULL, `issuer` text NOT NULL, `subject` text NOT NULL, `created_at` datetime NOT NULL, `user_id` uuid NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `user_identities_users_identities` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE NO ACTION);
 -- Create index "useridentity_issuer_subject" to table: "user_identities"
