@@ -136,7 +136,7 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) e
 	default:
 		create.SetActorType(event.ActorTypeSystem)
 	}
-	if err := create.Exec(ctx); err != nil {
+	if err := s.locker.AppendEvent(ctx, tx, create); err != nil {
 		return fmt.Errorf("record the %s event: %w", ch.typ, err)
 	}
 	return nil

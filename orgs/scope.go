@@ -24,6 +24,9 @@ type Locker interface {
 	// LockEvents takes the events' append lock until tx ends, so that
 	// events commit in the order of their seq (ent/schema/event.go).
 	LockEvents(ctx context.Context, tx *ent.Tx) error
+	// AppendEvent writes an event in tx, now or with tx's commit (it is
+	// never read back in the transaction that writes it).
+	AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) error
 }
 
 // Service answers for organizations and the people in them: reads go

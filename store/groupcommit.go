@@ -48,6 +48,44 @@ type groupCommitter struct {
 	stop    chan struct{}
 	closing sync.Once
 	done    sync.WaitGroup
+
+	// Events are appended once per batch (appendEvent): the writer whose
+	// turn it is adds its own to writerEvents; the committer moves them to
+	// events when the writer succeeds (drops them when it fails), and
+	// inserts them all before the commit. Only the writer holding the turn
+	// and the committer between turns touch them (the turn's channels
+	// order the two).
+	current      *ent.Tx
+	writerEvents []*ent.EventCreate
+	events       []*ent.EventCreate
+}
+
+// eventsPerInsert bounds the rows of one INSERT (SQLite's statements take
+// at most 32,766 variables; an event has 10 columns).
+const eventsPerInsert = 1000
+
+// appendEvent keeps an event for the batch's insert, if tx is the batch's
+// transaction (the caller holds the turn); false otherwise.
+func (g *groupCommitter) appendEvent(tx *ent.Tx, e *ent.EventCreate) bool {
+	if tx != g.current {
+		return false
+	}
+	g.writerEvents = append(g.writerEvents, e)
+	return true
+}
+
+// insertEvents inserts the batch's events, in the writers' order (SQLite
+// numbers them in that order: the id is the rowid).
+func (g *groupCommitter) insertEvents(tx *ent.Tx) error {
+	for len(g.events) > 0 {
+		n := min(len(g.events), eventsPerInsert)
+		if err := tx.Event.CreateBulk(g.events[:n]...).Exec(context.Background()); err != nil {
+			return fmt.Errorf("append the events: %w", err)
+		}
+		g.events = g.events[n:]
+	}
+	g.events = nil
+	return nil
 }
 
 // A pendingWrite's state: waiting in the queue, claimed by the committer,
@@ -147,6 +185,7 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 		}
 		return
 	}
+	g.current = tx
 	type outcome struct {
 		w   *pendingWrite
 		err error
@@ -166,9 +205,14 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 			break
 		}
 		changes := g.changes.begin()
+		g.writerEvents = nil
 		w.turn <- tx
 		err := <-w.ran
 		g.changes.end(changes)
+		if err == nil {
+			g.events = append(g.events, g.writerEvents...)
+		}
+		g.writerEvents = nil
 		if err != nil { // rolled back to its savepoint: it changed nothing
 			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO "+savepoint); rerr != nil {
 				broken = fmt.Errorf("roll back a failed write: %w", rerr)
@@ -183,6 +227,10 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 		}
 		done = append(done, outcome{w, err})
 	}
+	if broken == nil {
+		broken = g.insertEvents(tx)
+	}
+	g.events, g.current = nil, nil
 	if broken != nil {
 		_ = tx.Rollback()
 	} else if err := tx.Commit(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/event"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/store"
 )
@@ -168,5 +169,74 @@ func TestGroupCommitClose(t *testing.T) {
 	}
 	if err := db.Tx(ctx, func(tx *ent.Tx) error { return nil }); err == nil || err.Error() != "database closed" {
 		t.Errorf("a writer after Close: %v", err)
+	}
+}
+
+// The events of a batch are inserted once, before its commit: a writer's
+// events commit with it, in the writers' order, and a writer that fails
+// takes its events back with its savepoint.
+func TestGroupCommitAppendsEachWritersEvents(t *testing.T) {
+	db := open(t, sqliteDSN(t))
+	ctx := context.Background()
+	appendEvent := func(tx *ent.Tx, typ string) error {
+		return db.AppendEvent(ctx, tx, tx.Event.Create().SetType(typ).SetMode(event.ModeLive).
+			SetActorType(event.ActorTypeSystem).SetData("{}").SetCreatedAt(time.Now()))
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	holderDone := make(chan error, 1)
+	go func() {
+		holderDone <- db.Tx(ctx, func(tx *ent.Tx) error {
+			if err := appendEvent(tx, "holder"); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	// Two writers queue behind the holder, so all three share a batch: one
+	// succeeds, one fails after appending.
+	errs := make(chan error, 2)
+	for _, w := range []struct {
+		typ  string
+		fail bool
+	}{{"kept", false}, {"dropped", true}} {
+		go func() {
+			errs <- db.Tx(ctx, func(tx *ent.Tx) error {
+				if err := appendEvent(tx, w.typ); err != nil {
+					return err
+				}
+				if w.fail {
+					return errors.New("the writer fails after appending")
+				}
+				return nil
+			})
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // both queued behind the holder
+	close(release)
+	if err := <-holderDone; err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d writers failed, want 1", failed)
+	}
+	evs, err := db.Event.Query().Order(event.ByID()).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range evs {
+		types = append(types, ev.Type)
+	}
+	if len(types) != 2 || types[0] != "holder" || types[1] != "kept" || evs[0].ID >= evs[1].ID {
+		t.Errorf("events after the batch: %v (ids %v), want [holder kept] in order", types, evs)
 	}
 }

@@ -33,6 +33,21 @@ func (db *DB) LockEvents(ctx context.Context, tx *ent.Tx) error {
 	return nil
 }
 
+// AppendEvent writes an event in tx: on SQLite with the rest of the
+// group-commit batch's events, in one insert before the commit (dropped
+// with its writer's savepoint when the writer fails), so that the outbox
+// costs a write a row of a batch's insert rather than a statement of its
+// own; otherwise at once.
+func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) error {
+	if db.commits != nil && db.commits.appendEvent(tx, e) {
+		return nil
+	}
+	if err := e.Exec(ctx); err != nil {
+		return fmt.Errorf("append the event: %w", err)
+	}
+	return nil
+}
+
 // eventsLockKey names the events' advisory lock ("orgraph:events").
 const eventsLockKey int64 = 0x6f72677261706865
 
