@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
@@ -88,33 +86,16 @@ type change struct {
 	previous map[string]any
 }
 
-// record writes the event of a change, in the change's transaction: its
-// id (its seq) is one past the greatest, under the events' append lock, which the
-// transaction holds until it ends so that events commit in id order.
+// record writes the event of a change, in the change's transaction: the
+// database numbers it as it is inserted (on SQLite with the rest of its
+// group-commit batch: store.DB.AppendEvent).
 func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) error {
 	data, err := s.eventData(ctx, tx, ch.subject)
 	if err != nil {
 		return err
 	}
-	if err := s.locker.LockEvents(ctx, tx); err != nil {
-		return fmt.Errorf("lock the events: %w", err)
-	}
-	create := tx.Event.Create()
-	// SQLite numbers a row one past the greatest rowid itself (the id is
-	// the rowid, without AUTOINCREMENT), in the insert, under its one
-	// writer. PostgreSQL's writers read the greatest under the lock.
-	if s.dialect != dialect.SQLite {
-		last, err := tx.Event.Query().Order(event.ByID(entsql.OrderDesc())).Limit(1).IDs(ctx)
-		if err != nil {
-			return fmt.Errorf("find the last event: %w", err)
-		}
-		seq := int64(1)
-		if len(last) > 0 {
-			seq = last[0] + 1
-		}
-		create.SetID(seq)
-	}
-	create.
+	// The database numbers it (ent/schema/event.go).
+	create := tx.Event.Create().
 		SetType(ch.typ).
 		SetMode(event.Mode(ch.mode)).
 		SetData(string(data)).

@@ -21,9 +21,6 @@ import (
 // when the organization is gone.
 type Locker interface {
 	LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error
-	// LockEvents takes the events' append lock until tx ends, so that
-	// events commit in the order of their seq (ent/schema/event.go).
-	LockEvents(ctx context.Context, tx *ent.Tx) error
 	// AppendEvent writes an event in tx, now or with tx's commit (it is
 	// never read back in the transaction that writes it).
 	AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) error

@@ -18,21 +18,6 @@ import (
 // writer at a time. It returns ent's not-found error when the row is gone.
 // A write changes rows of the organizations it locks and of those it
 // creates, nothing else: the document cache relies on it (changes.go).
-// LockEvents takes the events' append lock until tx ends: on PostgreSQL a
-// transaction-scoped advisory lock, so that writers append events one at
-// a time from there to their commit (events then commit in seq order, and a
-// reader past seq n never misses a later commit below it). SQLite's writers
-// run one at a time already.
-func (db *DB) LockEvents(ctx context.Context, tx *ent.Tx) error {
-	if db.Dialect != dialect.Postgres {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", eventsLockKey); err != nil {
-		return fmt.Errorf("lock the events: %w", err)
-	}
-	return nil
-}
-
 // AppendEvent writes an event in tx: on SQLite with the rest of the
 // group-commit batch's events, in one insert before the commit (dropped
 // with its writer's savepoint when the writer fails), so that the outbox
@@ -47,9 +32,6 @@ func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) e
 	}
 	return nil
 }
-
-// eventsLockKey names the events' advisory lock ("orgraph:events").
-const eventsLockKey int64 = 0x6f72677261706865
 
 func (db *DB) LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
 	q := tx.Organization.Query().Where(organization.ID(id))

@@ -46,7 +46,7 @@ var (
 	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt64},
+		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "type", Type: field.TypeString, Size: 64},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
 		{Name: "organization", Type: field.TypeUUID, Nullable: true},

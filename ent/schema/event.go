@@ -3,7 +3,6 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -18,19 +17,16 @@ import (
 // generation reserves for owned types.
 type Event struct{ ent.Schema }
 
-// notIncremental: an event's id is its seq, which the writer sets (see id).
-var notIncremental = false
-
 func (Event) Fields() []ent.Field {
 	return []ent.Field{
-		// The id is the event's seq, which orders the feed: each event's is
-		// one past the greatest, taken while the writer holds the events'
-		// append lock until it commits (store.DB.LockEvents), so events
-		// commit in id order and a reader that has seen id n will never be
-		// shown a new event below it. As the primary key it costs no index
-		// of its own (SQLite's rowid), which keeps the outbox cheap on
-		// every write.
-		field.Int64("id").Immutable().Annotations(entsql.Annotation{Incremental: &notIncremental}),
+		// The id orders the feed. The database numbers events as they are
+		// inserted (SQLite's rowid, never reused; PostgreSQL's identity),
+		// with no lock between writers: on PostgreSQL two transactions may
+		// commit out of id order, so the feed reads below the horizon of the
+		// oldest running transaction (issue 20), never past an event that
+		// may still appear below it. As the primary key it costs no index
+		// of its own, which keeps the outbox cheap on every write.
+		field.Int64("id").Immutable(),
 		field.String("type").NotEmpty().MaxLen(64).Immutable(),
 		field.Enum("mode").Values("live", "test").Immutable(),
 		field.UUID("organization", NewID()).Optional().Nillable().Immutable(),

@@ -17,7 +17,7 @@ CREATE INDEX `invitation_email` ON `invitations` (`email`);
 -- Create index "invitation_status_expiry_recorded_at_expires_at" to table: "invitations"
 CREATE INDEX `invitation_status_expiry_recorded_at_expires_at` ON `invitations` (`status`, `expiry_recorded_at`, `expires_at`);
 -- Create "events" table
-CREATE TABLE `events` (`id` integer NOT NULL, `type` text NOT NULL, `mode` text NOT NULL, `organization` uuid NULL, `actor_type` text NOT NULL, `actor_id` uuid NULL, `request_id` text NULL, `data` json NOT NULL, `previous` json NULL, `created_at` datetime NOT NULL, PRIMARY KEY (`id`));
+CREATE TABLE `events` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `type` text NOT NULL, `mode` text NOT NULL, `organization` uuid NULL, `actor_type` text NOT NULL, `actor_id` uuid NULL, `request_id` text NULL, `data` json NOT NULL, `previous` json NULL, `created_at` datetime NOT NULL);
 -- Create index "event_mode_id" to table: "events"
 CREATE INDEX `event_mode_id` ON `events` (`mode`, `id`);
 -- Create index "event_organization_id" to table: "events"
