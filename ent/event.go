@@ -19,6 +19,8 @@ type Event struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int64 `json:"id,omitempty"`
+	// Xid holds the value of the "xid" field.
+	Xid int64 `json:"xid,omitempty"`
 	// Type holds the value of the "type" field.
 	Type string `json:"type,omitempty"`
 	// Mode holds the value of the "mode" field.
@@ -49,7 +51,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case event.FieldPrevious:
 			values[i] = new([]byte)
-		case event.FieldID:
+		case event.FieldID, event.FieldXid:
 			values[i] = new(sql.NullInt64)
 		case event.FieldType, event.FieldMode, event.FieldActorType, event.FieldRequestID, event.FieldData:
 			values[i] = new(sql.NullString)
@@ -76,6 +78,12 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field id", value)
 			}
 			_m.ID = int64(value.Int64)
+		case event.FieldXid:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field xid", values[i])
+			} else if value.Valid {
+				_m.Xid = value.Int64
+			}
 		case event.FieldType:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field type", values[i])
@@ -170,6 +178,9 @@ func (_m *Event) String() string {
 	var builder strings.Builder
 	builder.WriteString("Event(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("xid=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Xid))
+	builder.WriteString(", ")
 	builder.WriteString("type=")
 	builder.WriteString(_m.Type)
 	builder.WriteString(", ")

@@ -23,6 +23,20 @@ type EventCreate struct {
 	conflict []sql.ConflictOption
 }
 
+// SetXid sets the "xid" field.
+func (_c *EventCreate) SetXid(v int64) *EventCreate {
+	_c.mutation.SetXid(v)
+	return _c
+}
+
+// SetNillableXid sets the "xid" field if the given value is not nil.
+func (_c *EventCreate) SetNillableXid(v *int64) *EventCreate {
+	if v != nil {
+		_c.SetXid(*v)
+	}
+	return _c
+}
+
 // SetType sets the "type" field.
 func (_c *EventCreate) SetType(v string) *EventCreate {
 	_c.mutation.SetType(v)
@@ -226,6 +240,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = id
 	}
+	if value, ok := _c.mutation.Xid(); ok {
+		_spec.SetField(event.FieldXid, field.TypeInt64, value)
+		_node.Xid = value
+	}
 	if value, ok := _c.mutation.GetType(); ok {
 		_spec.SetField(event.FieldType, field.TypeString, value)
 		_node.Type = value
@@ -269,7 +287,7 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Event.Create().
-//		SetType(v).
+//		SetXid(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -278,7 +296,7 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.EventUpsert) {
-//			SetType(v+v).
+//			SetXid(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *EventCreate) OnConflict(opts ...sql.ConflictOption) *EventUpsertOne {
@@ -330,6 +348,9 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(event.FieldID)
+		}
+		if _, exists := u.create.mutation.Xid(); exists {
+			s.SetIgnore(event.FieldXid)
 		}
 		if _, exists := u.create.mutation.GetType(); exists {
 			s.SetIgnore(event.FieldType)
@@ -524,7 +545,7 @@ func (_c *EventCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.EventUpsert) {
-//			SetType(v+v).
+//			SetXid(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *EventCreateBulk) OnConflict(opts ...sql.ConflictOption) *EventUpsertBulk {
@@ -570,6 +591,9 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(event.FieldID)
+			}
+			if _, exists := b.mutation.Xid(); exists {
+				s.SetIgnore(event.FieldXid)
 			}
 			if _, exists := b.mutation.GetType(); exists {
 				s.SetIgnore(event.FieldType)

@@ -68,6 +68,9 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if _u.mutation.XidCleared() {
+		_spec.ClearField(event.FieldXid, field.TypeInt64)
+	}
 	if _u.mutation.OrganizationCleared() {
 		_spec.ClearField(event.FieldOrganization, field.TypeUUID)
 	}
@@ -170,6 +173,9 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.XidCleared() {
+		_spec.ClearField(event.FieldXid, field.TypeInt64)
 	}
 	if _u.mutation.OrganizationCleared() {
 		_spec.ClearField(event.FieldOrganization, field.TypeUUID)

@@ -51,7 +51,7 @@ func init() {
 	eventFields := schema.Event{}.Fields()
 	_ = eventFields
 	// eventDescType is the schema descriptor for type field.
-	eventDescType := eventFields[1].Descriptor()
+	eventDescType := eventFields[2].Descriptor()
 	// event.TypeValidator is a validator for the "type" field. It is called by the builders before save.
 	event.TypeValidator = func() func(string) error {
 		validators := eventDescType.Validators
@@ -69,11 +69,11 @@ func init() {
 		}
 	}()
 	// eventDescRequestID is the schema descriptor for request_id field.
-	eventDescRequestID := eventFields[6].Descriptor()
+	eventDescRequestID := eventFields[7].Descriptor()
 	// event.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	event.RequestIDValidator = eventDescRequestID.Validators[0].(func(string) error)
 	// eventDescCreatedAt is the schema descriptor for created_at field.
-	eventDescCreatedAt := eventFields[9].Descriptor()
+	eventDescCreatedAt := eventFields[10].Descriptor()
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	idempotencyrecordMixin := schema.IdempotencyRecord{}.Mixin()

@@ -21,10 +21,12 @@ func TestFilterLengthsAreBounded(t *testing.T) {
 		key := e.key("ada@example.com", "live", "write")
 		for _, c := range hydra.API.Collections() {
 			for _, f := range c.Resource.Filters {
-				for _, n := range []int{hydra.MaxFilterLength + 1, 50000} {
-					r := e.do(req{Path: c.Resource.Collection + "?" + f.Variable + "=" + strings.Repeat("é", n), Key: key})
-					e.erAssertProblem(t, r, http.StatusBadRequest, erErrorDoc(true, http.StatusBadRequest,
-						fmt.Sprintf("The %q parameter must hold at most %d characters, %d given.", f.Variable, hydra.MaxFilterLength, n)))
+				for _, param := range f.Parameters() {
+					for _, n := range []int{hydra.MaxFilterLength + 1, 50000} {
+						r := e.do(req{Path: c.Resource.Collection + "?" + param + "=" + strings.Repeat("é", n), Key: key})
+						e.erAssertProblem(t, r, http.StatusBadRequest, erErrorDoc(true, http.StatusBadRequest,
+							fmt.Sprintf("The %q parameter must hold at most %d characters, %d given.", param, hydra.MaxFilterLength, n)))
+					}
 				}
 			}
 		}

@@ -87,15 +87,48 @@ func (s *Server) RecordExpiries(ctx context.Context) (int, error) {
 	}
 }
 
+// DefaultEventRetention is how long events are kept unless configured:
+// 30 days.
+const DefaultEventRetention = 720 * time.Hour
+
+// purgedPerSweep bounds one purge transaction.
+const purgedPerSweep = 1000
+
+// PurgeEvents deletes the events older than the retention, a batch (one
+// transaction) at a time while the first rows hold old ones, and says how
+// many it deleted.
+func (s *Server) PurgeEvents(ctx context.Context) (int, error) {
+	if s.eventRetention < 0 {
+		return 0, nil
+	}
+	cutoff := s.now().Add(-s.eventRetention)
+	total := 0
+	for {
+		var deleted, read int
+		err := s.db.Tx(ctx, func(tx *ent.Tx) (err error) {
+			deleted, read, err = s.orgs.PurgeEvents(ctx, tx, cutoff, purgedPerSweep)
+			return err
+		})
+		total += deleted
+		if err != nil || deleted == 0 || read < purgedPerSweep {
+			return total, err
+		}
+	}
+}
+
 // Sweep runs the background work of events until ctx ends: every period,
-// the expiries of invitations. Every replica sweeps; the organization
-// locks make each expiry recorded once.
+// the expiries of invitations, then the purge of events past their
+// retention. Every replica sweeps; the organization locks make each
+// expiry recorded once, and a purge deletes what another has not.
 func (s *Server) Sweep(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		if _, err := s.RecordExpiries(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "recording invitation expiries failed; the next sweep tries again", "error", err.Error())
+		}
+		if _, err := s.PurgeEvents(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "purging old events failed; the next sweep tries again", "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():

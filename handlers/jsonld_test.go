@@ -61,6 +61,7 @@ const (
 	ldIRI                         // {"@id": v resolved against the server}
 	ldVocab                       // {"@id": v resolved against the vocabulary}
 	ldNode                        // a nested node object
+	ldJSON                        // {"@value": v as it is, "@type": "@json"}: a JSON literal
 )
 
 // ldExpectation is what one compacted key must become.
@@ -317,6 +318,14 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 					}
 					return c.docs + "#" + v, nil
 				}
+				// So does each bound of a date filter, Class/prop/bound.
+				for _, flt := range f.coll.Resource.Filters {
+					for _, bound := range hydra.DateBounds {
+						if flt.Date && v == hydra.DateProperty(f.coll.Name, flt.Property, bound) {
+							return c.docs + "#" + v, nil
+						}
+					}
+				}
 				p := ldFindProperty(f.coll, v)
 				if p == nil {
 					return "", fmt.Errorf("%q is not a property of %s", v, f.coll.Name)
@@ -356,6 +365,8 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 			x.kind = ldIRI
 		case hydra.Object:
 			x.kind, x.class = ldNode, p.Class
+		case hydra.JSONValue:
+			x.kind = ldJSON
 		}
 		x.list = p.Ordered
 		return x, nil
@@ -452,6 +463,13 @@ func (c ldChecker) value(path string, comp, exp any, x ldExpectation, f ldFrame,
 			}
 			if want := map[string]any{"@value": v}; !reflect.DeepEqual(e, want) {
 				*errs = append(*errs, fmt.Errorf("%s: %v expanded to %v, want %v", vp, v, e, want))
+			}
+		case ldJSON:
+			// A JSON literal keeps the value as it is: a snapshot, whose
+			// own keys (an event's data carries @context, @id, @type) are
+			// not expanded.
+			if want := map[string]any{"@value": v, "@type": "@json"}; !reflect.DeepEqual(e, want) {
+				*errs = append(*errs, fmt.Errorf("%s: %v expanded to %v, want the JSON literal", vp, v, e))
 			}
 		case ldDateTime:
 			s, _ := v.(string)
@@ -563,6 +581,29 @@ func TestJSONLDExpansion(t *testing.T) {
 			if got := contact[0].(map[string]any)[docs+"#Contact/email"]; !reflect.DeepEqual(got, want) {
 				t.Errorf("contact.email expanded to %v, want %v under <%s#Contact/email>", got, want, docs)
 			}
+		})
+
+		t.Run("events", func(t *testing.T) {
+			// A cursor page in the middle of the feed (previous and next),
+			// filtered, with the events' JSON literals, and one event.
+			for _, n := range []string{"Eta 1", "Eta 2", "Eta 3"} {
+				e.createOrg(key, `{"name":"`+n+`"}`)
+			}
+			first := e.do(req{Path: "/api/events?itemsPerPage=1&type=organization.*", Key: key})
+			path, _ := pmObj(first.obj()["view"])["next"].(string)
+			r := e.do(req{Path: path, Key: key})
+			if r.Status != http.StatusOK || path == "" {
+				t.Fatalf("GET %q: %d %s", path, r.Status, r.Body)
+			}
+			view, _ := r.obj()["view"].(map[string]any)
+			for _, k := range []string{"first", "previous", "next"} {
+				if _, ok := view[k]; !ok {
+					t.Errorf("view has no %q, so its expansion is not covered: %s", k, r.Body)
+				}
+			}
+			expandAndCheck(t, e, path, r.obj())
+			item := pmS(pmObj(pmList(r.obj()["member"])[0])["@id"])
+			expandAndCheck(t, e, item, e.do(req{Path: item, Key: key}).obj())
 		})
 
 		t.Run("collection", func(t *testing.T) {
@@ -1162,6 +1203,8 @@ func (c ldChecker) checkRange(cl *hydra.Class, p *hydra.Property, got any) []err
 		first = ldRDFNS + "List"
 	case p.Kind == hydra.Object || p.Kind == hydra.Reference:
 		first = c.docs + "#" + p.Class.Name
+	case p.Kind == hydra.JSONValue:
+		first = ldRDFNS + "JSON"
 	default:
 		first = ldXSDNS + xsd[p.Kind]
 	}

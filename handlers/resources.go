@@ -155,7 +155,7 @@ const TotalCountHeader = "X-Total-Count"
 // to the pages the JSON-LD view names, after the documentation link, and
 // the total count, absent with partial=true as totalItems is.
 func (s *Server) pagingHeaders(h http.Header, r *http.Request, page *hydra.Collection) {
-	if !page.Query.Partial {
+	if page.HasTotal() {
 		h.Set(TotalCountHeader, strconv.Itoa(page.Total))
 	}
 	v, ok := page.View()

@@ -89,6 +89,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(keys.Item+"{id}/rotate", s.methods(post(shownOnce(s.authenticated(s.rotateAPIKey)))))
 	resource(r, s, hydra.APIKey, crud{list: s.listAPIKeys, create: s.createAPIKey, get: s.getAPIKey})
 	resource(r, s, hydra.User, crud{list: s.listUsers, create: s.createUser, get: s.getUser})
+	resource(r, s, hydra.Event, crud{list: s.listEvents, get: s.getEvent})
 	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
 
 	orgs := hydra.Organization.Resource.Item + "{org}"
@@ -143,8 +144,9 @@ func cleanPath(r *http.Request) bool {
 // timeDependent classes change without a write (an invitation expires):
 // their GETs are not kept in the document cache.
 // An API key expires, and its last use is recorded outside a request's
-// transaction.
-var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true, hydra.APIKey: true}
+// transaction. Events change nothing the cache watches, and the feed's
+// horizon moves as other transactions end.
+var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true, hydra.APIKey: true, hydra.Event: true}
 
 // crud names a resource's handlers; nil ones are not served.
 type crud struct {

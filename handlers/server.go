@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -41,6 +42,12 @@ type Config struct {
 	// IdempotencyTTL is how long answers are kept for Idempotency-Key
 	// retries; zero means schema.IdempotencyTTL (24 h).
 	IdempotencyTTL time.Duration
+	// EventRetention is how long events are kept; zero means
+	// DefaultEventRetention, negative forever.
+	EventRetention time.Duration
+	// StreamHeartbeat is how often an idle event stream sends a comment;
+	// zero means HeartbeatPeriod.
+	StreamHeartbeat time.Duration
 	// IdempotencyKeys bounds the answers kept per key owner and mode (see
 	// store/idempotency.go for what happens past it); zero means
 	// DefaultIdempotencyKeys.
@@ -79,6 +86,12 @@ type Server struct {
 	limiter        ratelimit.Limiter
 	acceptLimiter  ratelimit.Limiter
 	idempotencyTTL time.Duration
+	eventRetention time.Duration
+	// tail wakes the live event streams; stopStreams ends them.
+	tail        *tail
+	heartbeat   time.Duration
+	stopStreams chan struct{}
+	stopOnce    sync.Once
 	now            func() time.Time
 	openAPIDoc     openAPICache
 	cache          *otter.Cache[string, *cachedAnswer]
@@ -100,11 +113,21 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB, cfg.DB.Dialect), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
 	s.orgs.SetDocuments(eventDocuments{})
+	s.stopStreams = make(chan struct{})
+	s.heartbeat = cfg.StreamHeartbeat
+	if s.heartbeat <= 0 {
+		s.heartbeat = HeartbeatPeriod
+	}
+	s.tail = newTail(s.orgs, func(msg string, err error) { log.Warn(msg, "error", err.Error()) })
 	cfg.DB.SetRecorder(s.orgs.RecordBySystem)
 	s.now = cfg.Now
 	s.oidc = cfg.OIDC
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.eventRetention = cfg.EventRetention
+	if s.eventRetention == 0 {
+		s.eventRetention = DefaultEventRetention
 	}
 	s.idempotencyTTL = cfg.IdempotencyTTL
 	if s.idempotencyTTL <= 0 {

@@ -42,8 +42,21 @@ type Query struct {
 	Filters map[string]string
 	// Partial skips counting: no totalItems, no first/last.
 	Partial bool
-	params  []Param
+	// Values holds every value of a Many filter, by variable (Filters
+	// holds the last).
+	Values map[string][]string
+	// Cursor is the cursor sent (CursorParam), as the server issued it.
+	Cursor string
+	// Paged says that the client asked for a page by number.
+	Paged  bool
+	params []Param
 }
+
+// CursorParam carries a cursor collection's position.
+const CursorParam = "cursor"
+
+// MaxCursorLength bounds a cursor's parameter, in bytes.
+const MaxCursorLength = 128
 
 // OrderBy is one sort key.
 type OrderBy struct {
@@ -55,7 +68,7 @@ type OrderBy struct {
 // filters from a raw query string. Unknown parameters are ignored; invalid
 // values of known ones are a 400 problem.
 func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
-	q := Query{Page: 1, ItemsPerPage: DefaultItemsPerPage, Filters: map[string]string{}}
+	q := Query{Page: 1, ItemsPerPage: DefaultItemsPerPage, Filters: map[string]string{}, Values: map[string][]string{}}
 	for _, part := range strings.Split(rawQuery, "&") {
 		if part == "" {
 			continue
@@ -78,7 +91,12 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 			if n < 1 {
 				return q, problems.BadRequest("Page should not be less than 1")
 			}
-			q.Page = n
+			q.Page, q.Paged = n, true
+		case p.Key == CursorParam && r.Cursor:
+			if len(p.Value) > MaxCursorLength || p.Value == "" {
+				return q, problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave: follow the view's next and previous links.", CursorParam))
+			}
+			q.Cursor = p.Value
 		case p.Key == "itemsPerPage":
 			n, err := strconv.Atoi(p.Value)
 			if err != nil {
@@ -111,19 +129,31 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 			}
 			q.Order = append(q.Order, OrderBy{Property: prop, Desc: desc})
 		default:
-			for _, f := range r.Filters {
-				if f.Variable != p.Key {
-					continue
+			variable, ok := r.filterVariable(p.Key)
+			if !ok {
+				continue
+			}
+			if strings.ContainsRune(p.Value, 0) {
+				return q, problems.BadRequest(fmt.Sprintf("The %q parameter must not contain the character U+0000.", p.Key))
+			}
+			if n := utf8.RuneCountInString(p.Value); n > MaxFilterLength {
+				return q, problems.BadRequest(fmt.Sprintf("The %q parameter must hold at most %d characters, %d given.", p.Key, MaxFilterLength, n))
+			}
+			q.Filters[variable] = p.Value
+			if f, many := r.manyFilter(variable); many {
+				for _, v := range strings.Split(p.Value, ",") {
+					if v = strings.TrimSpace(v); v != "" {
+						q.Values[f.Variable] = append(q.Values[f.Variable], v)
+					}
 				}
-				if strings.ContainsRune(p.Value, 0) {
-					return q, problems.BadRequest(fmt.Sprintf("The %q parameter must not contain the character U+0000.", p.Key))
+				if len(q.Values[f.Variable]) > MaxFilterValues {
+					return q, problems.BadRequest(fmt.Sprintf("The %q parameter takes at most %d values, %d given.", f.Variable, MaxFilterValues, len(q.Values[f.Variable])))
 				}
-				if n := utf8.RuneCountInString(p.Value); n > MaxFilterLength {
-					return q, problems.BadRequest(fmt.Sprintf("The %q parameter must hold at most %d characters, %d given.", p.Key, MaxFilterLength, n))
-				}
-				q.Filters[f.Variable] = p.Value
 			}
 		}
+	}
+	if q.Paged && q.Cursor != "" {
+		return q, problems.BadRequest(fmt.Sprintf("The \"page\" and %q parameters cannot be used together: a page is either numbered or after a cursor.", CursorParam))
 	}
 	if q.ItemsPerPage > 0 && q.Page-1 > math.MaxInt32/q.ItemsPerPage {
 		return q, problems.BadRequest("Page is too large.")
@@ -132,6 +162,39 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 		return q, problems.BadRequest("Page should not be greater than 1 if limit is equal to 0")
 	}
 	return q, nil
+}
+
+// MaxFilterValues bounds the values of one Many filter.
+const MaxFilterValues = 32
+
+// filterVariable is the declared filter variable a query parameter sets:
+// the variable itself, a Many filter's name[], or a Date filter's bound in
+// either spelling (name[after], or name.after as the search template
+// writes it, for the reason order.name is).
+func (r *Resource) filterVariable(key string) (string, bool) {
+	for _, f := range r.Filters {
+		switch {
+		case f.Date:
+			for _, bound := range DateBounds {
+				if key == DateVariable(f.Variable, bound) || key == f.Variable+"."+bound {
+					return DateVariable(f.Variable, bound), true
+				}
+			}
+		case key == f.Variable, f.Many && key == f.Variable+"[]":
+			return f.Variable, true
+		}
+	}
+	return "", false
+}
+
+// manyFilter is the Many filter of a variable.
+func (r *Resource) manyFilter(variable string) (Filter, bool) {
+	for _, f := range r.Filters {
+		if f.Many && f.Variable == variable {
+			return f, true
+		}
+	}
+	return Filter{}, false
 }
 
 // Sort parameters have two spellings. order[name] is API Platform's, which
@@ -170,6 +233,12 @@ func OrderVariable(property string) string { return orderDotted + property }
 // named the property.
 func OrderProperty(class, property string) string { return class + "/order/" + property }
 
+// DateProperty is the vocabulary term one bound of a Date filter is mapped
+// to, its value a date-time.
+func DateProperty(class, property, bound string) string {
+	return class + "/" + property + "/" + bound
+}
+
 // Offset is the number of items before the page.
 func (q Query) Offset() int { return (q.Page - 1) * q.ItemsPerPage }
 
@@ -206,7 +275,21 @@ type Collection struct {
 	// target as received, format suffix included): the view's @id. Empty,
 	// the view names the page in its canonical spelling.
 	Requested string
+	// NextCursor and PreviousCursor are a cursor page's neighbours, empty
+	// when there is none.
+	NextCursor, PreviousCursor string
+	// Counted says that a cursor page's Total is known: the first page,
+	// when it holds the whole collection.
+	Counted bool
 }
+
+// CursorPaged says whether the page is one of a cursor collection read by
+// cursor (not by page number).
+func (c *Collection) CursorPaged() bool { return c.Class.Resource.Cursor && !c.Query.Paged }
+
+// HasTotal says whether the page states the collection's count: always on
+// numbered pages (unless partial), on cursor pages only when it is known.
+func (c *Collection) HasTotal() bool { return !c.Query.Partial && (!c.CursorPaged() || c.Counted) }
 
 // AppendJSON writes the collection: a Hydra Collection (API Platform 4
 // unprefixed keys) for LinkedData, a bare array of items for PlainJSON.
@@ -227,7 +310,7 @@ func (c *Collection) AppendJSON(b []byte, mode Mode) []byte {
 	b = append(b, `,"@id":`...)
 	b = appendString(b, path)
 	b = append(b, `,"@type":"Collection"`...)
-	if !c.Query.Partial {
+	if c.HasTotal() {
 		b = append(b, `,"totalItems":`...)
 		b = strconv.AppendInt(b, int64(c.Total), 10)
 	}
@@ -264,6 +347,9 @@ type View struct {
 // neighbours keep their canonical spelling, and each, once fetched, names
 // itself the same way.
 func (c *Collection) View() (v View, ok bool) {
+	if c.CursorPaged() {
+		return c.cursorView()
+	}
 	q, path := c.Query, c.Class.Resource.Collection
 	last := 1
 	if q.ItemsPerPage > 0 && c.Total > 0 {
@@ -298,6 +384,33 @@ func (c *Collection) View() (v View, ok bool) {
 	if hasNext {
 		v.Next = q.pageURL(path, q.Page+1)
 	}
+	return v, true
+}
+
+// cursorView names a cursor page's neighbours by their cursors, and the
+// first page (no cursor) when this is not it. A single page with no
+// filter has no view, as with numbered pages.
+func (c *Collection) cursorView() (v View, ok bool) {
+	var filters []Param
+	for _, p := range c.Query.params {
+		if p.Key != CursorParam {
+			filters = append(filters, p)
+		}
+	}
+	at := func(cursor string) string {
+		if cursor == "" {
+			return ""
+		}
+		return currentURL(c.Class.Resource.Collection, append(filters[:len(filters):len(filters)], Param{CursorParam, cursor}))
+	}
+	v.Next, v.Previous = at(c.NextCursor), at(c.PreviousCursor)
+	if c.Query.Cursor != "" {
+		v.First = currentURL(c.Class.Resource.Collection, filters)
+	}
+	if v.Next == "" && v.Previous == "" && v.First == "" && len(filters) == 0 {
+		return v, false
+	}
+	v.ID = c.self(currentURL(c.Class.Resource.Collection, c.Query.params))
 	return v, true
 }
 
@@ -338,8 +451,12 @@ func (c *Collection) appendView(b []byte) []byte {
 	return append(b, '}')
 }
 
-// currentURL is the path with the query as sent, re-encoded.
+// currentURL is the path with the query as sent, re-encoded (the bare
+// path when there is none).
 func currentURL(path string, params []Param) string {
+	if len(params) == 0 {
+		return path
+	}
 	parts := make([]string, len(params))
 	for i, p := range params {
 		parts[i] = escape(p.Key) + "=" + escape(p.Value)
@@ -369,12 +486,22 @@ func (r *Resource) searchJSON(class string) []byte {
 		mapping = append(mapping, `,"required":false}`...)
 	}
 	for _, f := range r.Filters {
+		if f.Date {
+			// Dotted in the template, as order.name is (the server reads
+			// API Platform's created_at[after] too), and each bound its own
+			// term, as each sort variable is: a client that fills the
+			// template from a model must not send a date as all four.
+			for _, bound := range DateBounds {
+				add(f.Variable+"."+bound, DateProperty(class, f.Property, bound))
+			}
+			continue
+		}
 		add(f.Variable, f.Property)
 	}
 	for _, o := range r.Orderable {
 		add(OrderVariable(o), OrderProperty(class, o))
 	}
-	templateVars := vars
+	templateVars := vars[:len(vars):len(vars)]
 	// API Platform Admin finds sortable columns by the literal "order[" in
 	// a mapping's variable (its schemaAnalyzer), so each sort variable is
 	// mapped a second time in Admin's spelling. Those variables are not in

@@ -57,6 +57,8 @@ func classTerms(c *Class) map[string]any {
 			terms[p.Name] = id(p.Term())
 		case DateTime:
 			terms[p.Name] = map[string]any{"@id": p.Term(), "@type": "xsd:dateTime"}
+		case JSONValue:
+			terms[p.Name] = map[string]any{"@id": p.Term(), "@type": "@json"}
 		case Object:
 			// Scoped contexts layer on the outer one, so @vocab and xsd
 			// stay defined inside.

@@ -40,7 +40,7 @@ func (r *Registry) Documentation(base string, opts DocsOptions) map[string]any {
 	}
 }
 
-var xsdRange = map[Kind]string{String: "xsd:string", Integer: "xsd:integer", Boolean: "xsd:boolean", DateTime: "xsd:dateTime"}
+var xsdRange = map[Kind]string{String: "xsd:string", Integer: "xsd:integer", Boolean: "xsd:boolean", DateTime: "xsd:dateTime", JSONValue: "rdf:JSON"}
 
 func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 	props := make([]any, 0, len(c.Properties))

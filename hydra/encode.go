@@ -1,6 +1,7 @@
 package hydra
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -129,6 +130,8 @@ func appendValue(b []byte, v any, mode Mode) []byte {
 			b = n.AppendJSON(b, mode)
 		}
 		return append(b, ']')
+	case json.RawMessage:
+		return append(b, v...)
 	case []string:
 		b = append(b, '[')
 		for i, s := range v {

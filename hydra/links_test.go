@@ -20,7 +20,7 @@ func TestOrganizationLinksTheCollectionsThatPointToIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []any
-	for _, c := range []*Class{Member, Invitation, Workspace, Role} {
+	for _, c := range []*Class{Member, Invitation, Workspace, Role, Event} {
 		want = append(want, map[string]any{
 			"@id":   c.Resource.Collection + "?organization=" + id,
 			"@type": "Collection",
@@ -45,7 +45,8 @@ func TestOrganizationLinksTheCollectionsThatPointToIt(t *testing.T) {
 	}
 
 	// The classes a collection filters by reference: an organization (its
-	// members, invitations, workspaces, roles) and a user (their keys).
+	// members, invitations, workspaces, roles, events) and a user (their
+	// keys).
 	for _, c := range API.Classes {
 		if c.Links() != (c == Organization || c == User) {
 			t.Errorf("%s: Links() = %v", c.Name, c.Links())

@@ -585,10 +585,14 @@ func pathParams(c *Class, path string, sets map[string]string) []any {
 		if prop, ok := sets[m[1]]; ok {
 			class = c.Prop(prop).Class
 		}
+		schema := map[string]any{"type": "string", "format": "uuid", "pattern": uuidPattern}
+		if class.Resource.NumericID {
+			schema = map[string]any{"type": "string", "pattern": numericIDPattern}
+		}
 		out = append(out, map[string]any{
 			"name": m[1], "in": "path", "required": true,
 			"description": "The " + class.Name + "'s id.",
-			"schema":      map[string]any{"type": "string", "format": "uuid", "pattern": uuidPattern},
+			"schema":      schema,
 			"example":     exampleID(class),
 		})
 	}
@@ -600,11 +604,24 @@ func pathParams(c *Class, path string, sets map[string]string) []any {
 func queryParams(c *Class, omit map[string]bool) []any {
 	res := c.Resource
 	out := []any{paramRef("page"), paramRef("itemsPerPage"), paramRef("partial")}
+	if res.Cursor {
+		out = append(out, map[string]any{"name": CursorParam, "in": "query", "required": false,
+			"description": "Where a page starts: the opaque cursor of the view's next or previous link. Without it (and without page), the newest items; with page, numbered pages and a count instead.",
+			"schema":      map[string]any{"type": "string", "maxLength": MaxCursorLength}})
+	}
 	for _, f := range res.Filters {
 		if omit[f.Property] {
 			continue
 		}
 		p := c.Prop(f.Property)
+		if f.Date {
+			for _, bound := range DateBounds {
+				out = append(out, map[string]any{"name": DateVariable(f.Variable, bound), "in": "query", "required": false,
+					"description": "Only the " + c.Name + " resources whose " + p.Name + " is " + strings.ReplaceAll(bound, "_", " ") + map[bool]string{true: "", false: " or at"}[strings.HasPrefix(bound, "strictly")] + " this time (RFC 3339, or a date for its midnight UTC). Also spelled " + f.Variable + "." + bound + ", as the search IriTemplate does.",
+					"schema":      map[string]any{"type": "string", "format": "date-time"}})
+			}
+			continue
+		}
 		schema := map[string]any{"type": "string"}
 		description := "Only the " + c.Name + " resources whose " + p.Name + " is this value."
 		switch {
@@ -614,6 +631,18 @@ func queryParams(c *Class, omit map[string]bool) []any {
 			description = "Only the " + c.Name + " resources whose " + p.Name + " contains this text (case-insensitive)."
 		case len(p.Enum) > 0:
 			schema["enum"] = toAny(p.Enum)
+		}
+		if f.Many {
+			description += " Several values match any of them: repeated, as " + f.Variable + "[], or separated by commas."
+			if f.Prefixes {
+				description += " A value ending in .* matches every value that begins with what precedes the *."
+				if enum, ok := schema["enum"].([]any); ok {
+					schema["enum"] = append(enum, toAny(PrefixValues(p.Enum))...)
+				}
+			}
+			schema = map[string]any{"type": "array", "items": schema, "maxItems": MaxFilterValues}
+			out = append(out, map[string]any{"name": f.Variable, "in": "query", "required": false, "description": description, "schema": schema, "style": "form", "explode": true})
+			continue
 		}
 		out = append(out, map[string]any{"name": f.Variable, "in": "query", "required": false, "description": description, "schema": schema})
 	}

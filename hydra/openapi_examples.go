@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/orgraph/orgraph/ent/schema"
@@ -24,6 +25,7 @@ const (
 	exampleInvitationID   = "01943a5f-1c3d-7e55-8f66-708192a3b4c5"
 	exampleWorkspaceID    = "01943a5f-2d4e-7f77-9a88-8192a3b4c5d6"
 	exampleAPIKeyID       = "01943a5f-3e5f-7a11-8b22-93a4b5c6d7e8"
+	exampleEventID        = "4182"
 	exampleRoleID         = "01943a5e-8b2e-7c99-8aab-92a3b4c5d6e7"
 	exampleRequestID      = "req_5f2b9c0e1a7d4e3f8b6c2a19"
 )
@@ -50,6 +52,8 @@ func exampleID(c *Class) string {
 		return exampleRoleID
 	case APIKey:
 		return exampleAPIKeyID
+	case Event:
+		return exampleEventID
 	}
 	panic("hydra: no example id for " + c.Name)
 }
@@ -115,6 +119,18 @@ func exampleNode(c *Class) *Node {
 		return NewNode(APIKey, APIKey.IRI(exampleAPIKeyID)).Set("id", exampleAPIKeyID).Set("name", "CI deploys").
 			Set("prefix", "og_live_1a2b3c").Set("mode", "live").Set("scope", "write").Set("user", User.IRI(exampleAdaID)).
 			Set("created_at", exampleCreated).Set("last_used_at", exampleJoined).Set("expires_at", exampleCreated.AddDate(1, 0, 0))
+	case Event:
+		ws := exampleNode(Workspace)
+		ws.Context = ContextsPath + Workspace.Name
+		ws.Set("name", "Research & Development")
+		id, _ := strconv.ParseInt(exampleEventID, 10, 64)
+		return NewNode(Event, Event.IRI(exampleEventID)).Set("id", id).Set("type", "workspace.updated").Set("mode", "live").
+			Set("organization", Organization.IRI(exampleOrganizationID)).
+			Set("actor", NewNode(EventActor, "").Set("type", "user").Set("user", User.IRI(exampleAdaID))).
+			Set("request_id", "checkout-7f3a9c").
+			Set("data", json.RawMessage(ws.AppendJSON(nil, LinkedData))).
+			Set("previous_attributes", json.RawMessage(`{"name":"Research"}`)).
+			Set("created_at", exampleJoined)
 	}
 	panic("hydra: no example of " + c.Name)
 }

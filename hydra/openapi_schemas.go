@@ -493,6 +493,10 @@ func iriPattern(c *Class) string {
 	return `^(?:[A-Za-z][A-Za-z0-9+.\-]*://[^/]*)?` + regexp.QuoteMeta(c.Resource.Item) + uuidPattern[1:]
 }
 
+// numericIDPattern is the canonical form of a numeric id: no sign, no
+// leading zero.
+const numericIDPattern = `^[1-9][0-9]{0,18}$`
+
 // uuidPattern is the canonical form of an id.
 const uuidPattern = `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
 
@@ -540,6 +544,8 @@ func (g *openAPI) scalar(p *Property, v view) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case DateTime:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case JSONValue:
+		return map[string]any{"type": "object", "additionalProperties": true}
 	case Reference:
 		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of " + english.WithArticle(p.Class.Name) + "."}
 	case Object:

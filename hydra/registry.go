@@ -21,6 +21,10 @@ const (
 	Object
 	// Reference is the IRI of another resource.
 	Reference
+	// JSONValue is a JSON value kept as it is (a json.RawMessage): a JSON
+	// literal (rdf:JSON) in RDF, so that a snapshot of another document
+	// (an event's data) states nothing about the resource it shows.
+	JSONValue
 )
 
 // TextFormat refines a String.
@@ -144,6 +148,14 @@ type Resource struct {
 	Filters []Filter
 	// Orderable are the properties accepted in order[...] (or order.…).
 	Orderable []string
+	// Cursor collections page by an opaque cursor (CursorParam) in the
+	// view's next and previous, newest first, with no count: a page costs
+	// the same however deep it is, and an item inserted meanwhile neither
+	// repeats nor hides one. A request with page= gets numbered pages and
+	// a count instead, as API Platform Admin asks for them.
+	Cursor bool
+	// NumericID: item ids are integers, not UUIDs.
+	NumericID bool
 	// Actions are POST operations beyond create, read, update and delete,
 	// served at ActionPath: on an item (Item + id + "/" + Name), or on the
 	// collection (Collection + "/" + Name).
@@ -216,7 +228,53 @@ type Filter struct {
 	Property string
 	// Partial is a case-insensitive substring match; otherwise exact.
 	Partial bool
+	// Many filters take several values, any of which matches: repeated
+	// (type=a&type=b), in API Platform's spelling (type[]=a&type[]=b), or
+	// separated by commas (type=a,b).
+	Many bool
+	// Prefixes: a value may also be a prefix ending in ".*", which matches
+	// every value of the property that starts with what precedes the "*"
+	// (member.* for member.added, member.removed…).
+	Prefixes bool
+	// Date filters are API Platform's DateFilter: four variables,
+	// name[after], name[before] (inclusive), name[strictly_after] and
+	// name[strictly_before], each an RFC 3339 date-time or a date.
+	Date bool
 }
+
+// Parameters are the query parameters a filter reads, in API Platform's
+// spelling: its variable, or a Date filter's four bounds.
+func (f Filter) Parameters() []string {
+	if !f.Date {
+		return []string{f.Variable}
+	}
+	out := make([]string, len(DateBounds))
+	for i, bound := range DateBounds {
+		out[i] = DateVariable(f.Variable, bound)
+	}
+	return out
+}
+
+// PrefixValues are the prefixes (resource.*) of a Prefixes filter's
+// dotted values, in the order they first appear.
+func PrefixValues(values []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range values {
+		if i := strings.LastIndexByte(v, '.'); i > 0 && !seen[v[:i]] {
+			seen[v[:i]] = true
+			out = append(out, v[:i]+".*")
+		}
+	}
+	return out
+}
+
+// DateBounds are the variables of a Date filter, by the bound they set.
+var DateBounds = []string{"after", "before", "strictly_after", "strictly_before"}
+
+// DateVariable is the query parameter of one bound of a Date filter, as
+// Query.Filters holds it: created_at[after].
+func DateVariable(variable, bound string) string { return variable + "[" + bound + "]" }
 
 // Has says whether the resource supports an operation.
 func (r *Resource) Has(k OpKind) bool {

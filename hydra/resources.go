@@ -235,6 +235,45 @@ var (
 		},
 	}
 
+	EventActor = &Class{
+		Name:        "EventActor",
+		Description: "Who made a change: a user, an operator key, or the system (an invitation's expiry).",
+		Properties: []*Property{
+			{Name: "type", Always: true, Kind: String, Enum: []string{"user", "operator", "system"}, Description: "user, operator or system."},
+			{Name: "user", Kind: Reference, Class: User, Description: "The user who acted, when a user did."},
+			{Name: "api_key", Kind: Reference, Class: APIKey, Description: "The operator key that acted, when an operator did."},
+		},
+	}
+
+	Event = &Class{
+		Name:        "Event",
+		Description: "One change, recorded in the transaction that made it: what happened, to what, by whom. Owners and admins read their organizations' events, operators every event of their mode.",
+		Properties: []*Property{
+			{Name: "id", Always: true, Kind: Integer, Description: "The event's number, given as it is recorded."},
+			{Name: "type", Always: true, Kind: String, Enum: orgs.EventTypes, Description: "What happened: resource.what, such as member.added."},
+			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of what changed."},
+			{Name: "organization", Kind: Reference, Class: nil, Description: "The organization the change was made in (kept after it is deleted); none for users and API keys."},
+			{Name: "actor", Always: true, Kind: Object, Class: EventActor, Description: "Who made the change."},
+			{Name: "request_id", Kind: String, Description: "The id of the request that made the change (its X-Request-ID)."},
+			{Name: "data", Always: true, Kind: JSONValue, Description: "The resource's document after the change (before it, for a deletion), as any reader would read it, never a secret: a snapshot kept as a JSON literal, which states nothing about the resource as it is now."},
+			{Name: "previous_attributes", Kind: JSONValue, Description: "For an update, the changed fields' values before it, as Stripe's previous_attributes."},
+			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the change was made."},
+		},
+		Resource: &Resource{
+			Collection: "/api/events",
+			Item:       "/api/events/",
+			Operations: []OpKind{GetCollection, Get},
+			Filters: []Filter{
+				{Variable: "type", Property: "type", Many: true, Prefixes: true},
+				{Variable: "organization", Property: "organization"},
+				{Variable: "created_at", Property: "created_at", Date: true},
+			},
+			Orderable: []string{"id"},
+			Cursor:    true,
+			NumericID: true,
+		},
+	}
+
 	// OrganizationInvitation is one entry of an organization's create-time
 	// invitations list.
 	OrganizationInvitation = &Class{
@@ -298,7 +337,7 @@ var API = func() *Registry {
 			}
 		}
 	}
-	for _, c := range []*Class{Member, Role, Invitation, Workspace} {
+	for _, c := range []*Class{Member, Role, Invitation, Workspace, Event} {
 		point(c, "organization", Organization)
 	}
 	point(Invitation, "membership", Member)
@@ -321,7 +360,7 @@ var API = func() *Registry {
 	}
 	return NewRegistry("Orgraph",
 		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
-		Organization, Member, Invitation, Workspace, Role, User, APIKey,
-		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken,
+		Organization, Member, Invitation, Workspace, Role, User, APIKey, Event,
+		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken, EventActor,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

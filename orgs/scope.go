@@ -122,12 +122,7 @@ func can(role string, perm schema.Permission) error {
 // heldBy names the roles that hold a permission, most powerful first:
 // ", which the owner and admin roles hold".
 func heldBy(perm schema.Permission) string {
-	var roles []string
-	for _, r := range schema.RoleCatalog {
-		if schema.Can(r.Slug, perm) {
-			roles = append(roles, r.Slug)
-		}
-	}
+	roles := schema.RolesWith(perm)
 	switch n := len(roles); n {
 	case 0:
 		return ""

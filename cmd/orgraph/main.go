@@ -221,6 +221,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "time an idle keep-alive connection stays open")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long in-flight requests may take to finish")
 	idempotencyTTL := fs.Duration("idempotency-ttl", schema.IdempotencyTTL, "how long answers are kept for Idempotency-Key retries")
+	eventRetention := fs.Duration("event-retention", handlers.DefaultEventRetention, "how long events are kept; older ones are purged in the background (0 keeps them forever)")
 	idempotencyKeys := fs.Int("idempotency-keys", handlers.DefaultIdempotencyKeys,
 		fmt.Sprintf("Idempotency-Key `answers` kept per key owner and mode: past it a new key drops the oldest answer older than %s, or is refused with 429 while none is", shortDuration(handlers.IdempotencyMinRetention)))
 	var pool store.Options
@@ -265,6 +266,12 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	}
 	if cacheMiB.set && cacheMiB.n < 0 {
 		return usagef("%s must be 0 or more", fs.origin("cache-size"))
+	}
+	if *eventRetention < 0 {
+		return usagef("%s must be 0 (forever) or more", fs.origin("event-retention"))
+	}
+	if *eventRetention == 0 {
+		*eventRetention = -1 // forever, as handlers.Config says it
 	}
 	if *idempotencyKeys <= 0 {
 		return usagef("%s must be positive", fs.origin("idempotency-keys"))
@@ -334,7 +341,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
+	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go api.Sweep(sweepCtx, sweepPeriod)
@@ -349,6 +356,9 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect)
 	fmt.Fprintln(stdout, whereLine(ln.Addr(), *baseURL))
+	// Live event streams never end on their own: a shutdown ends them
+	// (their clients reconnect, to another replica or after the restart).
+	srv.RegisterOnShutdown(api.StopStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -55,6 +55,11 @@ func IDLTE(id int64) predicate.Event {
 	return predicate.Event(sql.FieldLTE(FieldID, id))
 }
 
+// Xid applies equality check predicate on the "xid" field. It's identical to XidEQ.
+func Xid(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldXid, v))
+}
+
 // Type applies equality check predicate on the "type" field. It's identical to TypeEQ.
 func Type(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldType, v))
@@ -83,6 +88,56 @@ func Data(v string) predicate.Event {
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// XidEQ applies the EQ predicate on the "xid" field.
+func XidEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldXid, v))
+}
+
+// XidNEQ applies the NEQ predicate on the "xid" field.
+func XidNEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldXid, v))
+}
+
+// XidIn applies the In predicate on the "xid" field.
+func XidIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldXid, vs...))
+}
+
+// XidNotIn applies the NotIn predicate on the "xid" field.
+func XidNotIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldXid, vs...))
+}
+
+// XidGT applies the GT predicate on the "xid" field.
+func XidGT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldXid, v))
+}
+
+// XidGTE applies the GTE predicate on the "xid" field.
+func XidGTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldXid, v))
+}
+
+// XidLT applies the LT predicate on the "xid" field.
+func XidLT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldXid, v))
+}
+
+// XidLTE applies the LTE predicate on the "xid" field.
+func XidLTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldXid, v))
+}
+
+// XidIsNil applies the IsNil predicate on the "xid" field.
+func XidIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldXid))
+}
+
+// XidNotNil applies the NotNil predicate on the "xid" field.
+func XidNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldXid))
 }
 
 // TypeEQ applies the EQ predicate on the "type" field.

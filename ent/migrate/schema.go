@@ -47,6 +47,7 @@ var (
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "xid", Type: field.TypeInt64, Nullable: true, Default: map[string]schema.Expr{"postgres": "(pg_current_xact_id())::text::bigint", "sqlite3": "0"}},
 		{Name: "type", Type: field.TypeString, Size: 64},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
 		{Name: "organization", Type: field.TypeUUID, Nullable: true},
@@ -64,14 +65,14 @@ var (
 		PrimaryKey: []*schema.Column{EventsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "event_mode_id",
+				Name:    "event_mode_xid_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[2], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[3], EventsColumns[1], EventsColumns[0]},
 			},
 			{
-				Name:    "event_organization_id",
+				Name:    "event_organization_xid_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[4], EventsColumns[1], EventsColumns[0]},
 			},
 		},
 	}

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -27,6 +28,19 @@ func (Event) Fields() []ent.Field {
 		// may still appear below it. As the primary key it costs no index
 		// of its own, which keeps the outbox cheap on every write.
 		field.Int64("id").Immutable(),
+		// The transaction that recorded the event, which orders the feed
+		// on PostgreSQL: (xid, id), read only below the oldest running
+		// transaction (pg_snapshot_xmin). Every transaction still running
+		// has an xid at or above that horizon, so no event can later
+		// appear below it: what the feed has shown is final, and a cursor
+		// never skips an event that commits late. The database fills it
+		// (pg_current_xact_id(); an 8-byte xid fits a bigint); SQLite runs
+		// one writer at a time, commits in id order, and keeps 0.
+		field.Int64("xid").Optional().Immutable().
+			Annotations(entsql.DefaultExprs(map[string]string{
+				dialect.Postgres: "(pg_current_xact_id())::text::bigint",
+				dialect.SQLite:   "0",
+			})),
 		field.String("type").NotEmpty().MaxLen(64).Immutable(),
 		field.Enum("mode").Values("live", "test").Immutable(),
 		field.UUID("organization", NewID()).Optional().Nillable().Immutable(),
@@ -50,10 +64,13 @@ func (Event) Fields() []ent.Field {
 	}
 }
 
-// The feed reads a mode's events, or an organization's, by id.
+// The feed reads a mode's events, or an organization's, in its order.
+// Retention needs no index of its own: the oldest events have the lowest
+// ids, so it walks the primary key from the start.
 func (Event) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("mode", "id"),
-		index.Fields("organization", "id"),
+		index.Fields("mode", "xid", "id"),
+		index.Fields("organization", "xid", "id"),
+
 	}
 }

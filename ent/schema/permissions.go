@@ -18,6 +18,9 @@ const (
 	ReadWorkspaces     Permission = "workspaces:read"
 	ManageWorkspaces   Permission = "workspaces:manage"
 	ReadRoles          Permission = "roles:read"
+	// ReadEvents reads the organization's events: what everyone did,
+	// including to the members and keys others cannot manage.
+	ReadEvents Permission = "events:read"
 )
 
 var readAll = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadWorkspaces, ReadRoles}
@@ -27,8 +30,8 @@ var readAll = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadW
 // developers manage workspaces and read the rest; viewers read.
 var RolePermissions = map[string][]Permission{
 	"owner": append(append([]Permission{}, readAll...),
-		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces),
-	"admin":     append(append([]Permission{}, readAll...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces),
+		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ReadEvents),
+	"admin":     append(append([]Permission{}, readAll...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ReadEvents),
 	"developer": append(append([]Permission{}, readAll...), ManageWorkspaces),
 	"viewer":    readAll,
 }
@@ -42,6 +45,17 @@ var RoleCatalog = []RoleInfo{
 	{"admin", "Admin", "Manages the organization, its workspaces, invitations and non-owner members."},
 	{"developer", "Developer", "Manages workspaces and reads everything else."},
 	{"viewer", "Viewer", "Reads everything."},
+}
+
+// RolesWith are the roles that hold a permission, most powerful first.
+func RolesWith(p Permission) []string {
+	var out []string
+	for _, r := range RoleCatalog {
+		if Can(r.Slug, p) {
+			out = append(out, r.Slug)
+		}
+	}
+	return out
 }
 
 // Can says whether a role holds a permission.

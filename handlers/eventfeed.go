@@ -1,0 +1,227 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
+	"github.com/orgraph/orgraph/problems"
+)
+
+// listEvents serves the event feed: by cursor, newest first unless
+// order[id]=asc; by numbered pages with a count when page= is sent.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodGet && wantsEventStream(r) {
+		q, prob := hydra.Event.Resource.ParseQuery(r.URL.RawQuery)
+		if prob != nil {
+			return prob
+		}
+		f, err := eventFilter(q)
+		if err != nil {
+			return err
+		}
+		return s.streamEvents(w, r, f)
+	}
+	q, err := listQuery(r, hydra.Event)
+	if err != nil {
+		return err
+	}
+	f, err := eventFilter(q)
+	if err != nil {
+		return err
+	}
+	desc := true
+	for _, o := range q.Order {
+		if o.Property == "id" {
+			desc = o.Desc
+		}
+	}
+	feed := s.orgs.Events(callerOf(r), f)
+	if q.Paged {
+		return writePage(s, w, r, hydra.Event, q, feed.List(desc), eachNode(eventNode))
+	}
+	from, forward, err := parseCursor(q.Cursor)
+	if err != nil {
+		return err
+	}
+	page := &hydra.Collection{Class: hydra.Event, Query: q, Requested: r.RequestURI}
+	if q.ItemsPerPage > 0 {
+		events, more, err := feed.Seek(r.Context(), from, forward, desc, q.ItemsPerPage)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			page.Members = append(page.Members, eventNode(e))
+		}
+		page.PreviousCursor, page.NextCursor = neighbours(events, from, forward, desc, more)
+		// The first page, when it is the only one, counts the feed.
+		page.Total, page.Counted = len(events), from == nil && !more
+	}
+	if f, err := negotiate(r); err == nil && f == hydra.JSON {
+		s.pagingHeaders(w.Header(), r, page)
+	}
+	return s.writeDocument(w, r, http.StatusOK, page)
+}
+
+// neighbours are the cursors of a page's previous and next pages ("" for
+// none). Toward older events a link is there when older events are: the
+// read went on past the page, or started at a cursor that way. Toward
+// newer events a non-empty page always links, since newer events may yet
+// be recorded: that link is where a client polls. An empty page links
+// back where it came from, and never to itself, so that a client that
+// follows links to their end gets there.
+func neighbours(events []*ent.Event, from *orgs.Position, forward, desc, more bool) (previous, next string) {
+	if len(events) == 0 {
+		switch {
+		case from == nil:
+		case forward:
+			previous = cursor(*from, false)
+		default:
+			next = cursor(*from, true)
+		}
+		return previous, next
+	}
+	first, last := orgs.PositionOf(events[0]), orgs.PositionOf(events[len(events)-1])
+	// Newer events come before the page when it is newest first.
+	if desc || (forward && from != nil) || (!forward && more) {
+		previous = cursor(first, false)
+	}
+	if !desc || (forward && more) || (!forward && from != nil) {
+		next = cursor(last, true)
+	}
+	return previous, next
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
+	raw := mux.Vars(r)["id"]
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
+		return problems.NotFound()
+	}
+	e, err := s.orgs.Event(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, eventNode(e))
+}
+
+// eventNode is an event's document.
+func eventNode(e *ent.Event) *hydra.Node {
+	n := hydra.NewNode(hydra.Event, hydra.Event.IRI(strconv.FormatInt(e.ID, 10))).
+		Set("id", e.ID).
+		Set("type", e.Type).
+		Set("mode", string(e.Mode))
+	if e.Organization != nil {
+		n.Set("organization", hydra.Organization.IRI(e.Organization.String()))
+	}
+	actor := hydra.NewNode(hydra.EventActor, "").Set("type", string(e.ActorType))
+	if e.ActorID != nil {
+		switch e.ActorType.String() {
+		case "user":
+			actor.Set("user", hydra.User.IRI(e.ActorID.String()))
+		case "operator":
+			actor.Set("api_key", hydra.APIKey.IRI(e.ActorID.String()))
+		}
+	}
+	n.Set("actor", actor).
+		Set("request_id", e.RequestID).
+		Set("data", json.RawMessage(e.Data))
+	if len(e.Previous) > 0 {
+		if previous, err := json.Marshal(e.Previous); err == nil {
+			n.Set("previous_attributes", json.RawMessage(previous))
+		}
+	}
+	return n.Set("created_at", e.CreatedAt)
+}
+
+// eventFilter reads the feed's filters: types (or prefixes, member.*), an
+// organization, and created_at bounds.
+func eventFilter(q hydra.Query) (orgs.EventFilter, error) {
+	var f orgs.EventFilter
+	for _, v := range q.Values["type"] {
+		prefix, ok := orgs.ValidEventType(v)
+		switch {
+		case !ok:
+			return f, problems.BadRequest(fmt.Sprintf("The \"type\" parameter takes event types (%s) or the prefix of a resource's types (%s); %q given.",
+				strings.Join(orgs.EventTypes, ", "), strings.Join(hydra.PrefixValues(orgs.EventTypes), ", "), v))
+		case prefix != "":
+			f.Prefixes = append(f.Prefixes, prefix)
+		default:
+			f.Types = append(f.Types, v)
+		}
+	}
+	var err error
+	if f.Organization, _, err = filterID(q, "organization", hydra.Organization); err != nil {
+		return f, err
+	}
+	for _, bound := range hydra.DateBounds {
+		name := hydra.DateVariable("created_at", bound)
+		v, ok := q.Filters[name]
+		if !ok {
+			continue
+		}
+		t, err := parseFilterTime(v)
+		if err != nil {
+			return f, problems.BadRequest(fmt.Sprintf("The %q parameter must be an RFC 3339 date-time (2026-01-15T10:30:00Z) or a date (2026-01-15), %q given.", name, v))
+		}
+		strictly := strings.HasPrefix(bound, "strictly_")
+		if strings.HasSuffix(bound, "after") {
+			f.Since, f.SinceStrictly = &t, strictly
+		} else {
+			f.Until, f.UntilStrictly = &t, strictly
+		}
+	}
+	return f, nil
+}
+
+// parseFilterTime reads an RFC 3339 date-time, or a date (its midnight,
+// UTC).
+func parseFilterTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, v)
+}
+
+// A cursor is a position in the feed and a direction, opaque to clients:
+// "n" (the page after the position) or "p" (the page before it), the
+// recording transaction and the id, base64url-encoded so that clients
+// treat it as the token it is.
+func cursor(p orgs.Position, forward bool) string {
+	dir := "p"
+	if forward {
+		dir = "n"
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(dir + "." + strconv.FormatInt(p.XID, 10) + "." + strconv.FormatInt(p.ID, 10)))
+}
+
+// parseCursor reads a cursor; "" is the start of the feed.
+func parseCursor(c string) (from *orgs.Position, forward bool, err error) {
+	if c == "" {
+		return nil, true, nil
+	}
+	bad := problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave: follow the view's next and previous links.", hydra.CursorParam))
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return nil, false, bad
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 3 || (parts[0] != "n" && parts[0] != "p") {
+		return nil, false, bad
+	}
+	xid, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || xid < 0 || id <= 0 {
+		return nil, false, bad
+	}
+	return &orgs.Position{XID: xid, ID: id}, parts[0] == "n", nil
+}

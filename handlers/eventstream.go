@@ -1,0 +1,279 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
+	"github.com/orgraph/orgraph/problems"
+)
+
+// The live stream: GET /api/events with Accept: text/event-stream streams
+// the feed's new events as Server-Sent Events, with the feed's filters and
+// visibility, in its order, resumable with Last-Event-ID.
+//
+// Every replica reads the same database, so a stream on one replica sees
+// the events committed on any other. What wakes a stream is the replica's
+// tail watcher: while any stream is open, it reads the newest shown event
+// of each mode every TailPeriod (two indexed reads of one row), and wakes
+// every stream when it moves; each stream then reads its own feed from
+// where it stands. No write pays for it: PostgreSQL's NOTIFY would take a
+// database-wide lock at every writer's commit, the price the outbox's
+// numbering was designed to avoid (docs/api.md).
+
+// TailPeriod bounds how long an event takes to reach the streams of any
+// replica once the feed shows it.
+const TailPeriod = 250 * time.Millisecond
+
+// HeartbeatPeriod is how often an idle stream sends a comment, so that
+// proxies and clients know it is alive.
+const HeartbeatPeriod = 15 * time.Second
+
+// StreamsPerCaller bounds the streams one API key (or one user, for
+// tokens) holds open at once.
+const StreamsPerCaller = 5
+
+// eventsPerWrite bounds the events one read of a stream writes.
+const eventsPerWrite = 100
+
+// tail wakes the live streams when the feed moves.
+type tail struct {
+	svc *orgs.Service
+	log func(msg string, err error)
+
+	mu      sync.Mutex
+	changed chan struct{} // closed when a head moves, then replaced
+	streams int
+	running bool
+	open    map[string]int // streams by caller
+}
+
+func newTail(svc *orgs.Service, log func(string, error)) *tail {
+	return &tail{svc: svc, log: log, changed: make(chan struct{}), open: map[string]int{}}
+}
+
+// acquire opens a stream for a caller, at most StreamsPerCaller at once,
+// and starts the watcher with the first stream.
+func (t *tail) acquire(caller string) (release func(), ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.open[caller] >= StreamsPerCaller {
+		return nil, false
+	}
+	t.open[caller]++
+	t.streams++
+	if !t.running {
+		t.running = true
+		go t.watch()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			t.streams--
+			if t.open[caller]--; t.open[caller] == 0 {
+				delete(t.open, caller)
+			}
+		})
+	}, true
+}
+
+// wait is what closes when the feed moves next.
+func (t *tail) wait() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.changed
+}
+
+func (t *tail) wake() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+// watch reads the heads every TailPeriod while streams are open.
+func (t *tail) watch() {
+	ticker := time.NewTicker(TailPeriod)
+	defer ticker.Stop()
+	heads := map[string]orgs.Position{}
+	for range ticker.C {
+		t.mu.Lock()
+		if t.streams == 0 {
+			t.running = false
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+		moved := false
+		for _, mode := range []string{"live", "test"} {
+			ctx, cancel := context.WithTimeout(context.Background(), TailPeriod*4)
+			head, err := t.svc.Head(ctx, mode)
+			cancel()
+			if err != nil {
+				t.log("reading the newest event failed; the streams wait for the next read", err)
+				continue
+			}
+			if head != heads[mode] {
+				heads[mode], moved = head, true
+			}
+		}
+		if moved {
+			t.wake()
+		}
+	}
+}
+
+// wantsEventStream says whether the request asks for Server-Sent Events:
+// its Accept names text/event-stream with a weight above zero.
+func wantsEventStream(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || mt != "text/event-stream" {
+			continue
+		}
+		if q, ok := params["q"]; ok {
+			if w, err := strconv.ParseFloat(q, 64); err != nil || w <= 0 {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// streamOwner is who a stream counts against: the key, or the user of a
+// token.
+func streamOwner(c orgs.Caller) string {
+	if c.Key != nil {
+		return "key:" + c.Key.ID.String()
+	}
+	return "user:" + c.User.ID.String()
+}
+
+// streamEvents serves the live stream of the feed f for the request's
+// caller, from after Last-Event-ID, else from now.
+func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.EventFilter) error {
+	ctx := r.Context()
+	c := callerOf(r)
+	feed := s.orgs.Events(c, f)
+	from, err := s.streamStart(ctx, r, c, feed)
+	if err != nil {
+		return err
+	}
+	release, ok := s.tail.acquire(streamOwner(c))
+	if !ok {
+		return problems.New(http.StatusTooManyRequests, fmt.Sprintf("At most %d event streams may be open at once for one API key: close one first.", StreamsPerCaller))
+	}
+	defer release()
+
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // a stream lasts longer than any answer
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // proxies that buffer answers must not hold events
+	w.WriteHeader(http.StatusOK)
+	// Clients reconnect after two seconds, sending the last id they read.
+	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
+		return nil
+	}
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+	heartbeat := time.NewTicker(s.heartbeat)
+	defer heartbeat.Stop()
+	buf := make([]byte, 0, 4096)
+	for {
+		// Taken before reading, so that an event shown during the read
+		// wakes the next wait.
+		moved := s.tail.wait()
+		for {
+			events, more, err := feed.Seek(ctx, from, true, false, eventsPerWrite)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.WarnContext(ctx, "an event stream failed to read the feed; the client reconnects", "error", err.Error())
+				}
+				return nil
+			}
+			for _, e := range events {
+				n := eventNode(e)
+				n.Context = hydra.ContextsPath + hydra.Event.Name
+				buf = append(buf[:0], "id: "...)
+				buf = strconv.AppendInt(buf, e.ID, 10)
+				buf = append(buf, "\nevent: "...)
+				buf = append(buf, e.Type...)
+				buf = append(buf, "\ndata: "...)
+				buf = n.AppendJSON(buf, hydra.LinkedData) // one line: the encoder escapes line breaks
+				buf = append(buf, "\n\n"...)
+				if _, err := w.Write(buf); err != nil {
+					return nil
+				}
+			}
+			if len(events) > 0 {
+				last := orgs.PositionOf(events[len(events)-1])
+				from = &last
+				if err := rc.Flush(); err != nil {
+					return nil
+				}
+			}
+			if !more {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.stopStreams:
+			return nil
+		case <-moved:
+		case <-heartbeat.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+				return nil
+			}
+			if err := rc.Flush(); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+// streamStart is where a stream starts: after the event Last-Event-ID
+// names (which the caller must be able to read), else after the newest
+// event of the feed.
+func (s *Server) streamStart(ctx context.Context, r *http.Request, c orgs.Caller, feed orgs.EventFeed) (*orgs.Position, error) {
+	if last := r.Header.Get("Last-Event-ID"); last != "" {
+		id, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, problems.BadRequest(fmt.Sprintf("The Last-Event-ID header must be the id of an event, %q given.", last))
+		}
+		e, err := s.orgs.Event(ctx, c, id)
+		if errors.Is(err, orgs.ErrNotFound) {
+			return nil, problems.BadRequest(fmt.Sprintf("The Last-Event-ID header names no event you can read (%d): it may be past its retention; read the feed to catch up.", id))
+		}
+		if err != nil {
+			return nil, err
+		}
+		p := orgs.PositionOf(e)
+		return &p, nil
+	}
+	newest, _, err := feed.Seek(ctx, nil, true, true, 1)
+	if err != nil || len(newest) == 0 {
+		return nil, err
+	}
+	p := orgs.PositionOf(newest[0])
+	return &p, nil
+}
+
+// StopStreams ends every live stream, so that a shutdown does not wait for
+// clients that never hang up (they reconnect to another replica).
+func (s *Server) StopStreams() { s.stopOnce.Do(func() { close(s.stopStreams) }) }
