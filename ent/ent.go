@@ -21,6 +21,8 @@ import (
 	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/ent/useridentity"
+	"github.com/orgraph/orgraph/ent/webhookdelivery"
+	"github.com/orgraph/orgraph/ent/webhookendpoint"
 	"github.com/orgraph/orgraph/ent/workspace"
 )
 
@@ -91,6 +93,8 @@ func checkColumn(t, c string) error {
 			role.Table:              role.ValidColumn,
 			user.Table:              user.ValidColumn,
 			useridentity.Table:      useridentity.ValidColumn,
+			webhookdelivery.Table:   webhookdelivery.ValidColumn,
+			webhookendpoint.Table:   webhookendpoint.ValidColumn,
 			workspace.Table:         workspace.ValidColumn,
 		})
 	})

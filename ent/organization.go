@@ -54,9 +54,13 @@ type OrganizationEdges struct {
 	Invitations []*Invitation `json:"invitations,omitempty"`
 	// Workspaces holds the value of the workspaces edge.
 	Workspaces []*Workspace `json:"workspaces,omitempty"`
+	// WebhookEndpoints holds the value of the webhook_endpoints edge.
+	WebhookEndpoints []*WebhookEndpoint `json:"webhook_endpoints,omitempty"`
+	// WebhookDeliveries holds the value of the webhook_deliveries edge.
+	WebhookDeliveries []*WebhookDelivery `json:"webhook_deliveries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [6]bool
 }
 
 // MembersOrErr returns the Members value or an error if the edge
@@ -93,6 +97,24 @@ func (e OrganizationEdges) WorkspacesOrErr() ([]*Workspace, error) {
 		return e.Workspaces, nil
 	}
 	return nil, &NotLoadedError{edge: "workspaces"}
+}
+
+// WebhookEndpointsOrErr returns the WebhookEndpoints value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) WebhookEndpointsOrErr() ([]*WebhookEndpoint, error) {
+	if e.loadedTypes[4] {
+		return e.WebhookEndpoints, nil
+	}
+	return nil, &NotLoadedError{edge: "webhook_endpoints"}
+}
+
+// WebhookDeliveriesOrErr returns the WebhookDeliveries value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) WebhookDeliveriesOrErr() ([]*WebhookDelivery, error) {
+	if e.loadedTypes[5] {
+		return e.WebhookDeliveries, nil
+	}
+	return nil, &NotLoadedError{edge: "webhook_deliveries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -220,6 +242,16 @@ func (_m *Organization) QueryInvitations() *InvitationQuery {
 // QueryWorkspaces queries the "workspaces" edge of the Organization entity.
 func (_m *Organization) QueryWorkspaces() *WorkspaceQuery {
 	return NewOrganizationClient(_m.config).QueryWorkspaces(_m)
+}
+
+// QueryWebhookEndpoints queries the "webhook_endpoints" edge of the Organization entity.
+func (_m *Organization) QueryWebhookEndpoints() *WebhookEndpointQuery {
+	return NewOrganizationClient(_m.config).QueryWebhookEndpoints(_m)
+}
+
+// QueryWebhookDeliveries queries the "webhook_deliveries" edge of the Organization entity.
+func (_m *Organization) QueryWebhookDeliveries() *WebhookDeliveryQuery {
+	return NewOrganizationClient(_m.config).QueryWebhookDeliveries(_m)
 }
 
 // Update returns a builder for updating this Organization.

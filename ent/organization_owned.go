@@ -6,6 +6,8 @@ import (
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/webhookdelivery"
+	"github.com/orgraph/orgraph/ent/webhookendpoint"
 	"github.com/orgraph/orgraph/ent/workspace"
 )
 
@@ -17,9 +19,11 @@ import (
 // caller's to keep or change.
 func OrganizationOwnedTables() map[string]string {
 	return map[string]string{
-		TypeInvitation: invitation.Table,
-		TypeMember:     member.Table,
-		TypeRole:       role.Table,
-		TypeWorkspace:  workspace.Table,
+		TypeInvitation:      invitation.Table,
+		TypeMember:          member.Table,
+		TypeRole:            role.Table,
+		TypeWebhookDelivery: webhookdelivery.Table,
+		TypeWebhookEndpoint: webhookendpoint.Table,
+		TypeWorkspace:       workspace.Table,
 	}
 }

@@ -59,23 +59,13 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := negotiateEarly(r); err != nil {
-		return err
-	}
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	var key *ent.APIKey
-	err := s.answeringTx(r, func(tx *ent.Tx) (err error) {
-		key, err = s.orgs.RevokeAPIKey(ctx, tx, callerOf(r), id)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, apiKeyItem(r, key))
+	return s.itemAction(func(tx *ent.Tx, r *http.Request, id uuid.UUID) (*hydra.Node, error) {
+		key, err := s.orgs.RevokeAPIKey(r.Context(), tx, callerOf(r), id)
+		if err != nil {
+			return nil, err
+		}
+		return apiKeyItem(r, key), nil
+	})(w, r)
 }
 
 // rotateAPIKey takes an optional body: the grace period.

@@ -22,6 +22,9 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleOutOfRange:       problems.CodeNotInRange,
 	orgs.RuleUnknownUser:      problems.CodeUnknownUser,
 	orgs.RuleInvalidToken:     problems.CodeInvalidToken,
+	orgs.RuleNoSuchChoice:     problems.CodeNoSuchChoice,
+	orgs.RuleEndpointDisabled: problems.CodeEndpointDisabled,
+	orgs.RuleUnsafeURL:        problems.CodeUnsafeURL,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -51,6 +51,10 @@ func (eventDocuments) Document(ctx context.Context, tx *ent.Tx, subject any) (js
 		n = apiKeyNode(v) // never the secret: it is not stored, and no node of a key holds it
 	case *ent.User:
 		n = userNode(v)
+	case *ent.WebhookEndpoint:
+		n = webhookEndpointNode(v, "") // never the secret
+	case *ent.WebhookDelivery:
+		n = webhookDeliveryNode(v)
 	default:
 		return nil, fmt.Errorf("no document for an event about %T", subject)
 	}

@@ -115,6 +115,26 @@ var evWrites = map[string]evWrite{
 	"POST /api/users": {[]string{"user.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
 		return evDo(e, http.MethodPost, "/api/users", k.ops, `{"email": "ivy@example.com"}`, id)
 	}},
+	"POST /api/webhook_endpoints": {[]string{"webhook_endpoint.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/webhook_endpoints", k.bob, `{"organization": "`+k.org+`", "url": "http://127.0.0.1:9/hook", "enabled_events": ["*"]}`, id)
+	}},
+	"PATCH /api/webhook_endpoints/{id}": {[]string{"webhook_endpoint.updated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ep := evMade(t, pmPost(e, "/api/webhook_endpoints", k.ada, `{"organization": "`+k.org+`", "url": "http://127.0.0.1:9/a", "enabled_events": ["*"]}`))
+		return e.do(req{Method: http.MethodPatch, Path: ep, Key: k.ada, Body: `{"url": "http://127.0.0.1:9/b"}`,
+			Header: map[string]string{"X-Request-ID": id, "Content-Type": "application/merge-patch+json"}})
+	}},
+	"DELETE /api/webhook_endpoints/{id}": {[]string{"webhook_endpoint.deleted"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ep := evMade(t, pmPost(e, "/api/webhook_endpoints", k.ops, `{"url": "http://127.0.0.1:9/ops", "enabled_events": ["member.*"]}`))
+		return evDo(e, http.MethodDelete, ep, k.ops, "", id)
+	}},
+	"POST /api/webhook_endpoints/{id}/rotate_secret": {[]string{"webhook_endpoint.secret_rotated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ep := evMade(t, pmPost(e, "/api/webhook_endpoints", k.ada, `{"organization": "`+k.org+`", "url": "http://127.0.0.1:9/r", "enabled_events": ["*"]}`))
+		return evDo(e, http.MethodPost, ep+"/rotate_secret", k.ada, "", id)
+	}},
+	"POST /api/webhook_deliveries/{id}/retry": {[]string{"webhook_delivery.retried"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		d := whDelivery(t, e, k.ada, k.org)
+		return evDo(e, http.MethodPost, d, k.ada, "", id)
+	}},
 }
 
 // evRoutes are the write routes the registry declares.

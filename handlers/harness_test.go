@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/internal/sealed"
 	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -69,10 +70,22 @@ func newEnv(t testing.TB, dsn string) *env {
 	// The document cache is on, as `orgraph serve` has it on SQLite (on
 	// PostgreSQL it stays off): every test that reads after a write also
 	// checks that the write reached it.
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes}))
+	// Webhooks may go to loopback (the tests' receivers), and their
+	// secrets are sealed with a test key.
+	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes,
+		SecretsKey: testSecretsKey, WebhooksAllowPrivate: true}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}
 }
+
+// testSecretsKey seals the tests' webhook secrets.
+var testSecretsKey = func() sealed.Key {
+	k, err := sealed.ParseKey("dGVzdCBrZXkgZm9yIHdlYmhvb2sgc2VjcmV0cyAzMiE=")
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // unlimited meters requests (every answer carries the headers) with a quota
 // no test reaches; ratelimit_test.go tests the limits with a fake clock.

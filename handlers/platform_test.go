@@ -317,10 +317,15 @@ func TestIfMatchOnEveryConditionalWrite(t *testing.T) {
 		if ws.Status != http.StatusCreated {
 			t.Fatalf("workspace: %d %s", ws.Status, ws.Body)
 		}
+		hook := e.do(req{Method: http.MethodPost, Path: "/api/webhook_endpoints", Key: ada, Body: `{"organization":"` + o.iri + `","url":"http://127.0.0.1:9/h","enabled_events":["*"]}`})
+		if hook.Status != http.StatusCreated {
+			t.Fatalf("webhook endpoint: %d %s", hook.Status, hook.Body)
+		}
 		fixtures := map[string]struct{ iri, patch string }{
-			"Organization": {o.iri, `{"name":"Changed"}`},
-			"Member":       {o.members["vic"], `{"role":"developer"}`},
-			"Workspace":    {ws.obj()["@id"].(string), `{"name":"Changed"}`},
+			"WebhookEndpoint": {hook.obj()["@id"].(string), `{"description":"Changed"}`},
+			"Organization":    {o.iri, `{"name":"Changed"}`},
+			"Member":          {o.members["vic"], `{"role":"developer"}`},
+			"Workspace":       {ws.obj()["@id"].(string), `{"name":"Changed"}`},
 		}
 		strictSrv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, RequireIfMatch: true, Limiter: unlimited}))
 		defer strictSrv.Close()

@@ -270,3 +270,44 @@ func getItem[T any](s *Server, read func(context.Context, orgs.Caller, uuid.UUID
 func infallible[T any](document func(*http.Request, T) *hydra.Node) func(*http.Request, T) (*hydra.Node, error) {
 	return func(r *http.Request, item T) (*hydra.Node, error) { return document(r, item), nil }
 }
+
+// deleteItem serves a DELETE of one item: the route's id, then del in a
+// transaction (entering the item's organization, checking the
+// precondition, deleting); 204.
+func (s *Server) deleteItem(del func(tx *ent.Tx, r *http.Request, id uuid.UUID) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, ok := routeID(r)
+		if !ok {
+			return problems.NotFound()
+		}
+		if err := s.db.Tx(r.Context(), func(tx *ent.Tx) error { return del(tx, r, id) }); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// itemAction serves a bodiless POST action on one item (revoke, retry…):
+// the answer's format checked first, the route's id, then act in a
+// transaction whose answer is the document act returns; 200.
+func (s *Server) itemAction(act func(tx *ent.Tx, r *http.Request, id uuid.UUID) (*hydra.Node, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := negotiateEarly(r); err != nil {
+			return err
+		}
+		id, ok := routeID(r)
+		if !ok {
+			return problems.NotFound()
+		}
+		var n *hydra.Node
+		err := s.answeringTx(r, func(tx *ent.Tx) (err error) {
+			n, err = act(tx, r, id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return s.writeItem(w, r, http.StatusOK, n)
+	}
+}

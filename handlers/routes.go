@@ -90,6 +90,15 @@ func (s *Server) routes() *mux.Router {
 	resource(r, s, hydra.APIKey, crud{list: s.listAPIKeys, create: s.createAPIKey, get: s.getAPIKey})
 	resource(r, s, hydra.User, crud{list: s.listUsers, create: s.createUser, get: s.getUser})
 	resource(r, s, hydra.Event, crud{list: s.listEvents, get: s.getEvent})
+	hooks := hydra.WebhookEndpoint.Resource
+	r.Handle(hooks.Item+"{id}/rotate_secret", s.methods(post(shownOnce(s.authenticated(s.rotateWebhookSecret)))))
+	resource(r, s, hydra.WebhookEndpoint, crud{
+		list: s.listWebhookEndpoints, create: s.createWebhookEndpoint,
+		get: s.getWebhookEndpoint, patch: s.patchWebhookEndpoint, delete: s.deleteWebhookEndpoint,
+	})
+	deliveries := hydra.WebhookDelivery.Resource
+	r.Handle(deliveries.Item+"{id}/retry", s.methods(post(s.authenticated(s.retryWebhookDelivery))))
+	resource(r, s, hydra.WebhookDelivery, crud{list: s.listWebhookDeliveries, get: s.getWebhookDelivery})
 	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
 
 	orgs := hydra.Organization.Resource.Item + "{org}"
@@ -146,7 +155,7 @@ func cleanPath(r *http.Request) bool {
 // An API key expires, and its last use is recorded outside a request's
 // transaction. Events change nothing the cache watches, and the feed's
 // horizon moves as other transactions end.
-var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true, hydra.APIKey: true, hydra.Event: true}
+var timeDependent = map[*hydra.Class]bool{hydra.Invitation: true, hydra.APIKey: true, hydra.Event: true, hydra.WebhookEndpoint: true, hydra.WebhookDelivery: true}
 
 // crud names a resource's handlers; nil ones are not served.
 type crud struct {

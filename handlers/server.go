@@ -8,8 +8,8 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -17,6 +17,8 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/internal/oidctoken"
+	"github.com/orgraph/orgraph/internal/sealed"
+	"github.com/orgraph/orgraph/internal/webhooks"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -48,6 +50,18 @@ type Config struct {
 	// StreamHeartbeat is how often an idle event stream sends a comment;
 	// zero means HeartbeatPeriod.
 	StreamHeartbeat time.Duration
+	// SecretsKey seals the secrets the server must read back (webhook
+	// signing secrets); without it, webhook endpoints cannot be made.
+	SecretsKey sealed.Key
+	// WebhooksAllowPrivate lets webhooks go to loopback, private and
+	// link-local addresses (development and tests).
+	WebhooksAllowPrivate bool
+	// WebhookRetries is the deliveries' retry policy; nil means
+	// orgs.DefaultRetries.
+	WebhookRetries *orgs.Retries
+	// WebhookLease is how long a deliverer holds an endpoint; zero means
+	// DefaultWebhookLease.
+	WebhookLease time.Duration
 	// IdempotencyKeys bounds the answers kept per key owner and mode (see
 	// store/idempotency.go for what happens past it); zero means
 	// DefaultIdempotencyKeys.
@@ -88,15 +102,20 @@ type Server struct {
 	idempotencyTTL time.Duration
 	eventRetention time.Duration
 	// tail wakes the live event streams; stopStreams ends them.
-	tail        *tail
-	heartbeat   time.Duration
-	stopStreams chan struct{}
-	stopOnce    sync.Once
-	now            func() time.Time
-	openAPIDoc     openAPICache
-	cache          *otter.Cache[string, *cachedAnswer]
-	cacheEmptied   atomic.Uint64 // the store's EverythingChanged when the cache was last emptied
-	cacheShapes    headerShapes
+	tail      *tail
+	heartbeat time.Duration
+	// secrets seals webhook secrets; sender posts deliveries.
+	secrets      sealed.Key
+	sender       *webhooks.Sender
+	webhookLease time.Duration
+	deliverer    *deliverer
+	stopStreams  chan struct{}
+	stopOnce     sync.Once
+	now          func() time.Time
+	openAPIDoc   openAPICache
+	cache        *otter.Cache[string, *cachedAnswer]
+	cacheEmptied atomic.Uint64 // the store's EverythingChanged when the cache was last emptied
+	cacheShapes  headerShapes
 	// lastPurge is when expired idempotency records were last deleted (UnixNano).
 	lastPurge atomic.Int64
 
@@ -114,6 +133,16 @@ func New(cfg Config) *Server {
 	s := &Server{db: cfg.DB, orgs: orgs.NewService(cfg.DB.Client, cfg.DB, cfg.DB.Dialect), api: hydra.API, baseURL: cfg.BaseURL, log: log, metrics: newMetrics(), requireIfMatch: cfg.RequireIfMatch}
 	s.orgs.SetDocuments(eventDocuments{})
 	s.stopStreams = make(chan struct{})
+	s.secrets = cfg.SecretsKey
+	s.sender = webhooks.NewSender(webhooks.Options{AllowPrivate: cfg.WebhooksAllowPrivate, Timeout: WebhookTimeout, UserAgent: "Orgraph-Webhooks/1"})
+	if cfg.WebhookRetries != nil {
+		s.orgs.SetRetries(*cfg.WebhookRetries)
+	}
+	s.deliverer = newDeliverer()
+	s.webhookLease = cfg.WebhookLease
+	if s.webhookLease <= 0 {
+		s.webhookLease = DefaultWebhookLease
+	}
 	s.heartbeat = cfg.StreamHeartbeat
 	if s.heartbeat <= 0 {
 		s.heartbeat = HeartbeatPeriod

@@ -96,23 +96,13 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+	return s.deleteItem(func(tx *ent.Tx, r *http.Request, id uuid.UUID) error {
 		sc, ws, err := s.enterWorkspace(tx, r, id)
 		if err != nil {
 			return err
 		}
-		return sc.DeleteWorkspace(ctx, ws)
-	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+		return sc.DeleteWorkspace(r.Context(), ws)
+	})(w, r)
 }
 
 // enterWorkspace enters a workspace's organization for a change of the

@@ -394,10 +394,10 @@ var wsRoles = []struct {
 }{
 	{"owner", "Owner", "Does everything, including deleting the organization and managing owners.", []string{
 		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:delete", "organization:read",
-		"organization:status", "organization:update", "owners:manage", "roles:read", "workspaces:manage", "workspaces:read"}},
+		"organization:status", "organization:update", "owners:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
 	{"admin", "Admin", "Manages the organization, its workspaces, invitations and non-owner members.", []string{
 		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:read", "organization:update",
-		"roles:read", "workspaces:manage", "workspaces:read"}},
+		"roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
 	{"developer", "Developer", "Manages workspaces and reads everything else.", []string{
 		"invitations:read", "members:read", "organization:read", "roles:read", "workspaces:manage", "workspaces:read"}},
 	{"viewer", "Viewer", "Reads everything.", []string{

@@ -34,6 +34,21 @@ func (in Input) String(name string) (string, bool) {
 	return s, ok
 }
 
+// Strings returns a list of strings, nil when absent or null.
+func (in Input) Strings(name string) []string {
+	list, _ := in[name].([]any)
+	if list == nil {
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Has says whether the body mentioned the property at all (null included).
 func (in Input) Has(name string) bool {
 	_, ok := in[name]

@@ -20,7 +20,7 @@ func TestOrganizationLinksTheCollectionsThatPointToIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []any
-	for _, c := range []*Class{Member, Invitation, Workspace, Role, Event} {
+	for _, c := range []*Class{Member, Invitation, Workspace, Role, Event, WebhookEndpoint} {
 		want = append(want, map[string]any{
 			"@id":   c.Resource.Collection + "?organization=" + id,
 			"@type": "Collection",
@@ -45,10 +45,10 @@ func TestOrganizationLinksTheCollectionsThatPointToIt(t *testing.T) {
 	}
 
 	// The classes a collection filters by reference: an organization (its
-	// members, invitations, workspaces, roles, events) and a user (their
-	// keys).
+	// members, invitations, workspaces, roles, events, webhook endpoints),
+	// a user (their keys) and a webhook endpoint (its deliveries).
 	for _, c := range API.Classes {
-		if c.Links() != (c == Organization || c == User) {
+		if c.Links() != (c == Organization || c == User || c == WebhookEndpoint) {
 			t.Errorf("%s: Links() = %v", c.Name, c.Links())
 		}
 	}

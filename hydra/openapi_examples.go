@@ -26,6 +26,8 @@ const (
 	exampleWorkspaceID    = "01943a5f-2d4e-7f77-9a88-8192a3b4c5d6"
 	exampleAPIKeyID       = "01943a5f-3e5f-7a11-8b22-93a4b5c6d7e8"
 	exampleEventID        = "4182"
+	exampleEndpointID     = "01943a5f-3e60-7b22-8c33-a4b5c6d7e8f9"
+	exampleDeliveryID     = "01943a5f-3e61-7c33-9d44-b5c6d7e8f9a0"
 	exampleRoleID         = "01943a5e-8b2e-7c99-8aab-92a3b4c5d6e7"
 	exampleRequestID      = "req_5f2b9c0e1a7d4e3f8b6c2a19"
 )
@@ -54,6 +56,10 @@ func exampleID(c *Class) string {
 		return exampleAPIKeyID
 	case Event:
 		return exampleEventID
+	case WebhookEndpoint:
+		return exampleEndpointID
+	case WebhookDelivery:
+		return exampleDeliveryID
 	}
 	panic("hydra: no example id for " + c.Name)
 }
@@ -131,6 +137,21 @@ func exampleNode(c *Class) *Node {
 			Set("data", json.RawMessage(ws.AppendJSON(nil, LinkedData))).
 			Set("previous_attributes", json.RawMessage(`{"name":"Research"}`)).
 			Set("created_at", exampleJoined)
+	case WebhookEndpoint:
+		return NewNode(WebhookEndpoint, WebhookEndpoint.IRI(exampleEndpointID)).Set("id", exampleEndpointID).
+			Set("organization", Organization.IRI(exampleOrganizationID)).Set("url", "https://crm.acme.example/hooks/orgraph").
+			Set("enabled_events", []string{"member.*", "invitation.accepted"}).Set("description", "CRM sync").
+			Set("status", "enabled").Set("mode", "live").Set("created_at", exampleCreated).Set("updated_at", exampleJoined)
+	case WebhookDelivery:
+		failed, next := exampleJoined.Add(time.Second), exampleJoined.Add(6*time.Second)
+		return NewNode(WebhookDelivery, WebhookDelivery.IRI(exampleDeliveryID)).Set("id", exampleDeliveryID).
+			Set("endpoint", WebhookEndpoint.IRI(exampleEndpointID)).Set("organization", Organization.IRI(exampleOrganizationID)).
+			Set("event", Event.IRI(exampleEventID)).Set("event_type", "member.added").Set("status", "succeeded").
+			Set("attempts", []*Node{
+				NewNode(WebhookAttempt, "").Set("at", failed).Set("duration_ms", 10003).Set("error", "The endpoint did not answer within 10 s.").Set("success", false).Set("next_attempt_at", next),
+				NewNode(WebhookAttempt, "").Set("at", next).Set("duration_ms", 84).Set("response_status", 204).Set("success", true),
+			}).
+			Set("mode", "live").Set("created_at", failed).Set("updated_at", next)
 	}
 	panic("hydra: no example of " + c.Name)
 }
@@ -173,6 +194,10 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"name": "CI deploys", "scope": "read", "expires_at": exampleCreated.AddDate(1, 0, 0).Format(time.RFC3339)}
 	case c == User && create:
 		body = map[string]any{"email": "grace@acme.example", "name": "Grace Hopper"}
+	case c == WebhookEndpoint && create:
+		body = map[string]any{"organization": org, "url": "https://crm.acme.example/hooks/orgraph", "enabled_events": []any{"member.*", "invitation.accepted"}, "description": "CRM sync"}
+	case c == WebhookEndpoint:
+		body = map[string]any{"enabled_events": []any{"*"}, "status": "enabled"}
 	case c == APIKeyRotation:
 		body = map[string]any{"grace_period": 3600}
 	case c == InvitationToken:

@@ -490,7 +490,11 @@ func trimmedFormat(core string, blank bool) string {
 // iriPattern is what ParseIRI reads as an item IRI of c: path-absolute or
 // absolute (an RFC 3986 scheme and authority), the id canonical.
 func iriPattern(c *Class) string {
-	return `^(?:[A-Za-z][A-Za-z0-9+.\-]*://[^/]*)?` + regexp.QuoteMeta(c.Resource.Item) + uuidPattern[1:]
+	id := uuidPattern
+	if c.Resource.NumericID {
+		id = numericIDPattern
+	}
+	return `^(?:[A-Za-z][A-Za-z0-9+.\-]*://[^/]*)?` + regexp.QuoteMeta(c.Resource.Item) + id[1:]
 }
 
 // numericIDPattern is the canonical form of a numeric id: no sign, no

@@ -274,6 +274,78 @@ var (
 		},
 	}
 
+	WebhookEndpoint = &Class{
+		Name:        "WebhookEndpoint",
+		Description: "A URL that receives events as signed HTTP POSTs (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature), one at a time in the feed's order, retried for three days. An organization's is made and read by its owners and admins; an operator's, with no organization, hears the whole mode.",
+		Properties: []*Property{
+			{Name: "id", Always: true, Kind: String, Description: "The endpoint's id."},
+			{Name: "organization", Kind: Reference, Class: nil, Writable: true, CreateOnly: true, Description: "The organization whose events it receives; none (operators only) for every event of the mode."},
+			{Name: "url", Always: true, Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 1000, Description: "Where events are posted: a public http or https URL, up to 1,000 characters (no user info, no fragment); redirects are not followed."},
+			{Name: "enabled_events", Always: true, Kind: String, Many: true, Required: true, Writable: true, MaxItems: 64, Enum: webhookEventChoices(), Description: "The events it receives: event types, a resource's prefix (member.*), or * for every one."},
+			{Name: "description", Kind: String, Writable: true, MaxLength: 500, Description: "What the endpoint is for, up to 500 characters."},
+			{Name: "status", Always: true, Kind: String, Writable: true, Enum: []string{"enabled", "disabled"}, Description: "enabled or disabled. An endpoint whose deliveries fail for three days is disabled; enabling it resumes them where they stopped."},
+			{Name: "disabled_reason", Kind: String, Description: "Why a disabled endpoint is."},
+			{Name: "secret", Kind: String, Once: true, Description: "The signing secret (whsec_…, Standard Webhooks): only in the answers that make the endpoint and rotate its secret, never again."},
+			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that made it, and of the events it receives."},
+			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the endpoint was made."},
+			{Name: "updated_at", Always: true, Kind: DateTime, Description: "When the endpoint last changed."},
+		},
+		Resource: &Resource{
+			Collection: "/api/webhook_endpoints",
+			Item:       "/api/webhook_endpoints/",
+			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
+			Filters:    []Filter{{Variable: "organization", Property: "organization"}},
+			Orderable:  []string{"id", "created_at"},
+			Actions: []Action{
+				{Name: "rotate_secret", Title: "rotateWebhookEndpointSecret", Description: "Gives the endpoint a new signing secret, which signs every delivery from now on: POST /api/webhook_endpoints/{id}/rotate_secret, no body; returns the endpoint with its new secret, once. Takes no Idempotency-Key: the secret is never shown again, so no answer replays it."},
+			},
+		},
+	}
+
+	WebhookAttempt = &Class{
+		Name:        "WebhookAttempt",
+		Description: "One try at delivering an event.",
+		Properties: []*Property{
+			{Name: "at", Always: true, Kind: DateTime, Description: "When the try began."},
+			{Name: "duration_ms", Always: true, Kind: Integer, Description: "How long it took, in milliseconds."},
+			{Name: "response_status", Kind: Integer, Description: "The HTTP status the endpoint answered (none when it did not answer)."},
+			{Name: "error", Kind: String, Description: "Why there was no answer, or why it was refused."},
+			{Name: "success", Always: true, Kind: Boolean, Description: "Whether the endpoint took it: a 2xx answer within 10 seconds."},
+			{Name: "next_attempt_at", Kind: DateTime, Description: "When the next try was scheduled, after a failure."},
+		},
+	}
+
+	WebhookDelivery = &Class{
+		Name:        "WebhookDelivery",
+		Description: "One event's delivery to one endpoint, with every attempt: pending until it succeeds, failed when the endpoint gives up on it.",
+		Properties: []*Property{
+			{Name: "id", Always: true, Kind: String, Description: "The delivery's id; its webhook-id header, the same in every retry."},
+			{Name: "endpoint", Always: true, Kind: Reference, Class: nil, Description: "The endpoint."},
+			{Name: "organization", Kind: Reference, Class: nil, Description: "The endpoint's organization."},
+			{Name: "event", Always: true, Kind: Reference, Class: nil, Description: "The event delivered."},
+			{Name: "event_type", Always: true, Kind: String, Description: "The event's type."},
+			{Name: "status", Always: true, Kind: String, Enum: []string{"pending", "succeeded", "failed"}, Description: "pending, succeeded or failed."},
+			{Name: "attempts", Always: true, Kind: Object, Class: WebhookAttempt, Many: true, Ordered: true, Description: "Every attempt, oldest first."},
+			{Name: "next_attempt_at", Kind: DateTime, Description: "When a pending delivery is tried next."},
+			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test."},
+			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the delivery was made."},
+			{Name: "updated_at", Always: true, Kind: DateTime, Description: "When it last changed."},
+		},
+		Resource: &Resource{
+			Collection: "/api/webhook_deliveries",
+			Item:       "/api/webhook_deliveries/",
+			Operations: []OpKind{GetCollection, Get},
+			Filters: []Filter{
+				{Variable: "endpoint", Property: "endpoint"},
+				{Variable: "status", Property: "status"},
+			},
+			Orderable: []string{"id", "created_at"},
+			Actions: []Action{
+				{Name: "retry", Description: "Sends the delivery again now, before the endpoint's next event: a failed one, or a pending one waiting for its next try. The endpoint must be enabled. POST /api/webhook_deliveries/{id}/retry, no body; returns the delivery."},
+			},
+		},
+	}
+
 	// OrganizationInvitation is one entry of an organization's create-time
 	// invitations list.
 	OrganizationInvitation = &Class{
@@ -320,6 +392,12 @@ var (
 	}
 )
 
+// webhookEventChoices are the values of an endpoint's enabled_events:
+// every type, every resource's prefix, and * for all.
+func webhookEventChoices() []string {
+	return append(append([]string{orgs.AllEvents}, orgs.EventTypes...), PrefixValues(orgs.EventTypes)...)
+}
+
 // roles are the values a role property takes: the data model's, so that
 // the documentation, validation and database agree.
 var roles = schema.Roles
@@ -337,10 +415,17 @@ var API = func() *Registry {
 			}
 		}
 	}
-	for _, c := range []*Class{Member, Role, Invitation, Workspace, Event} {
+	for _, c := range []*Class{Member, Role, Invitation, Workspace, Event, WebhookEndpoint, WebhookDelivery} {
 		point(c, "organization", Organization)
 	}
 	point(Invitation, "membership", Member)
+	point(WebhookDelivery, "endpoint", WebhookEndpoint)
+	point(WebhookDelivery, "event", Event)
+	for _, c := range []*Class{WebhookEndpoint, WebhookDelivery} {
+		for i := range c.Resource.Actions {
+			c.Resource.Actions[i].Returns = c
+		}
+	}
 	for i := range APIKey.Resource.Actions {
 		a := &APIKey.Resource.Actions[i]
 		a.Returns = APIKey
@@ -360,7 +445,7 @@ var API = func() *Registry {
 	}
 	return NewRegistry("Orgraph",
 		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
-		Organization, Member, Invitation, Workspace, Role, User, APIKey, Event,
-		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken, EventActor,
+		Organization, Member, Invitation, Workspace, Role, User, APIKey, Event, WebhookEndpoint, WebhookDelivery,
+		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken, EventActor, WebhookAttempt,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

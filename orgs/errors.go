@@ -30,6 +30,9 @@ const (
 	RuleNotUnique        Rule = "not-unique"         // a name or a pending invitation is taken
 	RuleInviterLostPower Rule = "inviter-lost-power" // the inviter may no longer send the invitation
 	RuleInvalidEmail     Rule = "invalid-email"      // not an address by mailaddr's rule
+	RuleNoSuchChoice     Rule = "no-such-choice"     // not one of the values allowed
+	RuleEndpointDisabled Rule = "endpoint-disabled"  // a delivery of a disabled endpoint waits
+	RuleUnsafeURL        Rule = "unsafe-url"         // webhooks go to public http(s) URLs only
 )
 
 // Violation is one broken rule, at a property of the request (Path, as a

@@ -53,19 +53,12 @@ type EventFeed struct {
 // Events is the feed the caller may read, narrowed by f.
 func (s *Service) Events(c Caller, f EventFilter) EventFeed {
 	feed := EventFeed{s: s, c: c, f: f}
-	feed.pred = append(feed.pred, event.ModeEQ(event.Mode(c.Mode)), s.eventsVisible(c))
+	feed.pred = append(feed.pred, eventModeIs(c.Mode), s.eventsVisible(c))
 	if len(f.Types) > 0 || len(f.Prefixes) > 0 {
-		var any []predicate.Event
-		if len(f.Types) > 0 {
-			any = append(any, event.TypeIn(f.Types...))
-		}
-		for _, p := range f.Prefixes {
-			any = append(any, event.TypeHasPrefix(p))
-		}
-		feed.pred = append(feed.pred, event.Or(any...))
+		feed.pred = append(feed.pred, eventTypeIn(f.Types, f.Prefixes))
 	}
 	if f.Organization != uuid.Nil {
-		feed.pred = append(feed.pred, event.OrganizationEQ(f.Organization))
+		feed.pred = append(feed.pred, eventOrganizationIs(f.Organization))
 	}
 	switch {
 	case f.Since != nil && f.SinceStrictly:
@@ -80,6 +73,22 @@ func (s *Service) Events(c Caller, f EventFilter) EventFeed {
 		feed.pred = append(feed.pred, event.CreatedAtLTE(*f.Until))
 	}
 	return feed
+}
+
+func eventModeIs(mode string) predicate.Event          { return event.ModeEQ(event.Mode(mode)) }
+func eventOrganizationIs(id uuid.UUID) predicate.Event { return event.OrganizationEQ(id) }
+func eventSince(t time.Time) predicate.Event           { return event.CreatedAtGTE(t) }
+
+// eventTypeIn matches the types, and the types that begin with a prefix.
+func eventTypeIn(types, prefixes []string) predicate.Event {
+	var any []predicate.Event
+	if len(types) > 0 {
+		any = append(any, event.TypeIn(types...))
+	}
+	for _, p := range prefixes {
+		any = append(any, event.TypeHasPrefix(p))
+	}
+	return event.Or(any...)
 }
 
 // eventsVisible is who reads which events: an operator its mode's (the

@@ -52,6 +52,8 @@ var EventTypes = []string{
 	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRotated,
 	UserCreated,
+	WebhookEndpointCreated, WebhookEndpointUpdated, WebhookEndpointDeleted, WebhookEndpointSecretRotated, WebhookEndpointDisabled,
+	WebhookDeliveryRetried,
 }
 
 // Documents renders the document an event carries: a resource as any

@@ -15,6 +15,7 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/ent/webhookdelivery"
 	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/store"
@@ -258,6 +259,15 @@ func TestDeleteOrganizationLeavesNoOwnedRow(t *testing.T) {
 					return err
 				}
 				if _, err := sc.CreateWorkspace(ctx, "Design"); err != nil {
+					return err
+				}
+				url := "http://127.0.0.1:9/hook"
+				ep, err := svc.CreateWebhookEndpoint(ctx, tx, ada, sc, uuid.Must(uuid.NewV7()), orgs.WebhookInput{URL: &url, EnabledEvents: []string{"*"}}, []byte("sealed"))
+				if err != nil {
+					return err
+				}
+				if _, err := tx.WebhookDelivery.Create().SetEndpointID(ep.ID).SetOrganizationID(org.ID).SetMode(webhookdelivery.Mode(ada.Mode)).
+					SetEventID(1).SetEventType("workspace.created").Save(ctx); err != nil {
 					return err
 				}
 				_, err = sc.Invite(ctx, orgs.Invitation{Email: "bob@example.com", Role: "admin", Days: 7})

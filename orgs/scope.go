@@ -35,13 +35,15 @@ type Service struct {
 	dialect string // ent's dialect name, for the statements ent builds none for
 	// documents renders events' documents (SetDocuments).
 	documents Documents
+	// retries is the webhook deliveries' retry policy.
+	retries Retries
 }
 
 // NewService returns a Service reading through client, a database of the
 // dialect ("sqlite3" or "postgres", as ent names them), and locking
 // organizations with locker.
 func NewService(client *ent.Client, locker Locker, dialect string) *Service {
-	return &Service{client: client, locker: locker, dialect: dialect}
+	return &Service{client: client, locker: locker, dialect: dialect, retries: DefaultRetries}
 }
 
 // Scope is an organization entered for a write: locked for the

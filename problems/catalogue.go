@@ -193,6 +193,10 @@ var Constraints = []Constraint{
 		"The API key is revoked or expired, so it cannot be rotated: make a new key instead."},
 	{CodeUnknownUser, "UnknownUser", false,
 		"No user has the IRI given: an operator makes the user first (POST /api/users)."},
+	{CodeUnsafeURL, "UnsafeURL", false,
+		"Webhooks are sent to public http or https URLs only: the URL has another scheme, user info or a fragment, does not resolve, or resolves to a loopback, private, link-local or otherwise internal address (unless the server runs with --webhooks-allow-private). The check is made again at every connection."},
+	{CodeEndpointDisabled, "EndpointDisabled", false,
+		"The delivery's webhook endpoint is disabled, by hand or after three days of failures: enable it (status enabled) first; its deliveries then resume in order."},
 	{CodeInvalidToken, "InvalidToken", false,
 		"The invitation's accept token opens no pending invitation: it is mistyped, already used, voided by a resend, revoked or expired. Every such token gets this one answer, so that none tells which. Ask the organization for a new invitation."},
 }

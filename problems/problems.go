@@ -47,6 +47,10 @@ const (
 	CodeUnknownUser = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e08"
 	// CodeInvalidToken: the accept token opens no pending invitation.
 	CodeInvalidToken = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e09"
+	// CodeUnsafeURL: a webhook URL that is not a public http(s) one.
+	CodeUnsafeURL = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0a"
+	// CodeEndpointDisabled: a delivery of a disabled endpoint.
+	CodeEndpointDisabled = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0b"
 )
 
 // Violation is one failed constraint on one property.

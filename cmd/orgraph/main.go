@@ -33,6 +33,7 @@ import (
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/internal/oidctoken"
+	"github.com/orgraph/orgraph/internal/sealed"
 	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
@@ -232,6 +233,9 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	var cacheMiB autoInt
 	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
+	secretsKey := fs.String("secrets-key", "", "the `key` that seals webhook signing secrets in the database: 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
+	webhookLease := fs.Duration("webhook-lease", handlers.DefaultWebhookLease, "how long a replica holds a webhook endpoint while it delivers to it: longer than an attempt (10s); a replica that dies is replaced after it")
+	webhooksAllowPrivate := fs.Bool("webhooks-allow-private", false, "let webhooks go to loopback, private and link-local addresses (development only: it lets any endpoint owner reach the server's network)")
 	oidcIssuer := fs.String("oidc-issuer", "", "also accept the JSON Web Tokens of this OpenID Connect issuer as bearer tokens (its `URL`, as its tokens' iss claim writes it); needs --oidc-audience")
 	oidcAudience := fs.String("oidc-audience", "", "the `audience` a token must name in its aud claim (the dashboard's client id at the issuer, or the API's identifier); needs --oidc-issuer")
 	oidcMode := fs.String("oidc-mode", "live", "the mode the issuer's tokens act in, `live|test`")
@@ -267,6 +271,14 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if cacheMiB.set && cacheMiB.n < 0 {
 		return usagef("%s must be 0 or more", fs.origin("cache-size"))
 	}
+	var sealKey sealed.Key
+	if *secretsKey != "" {
+		k, err := sealed.ParseKey(*secretsKey)
+		if err != nil {
+			return usagef("%s: %v", fs.origin("secrets-key"), err)
+		}
+		sealKey = k
+	}
 	if *eventRetention < 0 {
 		return usagef("%s must be 0 (forever) or more", fs.origin("event-retention"))
 	}
@@ -278,6 +290,9 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	}
 	if err := checkOIDCFlags(fs, *oidcIssuer, *oidcAudience, *oidcMode, *oidcScope); err != nil {
 		return err
+	}
+	if *webhookLease <= handlers.WebhookTimeout {
+		return usagef("%s must be longer than a delivery attempt (%s)", fs.origin("webhook-lease"), handlers.WebhookTimeout)
 	}
 	for _, name := range []string{"rate-window", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "idempotency-ttl", "shutdown-timeout", "db-conn-max-lifetime"} {
 		if d := fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration); d <= 0 {
@@ -341,10 +356,11 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
+	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, SecretsKey: sealKey, WebhooksAllowPrivate: *webhooksAllowPrivate, WebhookLease: *webhookLease, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go api.Sweep(sweepCtx, sweepPeriod)
+	go api.DeliverWebhooks(sweepCtx)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: *readHeaderTimeout,

@@ -57,19 +57,26 @@ type OrganizationOwnedMixin struct {
 	// needs it to pair the two ends of the one relation, and it differs by
 	// type. Organization declares that edge, with its cascade delete.
 	Ref string
+	// Optional rows may belong to no organization (an operator's webhook
+	// endpoint, which hears the whole mode): organization_id is then
+	// NULL, and what belongs to an organization still goes with it.
+	Optional bool
 }
 
-func (OrganizationOwnedMixin) Fields() []ent.Field {
-	return []ent.Field{
-		field.UUID(OwnerField, NewID()).Immutable(),
+func (m OrganizationOwnedMixin) Fields() []ent.Field {
+	f := field.UUID(OwnerField, NewID()).Immutable()
+	if m.Optional {
+		f = f.Optional().Nillable()
 	}
+	return []ent.Field{f}
 }
 
 func (m OrganizationOwnedMixin) Edges() []ent.Edge {
-	return []ent.Edge{
-		edge.From("organization", Organization.Type).Ref(m.Ref).Field(OwnerField).
-			Unique().Required().Immutable(),
+	e := edge.From("organization", Organization.Type).Ref(m.Ref).Field(OwnerField).Unique().Immutable()
+	if !m.Optional {
+		e = e.Required()
 	}
+	return []ent.Edge{e}
 }
 
 func (OrganizationOwnedMixin) Annotations() []schema.Annotation {

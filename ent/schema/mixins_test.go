@@ -42,7 +42,10 @@ func TestTablesWithAnOrganizationUseTheMixin(t *testing.T) {
 			t.Errorf("table %s has %s but its type is not in ent.OrganizationOwnedTables: use schema.OrganizationOwnedMixin instead of declaring the field, then go generate ./ent", tb.Name, schema.OwnerField)
 			continue
 		}
-		if col.Nullable {
+		// Only the webhook tables may hold rows of no organization: an
+		// operator's endpoint hears the whole mode (OrganizationOwnedMixin's
+		// Optional).
+		if col.Nullable && tb.Name != migrate.WebhookEndpointsTable.Name && tb.Name != migrate.WebhookDeliveriesTable.Name {
 			t.Errorf("table %s: %s is nullable", tb.Name, schema.OwnerField)
 		}
 		i := slices.IndexFunc(tb.ForeignKeys, func(fk *entschema.ForeignKey) bool {

@@ -56,6 +56,8 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("roles", Role.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("invitations", Invitation.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("workspaces", Workspace.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("webhook_endpoints", WebhookEndpoint.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("webhook_deliveries", WebhookDelivery.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -21,6 +21,9 @@ const (
 	// ReadEvents reads the organization's events: what everyone did,
 	// including to the members and keys others cannot manage.
 	ReadEvents Permission = "events:read"
+	// ManageWebhooks reads and changes the organization's webhook
+	// endpoints and their deliveries (their URLs and what they receive).
+	ManageWebhooks Permission = "webhooks:manage"
 )
 
 var readAll = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadWorkspaces, ReadRoles}
@@ -30,8 +33,8 @@ var readAll = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadW
 // developers manage workspaces and read the rest; viewers read.
 var RolePermissions = map[string][]Permission{
 	"owner": append(append([]Permission{}, readAll...),
-		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ReadEvents),
-	"admin":     append(append([]Permission{}, readAll...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ReadEvents),
+		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ReadEvents, ManageWebhooks),
+	"admin":     append(append([]Permission{}, readAll...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ReadEvents, ManageWebhooks),
 	"developer": append(append([]Permission{}, readAll...), ManageWorkspaces),
 	"viewer":    readAll,
 }
