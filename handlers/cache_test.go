@@ -227,3 +227,38 @@ func TestDocumentCacheKeepsOrganizationsAWriteDidNotChange(t *testing.T) {
 	e.key("carol@example.com", "live", "write")
 	expect("after a user was created", afterJoin, readAll(), "X", "X's members", "X's owner", "the listing", "Y's members", "X as JSON-LD")
 }
+
+// TestDocumentCacheOutlivesTheDeliverer: the webhook deliverer's rounds —
+// idle, claiming, waking endpoints when the feed moves, recording a failed
+// attempt — change no organization's document, so they leave the cache as
+// it is (an empty write transaction would count as a change of
+// everything).
+func TestDocumentCacheOutlivesTheDeliverer(t *testing.T) {
+	e, statements := newCountingEnv(t, "sqlite", handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited, SecretsKey: testSecretsKey, WebhooksAllowPrivate: true})
+	srv := e.srv.Config.Handler.(*handlers.Server)
+	ada := e.key("ada@example.com", "live", "write")
+	x, y := e.createOrg(ada, `{"name":"X"}`), e.createOrg(ada, `{"name":"Y"}`)
+	xPath, yPath := x["@id"].(string), y["@id"].(string)
+	evMade(t, pmPost(e, "/api/webhook_endpoints", ada, `{"organization": "`+yPath+`", "url": "http://127.0.0.1:9/closed", "enabled_events": ["*"]}`))
+	readX := func(step string) {
+		t.Helper()
+		before := statements.Load()
+		if r := e.do(req{Path: xPath, Key: ada}); r.Status != http.StatusOK {
+			t.Fatalf("%s: GET X: %d", step, r.Status)
+		}
+		if n := statements.Load() - before; n != 0 {
+			t.Errorf("%s: X was built again (%d statements)", step, n)
+		}
+	}
+	e.do(req{Path: xPath, Key: ada})
+	readX("a second read")
+	for range 3 {
+		srv.DeliverOnce(context.Background())
+	}
+	readX("after the deliverer's rounds")
+	evMade(t, pmPost(e, "/api/workspaces", ada, `{"organization": "`+yPath+`", "name": "Moves the feed"}`))
+	for range 3 {
+		srv.DeliverOnce(context.Background())
+	}
+	readX("after a delivery to Y's endpoint")
+}

@@ -77,11 +77,15 @@ func (s *Server) DeliverOnce(ctx context.Context) int {
 	dl.mu.Lock()
 	defer dl.mu.Unlock()
 	s.wakeEndpoints(ctx, dl.heads)
+	// Claiming takes a write transaction: only when a read finds work.
+	due, err := s.orgs.AnyDue(ctx, schema.Now())
 	var claimed []*ent.WebhookEndpoint
-	err := s.db.Tx(ctx, func(tx *ent.Tx) (err error) {
-		claimed, err = s.orgs.ClaimEndpoints(ctx, tx, dl.owner, schema.Now(), s.webhookLease, endpointsPerClaim)
-		return err
-	})
+	if err == nil && due {
+		err = s.db.Tx(ctx, func(tx *ent.Tx) (err error) {
+			claimed, err = s.orgs.ClaimEndpoints(ctx, tx, dl.owner, schema.Now(), s.webhookLease, endpointsPerClaim)
+			return err
+		})
+	}
 	if err != nil && ctx.Err() == nil {
 		s.log.WarnContext(ctx, "claiming webhook endpoints failed; the deliverer tries again", "error", err.Error())
 	}
@@ -103,6 +107,10 @@ func (s *Server) wakeEndpoints(ctx context.Context, heads map[string]orgs.Positi
 	for _, mode := range []string{"live", "test"} {
 		head, err := s.orgs.Head(ctx, mode)
 		if err != nil || head == heads[mode] {
+			continue
+		}
+		if idle, err := s.orgs.AnyIdle(ctx, mode); err != nil || !idle {
+			heads[mode] = head // nothing to wake; no write transaction
 			continue
 		}
 		err = s.db.Tx(ctx, func(tx *ent.Tx) error { return s.orgs.WakeEndpoints(ctx, tx, mode, schema.Now()) })

@@ -98,15 +98,19 @@ func (s *Service) eventsVisible(c Caller) predicate.Event {
 	if c.Operator() {
 		return func(*entsql.Selector) {}
 	}
-	roles := schema.RolesWith(schema.ReadEvents)
 	return func(sel *entsql.Selector) {
-		m := entsql.Table(member.Table).As("reader_membership")
-		sub := entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
-			entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-			entsql.In(m.C(member.FieldRole), anySlice(roles)...),
-		))
-		sel.Where(entsql.In(sel.C(event.FieldOrganization), sub))
+		sel.Where(entsql.In(sel.C(event.FieldOrganization), organizationsWhereRoleHolds(c, schema.ReadEvents)))
 	}
+}
+
+// organizationsWhereRoleHolds selects the ids of the organizations where
+// the caller's role holds a permission.
+func organizationsWhereRoleHolds(c Caller, perm schema.Permission) *entsql.Selector {
+	m := entsql.Table(member.Table).As("caller_role_membership")
+	return entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
+		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
+		entsql.In(m.C(member.FieldRole), anySlice(schema.RolesWith(perm))...),
+	))
 }
 
 func anySlice[T any](values []T) []any {

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/webhookdelivery"
@@ -69,12 +68,7 @@ func webhooksVisible(c Caller, modeColumn string) func(*entsql.Selector) {
 		if c.Operator() {
 			return
 		}
-		m := entsql.Table(member.Table).As("manager_membership")
-		sub := entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
-			entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-			entsql.In(m.C(member.FieldRole), anySlice(schema.RolesWith(schema.ManageWebhooks))...),
-		))
-		sel.Where(entsql.In(sel.C(schema.OwnerField), sub))
+		sel.Where(entsql.In(sel.C(schema.OwnerField), organizationsWhereRoleHolds(c, schema.ManageWebhooks)))
 	}
 }
 
@@ -324,14 +318,34 @@ var DefaultRetries = Retries{
 // SetRetries sets the retry policy (tests shorten it).
 func (s *Service) SetRetries(r Retries) { s.retries = r }
 
-// ClaimEndpoints leases up to limit enabled endpoints whose next attempt
-// is due and that no deliverer holds, to owner until now+lease.
-func (s *Service) ClaimEndpoints(ctx context.Context, tx *ent.Tx, owner string, now time.Time, lease time.Duration, limit int) ([]*ent.WebhookEndpoint, error) {
-	q := tx.WebhookEndpoint.Query().Where(
+// dueEndpoints are the enabled endpoints whose next attempt is due and
+// that no deliverer holds.
+func dueEndpoints(now time.Time) predicate.WebhookEndpoint {
+	return webhookendpoint.And(
 		webhookendpoint.StatusEQ(webhookendpoint.StatusEnabled),
 		webhookendpoint.NextAttemptAtLTE(now),
 		webhookendpoint.Or(webhookendpoint.LeaseUntilIsNil(), webhookendpoint.LeaseUntilLT(now)),
-	).Order(webhookendpoint.ByNextAttemptAt()).Limit(limit)
+	)
+}
+
+// AnyDue says, with a read, whether an endpoint is due: the deliverer
+// opens a write transaction to claim only then (on SQLite a write
+// transaction, even an empty one, takes the writer's turn).
+func (s *Service) AnyDue(ctx context.Context, now time.Time) (bool, error) {
+	return s.client.WebhookEndpoint.Query().Where(dueEndpoints(now)).Exist(ctx)
+}
+
+// AnyIdle says, with a read, whether an enabled endpoint of the mode is
+// idle, which the feed moving would make due.
+func (s *Service) AnyIdle(ctx context.Context, mode string) (bool, error) {
+	return s.client.WebhookEndpoint.Query().Where(webhookendpoint.StatusEQ(webhookendpoint.StatusEnabled),
+		webhookendpoint.ModeEQ(webhookendpoint.Mode(mode)), webhookendpoint.NextAttemptAtIsNil()).Exist(ctx)
+}
+
+// ClaimEndpoints leases up to limit enabled endpoints whose next attempt
+// is due and that no deliverer holds, to owner until now+lease.
+func (s *Service) ClaimEndpoints(ctx context.Context, tx *ent.Tx, owner string, now time.Time, lease time.Duration, limit int) ([]*ent.WebhookEndpoint, error) {
+	q := tx.WebhookEndpoint.Query().Where(dueEndpoints(now)).Order(webhookendpoint.ByNextAttemptAt()).Limit(limit)
 	if s.dialect == "postgres" {
 		q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
 	}

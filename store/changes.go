@@ -229,8 +229,11 @@ func (w *writeChanges) record(m ent.Mutation) {
 // authentication before the cache is, and their own documents are never
 // kept (they expire without a write). Events are appended with every
 // change, which changes what their own documents show besides; no event
-// document is kept.
-var unshown = map[string]bool{ent.TypeIdempotencyRecord: true, ent.TypeAPIKey: true, ent.TypeEvent: true}
+// document is kept. Webhook endpoints and deliveries change as the
+// deliverer works, which no organization's document shows, and no
+// document of theirs is kept either.
+var unshown = map[string]bool{ent.TypeIdempotencyRecord: true, ent.TypeAPIKey: true, ent.TypeEvent: true,
+	ent.TypeWebhookEndpoint: true, ent.TypeWebhookDelivery: true}
 
 // ownedTables maps each organization-owned type to its table, whose
 // schema.OwnerField column names the row's organization. It is generated
