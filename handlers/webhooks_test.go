@@ -266,6 +266,9 @@ func TestWebhookDeliveries(t *testing.T) {
 			}
 			return http.StatusNoContent
 		})
+		// An event recorded before the endpoint, within the same second,
+		// is not the endpoint's to hear.
+		evMade(t, pmPost(w, "/api/workspaces", ada, `{"organization": "`+acme+`", "name": "before"}`))
 		r := pmPost(w, "/api/webhook_endpoints", ada, `{"organization": "`+acme+`", "url": "`+rc.srv.URL+`/hook", "enabled_events": ["workspace.*"]}`)
 		if r.Status != http.StatusCreated {
 			t.Fatalf("endpoint: %d %s", r.Status, r.Body)
@@ -277,7 +280,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		for _, name := range []string{"a", "b", "c"} {
 			evMade(t, pmPost(w, "/api/workspaces", ada, `{"organization": "`+acme+`", "name": "`+name+`"}`))
 		}
-		want := workspaceEventIDs(t, e)
+		want := workspaceEventIDs(t, e)[1:]
 		until(t, "three events delivered", func() bool { return len(rc.succeeded()) == 3 })
 		if got := rc.succeeded(); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("delivered %v, want %v in order", got, want)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/event"
 	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/webhookdelivery"
@@ -147,6 +148,22 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, tx *ent.Tx, c Calle
 	}
 	if in.Status != nil {
 		create.SetStatus(webhookendpoint.Status(*in.Status))
+	}
+	// The endpoint hears the events recorded after it: its place starts at
+	// the newest event this transaction sees. (created_at, in whole
+	// seconds, would let it hear up to a second of older ones.) An event
+	// it does not see yet is a concurrent write's — on SQLite one earlier
+	// in the same group-commit batch, on PostgreSQL one not yet committed —
+	// and is heard if it lands after this place.
+	newest, err := tx.Event.Query().Where(event.ModeEQ(event.Mode(c.Mode))).Order(order(true)...).
+		Select(event.FieldID, event.FieldXid).First(ctx)
+	switch {
+	case err == nil:
+		create.SetCursorXid(newest.Xid).SetCursorID(newest.ID)
+	case ent.IsNotFound(err):
+		create.SetCursorXid(0).SetCursorID(0) // every event is after it
+	default:
+		return nil, fmt.Errorf("read the newest event: %w", err)
 	}
 	ep, err := create.Save(ctx)
 	if err != nil {
