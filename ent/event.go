@@ -37,6 +37,8 @@ type Event struct {
 	Data string `json:"data,omitempty"`
 	// Previous holds the value of the "previous" field.
 	Previous map[string]interface{} `json:"previous,omitempty"`
+	// Sealed holds the value of the "sealed" field.
+	Sealed []byte `json:"-"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt    time.Time `json:"created_at,omitempty"`
 	selectValues sql.SelectValues
@@ -49,7 +51,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldOrganization, event.FieldActorID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case event.FieldPrevious:
+		case event.FieldPrevious, event.FieldSealed:
 			values[i] = new([]byte)
 		case event.FieldID, event.FieldXid:
 			values[i] = new(sql.NullInt64)
@@ -136,6 +138,12 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field previous: %w", err)
 				}
 			}
+		case event.FieldSealed:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field sealed", values[i])
+			} else if value != nil {
+				_m.Sealed = *value
+			}
 		case event.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
@@ -208,6 +216,8 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("previous=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Previous))
+	builder.WriteString(", ")
+	builder.WriteString("sealed=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

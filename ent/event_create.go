@@ -109,6 +109,12 @@ func (_c *EventCreate) SetPrevious(v map[string]interface{}) *EventCreate {
 	return _c
 }
 
+// SetSealed sets the "sealed" field.
+func (_c *EventCreate) SetSealed(v []byte) *EventCreate {
+	_c.mutation.SetSealed(v)
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *EventCreate) SetCreatedAt(v time.Time) *EventCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -276,6 +282,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldPrevious, field.TypeJSON, value)
 		_node.Previous = value
 	}
+	if value, ok := _c.mutation.Sealed(); ok {
+		_spec.SetField(event.FieldSealed, field.TypeBytes, value)
+		_node.Sealed = value
+	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(event.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -375,6 +385,9 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.Previous(); exists {
 			s.SetIgnore(event.FieldPrevious)
+		}
+		if _, exists := u.create.mutation.Sealed(); exists {
+			s.SetIgnore(event.FieldSealed)
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(event.FieldCreatedAt)
@@ -618,6 +631,9 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.Previous(); exists {
 				s.SetIgnore(event.FieldPrevious)
+			}
+			if _, exists := b.mutation.Sealed(); exists {
+				s.SetIgnore(event.FieldSealed)
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(event.FieldCreatedAt)

@@ -83,6 +83,9 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.PreviousCleared() {
 		_spec.ClearField(event.FieldPrevious, field.TypeJSON)
 	}
+	if _u.mutation.SealedCleared() {
+		_spec.ClearField(event.FieldSealed, field.TypeBytes)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{event.Label}
@@ -188,6 +191,9 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.PreviousCleared() {
 		_spec.ClearField(event.FieldPrevious, field.TypeJSON)
+	}
+	if _u.mutation.SealedCleared() {
+		_spec.ClearField(event.FieldSealed, field.TypeBytes)
 	}
 	_node = &Event{config: _u.config}
 	_spec.Assign = _node.assignValues

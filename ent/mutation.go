@@ -1091,6 +1091,7 @@ type EventMutation struct {
 	request_id    *string
 	data          *string
 	previous      *map[string]interface{}
+	sealed        *[]byte
 	created_at    *time.Time
 	clearedFields map[string]struct{}
 	done          bool
@@ -1612,6 +1613,55 @@ func (m *EventMutation) ResetPrevious() {
 	delete(m.clearedFields, event.FieldPrevious)
 }
 
+// SetSealed sets the "sealed" field.
+func (m *EventMutation) SetSealed(b []byte) {
+	m.sealed = &b
+}
+
+// Sealed returns the value of the "sealed" field in the mutation.
+func (m *EventMutation) Sealed() (r []byte, exists bool) {
+	v := m.sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSealed returns the old "sealed" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldSealed(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSealed: %w", err)
+	}
+	return oldValue.Sealed, nil
+}
+
+// ClearSealed clears the value of the "sealed" field.
+func (m *EventMutation) ClearSealed() {
+	m.sealed = nil
+	m.clearedFields[event.FieldSealed] = struct{}{}
+}
+
+// SealedCleared returns if the "sealed" field was cleared in this mutation.
+func (m *EventMutation) SealedCleared() bool {
+	_, ok := m.clearedFields[event.FieldSealed]
+	return ok
+}
+
+// ResetSealed resets all changes to the "sealed" field.
+func (m *EventMutation) ResetSealed() {
+	m.sealed = nil
+	delete(m.clearedFields, event.FieldSealed)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *EventMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -1682,7 +1732,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.xid != nil {
 		fields = append(fields, event.FieldXid)
 	}
@@ -1709,6 +1759,9 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.previous != nil {
 		fields = append(fields, event.FieldPrevious)
+	}
+	if m.sealed != nil {
+		fields = append(fields, event.FieldSealed)
 	}
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
@@ -1739,6 +1792,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.Data()
 	case event.FieldPrevious:
 		return m.Previous()
+	case event.FieldSealed:
+		return m.Sealed()
 	case event.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -1768,6 +1823,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldData(ctx)
 	case event.FieldPrevious:
 		return m.OldPrevious(ctx)
+	case event.FieldSealed:
+		return m.OldSealed(ctx)
 	case event.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -1842,6 +1899,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPrevious(v)
 		return nil
+	case event.FieldSealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSealed(v)
+		return nil
 	case event.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -1909,6 +1973,9 @@ func (m *EventMutation) ClearedFields() []string {
 	if m.FieldCleared(event.FieldPrevious) {
 		fields = append(fields, event.FieldPrevious)
 	}
+	if m.FieldCleared(event.FieldSealed) {
+		fields = append(fields, event.FieldSealed)
+	}
 	return fields
 }
 
@@ -1937,6 +2004,9 @@ func (m *EventMutation) ClearField(name string) error {
 		return nil
 	case event.FieldPrevious:
 		m.ClearPrevious()
+		return nil
+	case event.FieldSealed:
+		m.ClearSealed()
 		return nil
 	}
 	return fmt.Errorf("unknown Event nullable field %s", name)
@@ -1972,6 +2042,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldPrevious:
 		m.ResetPrevious()
+		return nil
+	case event.FieldSealed:
+		m.ResetSealed()
 		return nil
 	case event.FieldCreatedAt:
 		m.ResetCreatedAt()

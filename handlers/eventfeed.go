@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,20 +50,21 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	feed := s.orgs.Events(callerOf(r), f)
 	if q.Paged {
-		return writePage(s, w, r, hydra.Event, q, feed.List(desc), eachNode(eventNode))
+		return writePage(s, w, r, hydra.Event, q, feed.List(desc), eachNode(s.eventNodes(callerOf(r))))
 	}
 	from, forward, err := parseCursor(q.Cursor)
 	if err != nil {
 		return err
 	}
 	page := &hydra.Collection{Class: hydra.Event, Query: q, Requested: r.RequestURI}
+	node := s.eventNodes(callerOf(r))
 	if q.ItemsPerPage > 0 {
 		events, more, err := feed.Seek(r.Context(), from, forward, desc, q.ItemsPerPage)
 		if err != nil {
 			return err
 		}
 		for _, e := range events {
-			page.Members = append(page.Members, eventNode(e))
+			page.Members = append(page.Members, node(e))
 		}
 		page.PreviousCursor, page.NextCursor = neighbours(events, from, forward, desc, more)
 		// The first page, when it is the only one, counts the feed.
@@ -107,14 +111,67 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
 		return problems.NotFound()
 	}
-	e, err := s.orgs.Event(r.Context(), callerOf(r), id)
+	c := callerOf(r)
+	e, err := s.orgs.Event(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, eventNode(e))
+	return s.writeItem(w, r, http.StatusOK, s.eventNodes(c)(e))
 }
 
-// eventNode is an event's document.
+// eventNodes renders events for a reader: an operator reads what an event
+// carries for operators and webhook deliveries alone (an invitation's
+// accept token, orgs.Caller.ShowsAcceptToken); a member never does.
+func (s *Server) eventNodes(c orgs.Caller) func(*ent.Event) *hydra.Node {
+	if c.ShowsAcceptToken() {
+		return s.revealedEventNode
+	}
+	return eventNode
+}
+
+// revealedEventNode is an event's document with its sealed part opened
+// into data: for operators and webhook deliveries. A part this server's
+// secrets key cannot open (the key was changed) is left out, with a
+// warning, rather than failing the read.
+func (s *Server) revealedEventNode(e *ent.Event) *hydra.Node {
+	n := eventNode(e)
+	if len(e.Sealed) == 0 {
+		return n
+	}
+	plain, err := s.secrets.Open(e.Sealed, orgs.SealedContext(e.Type, e.Organization))
+	var hidden map[string]json.RawMessage
+	if err == nil {
+		err = json.Unmarshal(plain, &hidden)
+	}
+	if err != nil {
+		s.log.Warn("an event's sealed part does not open with this server's secrets key; it is left out", "event", e.ID, "error", err.Error())
+		return n
+	}
+	return n.Set("data", withProperties(json.RawMessage(e.Data), hidden))
+}
+
+// withProperties adds properties to a JSON object (a document rendered by
+// this server, so an object), in the order of their names.
+func withProperties(object json.RawMessage, props map[string]json.RawMessage) json.RawMessage {
+	body := bytes.TrimRight(object, " \t\r\n")
+	if len(props) == 0 || len(body) < 2 || body[len(body)-1] != '}' {
+		return object
+	}
+	out := make([]byte, 0, len(body)+64)
+	out = append(out, body[:len(body)-1]...)
+	empty := len(bytes.TrimSpace(out)) == 1 // "{"
+	for _, name := range slices.Sorted(maps.Keys(props)) {
+		if !empty {
+			out = append(out, ',')
+		}
+		empty = false
+		key, _ := json.Marshal(name)
+		out = append(append(append(out, key...), ':'), props[name]...)
+	}
+	return append(out, '}')
+}
+
+// eventNode is an event's document as members read it.
 func eventNode(e *ent.Event) *hydra.Node {
 	n := hydra.NewNode(hydra.Event, hydra.Event.IRI(strconv.FormatInt(e.ID, 10))).
 		Set("id", e.ID).

@@ -166,6 +166,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.Eve
 	ctx := r.Context()
 	c := callerOf(r)
 	feed := s.orgs.Events(c, f)
+	node := s.eventNodes(c)
 	from, err := s.streamStart(ctx, r, c, feed)
 	if err != nil {
 		return err
@@ -206,7 +207,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.Eve
 				return nil
 			}
 			for _, e := range events {
-				n := eventNode(e)
+				n := node(e)
 				n.Context = hydra.ContextsPath + hydra.Event.Name
 				buf = append(buf[:0], "id: "...)
 				buf = strconv.AppendInt(buf, e.ID, 10)

@@ -51,7 +51,8 @@ type Config struct {
 	// zero means HeartbeatPeriod.
 	StreamHeartbeat time.Duration
 	// SecretsKey seals the secrets the server must read back (webhook
-	// signing secrets); without it, webhook endpoints cannot be made.
+	// signing secrets, invitation events' accept tokens); without it,
+	// webhook endpoints cannot be made and events keep no token.
 	SecretsKey sealed.Key
 	// WebhooksAllowPrivate lets webhooks go to loopback, private and
 	// link-local addresses (development and tests).
@@ -134,6 +135,9 @@ func New(cfg Config) *Server {
 	s.orgs.SetDocuments(eventDocuments{})
 	s.stopStreams = make(chan struct{})
 	s.secrets = cfg.SecretsKey
+	if !cfg.SecretsKey.IsZero() {
+		s.orgs.SetSealer(cfg.SecretsKey)
+	}
 	s.sender = webhooks.NewSender(webhooks.Options{AllowPrivate: cfg.WebhooksAllowPrivate, Timeout: WebhookTimeout, UserAgent: "Orgraph-Webhooks/1"})
 	if cfg.WebhookRetries != nil {
 		s.orgs.SetRetries(*cfg.WebhookRetries)

@@ -145,7 +145,7 @@ func (s *Server) deliverNext(ctx context.Context, owner string, ep *ent.WebhookE
 	if err != nil {
 		attempt.Error = "The endpoint's signing secret cannot be opened with this server's secrets key: rotate the secret."
 	} else {
-		res := s.sender.Send(ctx, ep.URL, string(secret), d.ID.String(), eventBody(e))
+		res := s.sender.Send(ctx, ep.URL, string(secret), d.ID.String(), s.eventBody(e))
 		if ctx.Err() != nil {
 			return // stopping: the lease runs out and the event is sent again
 		}
@@ -173,8 +173,8 @@ func (s *Server) deliverNext(ctx context.Context, owner string, ep *ent.WebhookE
 
 // eventBody is a delivery's body: the event's document, as the feed
 // serves it.
-func eventBody(e *ent.Event) []byte {
-	n := eventNode(e)
+func (s *Server) eventBody(e *ent.Event) []byte {
+	n := s.revealedEventNode(e)
 	n.Context = hydra.ContextsPath + hydra.Event.Name
 	return n.AppendJSON(make([]byte, 0, 1024), hydra.LinkedData)
 }

@@ -427,3 +427,84 @@ func TestWebhookTwoReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptTokenOnlyInDeliveriesAndOperatorReads: the events of a sent
+// invitation (created, resent) carry its accept token in webhook
+// deliveries and operator reads — so that a webhook can make the
+// invitation an e-mail with its link — and never where members read
+// events: the feed, an event's item, the live stream.
+func TestAcceptTokenOnlyInDeliveriesAndOperatorReads(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		srv := whServer(t, e, fastRetries)
+		w := &env{t: t, db: e.db, srv: srv}
+		ada := e.key("ada@example.com", "live", "write")
+		ops := e.key("ops@platform.test", "live", "operator")
+		acme := pmS(e.createOrg(ada, `{"name": "Acme"}`)["@id"])
+		rc := newReceiver(t, func(int) int { return http.StatusNoContent })
+		r := pmPost(w, "/api/webhook_endpoints", ada, `{"organization": "`+acme+`", "url": "`+rc.srv.URL+`/hook", "enabled_events": ["invitation.*"]}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("endpoint: %d %s", r.Status, r.Body)
+		}
+		rc.mu.Lock()
+		rc.secret = pmS(r.obj()["secret"])
+		rc.mu.Unlock()
+		adaStream, _ := openStream(t, srv.URL, ada, "/api/events?type=invitation.*", "")
+		defer adaStream.close()
+		opsStream, _ := openStream(t, srv.URL, ops, "/api/events?type=invitation.*", "")
+		defer opsStream.close()
+
+		inv := pmPost(w, "/api/invitations", ada, `{"organization": "`+acme+`", "email": "bob@example.com", "role": "developer"}`)
+		if inv.Status != http.StatusCreated || strings.Contains(string(inv.Body), "og_inv_") {
+			t.Fatalf("invitation: %d %s", inv.Status, inv.Body)
+		}
+		if r := w.do(req{Method: http.MethodPost, Path: pmS(inv.obj()["@id"]) + "/resend", Key: ada}); r.Status != http.StatusOK {
+			t.Fatalf("resend: %d %s", r.Status, r.Body)
+		}
+		until(t, "two deliveries", func() bool { return len(rc.succeeded()) == 2 })
+		delivered := rc.received()
+		tokens := make([]string, 2)
+		for i, want := range []string{"invitation.created", "invitation.resent"} {
+			g := delivered[i]
+			tokens[i] = pmS(pmObj(g.body["data"])["accept_token"])
+			if g.typ != want || !g.verified || !strings.HasPrefix(tokens[i], "og_inv_") {
+				t.Fatalf("delivery %d: %s, verified %v, token %q", i, g.typ, g.verified, tokens[i])
+			}
+		}
+		// The tokens are the invitation's: the first was voided by the
+		// resend, the second accepts it.
+		if r := atAccept(w, tokens[0], ""); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("the created event's token after a resend: %d %s", r.Status, r.Body)
+		}
+		if r := atAccept(w, tokens[1], ""); r.Status != http.StatusOK && r.Status != http.StatusCreated {
+			t.Errorf("the resent event's token: %d %s", r.Status, r.Body)
+		}
+
+		// Members read the same events without it; operators with it.
+		for _, key := range []string{ada, ops} {
+			feed := w.do(req{Path: "/api/events?type=invitation.created", Key: key})
+			item := w.do(req{Path: pmS(pmObj(pmList(feed.obj()["member"])[0])["@id"]), Key: key})
+			paged := w.do(req{Path: "/api/events?type=invitation.created&page=1", Key: key})
+			for _, r := range []*response{feed, item, paged} {
+				if r.Status != http.StatusOK {
+					t.Fatalf("%d %s", r.Status, r.Body)
+				}
+				shown := strings.Contains(string(r.Body), tokens[0])
+				if shown != (key == ops) {
+					t.Errorf("the accept token shown to the operator only: shown %v for %s in %s", shown, key[:12], r.Body)
+				}
+			}
+		}
+		for _, s := range []struct {
+			stream *sseStream
+			shown  bool
+		}{{adaStream, false}, {opsStream, true}} {
+			for range 3 { // created, resent, accepted
+				ev := s.stream.next(t)
+				want := s.shown && ev.typ != "invitation.accepted" // an accepted invitation has no token
+				if tok, _ := ev.data["data"].(map[string]any)["accept_token"].(string); (tok != "") != want {
+					t.Errorf("stream event %s: accept token %q, want it shown %v", ev.typ, tok, want)
+				}
+			}
+		}
+	})
+}

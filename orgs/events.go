@@ -71,6 +71,26 @@ type Documents interface {
 // it has one, events carry only their subject's kind and id.
 func (s *Service) SetDocuments(d Documents) { s.documents = d }
 
+// Sealer encrypts what an event carries for webhook deliveries and
+// operators alone, bound to a context (internal/sealed.Key is one).
+type Sealer interface {
+	Seal(plaintext []byte, context string) []byte
+}
+
+// SetSealer gives the service the sealer of events' hidden parts. Without
+// one, an invitation's accept token is not kept in its events.
+func (s *Service) SetSealer(k Sealer) { s.sealer = k }
+
+// SealedContext binds an event's sealed part to the event's type and
+// organization, so that it opens nowhere else. (The event's id is the
+// database's to give, after the part is sealed.)
+func SealedContext(typ string, org *uuid.UUID) string {
+	if org == nil {
+		return "event:" + typ
+	}
+	return "event:" + typ + ":" + org.String()
+}
+
 type requestIDKey struct{}
 
 // WithRequestID marks a context with the id of the request it serves, which
@@ -86,6 +106,9 @@ type change struct {
 	org      uuid.UUID // uuid.Nil: none (a user, an API key)
 	subject  any
 	previous map[string]any
+	// hidden are properties added to data for webhook deliveries and
+	// operators alone (an accept token), kept sealed.
+	hidden map[string]string
 }
 
 // record writes the event of a change, in the change's transaction: the
@@ -107,6 +130,17 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) e
 	}
 	if len(ch.previous) > 0 {
 		create.SetPrevious(ch.previous)
+	}
+	if len(ch.hidden) > 0 && s.sealer != nil {
+		plain, err := json.Marshal(ch.hidden)
+		if err != nil {
+			return fmt.Errorf("encode the %s event's hidden part: %w", ch.typ, err)
+		}
+		var org *uuid.UUID
+		if ch.org != uuid.Nil {
+			org = &ch.org
+		}
+		create.SetSealed(s.sealer.Seal(plain, SealedContext(ch.typ, org)))
 	}
 	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
 		create.SetRequestID(id)
@@ -148,4 +182,10 @@ func (s *Service) RecordBySystem(ctx context.Context, tx *ent.Tx, typ, mode stri
 // record records a change of the scope's organization by the caller.
 func (sc *Scope) record(ctx context.Context, typ string, subject any, previous map[string]any) error {
 	return sc.service.record(ctx, sc.tx, sc.caller, change{typ: typ, mode: string(sc.Org.Mode), org: sc.Org.ID, subject: subject, previous: previous})
+}
+
+// recordHidden records a change of the scope's organization whose event
+// carries hidden properties for webhook deliveries and operators alone.
+func (sc *Scope) recordHidden(ctx context.Context, typ string, subject any, hidden map[string]string) error {
+	return sc.service.record(ctx, sc.tx, sc.caller, change{typ: typ, mode: string(sc.Org.Mode), org: sc.Org.ID, subject: subject, hidden: hidden})
 }

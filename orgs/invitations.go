@@ -211,7 +211,7 @@ func (sc *Scope) Invite(ctx context.Context, inv Invitation) (SentInvitation, er
 		return SentInvitation{}, err
 	}
 	sent.Edges.Organization = sc.Org
-	return sent, sc.record(ctx, InvitationCreated, sent.Invitation, nil)
+	return sent, sc.recordHidden(ctx, InvitationCreated, sent.Invitation, acceptTokenOf(sent))
 }
 
 // SentInvitation is an invitation just sent or resent, with the accept
@@ -228,6 +228,14 @@ type SentInvitation struct {
 // could become the invitee and accept, with the token, what is addressed
 // to someone else.
 func (c Caller) ShowsAcceptToken() bool { return c.Operator() }
+
+// acceptTokenOf is what the events of a sent invitation carry for webhook
+// deliveries and operators alone: its accept token, so that a webhook can
+// turn the invitation into an e-mail with its link (issue 20). Members who
+// read the feed never see it.
+func acceptTokenOf(sent SentInvitation) map[string]string {
+	return map[string]string{"accept_token": sent.AcceptToken}
+}
 
 // AcceptTokenPrefix starts every accept token, so that one is told apart
 // from an API key (og_live_, og_test_) in a log or by a secret scanner.
@@ -470,7 +478,8 @@ func (sc *Scope) ResendInvitation(ctx context.Context, inv *ent.Invitation) (Sen
 		return SentInvitation{}, fmt.Errorf("resend the invitation: %w", err)
 	}
 	resent.Edges.Organization = inv.Edges.Organization
-	return SentInvitation{Invitation: resent, AcceptToken: token}, sc.record(ctx, InvitationResent, resent, nil)
+	sent := SentInvitation{Invitation: resent, AcceptToken: token}
+	return sent, sc.recordHidden(ctx, InvitationResent, resent, acceptTokenOf(sent))
 }
 
 // RevokeInvitation withdraws a pending invitation, if the caller may send

@@ -308,7 +308,7 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 			return nil, nil, err
 		}
 		sent.Edges.Organization = org
-		if err := s.record(ctx, tx, c, change{typ: InvitationCreated, mode: c.Mode, org: org.ID, subject: sent.Invitation}); err != nil {
+		if err := s.record(ctx, tx, c, change{typ: InvitationCreated, mode: c.Mode, org: org.ID, subject: sent.Invitation, hidden: acceptTokenOf(sent)}); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -37,6 +37,9 @@ type Service struct {
 	documents Documents
 	// retries is the webhook deliveries' retry policy.
 	retries Retries
+	// sealer seals what events carry for webhooks and operators alone
+	// (SetSealer); nil: such parts are not kept.
+	sealer Sealer
 }
 
 // NewService returns a Service reading through client, a database of the

@@ -233,7 +233,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	var cacheMiB autoInt
 	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
-	secretsKey := fs.String("secrets-key", "", "the `key` that seals webhook signing secrets in the database: 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
+	secretsKey := fs.String("secrets-key", "", "the `key` that seals the secrets kept in the database (webhook signing secrets, the accept tokens invitation events carry for webhooks and operators): 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
 	webhookLease := fs.Duration("webhook-lease", handlers.DefaultWebhookLease, "how long a replica holds a webhook endpoint while it delivers to it: longer than an attempt (10s); a replica that dies is replaced after it")
 	webhooksAllowPrivate := fs.Bool("webhooks-allow-private", false, "let webhooks go to loopback, private and link-local addresses (development only: it lets any endpoint owner reach the server's network)")
 	oidcIssuer := fs.String("oidc-issuer", "", "also accept the JSON Web Tokens of this OpenID Connect issuer as bearer tokens (its `URL`, as its tokens' iss claim writes it); needs --oidc-audience")

@@ -32,6 +32,8 @@ const (
 	FieldData = "data"
 	// FieldPrevious holds the string denoting the previous field in the database.
 	FieldPrevious = "previous"
+	// FieldSealed holds the string denoting the sealed field in the database.
+	FieldSealed = "sealed"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// Table holds the table name of the event in the database.
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldRequestID,
 	FieldData,
 	FieldPrevious,
+	FieldSealed,
 	FieldCreatedAt,
 }
 

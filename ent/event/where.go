@@ -85,6 +85,11 @@ func Data(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldData, v))
 }
 
+// Sealed applies equality check predicate on the "sealed" field. It's identical to SealedEQ.
+func Sealed(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSealed, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
@@ -493,6 +498,56 @@ func PreviousIsNil() predicate.Event {
 // PreviousNotNil applies the NotNil predicate on the "previous" field.
 func PreviousNotNil() predicate.Event {
 	return predicate.Event(sql.FieldNotNull(FieldPrevious))
+}
+
+// SealedEQ applies the EQ predicate on the "sealed" field.
+func SealedEQ(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSealed, v))
+}
+
+// SealedNEQ applies the NEQ predicate on the "sealed" field.
+func SealedNEQ(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldSealed, v))
+}
+
+// SealedIn applies the In predicate on the "sealed" field.
+func SealedIn(vs ...[]byte) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldSealed, vs...))
+}
+
+// SealedNotIn applies the NotIn predicate on the "sealed" field.
+func SealedNotIn(vs ...[]byte) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldSealed, vs...))
+}
+
+// SealedGT applies the GT predicate on the "sealed" field.
+func SealedGT(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldSealed, v))
+}
+
+// SealedGTE applies the GTE predicate on the "sealed" field.
+func SealedGTE(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldSealed, v))
+}
+
+// SealedLT applies the LT predicate on the "sealed" field.
+func SealedLT(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldSealed, v))
+}
+
+// SealedLTE applies the LTE predicate on the "sealed" field.
+func SealedLTE(v []byte) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldSealed, v))
+}
+
+// SealedIsNil applies the IsNil predicate on the "sealed" field.
+func SealedIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldSealed))
+}
+
+// SealedNotNil applies the NotNil predicate on the "sealed" field.
+func SealedNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldSealed))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

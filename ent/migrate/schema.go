@@ -56,6 +56,7 @@ var (
 		{Name: "request_id", Type: field.TypeString, Nullable: true, Size: 128},
 		{Name: "data", Type: field.TypeString, Size: 2147483647, SchemaType: map[string]string{"postgres": "json", "sqlite3": "json"}},
 		{Name: "previous", Type: field.TypeJSON, Nullable: true},
+		{Name: "sealed", Type: field.TypeBytes, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// EventsTable holds the schema information for the "events" table.

@@ -60,6 +60,14 @@ func (Event) Fields() []ent.Field {
 		// The changed fields' previous values (Stripe's
 		// previous_attributes), for updates.
 		field.JSON("previous", map[string]any{}).Optional().Immutable(),
+		// What the event carries for webhook deliveries and operators
+		// alone, never for the members who read the feed: an
+		// invitation's accept token (invitation.created and .resent). A
+		// JSON object of properties added to data, sealed with the
+		// server's secrets key (--secrets-key), since a token is a
+		// credential and no secret is stored in the clear; without a key
+		// nothing is kept.
+		field.Bytes("sealed").Optional().Sensitive().Immutable(),
 		field.Time("created_at").Default(Now).Immutable(),
 	}
 }

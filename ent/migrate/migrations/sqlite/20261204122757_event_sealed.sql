@@ -1,0 +1,2 @@
+-- Add column "sealed" to table: "events"
+ALTER TABLE `events` ADD COLUMN `sealed` blob NULL;
