@@ -16,6 +16,8 @@
 //   violation  a single-space name → 422; the server's message appears under the name input
 //   edit       edit the created record: PATCH 2xx, the new value appears
 //   delete     Delete → Confirm: DELETE 2xx, the record is gone, GET answers 404
+//   live       Admin with its Mercure option (hub = Orgraph's /.well-known/mercure) on a show page:
+//              another client renames the record; the new name shows without a reload or a refetch
 //   edit-nested  edit a seeded record that has contact/address: the nested objects survive
 //
 // Usage: node admin.mjs --entrypoint URL [--key KEY] --out DIR [--timeout-ms N]
@@ -190,8 +192,11 @@ await context.addInitScript(() => {
   document.addEventListener('DOMContentLoaded', () => new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, characterData: true }));
 });
 const page = context.pages()[0] ?? (await context.newPage());
+const HUB_PATH = '/.well-known/mercure';
+const isHub = (u) => u.startsWith(apiOrigin + HUB_PATH);
 const isApi = (u) => u.startsWith(apiOrigin);
-const short = (u) => decodeURIComponent(u.replace(apiOrigin, ''));
+// The hub's URL carries the key (authorization=): never into the report.
+const short = (u) => decodeURIComponent(u.replace(apiOrigin, '')).replace(/authorization=[^&]*/, 'authorization=REDACTED');
 
 let currentStep = null;
 const events = () => currentStep?.events ?? (report.outsideSteps ??= { consoleErrors: [], consoleWarnings: [], pageErrors: [], failedRequests: [], httpErrors: [] });
@@ -213,7 +218,8 @@ page.on('response', async (r) => {
   const line = `${req.method()} ${short(u)} -> ${r.status()}`;
   report.apiRequests.push(`${line}${step ? ` [${step.step}]` : ''}`);
   if (step) step.apiRequests.push(line);
-  if (req.method() !== 'OPTIONS') {
+  if (isHub(u)) report.hubRequests = (report.hubRequests ?? 0) + 1; // the key rides in its query, as Mercure allows
+  else if (req.method() !== 'OPTIONS') {
     const headers = await req.allHeaders().catch(() => ({}));
     if (headers.authorization !== `Bearer ${opt.key}`) report.requestsWithoutKey.push(`${req.method()} ${short(u)}`);
   }
@@ -871,6 +877,41 @@ async function stepEditNested(step) {
   await api(id, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ name: before.name }) }).catch(() => {});
 }
 
+// live: Admin with its Mercure option (the hub = Orgraph's /.well-known/mercure) shows a record
+// renamed by another client without a reload. Admin subscribes to the records it shows, one
+// EventSource each; on the show page that is one (a list page opens one per row: over HTTP/1.1 a
+// browser holds 6 connections per host, so a list of 10 needs HTTP/2 in front, docs/api.md).
+async function stepLive(step) {
+  const first = (await api(listQuery({ page: '1', itemsPerPage: '1', 'order[id]': 'desc' }))).json?.member?.[0];
+  if (!first) {
+    step.reasons.push('no organization to show');
+    return false;
+  }
+  const liveUrl = `${adminOrigin}/?${new URLSearchParams({ entrypoint, key: opt.key, hub: '1' })}`;
+  const subscribed = page.waitForRequest((r) => isHub(r.url()), { timeout: timeoutMs }).catch(() => null);
+  await page.goto(`${liveUrl}#/${RESOURCE}/${encodeURIComponent(first['@id'])}/show`, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+  const shown = await page.getByText(first.name, { exact: true }).first().waitFor({ timeout: timeoutMs }).then(() => true).catch(() => false);
+  const sub = await subscribed;
+  step.subscription = sub ? short(sub.url()) : null;
+  await page.waitForTimeout(500); // the hub answers, the stream is open
+  const before = step.apiRequests.length;
+  const renamed = `${first.name} (live ${Date.now() % 100000})`;
+  const patch = await api(first['@id'], { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ name: renamed }) });
+  const t0 = Date.now();
+  const updated = await page.getByText(renamed, { exact: true }).first().waitFor({ timeout: 8000 }).then(() => true).catch(() => false);
+  step.updateMs = Date.now() - t0;
+  step.requestsMeanwhile = step.apiRequests.slice(before).filter((l) => l.startsWith('GET') && !l.includes(HUB_PATH));
+  await shot(step, 'live');
+  await api(first['@id'], { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ name: first.name }) }).catch(() => {});
+  step.ok = shown && !!sub && isOk(patch.status) && updated && step.requestsMeanwhile.length === 0;
+  checks.add(
+    'live: with its Mercure option, Admin subscribes to the hub and shows a rename by another client without a reload or a refetch',
+    step.ok,
+    `subscription ${step.subscription ?? 'none'}; PATCH → ${patch.status}; shown after ${step.updateMs} ms: ${updated}; GETs meanwhile: ${step.requestsMeanwhile.join(', ') || 'none'}`,
+  );
+  return step.ok;
+}
+
 // ------------------------------------------------------------------ run
 async function run(name, fn, ...args) {
   currentStep = newStep(name);
@@ -904,6 +945,7 @@ try {
     crudCheck('edit', 'edit: PATCH 2xx; the new name shows in the list and on the show page', (s) => `Content-Type ${s.contentType ?? '-'}; fields sent: ${(s.fieldsSent ?? []).join(', ')}`);
     await run('delete', stepDelete);
     crudCheck('delete', 'delete: Delete → Confirm sends DELETE, 2xx; the record leaves the list; GET answers 404', (s) => `GET after delete → ${s.itemStatusAfterDelete ?? '-'}`);
+    await run('live', stepLive);
     await run('edit-nested', stepEditNested);
     crudCheck('edit-nested', 'edit-nested: editing the name of a record with contact/address keeps them intact', (s) => `sent contact ${JSON.stringify(s.sent?.contact ?? null)}, address ${JSON.stringify(s.sent?.address ?? null)}`);
   }

@@ -114,6 +114,15 @@ var openAPIExtras = func() []hydra.ExtraOperation {
 			Description: "Answers 200 as long as the process serves requests; it touches nothing else. For liveness probes."},
 		{Path: readyzPath, OperationID: "getReadiness", Summary: "Says whether the database is reachable.", Media: "application/json", Example: `{"status":"ready"}`,
 			Unavailable: true, Description: "Answers 200 when the database answers within a second, 503 otherwise. For readiness probes."},
+		{Path: MercurePath, OperationID: "subscribeToUpdates", Summary: "Subscribes to updates of resources (a Mercure hub).", Media: "text/event-stream", Authenticated: true, Stream: true,
+			Example: "id: https://api.example/api/events/42\ndata: {\"@context\":\"/api/contexts/Organization\",\"@id\":\"/api/organizations/…\",\"@type\":\"Organization\",\"name\":\"Acme\"}\n\n",
+			Description: "Server-Sent Events, as the Mercure specification's subscribers expect: an update (the resource's JSON-LD document after the change; {\"@id\": …} after a deletion) each time a resource a topic names changes, to callers who may read it. " +
+				"The key may also ride in the authorization query parameter or the mercureAuthorization cookie (EventSource cannot send headers). Resumable with Last-Event-ID.",
+			Query: []hydra.QueryParam{
+				{Name: "topic", Required: true, Many: true, Description: "A resource's IRI (absolute, or relative to the server), an RFC 6570 URI template such as /api/organizations/{id}, or * for every update the caller may read; at most 32."},
+				{Name: "lastEventID", Description: "Resume after this update (as the Last-Event-ID header does); earliest: every kept update."},
+				{Name: "authorization", Description: "The API key, for clients that cannot send the Authorization header."},
+			}},
 		{Path: metricsPath, OperationID: "getMetrics", Summary: "Prometheus metrics.", Media: "text/plain",
 			Example:     "# HELP orgraph_http_requests_total HTTP requests answered, by method, route pattern and status.\n# TYPE orgraph_http_requests_total counter\norgraph_http_requests_total{method=\"GET\",route=\"/api/organizations\",status=\"200\"} 42\n",
 			Description: "Requests by method, route and status, their latency, and the Go runtime's and the process's metrics, in Prometheus's text format."},

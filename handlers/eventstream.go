@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/problems"
@@ -60,12 +61,12 @@ func newTail(svc *orgs.Service, log func(string, error)) *tail {
 	return &tail{svc: svc, log: log, changed: make(chan struct{}), open: map[string]int{}}
 }
 
-// acquire opens a stream for a caller, at most StreamsPerCaller at once,
+// acquire opens a stream for a caller, at most limit at once,
 // and starts the watcher with the first stream.
-func (t *tail) acquire(caller string) (release func(), ok bool) {
+func (t *tail) acquire(caller string, limit int) (release func(), ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.open[caller] >= StreamsPerCaller {
+	if t.open[caller] >= limit {
 		return nil, false
 	}
 	t.open[caller]++
@@ -163,17 +164,36 @@ func streamOwner(c orgs.Caller) string {
 // streamEvents serves the live stream of the feed f for the request's
 // caller, from after Last-Event-ID, else from now.
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.EventFilter) error {
-	ctx := r.Context()
 	c := callerOf(r)
 	feed := s.orgs.Events(c, f)
 	node := s.eventNodes(c)
-	from, err := s.streamStart(ctx, r, c, feed)
+	from, err := s.streamStart(r.Context(), r, c, feed)
 	if err != nil {
 		return err
 	}
-	release, ok := s.tail.acquire(streamOwner(c))
+	return s.pump(w, r, streamOwner(c), "event streams", StreamsPerCaller, feed, from, func(buf []byte, e *ent.Event) []byte {
+		n := node(e)
+		n.Context = hydra.ContextsPath + hydra.Event.Name
+		buf = append(buf, "id: "...)
+		buf = strconv.AppendInt(buf, e.ID, 10)
+		buf = append(buf, "\nevent: "...)
+		buf = append(buf, e.Type...)
+		buf = append(buf, "\ndata: "...)
+		buf = n.AppendJSON(buf, hydra.LinkedData) // one line: the encoder escapes line breaks
+		return append(buf, "\n\n"...)
+	})
+}
+
+// pump streams a feed's events from after from as Server-Sent Events, each
+// as frame appends it (nothing: the event is not this stream's), until the
+// client leaves or the server stops. It is the live stream's loop and the
+// Mercure hub's: one bound on open streams per caller, one watcher of the
+// feed's head, heartbeats.
+func (s *Server) pump(w http.ResponseWriter, r *http.Request, owner, what string, limit int, feed orgs.EventFeed, from *orgs.Position, frame func(buf []byte, e *ent.Event) []byte) error {
+	ctx := r.Context()
+	release, ok := s.tail.acquire(owner, limit)
 	if !ok {
-		return problems.New(http.StatusTooManyRequests, fmt.Sprintf("At most %d event streams may be open at once for one API key: close one first.", StreamsPerCaller))
+		return problems.New(http.StatusTooManyRequests, fmt.Sprintf("At most %d %s may be open at once for one API key: close one first.", limit, what))
 	}
 	defer release()
 
@@ -207,15 +227,9 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.Eve
 				return nil
 			}
 			for _, e := range events {
-				n := node(e)
-				n.Context = hydra.ContextsPath + hydra.Event.Name
-				buf = append(buf[:0], "id: "...)
-				buf = strconv.AppendInt(buf, e.ID, 10)
-				buf = append(buf, "\nevent: "...)
-				buf = append(buf, e.Type...)
-				buf = append(buf, "\ndata: "...)
-				buf = n.AppendJSON(buf, hydra.LinkedData) // one line: the encoder escapes line breaks
-				buf = append(buf, "\n\n"...)
+				if buf = frame(buf[:0], e); len(buf) == 0 {
+					continue
+				}
 				if _, err := w.Write(buf); err != nil {
 					return nil
 				}

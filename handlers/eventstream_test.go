@@ -40,15 +40,25 @@ type sseStream struct {
 // key, after lastID when not empty.
 func openStream(t *testing.T, base, key, path, lastID string) (*sseStream, *http.Response) {
 	t.Helper()
+	header := map[string]string{"Authorization": "Bearer " + key}
+	if lastID != "" {
+		header["Last-Event-ID"] = lastID
+	}
+	return openStreamAt(t, base+path, header)
+}
+
+// openStreamAt opens a stream of Server-Sent Events at url with the
+// headers given.
+func openStreamAt(t *testing.T, url string, header map[string]string) (*sseStream, *http.Response) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	rq, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	rq, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rq.Header.Set("Accept", "text/event-stream")
-	rq.Header.Set("Authorization", "Bearer "+key)
-	if lastID != "" {
-		rq.Header.Set("Last-Event-ID", lastID)
+	for k, v := range header {
+		rq.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(rq)
 	if err != nil {

@@ -268,6 +268,9 @@ func (s *Server) common(next http.Handler) http.Handler {
 		h.Set("X-Request-ID", id)
 		h.Set("Orgraph-Version", store.LatestVersion())
 		h.Set("Link", hydra.DocsLink(s.base(r)))
+		if s.mercure {
+			h.Add("Link", mercureLink(s.base(r)))
+		}
 		h.Set("Vary", "Accept")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "deny")
@@ -417,7 +420,18 @@ func credential(r *http.Request) (secret string, bearer bool, err error) {
 		}
 		return strings.TrimSpace(token), true, nil
 	}
-	return r.Header.Get("X-API-Key"), false, nil
+	if key := r.Header.Get("X-API-Key"); key != "" || r.URL.Path != MercurePath {
+		return key, false, nil
+	}
+	// A Mercure subscriber in a browser (EventSource) cannot send headers:
+	// the specification's query parameter and cookie carry the credential.
+	if key := r.URL.Query().Get("authorization"); key != "" {
+		return key, true, nil
+	}
+	if c, err := r.Cookie("mercureAuthorization"); err == nil {
+		return c.Value, true, nil
+	}
+	return "", false, nil
 }
 
 // identify checks the presented API key or token before routing, so that

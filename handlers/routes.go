@@ -100,6 +100,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(deliveries.Item+"{id}/retry", s.methods(post(s.authenticated(s.retryWebhookDelivery))))
 	resource(r, s, hydra.WebhookDelivery, crud{list: s.listWebhookDeliveries, get: s.getWebhookDelivery})
 	r.Handle(mePath, s.methods(get(s.authenticated(s.getMe))))
+	r.Handle(MercurePath, s.methods(get(s.authenticated(s.mercureSubscribe))))
 
 	orgs := hydra.Organization.Resource.Item + "{org}"
 	r.Handle(orgs+"/members/invite", s.methods(post(shownOnceToOperators(s.authenticated(s.createInvitation)))))

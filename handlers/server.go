@@ -47,6 +47,11 @@ type Config struct {
 	// EventRetention is how long events are kept; zero means
 	// DefaultEventRetention, negative forever.
 	EventRetention time.Duration
+	// Mercure advertises the Mercure hub (MercurePath) in every answer's
+	// Link header (rel="mercure"), where API Platform Admin discovers it.
+	// The hub answers either way; the link is opt-in because a client
+	// that follows it must authenticate there too (docs/api.md).
+	Mercure bool
 	// StreamHeartbeat is how often an idle event stream sends a comment;
 	// zero means HeartbeatPeriod.
 	StreamHeartbeat time.Duration
@@ -107,6 +112,7 @@ type Server struct {
 	heartbeat time.Duration
 	// secrets seals webhook secrets; sender posts deliveries.
 	secrets      sealed.Key
+	mercure      bool // advertise the Mercure hub
 	sender       *webhooks.Sender
 	webhookLease time.Duration
 	deliverer    *deliverer
@@ -148,6 +154,7 @@ func New(cfg Config) *Server {
 		s.webhookLease = DefaultWebhookLease
 	}
 	s.heartbeat = cfg.StreamHeartbeat
+	s.mercure = cfg.Mercure
 	if s.heartbeat <= 0 {
 		s.heartbeat = HeartbeatPeriod
 	}

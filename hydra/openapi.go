@@ -78,6 +78,19 @@ type ExtraOperation struct {
 	// Unavailable says an operational endpoint answers 503 when the
 	// database is unreachable (readyz).
 	Unavailable bool
+	// Authenticated: an endpoint that takes a key and is rate limited
+	// (the Mercure hub), unlike the probes.
+	Authenticated bool
+	// Query are an endpoint's query parameters.
+	Query []QueryParam
+	// Stream: the 200 is a stream of Server-Sent Events.
+	Stream bool
+}
+
+// QueryParam is a query parameter of an operational endpoint.
+type QueryParam struct {
+	Name, Description string
+	Required, Many    bool
 }
 
 // OpenAPI is the body of GET /api/docs.json for a base URL (scheme and
@@ -334,7 +347,16 @@ func (g *openAPI) extra(e ExtraOperation) {
 		g.add(e.Path, e.Kind.Method(), op)
 		return
 	}
-	t := traits{method: http.MethodGet, public: true, unmetered: true, unavailable: e.Unavailable}
+	t := traits{method: http.MethodGet, public: !e.Authenticated, unmetered: !e.Authenticated, unavailable: e.Unavailable, stream: e.Stream}
+	var params []any
+	for _, q := range e.Query {
+		var schema map[string]any = map[string]any{"type": "string"}
+		if q.Many {
+			schema = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+		}
+		params = append(params, map[string]any{"name": q.Name, "in": "query", "required": q.Required, "description": q.Description,
+			"schema": schema, "style": "form", "explode": true})
+	}
 	schema := map[string]any{"type": "string"}
 	var example any = e.Example
 	if strings.Contains(e.Media, "json") {
@@ -346,13 +368,12 @@ func (g *openAPI) extra(e ExtraOperation) {
 		"tags":        []any{operationsTag},
 		"summary":     e.Summary,
 		"description": e.Description,
-		"security":    []any{},
 		"responses": map[string]any{
 			"200": g.success(t, answer{status: 200, what: e.Summary, content: map[string]any{
 				e.Media: g.media(schema, e.OperationID, "The answer.", example)}}),
 		},
 	}
-	g.add(e.Path, http.MethodGet, g.finish(op, t, nil, nil))
+	g.add(e.Path, http.MethodGet, g.finish(op, t, params, nil))
 }
 
 // aliasDescription names the canonical operation an alias stands for.
@@ -757,7 +778,11 @@ var headerSpecs = map[string]map[string]any{
 		"example": "application/merge-patch+json, application/ld+json"},
 	"Accept-Post": {"description": "The media types a POST to the collection reads.", "schema": map[string]any{"type": "string"},
 		"example": "application/ld+json, application/json"},
-	"Cache-Control": {"description": "How long the answer may be kept: five minutes for the documentation and the error pages, no-cache for the explorer's page.",
+	"Last-Event-ID": {"description": "On a Mercure subscription: the IRI of the last update before it (earliest when there is none).",
+		"schema": map[string]any{"type": "string"}, "example": "https://api.example/api/events/42"},
+	"X-Accel-Buffering": {"description": "On a stream: no, so that a proxy passes each update on at once.",
+		"schema": map[string]any{"type": "string", "enum": []any{"no"}}, "example": "no"},
+	"Cache-Control": {"description": "How long the answer may be kept: five minutes for the documentation and the error pages, no-cache for the explorer's page and streams.",
 		"schema": map[string]any{"type": "string"}, "example": "public, max-age=300"},
 	"Content-Security-Policy": {"description": "On HTML pages (the explorer's, the error pages): their own scripts and style sheets only.",
 		"schema": map[string]any{"type": "string"}, "example": "default-src 'none'; style-src 'self'"},

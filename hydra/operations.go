@@ -29,6 +29,8 @@ type traits struct {
 	cacheable bool
 	// page: the operation serves an HTML page of its own (the error pages).
 	page bool
+	// stream: the 200 is a stream of Server-Sent Events (the Mercure hub).
+	stream bool
 	// unavailable: a public endpoint that still answers 503 without its database.
 	unavailable bool
 	// forbidding: a public operation that a rule of the domain may still
@@ -144,6 +146,9 @@ func answerHeaders(t traits, a answer, rateLimited bool) []header {
 	}
 	if explorer || t.page {
 		hs = append(hs, header{"Content-Security-Policy", false}, header{"Referrer-Policy", false})
+	}
+	if t.stream && a.status == http.StatusOK {
+		hs = append(hs, header{"Cache-Control", true}, header{"X-Accel-Buffering", true}, header{"Last-Event-ID", true})
 	}
 	return hs
 }

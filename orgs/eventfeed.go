@@ -253,3 +253,30 @@ func (s *Service) Head(ctx context.Context, mode string) (Position, error) {
 	}
 	return PositionOf(e), nil
 }
+
+// Updates is the part of a mode's feed about resources the caller sees:
+// the events of the organizations they belong to, whatever their role
+// (every event of the mode, for an operator). The Mercure hub reads it:
+// an update of a resource goes to whoever may read the resource, which
+// is wider than who may read the audit trail (events:read).
+func (s *Service) Updates(c Caller) EventFeed {
+	feed := EventFeed{s: s, c: c, pred: []predicate.Event{eventModeIs(c.Mode)}}
+	if !c.Operator() {
+		feed.pred = append(feed.pred, func(sel *entsql.Selector) {
+			m := entsql.Table(member.Table).As("caller_membership")
+			sel.Where(entsql.In(sel.C(event.FieldOrganization),
+				entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.EQ(m.C(member.FieldUserID), c.User.ID))))
+		})
+	}
+	return feed
+}
+
+// UpdatePosition is the place in the caller's Updates of the event id
+// (ErrNotFound: none the caller sees, or past its retention).
+func (s *Service) UpdatePosition(ctx context.Context, c Caller, id int64) (Position, error) {
+	e, err := found(s.Updates(c).query().Where(event.ID(id)).Select(event.FieldID, event.FieldXid).Only(ctx))
+	if err != nil {
+		return Position{}, err
+	}
+	return PositionOf(e), nil
+}

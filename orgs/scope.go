@@ -21,6 +21,9 @@ import (
 // when the organization is gone.
 type Locker interface {
 	LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error
+	// LockAndReadOrganization locks an organization and reads it, in one
+	// statement.
+	LockAndReadOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Organization, error)
 	// AppendEvent writes an event in tx, now or with tx's commit (it is
 	// never read back in the transaction that writes it).
 	AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) error
@@ -64,19 +67,24 @@ type Scope struct {
 // Enter locks an organization for the transaction and reads it with the
 // caller's membership; one the caller cannot see is ErrNotFound.
 func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UUID) (*Scope, error) {
-	if err := s.locker.LockOrganization(ctx, tx, orgID); err != nil {
+	org, err := s.locker.LockAndReadOrganization(ctx, tx, orgID)
+	if err != nil {
 		if ent.IsNotFound(err) {
 			return nil, ErrNotFound
 		}
 		return nil, fmt.Errorf("enter organization: %w", err)
 	}
-	org, err := found(tx.Organization.Query().Where(organization.ID(orgID), visibleOrganizations(c)).Only(ctx))
-	if err != nil {
-		return nil, err
+	// The visibility rule (visibleOrganizations), checked here on the
+	// row read under the lock and the membership read after it: of the
+	// caller's mode, and theirs (or any, for an operator).
+	if string(org.Mode) != c.Mode {
+		return nil, ErrNotFound
 	}
 	me, err := tx.Member.Query().Where(member.OrganizationID(orgID), member.UserID(c.User.ID)).Only(ctx)
 	switch {
-	case ent.IsNotFound(err) && c.Operator():
+	case ent.IsNotFound(err) && !c.Operator():
+		return nil, ErrNotFound
+	case ent.IsNotFound(err):
 		// An operator manages the organization as its owners do, without
 		// a membership: no rule counts it (it is no owner the last-owner
 		// rule could keep, and no member to remove).

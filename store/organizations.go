@@ -44,3 +44,19 @@ func (db *DB) LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) er
 	db.changes.locked(id)
 	return nil
 }
+
+// LockAndReadOrganization is LockOrganization that also reads the row, in
+// the same statement: what a write reads under the lock, for one round
+// trip fewer than locking and reading apart.
+func (db *DB) LockAndReadOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Organization, error) {
+	q := tx.Organization.Query().Where(organization.ID(id))
+	if db.Dialect == dialect.Postgres {
+		q = q.ForUpdate()
+	}
+	org, err := q.Only(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock organization: %w", err)
+	}
+	db.changes.locked(id)
+	return org, nil
+}

@@ -235,6 +235,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
 	secretsKey := fs.String("secrets-key", "", "the `key` that seals the secrets kept in the database (webhook signing secrets, the accept tokens invitation events carry for webhooks and operators): 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
 	webhookLease := fs.Duration("webhook-lease", handlers.DefaultWebhookLease, "how long a replica holds a webhook endpoint while it delivers to it: longer than an attempt (10s); a replica that dies is replaced after it")
+	mercure := fs.Bool("mercure", false, "advertise the Mercure hub (/.well-known/mercure) in every answer's Link header, so that API Platform Admin updates what it shows live; subscribers authenticate with an API key (see docs/api.md)")
 	webhooksAllowPrivate := fs.Bool("webhooks-allow-private", false, "let webhooks go to loopback, private and link-local addresses (development only: it lets any endpoint owner reach the server's network)")
 	oidcIssuer := fs.String("oidc-issuer", "", "also accept the JSON Web Tokens of this OpenID Connect issuer as bearer tokens (its `URL`, as its tokens' iss claim writes it); needs --oidc-audience")
 	oidcAudience := fs.String("oidc-audience", "", "the `audience` a token must name in its aud claim (the dashboard's client id at the issuer, or the API's identifier); needs --oidc-issuer")
@@ -356,7 +357,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, SecretsKey: sealKey, WebhooksAllowPrivate: *webhooksAllowPrivate, WebhookLease: *webhookLease, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
+	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, SecretsKey: sealKey, WebhooksAllowPrivate: *webhooksAllowPrivate, Mercure: *mercure, WebhookLease: *webhookLease, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go api.Sweep(sweepCtx, sweepPeriod)

@@ -16,6 +16,9 @@ import { parseHydraDocumentation } from '@api-platform/api-doc-parser';
 const params = new URLSearchParams(window.location.search);
 const entrypoint = params.get('entrypoint') || 'http://127.0.0.1:8080/api';
 const key = params.get('key');
+// hub=1: Admin's documented Mercure option, { hub }, pointed at Orgraph's hub with the key in the
+// specification's authorization query parameter (EventSource cannot send headers).
+const hub = params.get('hub') && key ? `${new URL(entrypoint).origin}/.well-known/mercure?${new URLSearchParams({ authorization: key })}` : null;
 window.__e2eEntrypoint = entrypoint;
 
 let admin;
@@ -34,7 +37,7 @@ if (!key) {
   };
   const fetchHydra = (url, options = {}) => baseFetchHydra(url, { ...options, headers: mergeHeaders(options.headers) });
   const apiDocumentationParser = (url) => parseHydraDocumentation(url, { headers: getHeaders });
-  const dataProvider = baseHydraDataProvider({ entrypoint, httpClient: fetchHydra, apiDocumentationParser });
+  const dataProvider = baseHydraDataProvider({ entrypoint, httpClient: fetchHydra, apiDocumentationParser, ...(hub ? { mercure: { hub } } : {}) });
 
   admin = <HydraAdmin entrypoint={entrypoint} dataProvider={dataProvider} disableTelemetry />;
 }
