@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -23,43 +22,69 @@ type eventDocuments struct{}
 
 var _ orgs.Documents = eventDocuments{}
 
-func (eventDocuments) Document(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error) {
-	var n *hydra.Node
+// Prepare reads in tx what the document needs and returns its renderer,
+// which reads a copy of the subject taken now: the rendering may run after
+// the writer's function has returned (store's group commit renders outside
+// SQLite's single writer), and must show the subject as recorded.
+func (eventDocuments) Prepare(ctx context.Context, tx *ent.Tx, subject any) (func() []byte, error) {
+	var build func() *hydra.Node
 	switch v := subject.(type) {
 	case orgs.OrganizationView:
-		n = organizationNode(v, uuid.Nil)
+		v = snapshotView(v)
+		build = func() *hydra.Node { return organizationNode(v, uuid.Nil) }
 	case *ent.Organization:
 		view, err := orgs.ViewIn(ctx, tx, v)
 		if err != nil {
 			return nil, err
 		}
-		n = organizationNode(view, uuid.Nil)
+		view = snapshotView(view)
+		build = func() *hydra.Node { return organizationNode(view, uuid.Nil) }
 	case *ent.Member:
-		if v.Edges.User == nil {
-			u, err := tx.User.Get(ctx, v.UserID)
+		m := *v
+		if m.Edges.User == nil {
+			u, err := tx.User.Get(ctx, m.UserID)
 			if err != nil {
 				return nil, fmt.Errorf("read the member's user: %w", err)
 			}
-			v.Edges.User = u
+			m.Edges.User = u
 		}
-		n = memberNode(v)
+		build = func() *hydra.Node { return memberNode(&m) }
 	case *ent.Invitation:
-		n = invitationNode(v, schema.Now())
+		inv, now := *v, schema.Now()
+		build = func() *hydra.Node { return invitationNode(&inv, now) }
 	case *ent.Workspace:
-		n = workspaceNode(v)
+		ws := *v
+		build = func() *hydra.Node { return workspaceNode(&ws) }
 	case *ent.APIKey:
-		n = apiKeyNode(v) // never the secret: it is not stored, and no node of a key holds it
+		key := *v
+		build = func() *hydra.Node { return apiKeyNode(&key) } // never the secret: it is not stored, and no node of a key holds it
 	case *ent.User:
-		n = userNode(v)
+		u := *v
+		build = func() *hydra.Node { return userNode(&u) }
 	case *ent.WebhookEndpoint:
-		n = webhookEndpointNode(v, "") // never the secret
+		ep := *v
+		build = func() *hydra.Node { return webhookEndpointNode(&ep, "") } // never the secret
 	case *ent.WebhookDelivery:
-		n = webhookDeliveryNode(v)
+		d := *v
+		build = func() *hydra.Node { return webhookDeliveryNode(&d) }
 	default:
 		return nil, fmt.Errorf("no document for an event about %T", subject)
 	}
-	n.Context = hydra.ContextsPath + n.Class.Name
-	return n.AppendJSON(make([]byte, 0, 512), hydra.LinkedData), nil
+	return func() []byte {
+		n := build()
+		n.Context = hydra.ContextsPath + n.Class.Name
+		return n.AppendJSON(make([]byte, 0, 512), hydra.LinkedData)
+	}, nil
+}
+
+// snapshotView copies a view's organization and member list, so that a
+// later change of either in the transaction does not show in a document
+// rendered after it.
+func snapshotView(v orgs.OrganizationView) orgs.OrganizationView {
+	org := *v.Organization
+	v.Organization = &org
+	v.Members = append([]*ent.Member(nil), v.Members...)
+	return v
 }
 
 // EventRecorder is the recorder of the store's own changes (the command

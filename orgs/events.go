@@ -62,9 +62,12 @@ var EventTypes = []string{
 // provides it (SetDocuments); subject is an *ent.Organization (or its
 // OrganizationView, when the writer knows it), *ent.Member
 // (its user loaded), *ent.Invitation (its organization loaded),
-// *ent.Workspace, *ent.APIKey or *ent.User, read in tx.
+// *ent.Workspace, *ent.APIKey or *ent.User, read in tx. Prepare reads in
+// tx whatever the document needs, then returns the renderer, which must
+// not touch tx: the store may run it after the writer's function returns,
+// outside the single writer's turn (store.DB.AppendEvent).
 type Documents interface {
-	Document(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error)
+	Prepare(ctx context.Context, tx *ent.Tx, subject any) (func() []byte, error)
 }
 
 // SetDocuments gives the service the renderer of events' documents. Until
@@ -115,15 +118,15 @@ type change struct {
 // database numbers it as it is inserted (on SQLite with the rest of its
 // group-commit batch: store.DB.AppendEvent).
 func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) error {
-	data, err := s.eventData(ctx, tx, ch.subject)
+	render, err := s.eventData(ctx, tx, ch.subject)
 	if err != nil {
 		return err
 	}
-	// The database numbers it (ent/schema/event.go).
+	// The database numbers it (ent/schema/event.go); the store sets its
+	// data from render.
 	create := tx.Event.Create().
 		SetType(ch.typ).
 		SetMode(event.Mode(ch.mode)).
-		SetData(string(data)).
 		SetCreatedAt(schema.Now())
 	if ch.org != uuid.Nil {
 		create.SetOrganization(ch.org)
@@ -153,24 +156,25 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) e
 	default:
 		create.SetActorType(event.ActorTypeSystem)
 	}
-	if err := s.locker.AppendEvent(ctx, tx, create); err != nil {
+	if err := s.locker.AppendEvent(ctx, tx, create, render); err != nil {
 		return fmt.Errorf("record the %s event: %w", ch.typ, err)
 	}
 	return nil
 }
 
-// eventData is the subject's document, or — without a renderer — its kind
-// and id alone.
-func (s *Service) eventData(ctx context.Context, tx *ent.Tx, subject any) (json.RawMessage, error) {
+// eventData prepares the subject's document, or — without a renderer —
+// its kind alone.
+func (s *Service) eventData(ctx context.Context, tx *ent.Tx, subject any) (func() []byte, error) {
 	if s.documents != nil {
-		data, err := s.documents.Document(ctx, tx, subject)
+		render, err := s.documents.Prepare(ctx, tx, subject)
 		if err != nil {
 			return nil, fmt.Errorf("render the event's document: %w", err)
 		}
-		return data, nil
+		return render, nil
 	}
 	kind := strings.TrimPrefix(fmt.Sprintf("%T", subject), "*ent.")
-	return json.Marshal(map[string]string{"kind": kind})
+	data, err := json.Marshal(map[string]string{"kind": kind})
+	return func() []byte { return data }, err
 }
 
 // RecordBySystem records a change made by no caller of the API (the

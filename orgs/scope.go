@@ -26,7 +26,9 @@ type Locker interface {
 	LockAndReadOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Organization, error)
 	// AppendEvent writes an event in tx, now or with tx's commit (it is
 	// never read back in the transaction that writes it).
-	AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) error
+	// render makes its data (the document), at once or later in the
+	// same transaction.
+	AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, render func() []byte) error
 }
 
 // Service answers for organizations and the people in them: reads go

@@ -50,14 +50,38 @@ type groupCommitter struct {
 	done    sync.WaitGroup
 
 	// Events are appended once per batch (appendEvent): the writer whose
-	// turn it is adds its own to writerEvents; the committer moves them to
-	// events when the writer succeeds (drops them when it fails), and
-	// inserts them all before the commit. Only the writer holding the turn
-	// and the committer between turns touch them (the turn's channels
-	// order the two).
-	current      *ent.Tx
-	writerEvents []*ent.EventCreate
-	events       []*ent.EventCreate
+	// turn it is adds its own to its pendingWrite (writing); once its
+	// function has returned it renders their documents in its own
+	// goroutine, in parallel with the next writers' turns, and says so on
+	// rendered. The committer keeps the events of the writers that
+	// succeeded (drops those of the ones that failed), waits for their
+	// documents, and inserts them all before the commit. The turn's and
+	// rendered's channels order every access to a writer's events.
+	current *ent.Tx
+	writing *pendingWrite
+	events  []*ent.EventCreate
+}
+
+// pendingEvent is an event waiting for its batch's insert, and the
+// renderer of its data.
+type pendingEvent struct {
+	create *ent.EventCreate
+	render func() []byte
+}
+
+// renderEvents sets the data of a writer's events. A renderer that panics
+// fails the batch rather than the process: the writer was already told its
+// function succeeded.
+func renderEvents(events []pendingEvent) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("render an event's document: panic: %v", v)
+		}
+	}()
+	for _, e := range events {
+		e.create.SetData(string(e.render()))
+	}
+	return nil
 }
 
 // eventsPerInsert bounds the rows of one INSERT (SQLite's statements take
@@ -66,11 +90,11 @@ const eventsPerInsert = 1000
 
 // appendEvent keeps an event for the batch's insert, if tx is the batch's
 // transaction (the caller holds the turn); false otherwise.
-func (g *groupCommitter) appendEvent(tx *ent.Tx, e *ent.EventCreate) bool {
-	if tx != g.current {
+func (g *groupCommitter) appendEvent(tx *ent.Tx, e *ent.EventCreate, render func() []byte) bool {
+	if tx != g.current || g.writing == nil {
 		return false
 	}
-	g.writerEvents = append(g.writerEvents, e)
+	g.writing.events = append(g.writing.events, pendingEvent{create: e, render: render})
 	return true
 }
 
@@ -101,6 +125,10 @@ type pendingWrite struct {
 	turn      chan *ent.Tx // the committer hands the transaction over
 	ran       chan error   // the writer's function is done: its error
 	committed chan error   // the batch's outcome, for this writer
+	// events are those the writer appended in its turn; rendered carries
+	// the outcome of rendering their documents, after the turn.
+	events   []pendingEvent
+	rendered chan error
 }
 
 func newGroupCommitter(writer *ent.Client, changes *changeLog) *groupCommitter {
@@ -117,7 +145,7 @@ func (g *groupCommitter) close() {
 
 // tx runs fn in the next batch and returns once the batch has committed.
 func (g *groupCommitter) tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	w := &pendingWrite{turn: make(chan *ent.Tx, 1), ran: make(chan error, 1), committed: make(chan error, 1)}
+	w := &pendingWrite{turn: make(chan *ent.Tx, 1), ran: make(chan error, 1), committed: make(chan error, 1), rendered: make(chan error, 1)}
 	select {
 	case g.queue <- w:
 	case <-ctx.Done():
@@ -146,6 +174,9 @@ func (g *groupCommitter) tx(ctx context.Context, fn func(tx *ent.Tx) error) erro
 	w.ran <- err
 	if panicked != nil {
 		panic(panicked) // after handing back: the committer rolled this writer back
+	}
+	if err == nil {
+		w.rendered <- renderEvents(w.events) // while the next writers run
 	}
 	return <-w.committed
 }
@@ -192,7 +223,8 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 	}
 	var done []outcome
 	var writes []*writeChanges
-	var broken error // the transaction itself failed: nothing of it can commit
+	var rendering []*pendingWrite // writers that succeeded, rendering their events
+	var broken error              // the transaction itself failed: nothing of it can commit
 	for w := first; w != nil && broken == nil; w = g.next(len(done)) {
 		if !w.state.CompareAndSwap(waiting, claimed) {
 			continue // gone before its turn
@@ -205,14 +237,14 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 			break
 		}
 		changes := g.changes.begin()
-		g.writerEvents = nil
+		g.writing = w
 		w.turn <- tx
 		err := <-w.ran
+		g.writing = nil
 		g.changes.end(changes)
 		if err == nil {
-			g.events = append(g.events, g.writerEvents...)
+			rendering = append(rendering, w)
 		}
-		g.writerEvents = nil
 		if err != nil { // rolled back to its savepoint: it changed nothing
 			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO "+savepoint); rerr != nil {
 				broken = fmt.Errorf("roll back a failed write: %w", rerr)
@@ -226,6 +258,16 @@ func (g *groupCommitter) batch(first *pendingWrite) {
 			}
 		}
 		done = append(done, outcome{w, err})
+	}
+	for _, w := range rendering {
+		if broken != nil {
+			break
+		}
+		if broken = <-w.rendered; broken == nil {
+			for _, e := range w.events {
+				g.events = append(g.events, e.create)
+			}
+		}
 	}
 	if broken == nil {
 		broken = g.insertEvents(tx)

@@ -180,7 +180,7 @@ func TestGroupCommitAppendsEachWritersEvents(t *testing.T) {
 	ctx := context.Background()
 	appendEvent := func(tx *ent.Tx, typ string) error {
 		return db.AppendEvent(ctx, tx, tx.Event.Create().SetType(typ).SetMode(event.ModeLive).
-			SetActorType(event.ActorTypeSystem).SetData("{}").SetCreatedAt(time.Now()))
+			SetActorType(event.ActorTypeSystem).SetCreatedAt(time.Now()), func() []byte { return []byte(`{"type":"` + typ + `"}`) })
 	}
 	holding, release := make(chan struct{}), make(chan struct{})
 	holderDone := make(chan error, 1)
@@ -238,5 +238,11 @@ func TestGroupCommitAppendsEachWritersEvents(t *testing.T) {
 	}
 	if len(types) != 2 || types[0] != "holder" || types[1] != "kept" || evs[0].ID >= evs[1].ID {
 		t.Errorf("events after the batch: %v (ids %v), want [holder kept] in order", types, evs)
+	}
+	// Each event's data is what its renderer made, after its writer's turn.
+	for _, ev := range evs {
+		if want := `{"type":"` + ev.Type + `"}`; ev.Data != want {
+			t.Errorf("event %s: data %s, want %s", ev.Type, ev.Data, want)
+		}
 	}
 }

@@ -22,12 +22,14 @@ import (
 // group-commit batch's events, in one insert before the commit (dropped
 // with its writer's savepoint when the writer fails), so that the outbox
 // costs a write a row of a batch's insert rather than a statement of its
-// own; otherwise at once.
-func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate) error {
-	if db.commits != nil && db.commits.appendEvent(tx, e) {
+// own; otherwise at once. render makes the event's data: in a batch, the
+// writer's goroutine runs it after its turn, while the next writers run,
+// so that rendering a document does not hold SQLite's one writer.
+func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, render func() []byte) error {
+	if db.commits != nil && db.commits.appendEvent(tx, e, render) {
 		return nil
 	}
-	if err := e.Exec(ctx); err != nil {
+	if err := e.SetData(string(render())).Exec(ctx); err != nil {
 		return fmt.Errorf("append the event: %w", err)
 	}
 	return nil
