@@ -48,16 +48,16 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 			desc = o.Desc
 		}
 	}
-	feed := s.orgs.Events(callerOf(r), f)
+	c := callerOf(r)
+	feed, node := s.orgs.Events(c, f), s.eventNodes(c)
 	if q.Paged {
-		return writePage(s, w, r, hydra.Event, q, feed.List(desc), eachNode(s.eventNodes(callerOf(r))))
+		return writePage(s, w, r, hydra.Event, q, feed.List(desc), eachNode(node))
 	}
 	from, forward, err := parseCursor(q.Cursor)
 	if err != nil {
 		return err
 	}
 	page := &hydra.Collection{Class: hydra.Event, Query: q, Requested: r.RequestURI}
-	node := s.eventNodes(callerOf(r))
 	if q.ItemsPerPage > 0 {
 		events, more, err := feed.Seek(r.Context(), from, forward, desc, q.ItemsPerPage)
 		if err != nil {

@@ -281,12 +281,7 @@ func (s *Server) streamStart(ctx context.Context, r *http.Request, c orgs.Caller
 		p := orgs.PositionOf(e)
 		return &p, nil
 	}
-	newest, _, err := feed.Seek(ctx, nil, true, true, 1)
-	if err != nil || len(newest) == 0 {
-		return nil, err
-	}
-	p := orgs.PositionOf(newest[0])
-	return &p, nil
+	return feed.Newest(ctx)
 }
 
 // StopStreams ends every live stream, so that a shutdown does not wait for

@@ -170,12 +170,7 @@ func (s *Server) mercureStart(ctx context.Context, r *http.Request, c orgs.Calle
 			}
 		}
 	}
-	newest, _, err := feed.Seek(ctx, nil, true, true, 1)
-	if err != nil || len(newest) == 0 {
-		return nil, err
-	}
-	p := orgs.PositionOf(newest[0])
-	return &p, nil
+	return feed.Newest(ctx)
 }
 
 // documentIRI is a rendered document's own @id: the first "@id" of the

@@ -280,3 +280,14 @@ func (s *Service) UpdatePosition(ctx context.Context, c Caller, id int64) (Posit
 	}
 	return PositionOf(e), nil
 }
+
+// Newest is the place of the feed's newest event, nil when it has none:
+// where a stream with nothing to resume starts.
+func (f EventFeed) Newest(ctx context.Context) (*Position, error) {
+	newest, _, err := f.Seek(ctx, nil, true, true, 1)
+	if err != nil || len(newest) == 0 {
+		return nil, err
+	}
+	p := PositionOf(newest[0])
+	return &p, nil
+}
