@@ -26,6 +26,10 @@ type Member struct {
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// Role holds the value of the "role" field.
 	Role member.Role `json:"role,omitempty"`
+	// Status holds the value of the "status" field.
+	Status member.Status `json:"status,omitempty"`
+	// DeactivatedAt holds the value of the "deactivated_at" field.
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
 	// JoinedAt holds the value of the "joined_at" field.
 	JoinedAt time.Time `json:"joined_at,omitempty"`
 	// Mode holds the value of the "mode" field.
@@ -74,9 +78,9 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case member.FieldRole, member.FieldMode:
+		case member.FieldRole, member.FieldStatus, member.FieldMode:
 			values[i] = new(sql.NullString)
-		case member.FieldJoinedAt:
+		case member.FieldDeactivatedAt, member.FieldJoinedAt:
 			values[i] = new(sql.NullTime)
 		case member.FieldID, member.FieldOrganizationID, member.FieldUserID:
 			values[i] = new(uuid.UUID)
@@ -118,6 +122,19 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
 			} else if value.Valid {
 				_m.Role = member.Role(value.String)
+			}
+		case member.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = member.Status(value.String)
+			}
+		case member.FieldDeactivatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deactivated_at", values[i])
+			} else if value.Valid {
+				_m.DeactivatedAt = new(time.Time)
+				*_m.DeactivatedAt = value.Time
 			}
 		case member.FieldJoinedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -185,6 +202,14 @@ func (_m *Member) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("role=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	if v := _m.DeactivatedAt; v != nil {
+		builder.WriteString("deactivated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("joined_at=")
 	builder.WriteString(_m.JoinedAt.Format(time.ANSIC))

@@ -44,6 +44,34 @@ func (_c *MemberCreate) SetRole(v member.Role) *MemberCreate {
 	return _c
 }
 
+// SetStatus sets the "status" field.
+func (_c *MemberCreate) SetStatus(v member.Status) *MemberCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableStatus(v *member.Status) *MemberCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_c *MemberCreate) SetDeactivatedAt(v time.Time) *MemberCreate {
+	_c.mutation.SetDeactivatedAt(v)
+	return _c
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableDeactivatedAt(v *time.Time) *MemberCreate {
+	if v != nil {
+		_c.SetDeactivatedAt(*v)
+	}
+	return _c
+}
+
 // SetJoinedAt sets the "joined_at" field.
 func (_c *MemberCreate) SetJoinedAt(v time.Time) *MemberCreate {
 	_c.mutation.SetJoinedAt(v)
@@ -131,6 +159,10 @@ func (_c *MemberCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *MemberCreate) defaults() {
+	if _, ok := _c.mutation.Status(); !ok {
+		v := member.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
 	if _, ok := _c.mutation.JoinedAt(); !ok {
 		v := member.DefaultJoinedAt()
 		_c.mutation.SetJoinedAt(v)
@@ -159,6 +191,14 @@ func (_c *MemberCreate) check() error {
 	if v, ok := _c.mutation.Role(); ok {
 		if err := member.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Member.role": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Member.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := member.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Member.status": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.JoinedAt(); !ok {
@@ -217,6 +257,14 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Role(); ok {
 		_spec.SetField(member.FieldRole, field.TypeEnum, value)
 		_node.Role = value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(member.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.DeactivatedAt(); ok {
+		_spec.SetField(member.FieldDeactivatedAt, field.TypeTime, value)
+		_node.DeactivatedAt = &value
 	}
 	if value, ok := _c.mutation.JoinedAt(); ok {
 		_spec.SetField(member.FieldJoinedAt, field.TypeTime, value)
@@ -324,6 +372,36 @@ func (u *MemberUpsert) UpdateRole() *MemberUpsert {
 	return u
 }
 
+// SetStatus sets the "status" field.
+func (u *MemberUpsert) SetStatus(v member.Status) *MemberUpsert {
+	u.Set(member.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateStatus() *MemberUpsert {
+	u.SetExcluded(member.FieldStatus)
+	return u
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *MemberUpsert) SetDeactivatedAt(v time.Time) *MemberUpsert {
+	u.Set(member.FieldDeactivatedAt, v)
+	return u
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateDeactivatedAt() *MemberUpsert {
+	u.SetExcluded(member.FieldDeactivatedAt)
+	return u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *MemberUpsert) ClearDeactivatedAt() *MemberUpsert {
+	u.SetNull(member.FieldDeactivatedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -395,6 +473,41 @@ func (u *MemberUpsertOne) SetRole(v member.Role) *MemberUpsertOne {
 func (u *MemberUpsertOne) UpdateRole() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateRole()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *MemberUpsertOne) SetStatus(v member.Status) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateStatus() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *MemberUpsertOne) SetDeactivatedAt(v time.Time) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetDeactivatedAt(v)
+	})
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateDeactivatedAt() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateDeactivatedAt()
+	})
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *MemberUpsertOne) ClearDeactivatedAt() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearDeactivatedAt()
 	})
 }
 
@@ -636,6 +749,41 @@ func (u *MemberUpsertBulk) SetRole(v member.Role) *MemberUpsertBulk {
 func (u *MemberUpsertBulk) UpdateRole() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateRole()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *MemberUpsertBulk) SetStatus(v member.Status) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateStatus() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *MemberUpsertBulk) SetDeactivatedAt(v time.Time) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetDeactivatedAt(v)
+	})
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateDeactivatedAt() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateDeactivatedAt()
+	})
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *MemberUpsertBulk) ClearDeactivatedAt() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearDeactivatedAt()
 	})
 }
 

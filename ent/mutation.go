@@ -4277,6 +4277,8 @@ type MemberMutation struct {
 	typ                 string
 	id                  *uuid.UUID
 	role                *member.Role
+	status              *member.Status
+	deactivated_at      *time.Time
 	joined_at           *time.Time
 	mode                *member.Mode
 	clearedFields       map[string]struct{}
@@ -4501,6 +4503,91 @@ func (m *MemberMutation) ResetRole() {
 	m.role = nil
 }
 
+// SetStatus sets the "status" field.
+func (m *MemberMutation) SetStatus(value member.Status) {
+	m.status = &value
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *MemberMutation) Status() (r member.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldStatus(ctx context.Context) (v member.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *MemberMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (m *MemberMutation) SetDeactivatedAt(t time.Time) {
+	m.deactivated_at = &t
+}
+
+// DeactivatedAt returns the value of the "deactivated_at" field in the mutation.
+func (m *MemberMutation) DeactivatedAt() (r time.Time, exists bool) {
+	v := m.deactivated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeactivatedAt returns the old "deactivated_at" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldDeactivatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeactivatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeactivatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeactivatedAt: %w", err)
+	}
+	return oldValue.DeactivatedAt, nil
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (m *MemberMutation) ClearDeactivatedAt() {
+	m.deactivated_at = nil
+	m.clearedFields[member.FieldDeactivatedAt] = struct{}{}
+}
+
+// DeactivatedAtCleared returns if the "deactivated_at" field was cleared in this mutation.
+func (m *MemberMutation) DeactivatedAtCleared() bool {
+	_, ok := m.clearedFields[member.FieldDeactivatedAt]
+	return ok
+}
+
+// ResetDeactivatedAt resets all changes to the "deactivated_at" field.
+func (m *MemberMutation) ResetDeactivatedAt() {
+	m.deactivated_at = nil
+	delete(m.clearedFields, member.FieldDeactivatedAt)
+}
+
 // SetJoinedAt sets the "joined_at" field.
 func (m *MemberMutation) SetJoinedAt(t time.Time) {
 	m.joined_at = &t
@@ -4661,7 +4748,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 7)
 	if m.organization != nil {
 		fields = append(fields, member.FieldOrganizationID)
 	}
@@ -4670,6 +4757,12 @@ func (m *MemberMutation) Fields() []string {
 	}
 	if m.role != nil {
 		fields = append(fields, member.FieldRole)
+	}
+	if m.status != nil {
+		fields = append(fields, member.FieldStatus)
+	}
+	if m.deactivated_at != nil {
+		fields = append(fields, member.FieldDeactivatedAt)
 	}
 	if m.joined_at != nil {
 		fields = append(fields, member.FieldJoinedAt)
@@ -4691,6 +4784,10 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.UserID()
 	case member.FieldRole:
 		return m.Role()
+	case member.FieldStatus:
+		return m.Status()
+	case member.FieldDeactivatedAt:
+		return m.DeactivatedAt()
 	case member.FieldJoinedAt:
 		return m.JoinedAt()
 	case member.FieldMode:
@@ -4710,6 +4807,10 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldUserID(ctx)
 	case member.FieldRole:
 		return m.OldRole(ctx)
+	case member.FieldStatus:
+		return m.OldStatus(ctx)
+	case member.FieldDeactivatedAt:
+		return m.OldDeactivatedAt(ctx)
 	case member.FieldJoinedAt:
 		return m.OldJoinedAt(ctx)
 	case member.FieldMode:
@@ -4743,6 +4844,20 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRole(v)
+		return nil
+	case member.FieldStatus:
+		v, ok := value.(member.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case member.FieldDeactivatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeactivatedAt(v)
 		return nil
 	case member.FieldJoinedAt:
 		v, ok := value.(time.Time)
@@ -4787,7 +4902,11 @@ func (m *MemberMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *MemberMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(member.FieldDeactivatedAt) {
+		fields = append(fields, member.FieldDeactivatedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -4800,6 +4919,11 @@ func (m *MemberMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *MemberMutation) ClearField(name string) error {
+	switch name {
+	case member.FieldDeactivatedAt:
+		m.ClearDeactivatedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown Member nullable field %s", name)
 }
 
@@ -4815,6 +4939,12 @@ func (m *MemberMutation) ResetField(name string) error {
 		return nil
 	case member.FieldRole:
 		m.ResetRole()
+		return nil
+	case member.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case member.FieldDeactivatedAt:
+		m.ResetDeactivatedAt()
 		return nil
 	case member.FieldJoinedAt:
 		m.ResetJoinedAt()

@@ -164,7 +164,7 @@ func init() {
 	memberFields := schema.Member{}.Fields()
 	_ = memberFields
 	// memberDescJoinedAt is the schema descriptor for joined_at field.
-	memberDescJoinedAt := memberFields[2].Descriptor()
+	memberDescJoinedAt := memberFields[4].Descriptor()
 	// member.DefaultJoinedAt holds the default value on creation for the joined_at field.
 	member.DefaultJoinedAt = memberDescJoinedAt.Default.(func() time.Time)
 	// memberDescID is the schema descriptor for id field.

@@ -29,15 +29,18 @@ import (
 
 // The item operations, as sets (hydra.Ops) to combine.
 var (
-	organizationPatch  = hydra.Organization.Resource.Op(hydra.Patch)
-	organizationDelete = hydra.Organization.Resource.Op(hydra.Delete)
-	memberPatch        = hydra.Member.Resource.Op(hydra.Patch)
-	memberDelete       = hydra.Member.Resource.Op(hydra.Delete)
-	workspacePatch     = hydra.Workspace.Resource.Op(hydra.Patch)
-	workspaceDelete    = hydra.Workspace.Resource.Op(hydra.Delete)
-	invitationAccept   = hydra.Invitation.Resource.Action("accept")
-	invitationResend   = hydra.Invitation.Resource.Action("resend")
-	invitationRevoke   = hydra.Invitation.Resource.Action("revoke")
+	organizationPatch    = hydra.Organization.Resource.Op(hydra.Patch)
+	organizationDelete   = hydra.Organization.Resource.Op(hydra.Delete)
+	memberPatch          = hydra.Member.Resource.Op(hydra.Patch)
+	memberDelete         = hydra.Member.Resource.Op(hydra.Delete)
+	memberDeactivate     = hydra.Member.Resource.Action("deactivate")
+	memberReactivate     = hydra.Member.Resource.Action("reactivate")
+	organizationTransfer = hydra.Organization.Resource.Action("transfer")
+	workspacePatch       = hydra.Workspace.Resource.Op(hydra.Patch)
+	workspaceDelete      = hydra.Workspace.Resource.Op(hydra.Delete)
+	invitationAccept     = hydra.Invitation.Resource.Action("accept")
+	invitationResend     = hydra.Invitation.Resource.Action("resend")
+	invitationRevoke     = hydra.Invitation.Resource.Action("revoke")
 )
 
 // allowed is ops when the rule passes (err is nil), else none.
@@ -73,10 +76,16 @@ func (s *Server) memberItem(r *http.Request, m *ent.Member) (*hydra.Node, error)
 
 // memberDocument is memberNode with the operations the standing allows:
 // PATCH by who manages the member, DELETE by them and by the member
-// themself (leaving).
+// themself (leaving), deactivate to an active member and reactivate to a
+// deactivated one by who manages them (not the member themself).
 func memberDocument(st orgs.Standing, m *ent.Member) *hydra.Node {
 	n := memberNode(m)
-	n.Operations = allowed(st.MayChangeMember(m), memberPatch) | allowed(st.MayRemoveMember(m), memberDelete)
+	status := memberDeactivate
+	if string(m.Status) != schema.MemberActive {
+		status = memberReactivate
+	}
+	n.Operations = allowed(st.MayChangeMember(m), memberPatch) | allowed(st.MayRemoveMember(m), memberDelete) |
+		allowed(st.MayDeactivateMember(m), status)
 	return n
 }
 

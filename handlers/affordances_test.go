@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestOrganizationOperationsAreTheCallers(t *testing.T) {
 			"owner": o.keys["ada"], "admin": o.keys["bob"], "developer": o.keys["dave"], "viewer": o.keys["vic"],
 			"owner's read key": e.key("ada@example.com", "live", "read"),
 		}
-		want := map[string][]string{"owner": {"PATCH", "DELETE"}, "admin": {"PATCH"}}
+		want := map[string][]string{"owner": {"PATCH", "DELETE", "transfer"}, "admin": {"PATCH"}}
 		order := []string{"owner", "viewer", "owner's read key", "admin", "developer", "owner", "admin", "viewer"}
 		read := func(who string) (*response, []string) {
 			r := e.do(req{Path: o.iri, Key: keys[who]})
@@ -45,8 +46,12 @@ func TestOrganizationOperationsAreTheCallers(t *testing.T) {
 			var methods []string
 			for _, op := range otList(r.obj()["operation"]) {
 				m := otObj(op)
-				methods = append(methods, pmS(m["method"]))
-				title := map[string]string{"PATCH": "patchOrganization", "DELETE": "deleteOrganization"}[pmS(m["method"])]
+				name := pmS(m["method"])
+				if name == http.MethodPost { // an action: its name ends its target
+					name = path.Base(pmS(m["target"]))
+				}
+				methods = append(methods, name)
+				title := map[string]string{"PATCH": "patchOrganization", "DELETE": "deleteOrganization", "transfer": "transferOrganization"}[name]
 				if m["title"] != title {
 					t.Errorf("%s: operation %v, want the documented title %q", who, m, title)
 				}
@@ -101,7 +106,7 @@ func TestCreatedOrganizationListsTheOwnersOperations(t *testing.T) {
 	if d := jsonDiff("", created, got); len(d) > 0 {
 		t.Errorf("the POST answer differs from the GET: %v", d)
 	}
-	if len(otList(created["operation"])) != 2 {
+	if len(otList(created["operation"])) != 3 { // PATCH, DELETE, transfer
 		t.Errorf("operations %v", created["operation"])
 	}
 	for _, m := range otList(e.do(req{Path: "/api/organizations", Key: key}).obj()["member"]) {
@@ -120,7 +125,9 @@ func TestCreatedOrganizationListsTheOwnersOperations(t *testing.T) {
 // the GET's ETag: it succeeds exactly when it was listed. The table states
 // the rules (orgs.Standing): who manages members and owners, that leaving
 // takes no permission, who manages workspaces, who may send (so resend and
-// revoke) an invitation of a role, that only the invitee accepts, which
+// revoke) an invitation of a role, who deactivates and reactivates whom
+// (nobody themselves; a deactivated member sees nothing), that only the
+// invitee accepts, which
 // statuses allow which action, that a suspended organization's members,
 // workspaces and invitations change for no one, and that a read-only key
 // is offered nothing. Olga is there so that the last-owner rule, a rule of
@@ -136,13 +143,15 @@ func TestItemOperationsAreTheCallers(t *testing.T) {
 		want  map[string]string // caller → the operations listed, space-separated
 	}
 	subjects := []subject{
-		{"a developer's membership", "Member", []string{"PATCH", "DELETE"},
-			map[string]string{"owner": "PATCH DELETE", "admin": "PATCH DELETE", "developer": "DELETE"}},
-		{"another owner's membership", "Member", []string{"PATCH", "DELETE"},
-			map[string]string{"owner": "PATCH DELETE"}},
-		{"the caller's own membership", "Member", []string{"PATCH", "DELETE"},
+		{"a developer's membership", "Member", []string{"PATCH", "DELETE", "deactivate"},
+			map[string]string{"owner": "PATCH DELETE deactivate", "admin": "PATCH DELETE deactivate", "developer": "DELETE"}},
+		{"another owner's membership", "Member", []string{"PATCH", "DELETE", "deactivate"},
+			map[string]string{"owner": "PATCH DELETE deactivate"}},
+		{"the caller's own membership", "Member", []string{"PATCH", "DELETE", "deactivate"},
 			map[string]string{"owner": "PATCH DELETE", "admin": "PATCH DELETE", "developer": "DELETE", "viewer": "DELETE"}},
-		{"a developer's membership, organization suspended", "Member", []string{"PATCH", "DELETE"}, nil},
+		{"a deactivated developer's membership", "Member", []string{"PATCH", "DELETE", "reactivate"},
+			map[string]string{"owner": "PATCH DELETE reactivate", "admin": "PATCH DELETE reactivate"}},
+		{"a developer's membership, organization suspended", "Member", []string{"PATCH", "DELETE", "deactivate"}, nil},
 		{"a workspace", "Workspace", []string{"PATCH", "DELETE"},
 			map[string]string{"owner": "PATCH DELETE", "admin": "PATCH DELETE", "developer": "PATCH DELETE"}},
 		{"a workspace, organization suspended", "Workspace", []string{"PATCH", "DELETE"}, nil},
@@ -194,6 +203,11 @@ func TestItemOperationsAreTheCallers(t *testing.T) {
 				}
 			case s.class == "Member":
 				iri = members["dave"]
+				if strings.HasPrefix(s.name, "a deactivated") {
+					if err := e.db.Member.UpdateOneID(pmIDOf(iri)).SetStatus(member.StatusDeactivated).Exec(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
 			case s.class == "Workspace":
 				r := pmPost(e, "/api/workspaces", keys["ada"], fmt.Sprintf(`{"organization":%q,"name":"Design"}`, orgIRI))
 				if r.Status != http.StatusCreated {

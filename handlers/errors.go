@@ -25,6 +25,7 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleNoSuchChoice:     problems.CodeNoSuchChoice,
 	orgs.RuleEndpointDisabled: problems.CodeEndpointDisabled,
 	orgs.RuleUnsafeURL:        problems.CodeUnsafeURL,
+	orgs.RuleNotTransferable:  problems.CodeNotTransferable,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -69,6 +69,22 @@ var evWrites = map[string]evWrite{
 		m := pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "dora@example.com").ID, "viewer")
 		return evDo(e, http.MethodDelete, m, k.ada, "", id)
 	}},
+	"POST /api/members/{id}/deactivate": {[]string{"member.deactivated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		m := pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "fern@example.com").ID, "viewer")
+		return evDo(e, http.MethodPost, m+"/deactivate", k.ada, "", id)
+	}},
+	"POST /api/members/{id}/reactivate": {[]string{"member.reactivated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		m := pmAddMember(t, e, pmIDOf(k.org).String(), pmUser(t, e, "gus@example.com").ID, "viewer")
+		if r := evDo(e, http.MethodPost, m+"/deactivate", k.ada, "", id+"_setup"); r.Status != http.StatusOK {
+			t.Fatalf("setup: deactivate: %d %s", r.Status, r.Body)
+		}
+		return evDo(e, http.MethodPost, m+"/reactivate", k.ada, "", id)
+	}},
+	"POST /api/organizations/{id}/transfer": {[]string{"member.role_changed", "member.role_changed"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		org := evMade(t, pmPost(e, "/api/organizations", k.ada, `{"name": "Handed over"}`))
+		m := pmAddMember(t, e, pmIDOf(org).String(), pmUser(t, e, "hal@example.com").ID, "developer")
+		return evDo(e, http.MethodPost, org+"/transfer", k.ada, `{"new_owner": "`+m+`"}`, id)
+	}},
 	"POST /api/invitations": {[]string{"invitation.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
 		return evDo(e, http.MethodPost, "/api/invitations", k.bob, `{"organization": "`+k.org+`", "email": "inv@example.com"}`, id)
 	}},
@@ -181,7 +197,7 @@ func TestEveryWriteRecordsItsEvent(t *testing.T) {
 	}
 	eachBackend(t, func(t *testing.T, e *env) {
 		k := &evKeys{ada: e.key("ada@example.com", "live", "write"), ops: e.key("ops@platform.test", "live", "operator")}
-		for _, who := range []string{"bob", "carl", "dora"} {
+		for _, who := range []string{"bob", "carl", "dora", "fern", "gus", "hal"} {
 			key := e.key(who+"@example.com", "live", "write")
 			if who == "bob" {
 				k.bob = key

@@ -352,6 +352,7 @@ func TestInvitationsAccept(t *testing.T) {
 			"email":        "new@example.com",
 			"name":         "new",
 			"role":         "developer",
+			"status":       "active",
 			"joined_at":    pmFormat(joined),
 		})
 		pmEqual(t, "the new member", pmGet(e, "/api/members/"+mid, o.ada).obj(), m)

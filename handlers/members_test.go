@@ -21,7 +21,7 @@ import (
 // two at the same moment), and other tenants. Helpers carry the "mb" prefix;
 // the "pm" ones come from permissions_test.go.
 
-const mbLastOwner = "An organization must keep at least one owner: promote another member to owner first."
+const mbLastOwner = "An organization must keep at least one active owner: promote another member to owner first."
 
 // mbOrg is an organization created by ada through the API, with bob
 // (admin), dave (developer) and vic (viewer) added in that order.
@@ -71,7 +71,11 @@ func mbDoc(t *testing.T, e *env, iri string, withContext bool) map[string]any {
 		"email":        m.Edges.User.Email,
 		"name":         m.Edges.User.Name,
 		"role":         string(m.Role),
+		"status":       string(m.Status),
 		"joined_at":    pmFormat(m.JoinedAt),
+	}
+	if m.DeactivatedAt != nil {
+		d["deactivated_at"] = pmFormat(*m.DeactivatedAt)
 	}
 	if withContext {
 		d["@context"] = "/api/contexts/Member"
@@ -82,11 +86,12 @@ func mbDoc(t *testing.T, e *env, iri string, withContext bool) map[string]any {
 // mbSearch is the search template of the Member collection.
 var mbSearch = map[string]any{
 	"@type":                  "IriTemplate",
-	"template":               "/api/members{?organization,role,email,order.id,order.joined_at}",
+	"template":               "/api/members{?organization,role,status,email,order.id,order.joined_at}",
 	"variableRepresentation": "BasicRepresentation",
 	"mapping": []any{
 		map[string]any{"@type": "IriTemplateMapping", "variable": "organization", "property": "organization", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "role", "property": "role", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "status", "property": "status", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "email", "property": "email", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "order.id", "property": "Member/order/id", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "order.joined_at", "property": "Member/order/joined_at", "required": false},

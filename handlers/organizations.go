@@ -143,6 +143,54 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	return s.writeItem(w, r, http.StatusOK, organizationItem(r, updated))
 }
 
+// transferOrganization serves POST /api/organizations/{id}/transfer: the
+// ownership handed to another member in one transaction, If-Match compared
+// with the organization's document as the caller read it before.
+func (s *Server) transferOrganization(w http.ResponseWriter, r *http.Request) error {
+	ctx, c := r.Context(), callerOf(r)
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
+	if err := negotiateEarly(r); err != nil {
+		return err
+	}
+	// Read before the transaction, validated after the rule: a 403 comes
+	// before a 422, as for PATCH.
+	body, err := readBody(w, r, createTypes)
+	if err != nil {
+		return err
+	}
+	var updated orgs.OrganizationView
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		sc, err := s.orgs.Enter(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		if err := sc.MayTransfer(); err != nil {
+			return err
+		}
+		if err := s.organizationPrecondition(r, sc.Org); err != nil {
+			return err
+		}
+		in, err := s.decode(r, hydra.OwnershipTransfer, body, true)
+		if err != nil {
+			return err
+		}
+		newOwner, _ := in.String("new_owner")
+		callerRole, _ := in.String("caller_role")
+		if err := sc.TransferOwnership(ctx, orgs.Transfer{NewOwner: uuid.MustParse(newOwner), CallerRole: callerRole}); err != nil {
+			return err
+		}
+		updated, err = sc.View(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, organizationItem(r, updated))
+}
+
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, ok := routeID(r)
@@ -212,7 +260,7 @@ func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
 			role = string(m.Role)
 		}
 	}
-	n.Operations = organizationOperations(p, p.ActingRole(role))
+	n.Operations = organizationOperations(p, p.ActingRole(role), v.Organization)
 	return n
 }
 
@@ -220,11 +268,12 @@ func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
 // invoke on the organization, by the rules the writes check
 // (orgs.MayUpdateOrganization, orgs.MayDeleteOrganization), and none with a
 // read-only key, which authenticated refuses any write.
-func organizationOperations(p *principal, role string) hydra.Ops {
+func organizationOperations(p *principal, role string, org *ent.Organization) hydra.Ops {
 	if p.readOnly() {
 		return 0
 	}
-	return allowed(orgs.MayUpdateOrganization(role), organizationPatch) | allowed(orgs.MayDeleteOrganization(role), organizationDelete)
+	return allowed(orgs.MayUpdateOrganization(role), organizationPatch) | allowed(orgs.MayDeleteOrganization(role), organizationDelete) |
+		allowed(orgs.MayTransferOrganization(p.Caller, role, org), organizationTransfer)
 }
 
 // organizationNodes builds the documents of a page of organizations from

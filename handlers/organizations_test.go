@@ -241,6 +241,7 @@ func otMemberDoc(t *testing.T, what string, got any, orgIRI string, m otM) map[s
 		"email":        m.Email,
 		"name":         m.Name,
 		"role":         m.Role,
+		"status":       "active",
 		"joined_at":    otTime(t, what+".joined_at", g["joined_at"]),
 	}
 }
@@ -276,9 +277,13 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 		want["collection"] = otWantLinks(id)
 		patch := map[string]any{"@type": "Operation", "method": "PATCH", "title": "patchOrganization"}
 		del := map[string]any{"@type": []any{"Operation", "schema:DeleteAction"}, "method": "DELETE", "title": "deleteOrganization"}
+		transfer := map[string]any{"@type": "Operation", "method": "POST", "target": iri + "/transfer", "title": "transferOrganization"}
 		switch s.Role {
 		case "owner":
 			want["operation"] = []any{patch, del}
+			if otObj(got["status"])["current_status"] == "ACTIVE" { // an active organization's owner hands it over
+				want["operation"] = []any{patch, del, transfer}
+			}
 		case "admin":
 			want["operation"] = []any{patch}
 		}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -24,6 +25,9 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 		cacheScope(w, id)
 	}
 	if f.Role, _, err = filterEnum(q, "role", hydra.Member.Prop("role").Enum); err != nil {
+		return err
+	}
+	if f.Status, _, err = filterEnum(q, "status", hydra.Member.Prop("status").Enum); err != nil {
 		return err
 	}
 	if f.Email, _, err = filterEmail(q, "email"); err != nil {
@@ -130,13 +134,64 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deactivateMember serves POST /api/members/{id}/deactivate.
+func (s *Server) deactivateMember(w http.ResponseWriter, r *http.Request) error {
+	return s.changeMemberStatus(w, r, (*orgs.Scope).DeactivateMember)
+}
+
+// reactivateMember serves POST /api/members/{id}/reactivate.
+func (s *Server) reactivateMember(w http.ResponseWriter, r *http.Request) error {
+	return s.changeMemberStatus(w, r, (*orgs.Scope).ReactivateMember)
+}
+
+// changeMemberStatus runs a member's status action under the lock of the
+// member's organization, If-Match compared with the member's document as
+// the caller reads it, and answers the member after the change.
+func (s *Server) changeMemberStatus(w http.ResponseWriter, r *http.Request,
+	change func(*orgs.Scope, context.Context, *ent.Member) (*ent.Member, error)) error {
+	ctx := r.Context()
+	if err := negotiateEarly(r); err != nil {
+		return err
+	}
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
+	var n *hydra.Node
+	err := s.answeringTx(r, func(tx *ent.Tx) error {
+		sc, target, err := s.orgs.EnterMember(ctx, tx, callerOf(r), id)
+		if err != nil {
+			return err
+		}
+		if err := sc.MayDeactivateMember(target); err != nil {
+			return err
+		}
+		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
+			return err
+		}
+		changed, err := change(sc, ctx, target)
+		if err == nil {
+			n = memberDocument(sc.Standing(), changed)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
+}
+
 func memberNode(m *ent.Member) *hydra.Node {
 	n := hydra.NewNode(hydra.Member, hydra.Member.IRI(m.ID.String())).
 		Set("id", m.ID.String()).
 		Set("organization", hydra.Organization.IRI(m.OrganizationID.String())).
 		Set("user", hydra.User.IRI(m.UserID.String())).
 		Set("role", string(m.Role)).
+		Set("status", string(m.Status)).
 		Set("joined_at", m.JoinedAt)
+	if m.DeactivatedAt != nil {
+		n.Set("deactivated_at", *m.DeactivatedAt)
+	}
 	if u := m.Edges.User; u != nil {
 		n.Set("email", u.Email).Set("name", u.Name)
 	}

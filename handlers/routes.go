@@ -63,6 +63,7 @@ func (s *Server) routes() *mux.Router {
 
 	// Resources. Item actions and the aliases of the original
 	// organizations API come before the item routes they extend.
+	r.Handle(hydra.Organization.Resource.Item+"{id}/transfer", s.methods(post(s.authenticated(s.transferOrganization))))
 	resource(r, s, hydra.Organization, crud{
 		list: s.listOrganizations, create: s.createOrganization,
 		get: s.getOrganization, patch: s.patchOrganization, delete: s.deleteOrganization,
@@ -70,6 +71,9 @@ func (s *Server) routes() *mux.Router {
 	resource(r, s, hydra.Member, crud{
 		list: s.listMembers, get: s.getMember, patch: s.patchMember, delete: s.deleteMember,
 	})
+	members := hydra.Member.Resource
+	r.Handle(members.Item+"{id}/deactivate", s.methods(post(s.authenticated(s.deactivateMember))))
+	r.Handle(members.Item+"{id}/reactivate", s.methods(post(s.authenticated(s.reactivateMember))))
 	inv := hydra.Invitation.Resource
 	r.Handle(inv.Item+"{id}/accept", s.methods(post(s.authenticated(s.acceptInvitation))))
 	// Public: the token in the body proves the invitee (acceptInvitationToken).

@@ -341,7 +341,7 @@ func TestWorkspacesPersonalOrganization(t *testing.T) {
 		me := map[string]any{
 			"@id": owner["@id"], "@type": "Member", "id": owner["id"], "organization": iri,
 			"user": "/api/users/" + zed.ID.String(), "email": "zed@example.com", "name": "zed", "role": "owner",
-			"joined_at": pmFormat(created),
+			"status": "active", "joined_at": pmFormat(created),
 		}
 		pmEqual(t, "personal organization", org, map[string]any{
 			"@id": iri, "@type": "Organization", "id": id, "name": "Personal", "member_count": 1,
@@ -392,15 +392,15 @@ var wsRoles = []struct {
 	slug, name, description string
 	permissions             []string
 }{
-	{"owner", "Owner", "Does everything, including deleting the organization and managing owners.", []string{
+	{"owner", "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization.", []string{
 		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:delete", "organization:read",
 		"organization:status", "organization:update", "owners:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
-	{"admin", "Admin", "Manages the organization, its workspaces, invitations and non-owner members.", []string{
+	{"admin", "Admin", "Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events.", []string{
 		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:read", "organization:update",
 		"roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
-	{"developer", "Developer", "Manages workspaces and reads everything else.", []string{
+	{"developer", "Developer", "Manages workspaces; reads the organization, its members, invitations and roles.", []string{
 		"invitations:read", "members:read", "organization:read", "roles:read", "workspaces:manage", "workspaces:read"}},
-	{"viewer", "Viewer", "Reads everything.", []string{
+	{"viewer", "Viewer", "Reads the organization, its members, invitations, workspaces and roles.", []string{
 		"invitations:read", "members:read", "organization:read", "roles:read", "workspaces:read"}},
 }
 

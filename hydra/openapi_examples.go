@@ -66,7 +66,7 @@ func exampleID(c *Class) string {
 
 func exampleMember(id, userID, email, name, role string, joined time.Time) *Node {
 	return NewNode(Member, Member.IRI(id)).Set("id", id).Set("organization", Organization.IRI(exampleOrganizationID)).
-		Set("user", User.IRI(userID)).Set("email", email).Set("name", name).Set("role", role).Set("joined_at", joined)
+		Set("user", User.IRI(userID)).Set("email", email).Set("name", name).Set("role", role).Set("status", "active").Set("joined_at", joined)
 }
 
 // exampleNode is the example of a resource class, as a GET returns it.
@@ -200,6 +200,8 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"enabled_events": []any{"*"}, "status": "enabled"}
 	case c == APIKeyRotation:
 		body = map[string]any{"grace_period": 3600}
+	case c == OwnershipTransfer:
+		body = map[string]any{"new_owner": Member.IRI(exampleMemberID), "caller_role": "admin"}
 	case c == InvitationToken:
 		body = map[string]any{"token": "og_inv_8f14e45fceea167a5a36dedd4bea2543c4ca4238a0b923820dcc509a6f75849b", "name": "Grace Hopper"}
 	default:

@@ -444,7 +444,7 @@ func TestOpenAPISchemasMatchEncoder(t *testing.T) {
 		Set("id", "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e01").
 		Set("organization", "/api/organizations/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02").
 		Set("user", "/api/users/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e03").
-		Set("email", "ada@example.com").Set("role", "owner").Set("joined_at", at)
+		Set("email", "ada@example.com").Set("role", "owner").Set("status", "active").Set("joined_at", at)
 	org := hydra.NewNode(hydra.Organization, "/api/organizations/0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02").
 		Set("id", "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e02").Set("name", "Acme").
 		Set("contact", hydra.NewNode(hydra.Contact, "").Set("email", "ops@acme.test")).

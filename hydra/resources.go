@@ -138,6 +138,8 @@ var (
 			{Name: "email", Kind: String, Format: Email, Description: "The member's email address."},
 			{Name: "name", Kind: String, Description: "The member's name."},
 			{Name: "role", Always: true, Kind: String, Required: true, Writable: true, Enum: roles, Description: "The member's role: owner, admin, developer or viewer."},
+			{Name: "status", Always: true, Kind: String, Enum: schema.MemberStatuses, Description: "active, or deactivated: a deactivated member keeps their record and role but sees nothing of the organization and counts as no owner, until reactivated (the deactivate and reactivate actions)."},
+			{Name: "deactivated_at", Kind: DateTime, Description: "When a deactivated member was deactivated."},
 			{Name: "joined_at", Always: true, Kind: DateTime, Description: "When the user joined."},
 			{Name: "api_key", Kind: Object, Class: APIKey, Description: "The new user's first API key, with its secret: only in the answer to accepting an invitation by token (POST /api/invitations/accept) that made the user, never again."},
 		},
@@ -148,9 +150,14 @@ var (
 			Filters: []Filter{
 				{Variable: "organization", Property: "organization"},
 				{Variable: "role", Property: "role"},
+				{Variable: "status", Property: "status"},
 				{Variable: "email", Property: "email"},
 			},
 			Orderable: []string{"id", "joined_at"},
+			Actions: []Action{
+				{Name: "deactivate", Description: "Deactivates the member, by an owner or admin who may manage them (never oneself): their record and role stay, they see nothing of the organization, the invitations they sent cannot be accepted, and they count as no owner (the last active owner stays). POST /api/members/{id}/deactivate, no body; returns the member. A deactivated member is answered unchanged."},
+				{Name: "reactivate", Description: "Reactivates a deactivated member with the role they held: POST /api/members/{id}/reactivate, no body; returns the member. An active member is answered unchanged."},
+			},
 		},
 	}
 
@@ -357,6 +364,16 @@ var (
 		},
 	}
 
+	// OwnershipTransfer is the body of transferring an organization.
+	OwnershipTransfer = &Class{
+		Name:        "OwnershipTransfer",
+		Description: "Who receives the organization's ownership, and the role the owner who gives it keeps.",
+		Properties: []*Property{
+			{Name: "new_owner", Kind: Reference, Class: nil, Required: true, Writable: true, Description: "The member who becomes an owner: another active member of the organization who is not an owner yet."},
+			{Name: "caller_role", Kind: String, Writable: true, Enum: roles, Description: "The role the caller keeps: admin when not given; owner keeps them an owner beside the new one."},
+		},
+	}
+
 	Organization = &Class{
 		Name:        "Organization",
 		Description: "An organization, with its owners and members.",
@@ -388,6 +405,9 @@ var (
 			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
 			Filters:    []Filter{{Variable: "name", Property: "name", Partial: true}},
 			Orderable:  []string{"id", "name", "created_at"},
+			Actions: []Action{
+				{Name: "transfer", Title: "transferOrganization", Description: "Hands the organization's ownership to another member in one step, by an owner (not an operator key): new_owner becomes an owner and the caller takes caller_role (admin when not given), both or neither, under the organization's lock; If-Match compares the organization's ETag. POST /api/organizations/{id}/transfer with {\"new_owner\": member IRI, \"caller_role\": …}; returns the organization."},
+			},
 		},
 	}
 )
@@ -419,6 +439,14 @@ var API = func() *Registry {
 		point(c, "organization", Organization)
 	}
 	point(Invitation, "membership", Member)
+	point(OwnershipTransfer, "new_owner", Member)
+	for i := range Member.Resource.Actions {
+		Member.Resource.Actions[i].Returns = Member
+	}
+	for i := range Organization.Resource.Actions {
+		a := &Organization.Resource.Actions[i]
+		a.Returns, a.Expects = Organization, OwnershipTransfer
+	}
 	point(WebhookDelivery, "endpoint", WebhookEndpoint)
 	point(WebhookDelivery, "event", Event)
 	for _, c := range []*Class{WebhookEndpoint, WebhookDelivery} {
@@ -446,6 +474,6 @@ var API = func() *Registry {
 	return NewRegistry("Orgraph",
 		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
 		Organization, Member, Invitation, Workspace, Role, User, APIKey, Event, WebhookEndpoint, WebhookDelivery,
-		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken, EventActor, WebhookAttempt,
+		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken, OwnershipTransfer, EventActor, WebhookAttempt,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

@@ -33,6 +33,7 @@ const (
 	RuleNoSuchChoice     Rule = "no-such-choice"     // not one of the values allowed
 	RuleEndpointDisabled Rule = "endpoint-disabled"  // a delivery of a disabled endpoint waits
 	RuleUnsafeURL        Rule = "unsafe-url"         // webhooks go to public http(s) URLs only
+	RuleNotTransferable  Rule = "not-transferable"   // ownership goes to another active member who is no owner yet
 )
 
 // Violation is one broken rule, at a property of the request (Path, as a

@@ -104,11 +104,12 @@ func (s *Service) eventsVisible(c Caller) predicate.Event {
 }
 
 // organizationsWhereRoleHolds selects the ids of the organizations where
-// the caller's role holds a permission.
+// the caller's role holds a permission (active memberships only).
 func organizationsWhereRoleHolds(c Caller, perm schema.Permission) *entsql.Selector {
 	m := entsql.Table(member.Table).As("caller_role_membership")
 	return entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
 		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
+		entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
 		entsql.In(m.C(member.FieldRole), anySlice(schema.RolesWith(perm))...),
 	))
 }
@@ -265,7 +266,10 @@ func (s *Service) Updates(c Caller) EventFeed {
 		feed.pred = append(feed.pred, func(sel *entsql.Selector) {
 			m := entsql.Table(member.Table).As("caller_membership")
 			sel.Where(entsql.In(sel.C(event.FieldOrganization),
-				entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.EQ(m.C(member.FieldUserID), c.User.ID))))
+				entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
+					entsql.EQ(m.C(member.FieldUserID), c.User.ID),
+					entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
+				))))
 		})
 	}
 	return feed

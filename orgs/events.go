@@ -29,6 +29,8 @@ const (
 	MemberRoleChanged       = "member.role_changed"
 	MemberRemoved           = "member.removed"
 	MemberLeft              = "member.left"
+	MemberDeactivated       = "member.deactivated"
+	MemberReactivated       = "member.reactivated"
 	InvitationCreated       = "invitation.created"
 	InvitationResent        = "invitation.resent"
 	InvitationAccepted      = "invitation.accepted"
@@ -47,7 +49,7 @@ const (
 // them.
 var EventTypes = []string{
 	OrganizationCreated, OrganizationUpdated, OrganizationSuspended, OrganizationReactivated, OrganizationDeleted,
-	MemberAdded, MemberRoleChanged, MemberRemoved, MemberLeft,
+	MemberAdded, MemberRoleChanged, MemberRemoved, MemberLeft, MemberDeactivated, MemberReactivated,
 	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked, InvitationExpired,
 	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRotated,

@@ -373,7 +373,8 @@ func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice
 			return nil
 		}
 	}
-	if m == nil || !mayInvite(string(m.Role), string(inv.Role)) {
+	// A deactivated inviter vouches for nothing until reactivated.
+	if m == nil || m.Status != member.StatusActive || !mayInvite(string(m.Role), string(inv.Role)) {
 		return violation("inviter", fmt.Sprintf("Whoever sent this invitation may no longer invite %s to the organization: %s",
 			english.WithArticle(string(inv.Role)), advice), RuleInviterLostPower)
 	}

@@ -29,6 +29,7 @@ func findMember(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID)
 type MemberFilter struct {
 	Organization uuid.UUID
 	Role         string
+	Status       string
 	Email        string
 }
 
@@ -40,6 +41,9 @@ func (s *Service) Members(c Caller, f MemberFilter, order []Order) List[*ent.Mem
 	}
 	if f.Role != "" {
 		q.Where(member.RoleEQ(member.Role(f.Role)))
+	}
+	if f.Status != "" {
+		q.Where(member.StatusEQ(member.Status(f.Status)))
 	}
 	if f.Email != "" {
 		q.Where(member.HasUserWith(user.Email(f.Email)))
@@ -152,18 +156,89 @@ func (sc *Scope) RemoveMember(ctx context.Context, target *ent.Member) error {
 	return sc.revokeBeyondPower(ctx, target.UserID, "", schema.Now())
 }
 
-// keepAnOwner is the last-owner rule; under the organization's lock, two
-// owners demoting each other at once leave one owner.
+// keepAnOwner is the last-owner rule: an organization keeps at least one
+// active owner (a deactivated owner counts as none), so a change that takes
+// the target's ownership away needs another. Under the organization's
+// lock, two owners demoting each other at once leave one owner.
 func (sc *Scope) keepAnOwner(ctx context.Context, target *ent.Member) error {
-	if target.Role != member.RoleOwner {
+	if target.Role != member.RoleOwner || target.Status != member.StatusActive {
 		return nil
 	}
-	owners, err := sc.tx.Member.Query().Where(member.OrganizationID(target.OrganizationID), member.RoleEQ(member.RoleOwner)).Count(ctx)
+	owners, err := sc.tx.Member.Query().Where(member.OrganizationID(target.OrganizationID),
+		member.RoleEQ(member.RoleOwner), member.StatusEQ(member.StatusActive)).Count(ctx)
 	if err != nil {
 		return fmt.Errorf("count owners: %w", err)
 	}
 	if owners <= 1 {
-		return violation("role", "An organization must keep at least one owner: promote another member to owner first.", RuleLastOwner)
+		return violation("role", "An organization must keep at least one active owner: promote another member to owner first.", RuleLastOwner)
 	}
 	return nil
+}
+
+// MayDeactivateMember is Forbidden unless the organization is active and
+// the caller may manage the member; nobody deactivates themselves (they
+// would lose the organization with no way back: leaving is the way out).
+// Reactivating takes the same permission.
+func (sc *Scope) MayDeactivateMember(target *ent.Member) error {
+	return sc.Standing().MayDeactivateMember(target)
+}
+
+// MayDeactivateMember is the rule of deactivate and reactivate (see
+// Scope.MayDeactivateMember).
+func (st Standing) MayDeactivateMember(target *ent.Member) error {
+	if err := st.active(); err != nil {
+		return err
+	}
+	if target.UserID == st.caller.User.ID {
+		return &Forbidden{Reason: "You cannot deactivate or reactivate your own membership: leave the organization instead, or ask another owner or admin."}
+	}
+	return mayChange(st.Role, target.Role, target.Role)
+}
+
+// DeactivateMember deactivates a member: their record and role stay, they
+// see nothing of the organization, the invitations they sent vouch for
+// nothing (inviterVouches), and they count as no owner. The last active
+// owner stays. Deactivating a deactivated member changes nothing.
+func (sc *Scope) DeactivateMember(ctx context.Context, target *ent.Member) (*ent.Member, error) {
+	if err := sc.MayDeactivateMember(target); err != nil {
+		return nil, err
+	}
+	if target.Status == member.StatusDeactivated {
+		return target, nil
+	}
+	if err := sc.keepAnOwner(ctx, target); err != nil {
+		return nil, err
+	}
+	return sc.setMemberStatus(ctx, target, member.StatusDeactivated, MemberDeactivated)
+}
+
+// ReactivateMember gives a deactivated member their place back, with the
+// role they held. Reactivating an active member changes nothing.
+func (sc *Scope) ReactivateMember(ctx context.Context, target *ent.Member) (*ent.Member, error) {
+	if err := sc.MayDeactivateMember(target); err != nil {
+		return nil, err
+	}
+	if target.Status == member.StatusActive {
+		return target, nil
+	}
+	return sc.setMemberStatus(ctx, target, member.StatusActive, MemberReactivated)
+}
+
+func (sc *Scope) setMemberStatus(ctx context.Context, target *ent.Member, status member.Status, typ string) (*ent.Member, error) {
+	u := target.Edges.User
+	update := sc.tx.Member.UpdateOne(target).SetStatus(status)
+	if status == member.StatusDeactivated {
+		update.SetDeactivatedAt(schema.Now())
+	} else {
+		update.ClearDeactivatedAt()
+	}
+	m, err := update.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("set the member's status: %w", err)
+	}
+	m.Edges.User = u
+	if err := sc.record(ctx, typ, m, map[string]any{"status": string(target.Status)}); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -56,12 +56,12 @@ func orderedByID(order []Order) (desc, ok bool) {
 }
 
 // organizationsByID lists the unfiltered collection in id order from the
-// caller's memberships alone: the (user_id, mode, organization_id) index
+// caller's active memberships alone: the (user_id, mode, status, organization_id) index
 // holds, in order, exactly the organization ids the caller sees, so the
 // count is an index count and a page (even page 300) an index range, and
 // only the page's organizations are read.
 func (s *Service) organizationsByID(c Caller, desc bool) List[*ent.Organization] {
-	mine := s.client.Member.Query().Where(member.UserID(c.User.ID), member.ModeEQ(member.Mode(c.Mode)))
+	mine := s.client.Member.Query().Where(member.UserID(c.User.ID), member.ModeEQ(member.Mode(c.Mode)), member.StatusEQ(member.StatusActive))
 	order := member.ByOrganizationID()
 	if desc {
 		order = member.ByOrganizationID(entsql.OrderDesc())

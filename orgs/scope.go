@@ -82,7 +82,7 @@ func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UU
 	if string(org.Mode) != c.Mode {
 		return nil, ErrNotFound
 	}
-	me, err := tx.Member.Query().Where(member.OrganizationID(orgID), member.UserID(c.User.ID)).Only(ctx)
+	me, err := tx.Member.Query().Where(member.OrganizationID(orgID), member.UserID(c.User.ID), member.StatusEQ(member.StatusActive)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err) && !c.Operator():
 		return nil, ErrNotFound

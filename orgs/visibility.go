@@ -13,7 +13,8 @@ import (
 // Who may see what: an organization exists for a caller who belongs to it
 // and acts in its mode; its rows (members, roles, workspaces, invitations)
 // exist for whoever sees the organization. Everything else is ErrNotFound,
-// never Forbidden.
+// never Forbidden. A deactivated membership lets its user see nothing: they
+// are a stranger to the organization until it is reactivated.
 
 // callerMembership is the visibility rule as SQL: the caller belongs to the
 // organization whose id is in s's orgColumn (and, withMode, it is of the
@@ -45,6 +46,7 @@ func callerMembership(c Caller, s *entsql.Selector, orgColumn string, withMode b
 		where := []*entsql.Predicate{
 			entsql.ColumnsEQ(m.C(member.FieldOrganizationID), orgColumn),
 			entsql.EQ(m.C(member.FieldUserID), c.User.ID),
+			entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
 		}
 		if withMode {
 			o := entsql.Table(organization.Table).As("caller_organization")

@@ -51,6 +51,8 @@ const (
 	CodeUnsafeURL = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0a"
 	// CodeEndpointDisabled: a delivery of a disabled endpoint.
 	CodeEndpointDisabled = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0b"
+	// CodeNotTransferable: the member named cannot receive ownership.
+	CodeNotTransferable = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0c"
 )
 
 // Violation is one failed constraint on one property.

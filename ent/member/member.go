@@ -22,6 +22,10 @@ const (
 	FieldUserID = "user_id"
 	// FieldRole holds the string denoting the role field in the database.
 	FieldRole = "role"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldDeactivatedAt holds the string denoting the deactivated_at field in the database.
+	FieldDeactivatedAt = "deactivated_at"
 	// FieldJoinedAt holds the string denoting the joined_at field in the database.
 	FieldJoinedAt = "joined_at"
 	// FieldMode holds the string denoting the mode field in the database.
@@ -54,6 +58,8 @@ var Columns = []string{
 	FieldOrganizationID,
 	FieldUserID,
 	FieldRole,
+	FieldStatus,
+	FieldDeactivatedAt,
 	FieldJoinedAt,
 	FieldMode,
 }
@@ -97,6 +103,32 @@ func RoleValidator(r Role) error {
 		return nil
 	default:
 		return fmt.Errorf("member: invalid enum value for role field: %q", r)
+	}
+}
+
+// Status defines the type for the "status" enum field.
+type Status string
+
+// StatusActive is the default value of the Status enum.
+const DefaultStatus = StatusActive
+
+// Status values.
+const (
+	StatusActive      Status = "active"
+	StatusDeactivated Status = "deactivated"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusActive, StatusDeactivated:
+		return nil
+	default:
+		return fmt.Errorf("member: invalid enum value for status field: %q", s)
 	}
 }
 
@@ -147,6 +179,16 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // ByRole orders the results by the role field.
 func ByRole(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByDeactivatedAt orders the results by the deactivated_at field.
+func ByDeactivatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeactivatedAt, opts...).ToFunc()
 }
 
 // ByJoinedAt orders the results by the joined_at field.

@@ -167,6 +167,8 @@ var (
 	MembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "developer", "viewer"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "deactivated"}, Default: "active"},
+		{Name: "deactivated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "joined_at", Type: field.TypeTime},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}, Default: "live"},
 		{Name: "organization_id", Type: field.TypeUUID},
@@ -180,13 +182,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_organizations_members",
-				Columns:    []*schema.Column{MembersColumns[4]},
+				Columns:    []*schema.Column{MembersColumns[6]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "members_users_memberships",
-				Columns:    []*schema.Column{MembersColumns[5]},
+				Columns:    []*schema.Column{MembersColumns[7]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -195,17 +197,17 @@ var (
 			{
 				Name:    "member_organization_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembersColumns[4], MembersColumns[5]},
+				Columns: []*schema.Column{MembersColumns[6], MembersColumns[7]},
 			},
 			{
-				Name:    "member_user_id_mode_organization_id",
+				Name:    "member_user_id_mode_status_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[5], MembersColumns[3], MembersColumns[4]},
+				Columns: []*schema.Column{MembersColumns[7], MembersColumns[5], MembersColumns[2], MembersColumns[6]},
 			},
 			{
 				Name:    "member_organization_id_joined_at",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[4], MembersColumns[2]},
+				Columns: []*schema.Column{MembersColumns[6], MembersColumns[4]},
 			},
 		},
 	}

@@ -11,6 +11,15 @@ import (
 // Roles a member can hold, from most to least powerful.
 var Roles = []string{"owner", "admin", "developer", "viewer"}
 
+// A membership's statuses.
+const (
+	MemberActive      = "active"
+	MemberDeactivated = "deactivated"
+)
+
+// MemberStatuses lists them.
+var MemberStatuses = []string{MemberActive, MemberDeactivated}
+
 // Member is one user's membership of one organization.
 type Member struct{ ent.Schema }
 
@@ -22,6 +31,11 @@ func (Member) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("user_id", NewID()).Immutable(),
 		field.Enum("role").Values(Roles...),
+		// A deactivated member keeps their record and role but sees
+		// nothing of the organization, and counts as no owner (issue 21):
+		// every visibility rule asks for an active membership.
+		field.Enum("status").Values(MemberStatuses...).Default(MemberActive),
+		field.Time("deactivated_at").Optional().Nillable(),
 		field.Time("joined_at").Default(Now).Immutable(),
 		// mode is the organization's, kept here so that "the caller's
 		// organizations in the key's mode" is one index range
@@ -43,8 +57,9 @@ func (Member) Indexes() []ent.Index {
 	return []ent.Index{
 		// A user belongs to an organization at most once.
 		index.Fields("organization_id", "user_id").Unique(),
-		// A user's organizations in a mode, in id order.
-		index.Fields("user_id", "mode", "organization_id"),
+		// A user's organizations in a mode, in id order: those they
+		// see are the active memberships' (one range of the index).
+		index.Fields("user_id", "mode", "status", "organization_id"),
 		// Members are listed and embedded per organization in joining order.
 		index.Fields("organization_id", "joined_at"),
 	}

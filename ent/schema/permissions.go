@@ -44,10 +44,10 @@ type RoleInfo struct{ Slug, Name, Description string }
 
 // RoleCatalog is what every new organization gets, most powerful first.
 var RoleCatalog = []RoleInfo{
-	{"owner", "Owner", "Does everything, including deleting the organization and managing owners."},
-	{"admin", "Admin", "Manages the organization, its workspaces, invitations and non-owner members."},
-	{"developer", "Developer", "Manages workspaces and reads everything else."},
-	{"viewer", "Viewer", "Reads everything."},
+	{"owner", "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization."},
+	{"admin", "Admin", "Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events."},
+	{"developer", "Developer", "Manages workspaces; reads the organization, its members, invitations and roles."},
+	{"viewer", "Viewer", "Reads the organization, its members, invitations, workspaces and roles."},
 }
 
 // RolesWith are the roles that hold a permission, most powerful first.
