@@ -109,7 +109,7 @@ func organizationsWhereRoleHolds(c Caller, perm schema.Permission) *entsql.Selec
 	m := entsql.Table(member.Table).As("caller_role_membership")
 	return entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
 		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-		entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
+		activeMembership(m),
 		entsql.In(m.C(member.FieldRole), anySlice(schema.RolesWith(perm))...),
 	))
 }
@@ -268,7 +268,7 @@ func (s *Service) Updates(c Caller) EventFeed {
 			sel.Where(entsql.In(sel.C(event.FieldOrganization),
 				entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
 					entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-					entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
+					activeMembership(m),
 				))))
 		})
 	}

@@ -42,7 +42,7 @@ func (s *Service) Standing(ctx context.Context, c Caller, orgID uuid.UUID) (Stan
 		LeftJoin(m).OnP(entsql.And(
 		entsql.ColumnsEQ(m.C(member.FieldOrganizationID), o.C(organization.FieldID)),
 		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-		entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
+		activeMembership(m),
 	)).
 		Where(entsql.EQ(o.C(organization.FieldID), orgID)).
 		Query()

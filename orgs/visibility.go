@@ -46,7 +46,7 @@ func callerMembership(c Caller, s *entsql.Selector, orgColumn string, withMode b
 		where := []*entsql.Predicate{
 			entsql.ColumnsEQ(m.C(member.FieldOrganizationID), orgColumn),
 			entsql.EQ(m.C(member.FieldUserID), c.User.ID),
-			entsql.EQ(m.C(member.FieldStatus), member.StatusActive.String()),
+			activeMembership(m),
 		}
 		if withMode {
 			o := entsql.Table(organization.Table).As("caller_organization")
@@ -62,6 +62,15 @@ func callerMembership(c Caller, s *entsql.Selector, orgColumn string, withMode b
 	return entsql.P(func(b *entsql.Builder) {
 		b.Wrap(func(b *entsql.Builder) { b.Join(sub) })
 		b.WriteString(" > 0")
+	})
+}
+
+// activeMembership is "status = 'active'" of a membership table, with the
+// value written in the statement rather than bound: so the planner knows
+// it may answer from the index of active memberships (ent/schema/member.go).
+func activeMembership(m *entsql.SelectTable) *entsql.Predicate {
+	return entsql.P(func(b *entsql.Builder) {
+		b.WriteString(m.C(member.FieldStatus)).WriteString(" = '").WriteString(member.StatusActive.String()).WriteString("'")
 	})
 }
 

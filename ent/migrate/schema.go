@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -198,6 +199,14 @@ var (
 				Name:    "member_organization_id_user_id",
 				Unique:  true,
 				Columns: []*schema.Column{MembersColumns[6], MembersColumns[7]},
+			},
+			{
+				Name:    "member_active_organization_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{MembersColumns[6], MembersColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'active'",
+				},
 			},
 			{
 				Name:    "member_user_id_mode_status_organization_id",

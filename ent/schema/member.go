@@ -57,6 +57,15 @@ func (Member) Indexes() []ent.Index {
 	return []ent.Index{
 		// A user belongs to an organization at most once.
 		index.Fields("organization_id", "user_id").Unique(),
+		// The visibility rule's probe (orgs.callerMembership): is the
+		// caller an active member? Answered from this index alone, as the
+		// unique one answered it before members had a status; deactivated
+		// memberships, rare, are not in it. Unique (as the full index
+		// implies) so that SQLite's planner prefers it to the full one;
+		// a query uses it only when it says status = 'active' literally
+		// (a bound parameter proves nothing about the index's condition).
+		index.Fields("organization_id", "user_id").Unique().StorageKey("member_active_organization_id_user_id").
+			Annotations(entsql.IndexWhere("status = 'active'")),
 		// A user's organizations in a mode, in id order: those they
 		// see are the active memberships' (one range of the index).
 		index.Fields("user_id", "mode", "status", "organization_id"),

@@ -2,6 +2,8 @@
 DROP INDEX "member_user_id_mode_organization_id";
 -- Modify "members" table
 ALTER TABLE "members" ADD COLUMN "status" character varying NOT NULL DEFAULT 'active', ADD COLUMN "deactivated_at" timestamptz NULL;
+-- Create index "member_active_organization_id_user_id" to table: "members"
+CREATE UNIQUE INDEX "member_active_organization_id_user_id" ON "members" ("organization_id", "user_id") WHERE ((status)::text = 'active'::text);
 -- Create index "member_user_id_mode_status_organization_id" to table: "members"
 CREATE INDEX "member_user_id_mode_status_organization_id" ON "members" ("user_id", "mode", "status", "organization_id");
 -- The default roles' descriptions, where they are still the ones provisioned (events and webhooks came after them)

@@ -10,6 +10,8 @@ DROP TABLE `members`;
 ALTER TABLE `new_members` RENAME TO `members`;
 -- Create index "member_organization_id_user_id" to table: "members"
 CREATE UNIQUE INDEX `member_organization_id_user_id` ON `members` (`organization_id`, `user_id`);
+-- Create index "member_active_organization_id_user_id" to table: "members"
+CREATE UNIQUE INDEX `member_active_organization_id_user_id` ON `members` (`organization_id`, `user_id`) WHERE status = 'active';
 -- Create index "member_user_id_mode_status_organization_id" to table: "members"
 CREATE INDEX `member_user_id_mode_status_organization_id` ON `members` (`user_id`, `mode`, `status`, `organization_id`);
 -- Create index "member_organization_id_joined_at" to table: "members"
