@@ -5064,6 +5064,9 @@ type OrganizationMutation struct {
 	status_history            *[]schema.StatusChange
 	appendstatus_history      []schema.StatusChange
 	mode                      *organization.Mode
+	external_id               *string
+	metadata                  *map[string]string
+	private_metadata          *map[string]string
 	clearedFields             map[string]struct{}
 	members                   map[uuid.UUID]struct{}
 	removedmembers            map[uuid.UUID]struct{}
@@ -5584,6 +5587,153 @@ func (m *OrganizationMutation) ResetMode() {
 	m.mode = nil
 }
 
+// SetExternalID sets the "external_id" field.
+func (m *OrganizationMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *OrganizationMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *OrganizationMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[organization.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *OrganizationMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[organization.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *OrganizationMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, organization.FieldExternalID)
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *OrganizationMutation) SetMetadata(value map[string]string) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *OrganizationMutation) Metadata() (r map[string]string, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *OrganizationMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[organization.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *OrganizationMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[organization.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *OrganizationMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, organization.FieldMetadata)
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (m *OrganizationMutation) SetPrivateMetadata(value map[string]string) {
+	m.private_metadata = &value
+}
+
+// PrivateMetadata returns the value of the "private_metadata" field in the mutation.
+func (m *OrganizationMutation) PrivateMetadata() (r map[string]string, exists bool) {
+	v := m.private_metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrivateMetadata returns the old "private_metadata" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldPrivateMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrivateMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrivateMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrivateMetadata: %w", err)
+	}
+	return oldValue.PrivateMetadata, nil
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (m *OrganizationMutation) ClearPrivateMetadata() {
+	m.private_metadata = nil
+	m.clearedFields[organization.FieldPrivateMetadata] = struct{}{}
+}
+
+// PrivateMetadataCleared returns if the "private_metadata" field was cleared in this mutation.
+func (m *OrganizationMutation) PrivateMetadataCleared() bool {
+	_, ok := m.clearedFields[organization.FieldPrivateMetadata]
+	return ok
+}
+
+// ResetPrivateMetadata resets all changes to the "private_metadata" field.
+func (m *OrganizationMutation) ResetPrivateMetadata() {
+	m.private_metadata = nil
+	delete(m.clearedFields, organization.FieldPrivateMetadata)
+}
+
 // AddMemberIDs adds the "members" edge to the Member entity by ids.
 func (m *OrganizationMutation) AddMemberIDs(ids ...uuid.UUID) {
 	if m.members == nil {
@@ -5942,7 +6092,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -5970,6 +6120,15 @@ func (m *OrganizationMutation) Fields() []string {
 	if m.mode != nil {
 		fields = append(fields, organization.FieldMode)
 	}
+	if m.external_id != nil {
+		fields = append(fields, organization.FieldExternalID)
+	}
+	if m.metadata != nil {
+		fields = append(fields, organization.FieldMetadata)
+	}
+	if m.private_metadata != nil {
+		fields = append(fields, organization.FieldPrivateMetadata)
+	}
 	return fields
 }
 
@@ -5996,6 +6155,12 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusHistory()
 	case organization.FieldMode:
 		return m.Mode()
+	case organization.FieldExternalID:
+		return m.ExternalID()
+	case organization.FieldMetadata:
+		return m.Metadata()
+	case organization.FieldPrivateMetadata:
+		return m.PrivateMetadata()
 	}
 	return nil, false
 }
@@ -6023,6 +6188,12 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldStatusHistory(ctx)
 	case organization.FieldMode:
 		return m.OldMode(ctx)
+	case organization.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case organization.FieldMetadata:
+		return m.OldMetadata(ctx)
+	case organization.FieldPrivateMetadata:
+		return m.OldPrivateMetadata(ctx)
 	}
 	return nil, fmt.Errorf("unknown Organization field %s", name)
 }
@@ -6095,6 +6266,27 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMode(v)
 		return nil
+	case organization.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case organization.FieldMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	case organization.FieldPrivateMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrivateMetadata(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
@@ -6137,6 +6329,15 @@ func (m *OrganizationMutation) ClearedFields() []string {
 	if m.FieldCleared(organization.FieldStatusHistory) {
 		fields = append(fields, organization.FieldStatusHistory)
 	}
+	if m.FieldCleared(organization.FieldExternalID) {
+		fields = append(fields, organization.FieldExternalID)
+	}
+	if m.FieldCleared(organization.FieldMetadata) {
+		fields = append(fields, organization.FieldMetadata)
+	}
+	if m.FieldCleared(organization.FieldPrivateMetadata) {
+		fields = append(fields, organization.FieldPrivateMetadata)
+	}
 	return fields
 }
 
@@ -6162,6 +6363,15 @@ func (m *OrganizationMutation) ClearField(name string) error {
 		return nil
 	case organization.FieldStatusHistory:
 		m.ClearStatusHistory()
+		return nil
+	case organization.FieldExternalID:
+		m.ClearExternalID()
+		return nil
+	case organization.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	case organization.FieldPrivateMetadata:
+		m.ClearPrivateMetadata()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization nullable field %s", name)
@@ -6197,6 +6407,15 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldMode:
 		m.ResetMode()
+		return nil
+	case organization.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case organization.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	case organization.FieldPrivateMetadata:
+		m.ResetPrivateMetadata()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)

@@ -38,6 +38,12 @@ type Organization struct {
 	StatusHistory []schema.StatusChange `json:"status_history,omitempty"`
 	// Mode holds the value of the "mode" field.
 	Mode organization.Mode `json:"mode,omitempty"`
+	// ExternalID holds the value of the "external_id" field.
+	ExternalID *string `json:"external_id,omitempty"`
+	// Metadata holds the value of the "metadata" field.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// PrivateMetadata holds the value of the "private_metadata" field.
+	PrivateMetadata map[string]string `json:"private_metadata,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrganizationQuery when eager-loading is set.
 	Edges        OrganizationEdges `json:"edges"`
@@ -122,9 +128,9 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case organization.FieldContact, organization.FieldAddress, organization.FieldStatusHistory:
+		case organization.FieldContact, organization.FieldAddress, organization.FieldStatusHistory, organization.FieldMetadata, organization.FieldPrivateMetadata:
 			values[i] = new([]byte)
-		case organization.FieldName, organization.FieldPhoneNumber, organization.FieldStatus, organization.FieldMode:
+		case organization.FieldName, organization.FieldPhoneNumber, organization.FieldStatus, organization.FieldMode, organization.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case organization.FieldCreatedAt, organization.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -210,6 +216,29 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field mode", values[i])
 			} else if value.Valid {
 				_m.Mode = organization.Mode(value.String)
+			}
+		case organization.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
+			}
+		case organization.FieldMetadata:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field metadata", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Metadata); err != nil {
+					return fmt.Errorf("unmarshal field metadata: %w", err)
+				}
+			}
+		case organization.FieldPrivateMetadata:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field private_metadata", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PrivateMetadata); err != nil {
+					return fmt.Errorf("unmarshal field private_metadata: %w", err)
+				}
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -303,6 +332,17 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("mode=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Mode))
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("metadata=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Metadata))
+	builder.WriteString(", ")
+	builder.WriteString("private_metadata=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PrivateMetadata))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -117,6 +117,32 @@ func (_c *OrganizationCreate) SetMode(v organization.Mode) *OrganizationCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *OrganizationCreate) SetExternalID(v string) *OrganizationCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableExternalID(v *string) *OrganizationCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
+// SetMetadata sets the "metadata" field.
+func (_c *OrganizationCreate) SetMetadata(v map[string]string) *OrganizationCreate {
+	_c.mutation.SetMetadata(v)
+	return _c
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_c *OrganizationCreate) SetPrivateMetadata(v map[string]string) *OrganizationCreate {
+	_c.mutation.SetPrivateMetadata(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OrganizationCreate) SetID(v uuid.UUID) *OrganizationCreate {
 	_c.mutation.SetID(v)
@@ -311,6 +337,11 @@ func (_c *OrganizationCreate) check() error {
 			return &ValidationError{Name: "mode", err: fmt.Errorf(`ent: validator failed for field "Organization.mode": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ExternalID(); ok {
+		if err := organization.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Organization.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -382,6 +413,18 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Mode(); ok {
 		_spec.SetField(organization.FieldMode, field.TypeEnum, value)
 		_node.Mode = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(organization.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
+	}
+	if value, ok := _c.mutation.Metadata(); ok {
+		_spec.SetField(organization.FieldMetadata, field.TypeJSON, value)
+		_node.Metadata = value
+	}
+	if value, ok := _c.mutation.PrivateMetadata(); ok {
+		_spec.SetField(organization.FieldPrivateMetadata, field.TypeJSON, value)
+		_node.PrivateMetadata = value
 	}
 	if nodes := _c.mutation.MembersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -639,6 +682,60 @@ func (u *OrganizationUpsert) ClearStatusHistory() *OrganizationUpsert {
 	return u
 }
 
+// SetExternalID sets the "external_id" field.
+func (u *OrganizationUpsert) SetExternalID(v string) *OrganizationUpsert {
+	u.Set(organization.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateExternalID() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldExternalID)
+	return u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *OrganizationUpsert) ClearExternalID() *OrganizationUpsert {
+	u.SetNull(organization.FieldExternalID)
+	return u
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *OrganizationUpsert) SetMetadata(v map[string]string) *OrganizationUpsert {
+	u.Set(organization.FieldMetadata, v)
+	return u
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateMetadata() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldMetadata)
+	return u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *OrganizationUpsert) ClearMetadata() *OrganizationUpsert {
+	u.SetNull(organization.FieldMetadata)
+	return u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *OrganizationUpsert) SetPrivateMetadata(v map[string]string) *OrganizationUpsert {
+	u.Set(organization.FieldPrivateMetadata, v)
+	return u
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdatePrivateMetadata() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldPrivateMetadata)
+	return u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *OrganizationUpsert) ClearPrivateMetadata() *OrganizationUpsert {
+	u.SetNull(organization.FieldPrivateMetadata)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -816,6 +913,69 @@ func (u *OrganizationUpsertOne) UpdateStatusHistory() *OrganizationUpsertOne {
 func (u *OrganizationUpsertOne) ClearStatusHistory() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.ClearStatusHistory()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *OrganizationUpsertOne) SetExternalID(v string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateExternalID() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *OrganizationUpsertOne) ClearExternalID() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *OrganizationUpsertOne) SetMetadata(v map[string]string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetMetadata(v)
+	})
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateMetadata() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateMetadata()
+	})
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *OrganizationUpsertOne) ClearMetadata() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearMetadata()
+	})
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *OrganizationUpsertOne) SetPrivateMetadata(v map[string]string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetPrivateMetadata(v)
+	})
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdatePrivateMetadata() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdatePrivateMetadata()
+	})
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *OrganizationUpsertOne) ClearPrivateMetadata() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearPrivateMetadata()
 	})
 }
 
@@ -1163,6 +1323,69 @@ func (u *OrganizationUpsertBulk) UpdateStatusHistory() *OrganizationUpsertBulk {
 func (u *OrganizationUpsertBulk) ClearStatusHistory() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.ClearStatusHistory()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *OrganizationUpsertBulk) SetExternalID(v string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateExternalID() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *OrganizationUpsertBulk) ClearExternalID() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *OrganizationUpsertBulk) SetMetadata(v map[string]string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetMetadata(v)
+	})
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateMetadata() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateMetadata()
+	})
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *OrganizationUpsertBulk) ClearMetadata() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearMetadata()
+	})
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *OrganizationUpsertBulk) SetPrivateMetadata(v map[string]string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetPrivateMetadata(v)
+	})
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdatePrivateMetadata() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdatePrivateMetadata()
+	})
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *OrganizationUpsertBulk) ClearPrivateMetadata() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearPrivateMetadata()
 	})
 }
 

@@ -133,6 +133,50 @@ func (_u *OrganizationUpdate) ClearStatusHistory() *OrganizationUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *OrganizationUpdate) SetExternalID(v string) *OrganizationUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableExternalID(v *string) *OrganizationUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *OrganizationUpdate) ClearExternalID() *OrganizationUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetMetadata sets the "metadata" field.
+func (_u *OrganizationUpdate) SetMetadata(v map[string]string) *OrganizationUpdate {
+	_u.mutation.SetMetadata(v)
+	return _u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (_u *OrganizationUpdate) ClearMetadata() *OrganizationUpdate {
+	_u.mutation.ClearMetadata()
+	return _u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_u *OrganizationUpdate) SetPrivateMetadata(v map[string]string) *OrganizationUpdate {
+	_u.mutation.SetPrivateMetadata(v)
+	return _u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (_u *OrganizationUpdate) ClearPrivateMetadata() *OrganizationUpdate {
+	_u.mutation.ClearPrivateMetadata()
+	return _u
+}
+
 // AddMemberIDs adds the "members" edge to the Member entity by IDs.
 func (_u *OrganizationUpdate) AddMemberIDs(ids ...uuid.UUID) *OrganizationUpdate {
 	_u.mutation.AddMemberIDs(ids...)
@@ -407,6 +451,11 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Organization.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := organization.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Organization.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -459,6 +508,24 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.StatusHistoryCleared() {
 		_spec.ClearField(organization.FieldStatusHistory, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(organization.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(organization.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Metadata(); ok {
+		_spec.SetField(organization.FieldMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.MetadataCleared() {
+		_spec.ClearField(organization.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PrivateMetadata(); ok {
+		_spec.SetField(organization.FieldPrivateMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.PrivateMetadataCleared() {
+		_spec.ClearField(organization.FieldPrivateMetadata, field.TypeJSON)
 	}
 	if _u.mutation.MembersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -846,6 +913,50 @@ func (_u *OrganizationUpdateOne) ClearStatusHistory() *OrganizationUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *OrganizationUpdateOne) SetExternalID(v string) *OrganizationUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableExternalID(v *string) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *OrganizationUpdateOne) ClearExternalID() *OrganizationUpdateOne {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetMetadata sets the "metadata" field.
+func (_u *OrganizationUpdateOne) SetMetadata(v map[string]string) *OrganizationUpdateOne {
+	_u.mutation.SetMetadata(v)
+	return _u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (_u *OrganizationUpdateOne) ClearMetadata() *OrganizationUpdateOne {
+	_u.mutation.ClearMetadata()
+	return _u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_u *OrganizationUpdateOne) SetPrivateMetadata(v map[string]string) *OrganizationUpdateOne {
+	_u.mutation.SetPrivateMetadata(v)
+	return _u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (_u *OrganizationUpdateOne) ClearPrivateMetadata() *OrganizationUpdateOne {
+	_u.mutation.ClearPrivateMetadata()
+	return _u
+}
+
 // AddMemberIDs adds the "members" edge to the Member entity by IDs.
 func (_u *OrganizationUpdateOne) AddMemberIDs(ids ...uuid.UUID) *OrganizationUpdateOne {
 	_u.mutation.AddMemberIDs(ids...)
@@ -1133,6 +1244,11 @@ func (_u *OrganizationUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Organization.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := organization.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Organization.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1202,6 +1318,24 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if _u.mutation.StatusHistoryCleared() {
 		_spec.ClearField(organization.FieldStatusHistory, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(organization.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(organization.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Metadata(); ok {
+		_spec.SetField(organization.FieldMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.MetadataCleared() {
+		_spec.ClearField(organization.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PrivateMetadata(); ok {
+		_spec.SetField(organization.FieldPrivateMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.PrivateMetadataCleared() {
+		_spec.ClearField(organization.FieldPrivateMetadata, field.TypeJSON)
 	}
 	if _u.mutation.MembersCleared() {
 		edge := &sqlgraph.EdgeSpec{

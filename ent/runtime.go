@@ -210,6 +210,10 @@ func init() {
 	organizationDescPhoneNumber := organizationFields[2].Descriptor()
 	// organization.PhoneNumberValidator is a validator for the "phone_number" field. It is called by the builders before save.
 	organization.PhoneNumberValidator = organizationDescPhoneNumber.Validators[0].(func(string) error)
+	// organizationDescExternalID is the schema descriptor for external_id field.
+	organizationDescExternalID := organizationFields[7].Descriptor()
+	// organization.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	organization.ExternalIDValidator = organizationDescExternalID.Validators[0].(func(string) error)
 	// organizationDescID is the schema descriptor for id field.
 	organizationDescID := organizationMixinFields0[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.

@@ -26,6 +26,7 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleEndpointDisabled: problems.CodeEndpointDisabled,
 	orgs.RuleUnsafeURL:        problems.CodeUnsafeURL,
 	orgs.RuleNotTransferable:  problems.CodeNotTransferable,
+	orgs.RuleTooMany:          problems.CodeTooMany,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -21,7 +21,7 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	c := callerOf(r)
-	list := s.orgs.Organizations(c, orgs.OrganizationFilter{Name: q.Filters["name"]}, order(q))
+	list := s.orgs.Organizations(c, orgs.OrganizationFilter{Name: q.Filters["name"], ExternalID: q.Filters["external_id"]}, order(q))
 	return writePage(s, w, r, hydra.Organization, q, list, func(page []*ent.Organization) ([]*hydra.Node, error) {
 		return s.organizationNodes(r.Context(), c, page)
 	})
@@ -68,6 +68,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	if create.Address, _, err = nested[schema.Address](nil, in, "address"); err != nil {
 		return err
 	}
+	create.Platform = platformOf(in)
 	var org *ent.Organization
 	var owner *ent.Member
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
@@ -133,6 +134,7 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 				change.Status = &cur
 			}
 		}
+		change.Platform = platformOf(in)
 		updated, err = sc.UpdateOrganization(ctx, change)
 		return err
 	})
@@ -254,6 +256,9 @@ func (s *Server) organizationDocument(r *http.Request, org *ent.Organization) (*
 func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
 	p := caller(r.Context())
 	n := organizationNode(v, p.User.ID)
+	if p.Operator() {
+		setPrivateMetadata(n, v.Organization.PrivateMetadata)
+	}
 	role := ""
 	for _, m := range v.Members {
 		if m.UserID == p.User.ID {
@@ -286,6 +291,9 @@ func (s *Server) organizationNodes(ctx context.Context, c orgs.Caller, list []*e
 	nodes := make([]*hydra.Node, len(views))
 	for i, v := range views {
 		nodes[i] = organizationNode(v, c.User.ID)
+		if c.Operator() {
+			setPrivateMetadata(nodes[i], v.Organization.PrivateMetadata)
+		}
 	}
 	return nodes, nil
 }
@@ -300,6 +308,7 @@ func organizationNode(v orgs.OrganizationView, callerID uuid.UUID) *hydra.Node {
 		Set("mode", string(o.Mode)).
 		Set("created_at", o.CreatedAt).
 		Set("updated_at", o.UpdatedAt)
+	setPlatform(n, o.ExternalID, o.Metadata)
 	if c := o.Contact; c != nil && *c != (schema.Contact{}) {
 		n.Set("contact", hydra.NewNode(hydra.Contact, "").
 			Set("email", c.Email).Set("first_name", c.FirstName).Set("last_name", c.LastName))

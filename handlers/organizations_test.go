@@ -487,7 +487,7 @@ func otCheckSearch(t *testing.T, got any) {
 	// and is mapped twice: order.x in the template, order[x] for API
 	// Platform Admin, which is not in the template.
 	wantVars := map[string]string{
-		"name":     "name",
+		"name": "name", "external_id": "external_id",
 		"order.id": "Organization/order/id", "order.name": "Organization/order/name", "order.created_at": "Organization/order/created_at",
 		"order[id]": "Organization/order/id", "order[name]": "Organization/order/name", "order[created_at]": "Organization/order/created_at",
 	}

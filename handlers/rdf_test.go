@@ -225,11 +225,22 @@ func TestRDFIsomorphicWithRDFLib(t *testing.T) {
 	if py == "" {
 		t.Skip("no python3 with rdflib (Debian: python3-rdflib; or set ORGRAPH_TEST_PYTHON)")
 	}
+	docsCompared := false
 	eachBackend(t, func(t *testing.T, e *env) {
 		key, _, paths := rdfFixture(t, e)
 		dir := t.TempDir()
 		var args []string
 		for i, path := range paths {
+			// The API documentation is the same whatever the database, and
+			// the costliest graph to compare (5,500 triples, most of them
+			// about blank nodes: rdflib takes 30 to 50 s a comparison):
+			// compared on the first backend only.
+			if path == "/api/docs.jsonld" {
+				if docsCompared {
+					continue
+				}
+				docsCompared = true
+			}
 			files := map[string]string{}
 			for accept, ext := range map[string]string{"application/n-quads": "nq", "text/turtle": "ttl", "application/n-triples": "nt"} {
 				r := e.do(req{Path: path, Key: key, Header: map[string]string{"Accept": accept}})

@@ -79,6 +79,15 @@ func (in Input) Objects(name string) []Input {
 	return out
 }
 
+// KeyValues returns a writable JSONValue property (metadata): each key's
+// new value, nil for a key to delete; present says the property was sent,
+// and is false with a nil map for an explicit null.
+func (in Input) KeyValues(name string) (kv map[string]*string, present bool) {
+	v, present := in[name]
+	kv, _ = v.(map[string]*string)
+	return kv, present
+}
+
 // Object returns a nested object property, nil when absent or null.
 func (in Input) Object(name string) Input {
 	o, _ := in[name].(Input)
@@ -428,6 +437,8 @@ func (d *decoder) value(c *Class, p *Property, path string, raw any) (any, bool)
 			}
 			d.checkString(p, path, s)
 			return s, true
+		case JSONValue:
+			return d.keyValues(p, path, raw)
 		case Integer:
 			n, ok := raw.(json.Number)
 			i, err := n.Int64()
@@ -517,7 +528,55 @@ func canonicalUUID(s string) bool {
 
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{2,}$`)
 
-func (d *decoder) checkString(p *Property, path, s string) {
+// keyValues decodes a writable JSONValue: an object of at most MaxItems
+// keys of 1 to MaxKeyLength characters, each a string of at most MaxLength
+// characters, or null (delete the key). Values are kept as sent (metadata
+// is the caller's, spaces included).
+func (d *decoder) keyValues(p *Property, path string, raw any) (any, bool) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		d.wrongType(path, "object", raw)
+		return nil, false
+	}
+	if len(m) > p.MaxItems {
+		d.violate(path, fmt.Sprintf("This object should contain %d keys or less.", p.MaxItems), problems.CodeTooMany)
+		return nil, false
+	}
+	out := make(map[string]*string, len(m))
+	valid := true
+	for k, v := range m {
+		at := path + "." + k
+		if n := utf8.RuneCountInString(k); n == 0 || n > p.MaxKeyLength || strings.ContainsRune(k, 0) {
+			d.violate(at, fmt.Sprintf("A key must have 1 to %d characters, none of them U+0000.", p.MaxKeyLength), problems.CodeTooLong)
+			valid = false
+			continue
+		}
+		if v == nil {
+			out[k] = nil
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			d.wrongType(at, "string", v)
+			valid = false
+			continue
+		}
+		if utf8.RuneCountInString(s) > p.MaxLength {
+			d.violate(at, fmt.Sprintf("This value is too long. It should have %d character%s or less.", p.MaxLength, plural(p.MaxLength)), problems.CodeTooLong)
+			valid = false
+			continue
+		}
+		if strings.ContainsRune(s, 0) {
+			d.violate(at, "This value contains the character U+0000, which is not allowed.", problems.CodeRegexFailed)
+			valid = false
+			continue
+		}
+		out[k] = &s
+	}
+	return out, valid
+}
+
+func (d *decoder) checkString(p *Property, path string, s string) {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case p.Required && s == "":

@@ -549,6 +549,14 @@ func (g *openAPI) scalar(p *Property, v view) map[string]any {
 	case DateTime:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case JSONValue:
+		if p.Writable { // metadata: a flat object of strings; in a request, null deletes a key
+			values := map[string]any{"type": "string", "maxLength": p.MaxLength}
+			if v == inCreate || v == inPatch {
+				values["type"] = []any{"string", "null"}
+			}
+			return map[string]any{"type": "object", "maxProperties": p.MaxItems,
+				"propertyNames": map[string]any{"minLength": 1, "maxLength": p.MaxKeyLength}, "additionalProperties": values}
+		}
 		return map[string]any{"type": "object", "additionalProperties": true}
 	case Reference:
 		return map[string]any{"type": "string", "format": "iri-reference", "description": "The IRI of " + english.WithArticle(p.Class.Name) + "."}

@@ -296,7 +296,7 @@ func TestOpenAPIPostOrganization(t *testing.T) {
 	}
 	slices.Sort(writable)
 	slices.Sort(ignored)
-	if !slices.Equal(writable, []string{"address", "contact", "invitations", "name", "phone_number", "status"}) ||
+	if !slices.Equal(writable, []string{"address", "contact", "external_id", "invitations", "metadata", "name", "phone_number", "private_metadata", "status"}) ||
 		!slices.Equal(ignored, []string{"@context", "@id", "@type", "collection", "created_at", "current_user_role", "id", "member_count", "members", "mode", "operation", "originId", "owners", "updated_at"}) {
 		t.Errorf("input properties: writable %v, ignored %v", writable, ignored)
 	}

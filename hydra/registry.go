@@ -23,7 +23,9 @@ const (
 	Reference
 	// JSONValue is a JSON value kept as it is (a json.RawMessage): a JSON
 	// literal (rdf:JSON) in RDF, so that a snapshot of another document
-	// (an event's data) states nothing about the resource it shows.
+	// (an event's data) states nothing about the resource it shows. A
+	// writable one is a flat object of strings (metadata), written with
+	// merge-patch semantics: a null value deletes its key.
 	JSONValue
 )
 
@@ -65,9 +67,13 @@ type Property struct {
 	MaxLength int
 	// Minimum and Maximum bound an Integer (both zero: unbounded).
 	Minimum, Maximum int
-	// MaxItems bounds a Many property in a request body.
+	// MaxItems bounds a Many property in a request body, and the keys of
+	// a writable JSONValue (metadata).
 	MaxItems int
-	Format   TextFormat
+	// MaxKeyLength bounds the keys of a writable JSONValue, whose values
+	// are strings of at most MaxLength characters (metadata).
+	MaxKeyLength int
+	Format       TextFormat
 	// Enum are the only values the property takes. The documentation lists
 	// them as data (an rdfs:Datatype that is owl:oneOf them), so that a
 	// client can offer a choice; OpenAPI lists them as enum.

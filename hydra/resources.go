@@ -1,6 +1,8 @@
 package hydra
 
 import (
+	"fmt"
+
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/orgs"
 )
@@ -393,6 +395,9 @@ var (
 			{Name: "member_count", Always: true, Kind: Integer, Description: "How many members the organization has."},
 			{Name: "current_user_role", Kind: String, Enum: roles, Description: "The caller's role in this organization."},
 			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that created it."},
+			externalID("organization"),
+			metadata(),
+			privateMetadata(),
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the organization was created."},
 			{Name: "updated_at", Always: true, Kind: DateTime, Description: "When the organization was last changed."},
 			{Name: "owners", Always: true, Kind: Object, Class: Member, Many: true, Description: "The first 10 owners to join (member_count counts everyone; the Member collection lists all)."},
@@ -403,7 +408,7 @@ var (
 			Collection: "/api/organizations",
 			Item:       "/api/organizations/",
 			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
-			Filters:    []Filter{{Variable: "name", Property: "name", Partial: true}},
+			Filters:    []Filter{{Variable: "name", Property: "name", Partial: true}, {Variable: "external_id", Property: "external_id"}},
 			Orderable:  []string{"id", "name", "created_at"},
 			Actions: []Action{
 				{Name: "transfer", Title: "transferOrganization", Description: "Hands the organization's ownership to another member in one step, by an owner (not an operator key): new_owner becomes an owner and the caller takes caller_role (admin when not given), both or neither, under the organization's lock; If-Match compares the organization's ETag. POST /api/organizations/{id}/transfer with {\"new_owner\": member IRI, \"caller_role\": …}; returns the organization."},
@@ -411,6 +416,23 @@ var (
 		},
 	}
 )
+
+// externalID, metadata and privateMetadata are the properties of what a
+// platform keeps on a resource of its own (schema.MetadataMixin).
+func externalID(of string) *Property {
+	return &Property{Name: "external_id", Kind: String, Writable: true, MaxLength: schema.ExternalIDMaxLength,
+		Description: fmt.Sprintf("The platform's own id of the %s, up to %d characters, unique per mode; written by operator keys only (a 403 for others). An empty string clears it.", of, schema.ExternalIDMaxLength)}
+}
+
+func metadata() *Property {
+	return &Property{Name: "metadata", Kind: JSONValue, Writable: true, MaxItems: schema.MetadataMaxKeys, MaxKeyLength: schema.MetadataMaxKeyLength, MaxLength: schema.MetadataMaxValueLength,
+		Description: fmt.Sprintf("The platform's data about it, for whoever reads it: a JSON object of at most %d keys of at most %d characters, each value a string of at most %d characters. Written as a merge patch by whoever may change the resource: a key sent is set, a key sent as null is deleted, the others stay.", schema.MetadataMaxKeys, schema.MetadataMaxKeyLength, schema.MetadataMaxValueLength)}
+}
+
+func privateMetadata() *Property {
+	return &Property{Name: "private_metadata", Kind: JSONValue, Writable: true, MaxItems: schema.MetadataMaxKeys, MaxKeyLength: schema.MetadataMaxKeyLength, MaxLength: schema.MetadataMaxValueLength,
+		Description: "Like metadata, but read and written by operator keys alone: never in another caller's answer (a 403 for their writes), nor in events."}
+}
 
 // webhookEventChoices are the values of an endpoint's enabled_events:
 // every type, every resource's prefix, and * for all.

@@ -34,6 +34,7 @@ const (
 	RuleEndpointDisabled Rule = "endpoint-disabled"  // a delivery of a disabled endpoint waits
 	RuleUnsafeURL        Rule = "unsafe-url"         // webhooks go to public http(s) URLs only
 	RuleNotTransferable  Rule = "not-transferable"   // ownership goes to another active member who is no owner yet
+	RuleTooMany          Rule = "too-many"           // more elements than allowed (metadata keys)
 )
 
 // Violation is one broken rule, at a property of the request (Path, as a

@@ -28,18 +28,21 @@ func (s *Service) Organization(ctx context.Context, c Caller, id uuid.UUID) (*en
 
 // OrganizationFilter narrows the organizations listed: Name, when not
 // empty, is a part of the name, in any case.
-type OrganizationFilter struct{ Name string }
+type OrganizationFilter struct{ Name, ExternalID string }
 
 // Organizations lists the organizations the caller sees.
 func (s *Service) Organizations(c Caller, f OrganizationFilter, order []Order) List[*ent.Organization] {
 	// An operator's organizations are not its memberships: the general
 	// query, by mode.
-	if desc, byID := orderedByID(order); f.Name == "" && byID && !c.Operator() {
+	if desc, byID := orderedByID(order); f.Name == "" && f.ExternalID == "" && byID && !c.Operator() {
 		return s.organizationsByID(c, desc)
 	}
 	q := s.client.Organization.Query().Where(visibleOrganizations(c))
 	if f.Name != "" {
 		q.Where(organization.NameContainsFold(f.Name))
+	}
+	if f.ExternalID != "" {
+		q.Where(organization.ExternalID(f.ExternalID))
 	}
 	return listOf(q, (*ent.OrganizationQuery).Order, order)
 }
@@ -263,6 +266,7 @@ type NewOrganization struct {
 	// Invitations are sent with the organization, by its creator (see
 	// PrepareInvitations).
 	Invitations []Invitation
+	Platform
 }
 
 // CreateOrganization creates an organization in the caller's mode, with
@@ -270,6 +274,9 @@ type NewOrganization struct {
 // invitations sent with it. It returns the owner's membership, with its
 // user.
 func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, in NewOrganization) (*ent.Organization, *ent.Member, error) {
+	if err := in.operatorsOnly(c); err != nil {
+		return nil, nil, err
+	}
 	now := schema.Now()
 	status := organization.StatusACTIVE
 	if in.Status != "" {
@@ -285,9 +292,29 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 	if in.PhoneNumber != nil {
 		create.SetPhoneNumber(*in.PhoneNumber)
 	}
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		if err := externalIDFree(ctx, tx, c.Mode, *in.ExternalID, uuid.Nil); err != nil {
+			return nil, nil, err
+		}
+		create.SetExternalID(*in.ExternalID)
+	}
+	if in.Metadata != nil {
+		md, err := merge("metadata", nil, false, in.Metadata)
+		if err != nil {
+			return nil, nil, err
+		}
+		create.SetMetadata(md)
+	}
+	if in.PrivateMetadata != nil {
+		md, err := merge("private_metadata", nil, false, in.PrivateMetadata)
+		if err != nil {
+			return nil, nil, err
+		}
+		create.SetPrivateMetadata(md)
+	}
 	org, err := create.Save(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("create organization: %w", err)
+		return nil, nil, externalIDTaken(err, fmt.Errorf("create organization: %w", err))
 	}
 	owner, err := Provision(ctx, tx, org, c.User.ID, now)
 	if err != nil {
@@ -335,6 +362,7 @@ type OrganizationChange struct {
 	SetAddress  bool
 	Address     *schema.Address
 	Status      *string
+	Platform
 }
 
 // UpdateOrganization changes the organization. A new status takes the
@@ -342,6 +370,9 @@ type OrganizationChange struct {
 // returns the organization's view after the change, read once in the
 // transaction for its event and for the answer alike.
 func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) (OrganizationView, error) {
+	if err := ch.operatorsOnly(sc.caller); err != nil {
+		return OrganizationView{}, err
+	}
 	org := sc.Org
 	update := sc.tx.Organization.UpdateOne(org)
 	// previous holds the changed fields' values before the change, as the
@@ -372,6 +403,36 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 		}
 		update.SetAddress(ch.Address)
 	}
+	if ch.ExternalID != nil && *ch.ExternalID != ptrValue(org.ExternalID) {
+		previous["external_id"] = org.ExternalID
+		if *ch.ExternalID == "" {
+			update.ClearExternalID()
+		} else {
+			if err := externalIDFree(ctx, sc.tx, string(org.Mode), *ch.ExternalID, org.ID); err != nil {
+				return OrganizationView{}, err
+			}
+			update.SetExternalID(*ch.ExternalID)
+		}
+	}
+	if ch.Metadata != nil || ch.ClearMetadata {
+		md, err := merge("metadata", org.Metadata, ch.ClearMetadata, ch.Metadata)
+		if err != nil {
+			return OrganizationView{}, err
+		}
+		if !maps.Equal(md, org.Metadata) {
+			previous["metadata"] = org.Metadata
+		}
+		update.SetMetadata(md)
+	}
+	if ch.PrivateMetadata != nil || ch.ClearPrivateMetadata {
+		// Events carry nothing private: a change of private_metadata
+		// alone records no event.
+		md, err := merge("private_metadata", org.PrivateMetadata, ch.ClearPrivateMetadata, ch.PrivateMetadata)
+		if err != nil {
+			return OrganizationView{}, err
+		}
+		update.SetPrivateMetadata(md)
+	}
 	statusEvent := ""
 	if ch.Status != nil && *ch.Status != string(org.Status) {
 		statusEvent = OrganizationReactivated
@@ -386,7 +447,7 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 	}
 	org, err := update.Save(ctx)
 	if err != nil {
-		return OrganizationView{}, fmt.Errorf("update organization: %w", err)
+		return OrganizationView{}, externalIDTaken(err, fmt.Errorf("update organization: %w", err))
 	}
 	sc.Org = org
 	v, err := sc.View(ctx)

@@ -232,6 +232,9 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "SUSPENDED"}, Default: "ACTIVE"},
 		{Name: "status_history", Type: field.TypeJSON, Nullable: true},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
+		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 1020},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "private_metadata", Type: field.TypeJSON, Nullable: true},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
 	OrganizationsTable = &schema.Table{
@@ -243,6 +246,11 @@ var (
 				Name:    "organization_mode_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrganizationsColumns[9], OrganizationsColumns[1]},
+			},
+			{
+				Name:    "organization_mode_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{OrganizationsColumns[9], OrganizationsColumns[10]},
 			},
 		},
 	}

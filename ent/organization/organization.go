@@ -34,6 +34,12 @@ const (
 	FieldStatusHistory = "status_history"
 	// FieldMode holds the string denoting the mode field in the database.
 	FieldMode = "mode"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
+	// FieldMetadata holds the string denoting the metadata field in the database.
+	FieldMetadata = "metadata"
+	// FieldPrivateMetadata holds the string denoting the private_metadata field in the database.
+	FieldPrivateMetadata = "private_metadata"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
 	EdgeMembers = "members"
 	// EdgeRoles holds the string denoting the roles edge name in mutations.
@@ -104,6 +110,9 @@ var Columns = []string{
 	FieldStatus,
 	FieldStatusHistory,
 	FieldMode,
+	FieldExternalID,
+	FieldMetadata,
+	FieldPrivateMetadata,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -127,6 +136,8 @@ var (
 	NameValidator func(string) error
 	// PhoneNumberValidator is a validator for the "phone_number" field. It is called by the builders before save.
 	PhoneNumberValidator func(string) error
+	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	ExternalIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -216,6 +227,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByMode orders the results by the mode field.
 func ByMode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMode, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
 }
 
 // ByMembersCount orders the results by members count.

@@ -36,10 +36,12 @@ type StatusChange struct {
 // mode of the key that created it and never changes.
 type Organization struct{ ent.Schema }
 
-func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+func (Organization) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}}
+}
 
 func (Organization) Fields() []ent.Field {
-	return []ent.Field{
+	return append([]ent.Field{
 		field.String("name").NotEmpty().MaxLen(800), // 200 characters; MaxLen counts bytes
 		field.JSON("contact", &Contact{}).Optional(),
 		field.String("phone_number").Optional().MaxLen(64),
@@ -47,7 +49,7 @@ func (Organization) Fields() []ent.Field {
 		field.Enum("status").Values("ACTIVE", "SUSPENDED").Default("ACTIVE"),
 		field.JSON("status_history", []StatusChange{}).Optional(),
 		field.Enum("mode").Values("live", "test").Immutable(),
-	}
+	}, MetadataFields()...)
 }
 
 func (Organization) Edges() []ent.Edge {
@@ -62,5 +64,9 @@ func (Organization) Edges() []ent.Edge {
 }
 
 func (Organization) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("mode", "created_at")}
+	return []ent.Index{
+		index.Fields("mode", "created_at"),
+		// An external id names one organization of a mode.
+		index.Fields("mode", "external_id").Unique(),
+	}
 }

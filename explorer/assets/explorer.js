@@ -207,8 +207,9 @@ function field(prop, current, creating) {
     input = el('input', { type: 'checkbox', id, name, checked: current === true });
   } else if (range === 'xsd:integer') {
     input = el('input', { type: 'number', step: '1', id, name, required, value: current ?? '' });
-  } else if (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range)) {
-    input = el('textarea', { id, name, rows: 4, required, placeholder: 'JSON (' + range.slice(1) + ')' });
+  } else if (range === 'rdf:JSON' || (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range))) {
+    // A nested object, or a JSON literal (metadata): written as JSON.
+    input = el('textarea', { id, name, rows: 4, required, placeholder: range === 'rdf:JSON' ? 'JSON object' : 'JSON (' + range.slice(1) + ')' });
     if (current !== undefined && current !== null) input.value = JSON.stringify(current, null, 2);
     input.dataset.json = 'true';
   } else {

@@ -23,3 +23,11 @@ UPDATE `roles` SET `description` = 'Does everything: manages the owners, suspend
 UPDATE `roles` SET `description` = 'Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events.' WHERE `slug` = 'admin' AND `description` = 'Manages the organization, its workspaces, invitations and non-owner members.';
 UPDATE `roles` SET `description` = 'Manages workspaces; reads the organization, its members, invitations and roles.' WHERE `slug` = 'developer' AND `description` = 'Manages workspaces and reads everything else.';
 UPDATE `roles` SET `description` = 'Reads the organization, its members, invitations, workspaces and roles.' WHERE `slug` = 'viewer' AND `description` = 'Reads everything.';
+-- Add the platform's columns to "organizations", at the end: a rebuild of the table (what Atlas plans)
+-- would delete every member, role, invitation and workspace by ON DELETE CASCADE, since
+-- PRAGMA foreign_keys = off does nothing inside the migration's transaction.
+ALTER TABLE `organizations` ADD COLUMN `external_id` text NULL;
+ALTER TABLE `organizations` ADD COLUMN `metadata` json NULL;
+ALTER TABLE `organizations` ADD COLUMN `private_metadata` json NULL;
+-- Create index "organization_mode_external_id" to table: "organizations"
+CREATE UNIQUE INDEX `organization_mode_external_id` ON `organizations` (`mode`, `external_id`);

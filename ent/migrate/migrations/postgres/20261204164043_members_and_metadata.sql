@@ -11,3 +11,7 @@ UPDATE "roles" SET "description" = 'Does everything: manages the owners, suspend
 UPDATE "roles" SET "description" = 'Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events.' WHERE "slug" = 'admin' AND "description" = 'Manages the organization, its workspaces, invitations and non-owner members.';
 UPDATE "roles" SET "description" = 'Manages workspaces; reads the organization, its members, invitations and roles.' WHERE "slug" = 'developer' AND "description" = 'Manages workspaces and reads everything else.';
 UPDATE "roles" SET "description" = 'Reads the organization, its members, invitations, workspaces and roles.' WHERE "slug" = 'viewer' AND "description" = 'Reads everything.';
+-- Modify "organizations" table
+ALTER TABLE "organizations" ADD COLUMN "external_id" character varying NULL, ADD COLUMN "metadata" jsonb NULL, ADD COLUMN "private_metadata" jsonb NULL;
+-- Create index "organization_mode_external_id" to table: "organizations"
+CREATE UNIQUE INDEX "organization_mode_external_id" ON "organizations" ("mode", "external_id");
