@@ -11,13 +11,6 @@ import (
 	"github.com/orgraph/orgraph/ent/organization"
 )
 
-// LockOrganization serializes the transactions that change one
-// organization's people (the last-owner rule, unique pending invitations,
-// unique workspace names are checked under it). PostgreSQL takes a row lock;
-// SQLite needs none, because its transactions begin IMMEDIATE and so run one
-// writer at a time. It returns ent's not-found error when the row is gone.
-// A write changes rows of the organizations it locks and of those it
-// creates, nothing else: the document cache relies on it (changes.go).
 // AppendEvent writes an event in tx: on SQLite with the rest of the
 // group-commit batch's events, in one insert before the commit (dropped
 // with its writer's savepoint when the writer fails), so that the outbox
@@ -35,6 +28,13 @@ func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, r
 	return nil
 }
 
+// LockOrganization serializes the transactions that change one
+// organization's people (the last-owner rule, unique pending invitations,
+// unique workspace names are checked under it). PostgreSQL takes a row lock;
+// SQLite needs none, because its transactions begin IMMEDIATE and so run one
+// writer at a time. It returns ent's not-found error when the row is gone.
+// A write changes rows of the organizations it locks and of those it
+// creates, nothing else: the document cache relies on it (changes.go).
 func (db *DB) LockOrganization(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
 	q := tx.Organization.Query().Where(organization.ID(id))
 	if db.Dialect == dialect.Postgres {
