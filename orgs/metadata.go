@@ -63,11 +63,6 @@ func merge(path string, stored map[string]string, clear bool, patch map[string]*
 	return out, nil
 }
 
-// changes says whether the platform part changes anything.
-func (p Platform) changes() bool {
-	return p.ExternalID != nil || p.Metadata != nil || p.ClearMetadata || p.PrivateMetadata != nil || p.ClearPrivateMetadata
-}
-
 // externalIDFree is a violation when another organization of the mode
 // has the external id (except: the one being changed).
 func externalIDFree(ctx context.Context, tx *ent.Tx, mode, id string, except uuid.UUID) error {
