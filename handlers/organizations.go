@@ -85,7 +85,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error {
-	ctx, c := r.Context(), callerOf(r)
+	ctx := r.Context()
 	if err := negotiateEarly(r); err != nil {
 		return err
 	}
@@ -101,14 +101,8 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 	}
 	var updated orgs.OrganizationView
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, err := s.orgs.Enter(ctx, tx, c, id)
+		sc, err := s.enterToChange(ctx, tx, r, id, (*orgs.Scope).MayUpdate)
 		if err != nil {
-			return err
-		}
-		if err := sc.MayUpdate(); err != nil {
-			return err
-		}
-		if err := s.organizationPrecondition(r, sc.Org); err != nil {
 			return err
 		}
 		in, err := s.decode(r, hydra.Organization, body, false)
@@ -149,7 +143,7 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 // ownership handed to another member in one transaction, If-Match compared
 // with the organization's document as the caller read it before.
 func (s *Server) transferOrganization(w http.ResponseWriter, r *http.Request) error {
-	ctx, c := r.Context(), callerOf(r)
+	ctx := r.Context()
 	id, ok := routeID(r)
 	if !ok {
 		return problems.NotFound()
@@ -165,14 +159,8 @@ func (s *Server) transferOrganization(w http.ResponseWriter, r *http.Request) er
 	}
 	var updated orgs.OrganizationView
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, err := s.orgs.Enter(ctx, tx, c, id)
+		sc, err := s.enterToChange(ctx, tx, r, id, (*orgs.Scope).MayTransfer)
 		if err != nil {
-			return err
-		}
-		if err := sc.MayTransfer(); err != nil {
-			return err
-		}
-		if err := s.organizationPrecondition(r, sc.Org); err != nil {
 			return err
 		}
 		in, err := s.decode(r, hydra.OwnershipTransfer, body, true)
@@ -200,14 +188,8 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) erro
 		return problems.NotFound()
 	}
 	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
-		sc, err := s.orgs.Enter(ctx, tx, callerOf(r), id)
+		sc, err := s.enterToChange(ctx, tx, r, id, (*orgs.Scope).MayDelete)
 		if err != nil {
-			return err
-		}
-		if err := sc.MayDelete(); err != nil {
-			return err
-		}
-		if err := s.organizationPrecondition(r, sc.Org); err != nil {
 			return err
 		}
 		return sc.DeleteOrganization(ctx)
@@ -225,6 +207,23 @@ func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	return s.writeItem(w, r, status, n)
+}
+
+// enterToChange enters the route's organization for a write: locked, the
+// write's rule checked (a 403 before a 412), then If-Match compared with
+// the organization's document as the caller reads it.
+func (s *Server) enterToChange(ctx context.Context, tx *ent.Tx, r *http.Request, id uuid.UUID, may func(*orgs.Scope) error) (*orgs.Scope, error) {
+	sc, err := s.orgs.Enter(ctx, tx, callerOf(r), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := may(sc); err != nil {
+		return nil, err
+	}
+	if err := s.organizationPrecondition(r, sc.Org); err != nil {
+		return nil, err
+	}
+	return sc, nil
 }
 
 // organizationPrecondition checks If-Match against the organization's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/google/uuid"
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/mailaddr"
@@ -74,17 +75,11 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	var m *ent.Member
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, target, err := s.orgs.EnterMember(ctx, tx, callerOf(r), id)
+		sc, target, err := s.enterMemberToChange(ctx, tx, r, id, (*orgs.Scope).MayChangeMember)
 		if err != nil {
 			return err
 		}
 		m = target
-		if err := sc.MayChangeMember(target); err != nil {
-			return err
-		}
-		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
-			return err
-		}
 		in, err := s.decode(r, hydra.Member, body, false)
 		if err != nil {
 			return err
@@ -115,14 +110,8 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 		return problems.NotFound()
 	}
 	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
-		sc, target, err := s.orgs.EnterMember(ctx, tx, callerOf(r), id)
+		sc, target, err := s.enterMemberToChange(ctx, tx, r, id, (*orgs.Scope).MayRemoveMember)
 		if err != nil {
-			return err
-		}
-		if err := sc.MayRemoveMember(target); err != nil {
-			return err
-		}
-		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
 			return err
 		}
 		return sc.RemoveMember(ctx, target)
@@ -132,6 +121,25 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// enterMemberToChange enters the organization of the route's membership
+// for a write and reads the membership under its lock, checks the write's
+// rule (a 403 before a 412), then If-Match against the member's document as
+// the caller reads it.
+func (s *Server) enterMemberToChange(ctx context.Context, tx *ent.Tx, r *http.Request, id uuid.UUID,
+	may func(*orgs.Scope, *ent.Member) error) (*orgs.Scope, *ent.Member, error) {
+	sc, target, err := s.orgs.EnterMember(ctx, tx, callerOf(r), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := may(sc, target); err != nil {
+		return nil, nil, err
+	}
+	if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
+		return nil, nil, err
+	}
+	return sc, target, nil
 }
 
 // deactivateMember serves POST /api/members/{id}/deactivate.
@@ -159,14 +167,8 @@ func (s *Server) changeMemberStatus(w http.ResponseWriter, r *http.Request,
 	}
 	var n *hydra.Node
 	err := s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, target, err := s.orgs.EnterMember(ctx, tx, callerOf(r), id)
+		sc, target, err := s.enterMemberToChange(ctx, tx, r, id, (*orgs.Scope).MayDeactivateMember)
 		if err != nil {
-			return err
-		}
-		if err := sc.MayDeactivateMember(target); err != nil {
-			return err
-		}
-		if err := s.precondition(r, memberDocument(sc.Standing(), target)); err != nil {
 			return err
 		}
 		changed, err := change(sc, ctx, target)
