@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/orgs"
@@ -54,7 +53,7 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 	}
 
 	rng := rand.New(rand.NewPCG(1, 2)) // the same data on every run
-	otherRoles := []member.Role{member.RoleAdmin, member.RoleDeveloper, member.RoleViewer}
+	otherRoles := []string{schema.RoleAdmin, schema.RoleDeveloper, schema.RoleViewer}
 	out := &seeded{key: key, orgs: make([]uuid.UUID, 0, cfg.Orgs)}
 	// Creation times one second apart, oldest first, as if made over time.
 	base := schema.Now().Add(-time.Duration(cfg.Orgs) * time.Second)
@@ -75,7 +74,7 @@ func seed(ctx context.Context, db *store.DB, cfg Config) (*seeded, error) {
 					SetAddress(&schema.Address{City: "Lyon", Country: "FR"}).
 					SetCreatedAt(at).SetUpdatedAt(at)
 				roles = append(roles, orgs.NewRoles(tx.Role, id, at)...)
-				members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(ownerID).SetRole(member.RoleOwner).SetJoinedAt(at))
+				members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(ownerID).SetRole(schema.RoleOwner).SetJoinedAt(at))
 				for j, p := range rng.Perm(len(pool))[:cfg.Members-1] {
 					members = append(members, tx.Member.Create().SetOrganizationID(id).SetUserID(pool[p]).
 						SetRole(otherRoles[j%len(otherRoles)]).SetJoinedAt(at.Add(time.Duration(j+1)*time.Second)))

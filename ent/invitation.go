@@ -28,7 +28,7 @@ type Invitation struct {
 	// Email holds the value of the "email" field.
 	Email string `json:"email,omitempty"`
 	// Role holds the value of the "role" field.
-	Role invitation.Role `json:"role,omitempty"`
+	Role string `json:"role,omitempty"`
 	// Status holds the value of the "status" field.
 	Status invitation.Status `json:"status,omitempty"`
 	// ValidityDays holds the value of the "validity_days" field.
@@ -137,7 +137,7 @@ func (_m *Invitation) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
 			} else if value.Valid {
-				_m.Role = invitation.Role(value.String)
+				_m.Role = value.String
 			}
 		case invitation.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -253,7 +253,7 @@ func (_m *Invitation) String() string {
 	builder.WriteString(_m.Email)
 	builder.WriteString(", ")
 	builder.WriteString("role=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(_m.Role)
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

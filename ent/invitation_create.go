@@ -66,7 +66,7 @@ func (_c *InvitationCreate) SetEmail(v string) *InvitationCreate {
 }
 
 // SetRole sets the "role" field.
-func (_c *InvitationCreate) SetRole(v invitation.Role) *InvitationCreate {
+func (_c *InvitationCreate) SetRole(v string) *InvitationCreate {
 	_c.mutation.SetRole(v)
 	return _c
 }
@@ -363,7 +363,7 @@ func (_c *InvitationCreate) createSpec() (*Invitation, *sqlgraph.CreateSpec) {
 		_node.Email = value
 	}
 	if value, ok := _c.mutation.Role(); ok {
-		_spec.SetField(invitation.FieldRole, field.TypeEnum, value)
+		_spec.SetField(invitation.FieldRole, field.TypeString, value)
 		_node.Role = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
@@ -480,6 +480,18 @@ func (u *InvitationUpsert) SetUpdatedAt(v time.Time) *InvitationUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *InvitationUpsert) UpdateUpdatedAt() *InvitationUpsert {
 	u.SetExcluded(invitation.FieldUpdatedAt)
+	return u
+}
+
+// SetRole sets the "role" field.
+func (u *InvitationUpsert) SetRole(v string) *InvitationUpsert {
+	u.Set(invitation.FieldRole, v)
+	return u
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *InvitationUpsert) UpdateRole() *InvitationUpsert {
+	u.SetExcluded(invitation.FieldRole)
 	return u
 }
 
@@ -659,9 +671,6 @@ func (u *InvitationUpsertOne) UpdateNewValues() *InvitationUpsertOne {
 		if _, exists := u.create.mutation.Email(); exists {
 			s.SetIgnore(invitation.FieldEmail)
 		}
-		if _, exists := u.create.mutation.Role(); exists {
-			s.SetIgnore(invitation.FieldRole)
-		}
 	}))
 	return u
 }
@@ -704,6 +713,20 @@ func (u *InvitationUpsertOne) SetUpdatedAt(v time.Time) *InvitationUpsertOne {
 func (u *InvitationUpsertOne) UpdateUpdatedAt() *InvitationUpsertOne {
 	return u.Update(func(s *InvitationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *InvitationUpsertOne) SetRole(v string) *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *InvitationUpsertOne) UpdateRole() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateRole()
 	})
 }
 
@@ -1074,9 +1097,6 @@ func (u *InvitationUpsertBulk) UpdateNewValues() *InvitationUpsertBulk {
 			if _, exists := b.mutation.Email(); exists {
 				s.SetIgnore(invitation.FieldEmail)
 			}
-			if _, exists := b.mutation.Role(); exists {
-				s.SetIgnore(invitation.FieldRole)
-			}
 		}
 	}))
 	return u
@@ -1120,6 +1140,20 @@ func (u *InvitationUpsertBulk) SetUpdatedAt(v time.Time) *InvitationUpsertBulk {
 func (u *InvitationUpsertBulk) UpdateUpdatedAt() *InvitationUpsertBulk {
 	return u.Update(func(s *InvitationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *InvitationUpsertBulk) SetRole(v string) *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *InvitationUpsertBulk) UpdateRole() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateRole()
 	})
 }
 

@@ -35,6 +35,20 @@ func (_u *InvitationUpdate) SetUpdatedAt(v time.Time) *InvitationUpdate {
 	return _u
 }
 
+// SetRole sets the "role" field.
+func (_u *InvitationUpdate) SetRole(v string) *InvitationUpdate {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *InvitationUpdate) SetNillableRole(v *string) *InvitationUpdate {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *InvitationUpdate) SetStatus(v invitation.Status) *InvitationUpdate {
 	_u.mutation.SetStatus(v)
@@ -247,6 +261,11 @@ func (_u *InvitationUpdate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *InvitationUpdate) check() error {
+	if v, ok := _u.mutation.Role(); ok {
+		if err := invitation.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Invitation.role": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := invitation.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Invitation.status": %w`, err)}
@@ -277,6 +296,9 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(invitation.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(invitation.FieldRole, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(invitation.FieldStatus, field.TypeEnum, value)
@@ -349,6 +371,20 @@ type InvitationUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *InvitationUpdateOne) SetUpdatedAt(v time.Time) *InvitationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *InvitationUpdateOne) SetRole(v string) *InvitationUpdateOne {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *InvitationUpdateOne) SetNillableRole(v *string) *InvitationUpdateOne {
+	if v != nil {
+		_u.SetRole(*v)
+	}
 	return _u
 }
 
@@ -577,6 +613,11 @@ func (_u *InvitationUpdateOne) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *InvitationUpdateOne) check() error {
+	if v, ok := _u.mutation.Role(); ok {
+		if err := invitation.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Invitation.role": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := invitation.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Invitation.status": %w`, err)}
@@ -624,6 +665,9 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(invitation.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(invitation.FieldRole, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(invitation.FieldStatus, field.TypeEnum, value)

@@ -25,7 +25,7 @@ type Member struct {
 	// UserID holds the value of the "user_id" field.
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// Role holds the value of the "role" field.
-	Role member.Role `json:"role,omitempty"`
+	Role string `json:"role,omitempty"`
 	// Status holds the value of the "status" field.
 	Status member.Status `json:"status,omitempty"`
 	// DeactivatedAt holds the value of the "deactivated_at" field.
@@ -121,7 +121,7 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
 			} else if value.Valid {
-				_m.Role = member.Role(value.String)
+				_m.Role = value.String
 			}
 		case member.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -201,7 +201,7 @@ func (_m *Member) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
 	builder.WriteString(", ")
 	builder.WriteString("role=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(_m.Role)
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -39,7 +39,7 @@ func (_c *MemberCreate) SetUserID(v uuid.UUID) *MemberCreate {
 }
 
 // SetRole sets the "role" field.
-func (_c *MemberCreate) SetRole(v member.Role) *MemberCreate {
+func (_c *MemberCreate) SetRole(v string) *MemberCreate {
 	_c.mutation.SetRole(v)
 	return _c
 }
@@ -255,7 +255,7 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 		_spec.ID.Value = &id
 	}
 	if value, ok := _c.mutation.Role(); ok {
-		_spec.SetField(member.FieldRole, field.TypeEnum, value)
+		_spec.SetField(member.FieldRole, field.TypeString, value)
 		_node.Role = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
@@ -361,7 +361,7 @@ type (
 )
 
 // SetRole sets the "role" field.
-func (u *MemberUpsert) SetRole(v member.Role) *MemberUpsert {
+func (u *MemberUpsert) SetRole(v string) *MemberUpsert {
 	u.Set(member.FieldRole, v)
 	return u
 }
@@ -463,7 +463,7 @@ func (u *MemberUpsertOne) Update(set func(*MemberUpsert)) *MemberUpsertOne {
 }
 
 // SetRole sets the "role" field.
-func (u *MemberUpsertOne) SetRole(v member.Role) *MemberUpsertOne {
+func (u *MemberUpsertOne) SetRole(v string) *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.SetRole(v)
 	})
@@ -739,7 +739,7 @@ func (u *MemberUpsertBulk) Update(set func(*MemberUpsert)) *MemberUpsertBulk {
 }
 
 // SetRole sets the "role" field.
-func (u *MemberUpsertBulk) SetRole(v member.Role) *MemberUpsertBulk {
+func (u *MemberUpsertBulk) SetRole(v string) *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.SetRole(v)
 	})

@@ -29,13 +29,13 @@ func (_u *MemberUpdate) Where(ps ...predicate.Member) *MemberUpdate {
 }
 
 // SetRole sets the "role" field.
-func (_u *MemberUpdate) SetRole(v member.Role) *MemberUpdate {
+func (_u *MemberUpdate) SetRole(v string) *MemberUpdate {
 	_u.mutation.SetRole(v)
 	return _u
 }
 
 // SetNillableRole sets the "role" field if the given value is not nil.
-func (_u *MemberUpdate) SetNillableRole(v *member.Role) *MemberUpdate {
+func (_u *MemberUpdate) SetNillableRole(v *string) *MemberUpdate {
 	if v != nil {
 		_u.SetRole(*v)
 	}
@@ -142,7 +142,7 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 	}
 	if value, ok := _u.mutation.Role(); ok {
-		_spec.SetField(member.FieldRole, field.TypeEnum, value)
+		_spec.SetField(member.FieldRole, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(member.FieldStatus, field.TypeEnum, value)
@@ -174,13 +174,13 @@ type MemberUpdateOne struct {
 }
 
 // SetRole sets the "role" field.
-func (_u *MemberUpdateOne) SetRole(v member.Role) *MemberUpdateOne {
+func (_u *MemberUpdateOne) SetRole(v string) *MemberUpdateOne {
 	_u.mutation.SetRole(v)
 	return _u
 }
 
 // SetNillableRole sets the "role" field if the given value is not nil.
-func (_u *MemberUpdateOne) SetNillableRole(v *member.Role) *MemberUpdateOne {
+func (_u *MemberUpdateOne) SetNillableRole(v *string) *MemberUpdateOne {
 	if v != nil {
 		_u.SetRole(*v)
 	}
@@ -317,7 +317,7 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 		}
 	}
 	if value, ok := _u.mutation.Role(); ok {
-		_spec.SetField(member.FieldRole, field.TypeEnum, value)
+		_spec.SetField(member.FieldRole, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(member.FieldStatus, field.TypeEnum, value)

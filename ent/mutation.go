@@ -3038,7 +3038,7 @@ type InvitationMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	email               *string
-	role                *invitation.Role
+	role                *string
 	status              *invitation.Status
 	validity_days       *int
 	addvalidity_days    *int
@@ -3306,12 +3306,12 @@ func (m *InvitationMutation) ResetEmail() {
 }
 
 // SetRole sets the "role" field.
-func (m *InvitationMutation) SetRole(i invitation.Role) {
-	m.role = &i
+func (m *InvitationMutation) SetRole(s string) {
+	m.role = &s
 }
 
 // Role returns the value of the "role" field in the mutation.
-func (m *InvitationMutation) Role() (r invitation.Role, exists bool) {
+func (m *InvitationMutation) Role() (r string, exists bool) {
 	v := m.role
 	if v == nil {
 		return
@@ -3322,7 +3322,7 @@ func (m *InvitationMutation) Role() (r invitation.Role, exists bool) {
 // OldRole returns the old "role" field's value of the Invitation entity.
 // If the Invitation object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *InvitationMutation) OldRole(ctx context.Context) (v invitation.Role, err error) {
+func (m *InvitationMutation) OldRole(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRole is only allowed on UpdateOne operations")
 	}
@@ -3978,7 +3978,7 @@ func (m *InvitationMutation) SetField(name string, value ent.Value) error {
 		m.SetEmail(v)
 		return nil
 	case invitation.FieldRole:
-		v, ok := value.(invitation.Role)
+		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -4276,7 +4276,7 @@ type MemberMutation struct {
 	op                  Op
 	typ                 string
 	id                  *uuid.UUID
-	role                *member.Role
+	role                *string
 	status              *member.Status
 	deactivated_at      *time.Time
 	joined_at           *time.Time
@@ -4468,12 +4468,12 @@ func (m *MemberMutation) ResetUserID() {
 }
 
 // SetRole sets the "role" field.
-func (m *MemberMutation) SetRole(value member.Role) {
-	m.role = &value
+func (m *MemberMutation) SetRole(s string) {
+	m.role = &s
 }
 
 // Role returns the value of the "role" field in the mutation.
-func (m *MemberMutation) Role() (r member.Role, exists bool) {
+func (m *MemberMutation) Role() (r string, exists bool) {
 	v := m.role
 	if v == nil {
 		return
@@ -4484,7 +4484,7 @@ func (m *MemberMutation) Role() (r member.Role, exists bool) {
 // OldRole returns the old "role" field's value of the Member entity.
 // If the Member object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *MemberMutation) OldRole(ctx context.Context) (v member.Role, err error) {
+func (m *MemberMutation) OldRole(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRole is only allowed on UpdateOne operations")
 	}
@@ -4839,7 +4839,7 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 		m.SetUserID(v)
 		return nil
 	case member.FieldRole:
-		v, ok := value.(member.Role)
+		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -6641,10 +6641,12 @@ type RoleMutation struct {
 	op                  Op
 	typ                 string
 	id                  *uuid.UUID
-	slug                *role.Slug
+	slug                *string
 	name                *string
 	description         *string
 	created_at          *time.Time
+	permissions         *[]schema.Permission
+	appendpermissions   []schema.Permission
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -6794,12 +6796,12 @@ func (m *RoleMutation) ResetOrganizationID() {
 }
 
 // SetSlug sets the "slug" field.
-func (m *RoleMutation) SetSlug(r role.Slug) {
-	m.slug = &r
+func (m *RoleMutation) SetSlug(s string) {
+	m.slug = &s
 }
 
 // Slug returns the value of the "slug" field in the mutation.
-func (m *RoleMutation) Slug() (r role.Slug, exists bool) {
+func (m *RoleMutation) Slug() (r string, exists bool) {
 	v := m.slug
 	if v == nil {
 		return
@@ -6810,7 +6812,7 @@ func (m *RoleMutation) Slug() (r role.Slug, exists bool) {
 // OldSlug returns the old "slug" field's value of the Role entity.
 // If the Role object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RoleMutation) OldSlug(ctx context.Context) (v role.Slug, err error) {
+func (m *RoleMutation) OldSlug(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSlug is only allowed on UpdateOne operations")
 	}
@@ -6950,6 +6952,71 @@ func (m *RoleMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetPermissions sets the "permissions" field.
+func (m *RoleMutation) SetPermissions(s []schema.Permission) {
+	m.permissions = &s
+	m.appendpermissions = nil
+}
+
+// Permissions returns the value of the "permissions" field in the mutation.
+func (m *RoleMutation) Permissions() (r []schema.Permission, exists bool) {
+	v := m.permissions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPermissions returns the old "permissions" field's value of the Role entity.
+// If the Role object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoleMutation) OldPermissions(ctx context.Context) (v []schema.Permission, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPermissions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPermissions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPermissions: %w", err)
+	}
+	return oldValue.Permissions, nil
+}
+
+// AppendPermissions adds s to the "permissions" field.
+func (m *RoleMutation) AppendPermissions(s []schema.Permission) {
+	m.appendpermissions = append(m.appendpermissions, s...)
+}
+
+// AppendedPermissions returns the list of values that were appended to the "permissions" field in this mutation.
+func (m *RoleMutation) AppendedPermissions() ([]schema.Permission, bool) {
+	if len(m.appendpermissions) == 0 {
+		return nil, false
+	}
+	return m.appendpermissions, true
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (m *RoleMutation) ClearPermissions() {
+	m.permissions = nil
+	m.appendpermissions = nil
+	m.clearedFields[role.FieldPermissions] = struct{}{}
+}
+
+// PermissionsCleared returns if the "permissions" field was cleared in this mutation.
+func (m *RoleMutation) PermissionsCleared() bool {
+	_, ok := m.clearedFields[role.FieldPermissions]
+	return ok
+}
+
+// ResetPermissions resets all changes to the "permissions" field.
+func (m *RoleMutation) ResetPermissions() {
+	m.permissions = nil
+	m.appendpermissions = nil
+	delete(m.clearedFields, role.FieldPermissions)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *RoleMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -7011,7 +7078,7 @@ func (m *RoleMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RoleMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.organization != nil {
 		fields = append(fields, role.FieldOrganizationID)
 	}
@@ -7026,6 +7093,9 @@ func (m *RoleMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, role.FieldCreatedAt)
+	}
+	if m.permissions != nil {
+		fields = append(fields, role.FieldPermissions)
 	}
 	return fields
 }
@@ -7045,6 +7115,8 @@ func (m *RoleMutation) Field(name string) (ent.Value, bool) {
 		return m.Description()
 	case role.FieldCreatedAt:
 		return m.CreatedAt()
+	case role.FieldPermissions:
+		return m.Permissions()
 	}
 	return nil, false
 }
@@ -7064,6 +7136,8 @@ func (m *RoleMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldDescription(ctx)
 	case role.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case role.FieldPermissions:
+		return m.OldPermissions(ctx)
 	}
 	return nil, fmt.Errorf("unknown Role field %s", name)
 }
@@ -7081,7 +7155,7 @@ func (m *RoleMutation) SetField(name string, value ent.Value) error {
 		m.SetOrganizationID(v)
 		return nil
 	case role.FieldSlug:
-		v, ok := value.(role.Slug)
+		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -7107,6 +7181,13 @@ func (m *RoleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
+		return nil
+	case role.FieldPermissions:
+		v, ok := value.([]schema.Permission)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPermissions(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Role field %s", name)
@@ -7141,6 +7222,9 @@ func (m *RoleMutation) ClearedFields() []string {
 	if m.FieldCleared(role.FieldDescription) {
 		fields = append(fields, role.FieldDescription)
 	}
+	if m.FieldCleared(role.FieldPermissions) {
+		fields = append(fields, role.FieldPermissions)
+	}
 	return fields
 }
 
@@ -7157,6 +7241,9 @@ func (m *RoleMutation) ClearField(name string) error {
 	switch name {
 	case role.FieldDescription:
 		m.ClearDescription()
+		return nil
+	case role.FieldPermissions:
+		m.ClearPermissions()
 		return nil
 	}
 	return fmt.Errorf("unknown Role nullable field %s", name)
@@ -7180,6 +7267,9 @@ func (m *RoleMutation) ResetField(name string) error {
 		return nil
 	case role.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case role.FieldPermissions:
+		m.ResetPermissions()
 		return nil
 	}
 	return fmt.Errorf("unknown Role field %s", name)

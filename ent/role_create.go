@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
 )
 
 // RoleCreate is the builder for creating a Role entity.
@@ -32,7 +33,7 @@ func (_c *RoleCreate) SetOrganizationID(v uuid.UUID) *RoleCreate {
 }
 
 // SetSlug sets the "slug" field.
-func (_c *RoleCreate) SetSlug(v role.Slug) *RoleCreate {
+func (_c *RoleCreate) SetSlug(v string) *RoleCreate {
 	_c.mutation.SetSlug(v)
 	return _c
 }
@@ -68,6 +69,12 @@ func (_c *RoleCreate) SetNillableCreatedAt(v *time.Time) *RoleCreate {
 	if v != nil {
 		_c.SetCreatedAt(*v)
 	}
+	return _c
+}
+
+// SetPermissions sets the "permissions" field.
+func (_c *RoleCreate) SetPermissions(v []schema.Permission) *RoleCreate {
+	_c.mutation.SetPermissions(v)
 	return _c
 }
 
@@ -199,7 +206,7 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 		_spec.ID.Value = &id
 	}
 	if value, ok := _c.mutation.Slug(); ok {
-		_spec.SetField(role.FieldSlug, field.TypeEnum, value)
+		_spec.SetField(role.FieldSlug, field.TypeString, value)
 		_node.Slug = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
@@ -213,6 +220,10 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(role.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Permissions(); ok {
+		_spec.SetField(role.FieldPermissions, field.TypeJSON, value)
+		_node.Permissions = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -313,6 +324,24 @@ func (u *RoleUpsert) ClearDescription() *RoleUpsert {
 	return u
 }
 
+// SetPermissions sets the "permissions" field.
+func (u *RoleUpsert) SetPermissions(v []schema.Permission) *RoleUpsert {
+	u.Set(role.FieldPermissions, v)
+	return u
+}
+
+// UpdatePermissions sets the "permissions" field to the value that was provided on create.
+func (u *RoleUpsert) UpdatePermissions() *RoleUpsert {
+	u.SetExcluded(role.FieldPermissions)
+	return u
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (u *RoleUpsert) ClearPermissions() *RoleUpsert {
+	u.SetNull(role.FieldPermissions)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -402,6 +431,27 @@ func (u *RoleUpsertOne) UpdateDescription() *RoleUpsertOne {
 func (u *RoleUpsertOne) ClearDescription() *RoleUpsertOne {
 	return u.Update(func(s *RoleUpsert) {
 		s.ClearDescription()
+	})
+}
+
+// SetPermissions sets the "permissions" field.
+func (u *RoleUpsertOne) SetPermissions(v []schema.Permission) *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetPermissions(v)
+	})
+}
+
+// UpdatePermissions sets the "permissions" field to the value that was provided on create.
+func (u *RoleUpsertOne) UpdatePermissions() *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdatePermissions()
+	})
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (u *RoleUpsertOne) ClearPermissions() *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.ClearPermissions()
 	})
 }
 
@@ -661,6 +711,27 @@ func (u *RoleUpsertBulk) UpdateDescription() *RoleUpsertBulk {
 func (u *RoleUpsertBulk) ClearDescription() *RoleUpsertBulk {
 	return u.Update(func(s *RoleUpsert) {
 		s.ClearDescription()
+	})
+}
+
+// SetPermissions sets the "permissions" field.
+func (u *RoleUpsertBulk) SetPermissions(v []schema.Permission) *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetPermissions(v)
+	})
+}
+
+// UpdatePermissions sets the "permissions" field to the value that was provided on create.
+func (u *RoleUpsertBulk) UpdatePermissions() *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdatePermissions()
+	})
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (u *RoleUpsertBulk) ClearPermissions() *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.ClearPermissions()
 	})
 }
 

@@ -9,9 +9,11 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/orgraph/orgraph/ent/predicate"
 	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
 )
 
 // RoleUpdate is the builder for updating Role entities.
@@ -58,6 +60,24 @@ func (_u *RoleUpdate) SetNillableDescription(v *string) *RoleUpdate {
 // ClearDescription clears the value of the "description" field.
 func (_u *RoleUpdate) ClearDescription() *RoleUpdate {
 	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetPermissions sets the "permissions" field.
+func (_u *RoleUpdate) SetPermissions(v []schema.Permission) *RoleUpdate {
+	_u.mutation.SetPermissions(v)
+	return _u
+}
+
+// AppendPermissions appends value to the "permissions" field.
+func (_u *RoleUpdate) AppendPermissions(v []schema.Permission) *RoleUpdate {
+	_u.mutation.AppendPermissions(v)
+	return _u
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (_u *RoleUpdate) ClearPermissions() *RoleUpdate {
+	_u.mutation.ClearPermissions()
 	return _u
 }
 
@@ -127,6 +147,17 @@ func (_u *RoleUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.DescriptionCleared() {
 		_spec.ClearField(role.FieldDescription, field.TypeString)
 	}
+	if value, ok := _u.mutation.Permissions(); ok {
+		_spec.SetField(role.FieldPermissions, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPermissions(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, role.FieldPermissions, value)
+		})
+	}
+	if _u.mutation.PermissionsCleared() {
+		_spec.ClearField(role.FieldPermissions, field.TypeJSON)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{role.Label}
@@ -178,6 +209,24 @@ func (_u *RoleUpdateOne) SetNillableDescription(v *string) *RoleUpdateOne {
 // ClearDescription clears the value of the "description" field.
 func (_u *RoleUpdateOne) ClearDescription() *RoleUpdateOne {
 	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetPermissions sets the "permissions" field.
+func (_u *RoleUpdateOne) SetPermissions(v []schema.Permission) *RoleUpdateOne {
+	_u.mutation.SetPermissions(v)
+	return _u
+}
+
+// AppendPermissions appends value to the "permissions" field.
+func (_u *RoleUpdateOne) AppendPermissions(v []schema.Permission) *RoleUpdateOne {
+	_u.mutation.AppendPermissions(v)
+	return _u
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (_u *RoleUpdateOne) ClearPermissions() *RoleUpdateOne {
+	_u.mutation.ClearPermissions()
 	return _u
 }
 
@@ -276,6 +325,17 @@ func (_u *RoleUpdateOne) sqlSave(ctx context.Context) (_node *Role, err error) {
 	}
 	if _u.mutation.DescriptionCleared() {
 		_spec.ClearField(role.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.Permissions(); ok {
+		_spec.SetField(role.FieldPermissions, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPermissions(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, role.FieldPermissions, value)
+		})
+	}
+	if _u.mutation.PermissionsCleared() {
+		_spec.ClearField(role.FieldPermissions, field.TypeJSON)
 	}
 	_node = &Role{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -148,6 +148,10 @@ func init() {
 			return nil
 		}
 	}()
+	// invitationDescRole is the schema descriptor for role field.
+	invitationDescRole := invitationFields[1].Descriptor()
+	// invitation.RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	invitation.RoleValidator = invitationDescRole.Validators[0].(func(string) error)
 	// invitationDescValidityDays is the schema descriptor for validity_days field.
 	invitationDescValidityDays := invitationFields[3].Descriptor()
 	// invitation.DefaultValidityDays holds the default value on creation for the validity_days field.
@@ -163,6 +167,10 @@ func init() {
 	_ = memberMixinFields0
 	memberFields := schema.Member{}.Fields()
 	_ = memberFields
+	// memberDescRole is the schema descriptor for role field.
+	memberDescRole := memberFields[1].Descriptor()
+	// member.RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	member.RoleValidator = memberDescRole.Validators[0].(func(string) error)
 	// memberDescJoinedAt is the schema descriptor for joined_at field.
 	memberDescJoinedAt := memberFields[4].Descriptor()
 	// member.DefaultJoinedAt holds the default value on creation for the joined_at field.
@@ -223,6 +231,10 @@ func init() {
 	_ = roleMixinFields0
 	roleFields := schema.Role{}.Fields()
 	_ = roleFields
+	// roleDescSlug is the schema descriptor for slug field.
+	roleDescSlug := roleFields[0].Descriptor()
+	// role.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	role.SlugValidator = roleDescSlug.Validators[0].(func(string) error)
 	// roleDescName is the schema descriptor for name field.
 	roleDescName := roleFields[1].Descriptor()
 	// role.NameValidator is a validator for the "name" field. It is called by the builders before save.

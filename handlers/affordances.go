@@ -38,6 +38,8 @@ var (
 	organizationTransfer = hydra.Organization.Resource.Action("transfer")
 	workspacePatch       = hydra.Workspace.Resource.Op(hydra.Patch)
 	workspaceDelete      = hydra.Workspace.Resource.Op(hydra.Delete)
+	rolePatch            = hydra.Role.Resource.Op(hydra.Patch)
+	roleDelete           = hydra.Role.Resource.Op(hydra.Delete)
 	invitationAccept     = hydra.Invitation.Resource.Action("accept")
 	invitationResend     = hydra.Invitation.Resource.Action("resend")
 	invitationRevoke     = hydra.Invitation.Resource.Action("revoke")

@@ -186,7 +186,7 @@ func TestItemOperationsAreTheCallers(t *testing.T) {
 			members := map[string]string{"ada": pmS(pmObj(pmList(doc["owners"])[0])["@id"])}
 			for _, p := range []struct{ who, role string }{{"olga", "owner"}, {"bob", "admin"}, {"dave", "developer"}, {"vic", "viewer"}} {
 				m, err := e.db.Member.Create().SetOrganizationID(orgID).SetUserID(pmUser(t, e, p.who+"@example.com").ID).
-					SetRole(member.Role(p.role)).SetJoinedAt(time.Now()).Save(ctx)
+					SetRole(p.role).SetJoinedAt(time.Now()).Save(ctx)
 				if err != nil {
 					t.Fatalf("add member: %v", err)
 				}

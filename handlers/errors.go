@@ -27,6 +27,7 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleUnsafeURL:        problems.CodeUnsafeURL,
 	orgs.RuleNotTransferable:  problems.CodeNotTransferable,
 	orgs.RuleTooMany:          problems.CodeTooMany,
+	orgs.RuleRoleInUse:        problems.CodeRoleInUse,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -17,6 +17,7 @@ import (
 
 	"github.com/orgraph/orgraph/ent/apikey"
 	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/problems"
 	"github.com/orgraph/orgraph/store"
@@ -769,16 +770,16 @@ func TestErrorsForbidden(t *testing.T) {
 		// The detail names the role, the permission it lacks and the roles
 		// that hold it.
 		for _, c := range []struct {
-			role   member.Role
+			role   string
 			method string
 			status int
 			detail string
 		}{
-			{member.RoleViewer, http.MethodPatch, 403, `Your role (viewer) lacks the "organization:update" permission, which the owner and admin roles hold.`},
-			{member.RoleViewer, http.MethodDelete, 403, `Your role (viewer) lacks the "organization:delete" permission, which only the owner role holds.`},
-			{member.RoleDeveloper, http.MethodPatch, 403, `Your role (developer) lacks the "organization:update" permission, which the owner and admin roles hold.`},
-			{member.RoleAdmin, http.MethodDelete, 403, `Your role (admin) lacks the "organization:delete" permission, which only the owner role holds.`},
-			{member.RoleAdmin, http.MethodPatch, 200, ""},
+			{schema.RoleViewer, http.MethodPatch, 403, `Your role (viewer) lacks the "organization:update" permission, which the owner and admin roles hold.`},
+			{schema.RoleViewer, http.MethodDelete, 403, `Your role (viewer) lacks the "organization:delete" permission, which only the owner role holds.`},
+			{schema.RoleDeveloper, http.MethodPatch, 403, `Your role (developer) lacks the "organization:update" permission, which the owner and admin roles hold.`},
+			{schema.RoleAdmin, http.MethodDelete, 403, `Your role (admin) lacks the "organization:delete" permission, which only the owner role holds.`},
+			{schema.RoleAdmin, http.MethodPatch, 200, ""},
 		} {
 			t.Run(string(c.role)+" "+c.method, func(t *testing.T) {
 				email := string(c.role) + "-" + strings.ToLower(c.method) + "@example.com"
@@ -812,7 +813,7 @@ func TestErrorsForbidden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := e.db.Member.Create().SetOrganizationID(uuid.MustParse(id)).SetUserID(u.ID).SetRole(member.RoleViewer).Exec(ctx); err != nil {
+			if err := e.db.Member.Create().SetOrganizationID(uuid.MustParse(id)).SetUserID(u.ID).SetRole(schema.RoleViewer).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
 			r := e.do(req{Method: http.MethodPost, Path: "/api/organizations/" + id + "/workspaces", Key: k, Body: `{"name":"Mine"}`})

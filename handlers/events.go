@@ -55,6 +55,9 @@ func (eventDocuments) Prepare(ctx context.Context, tx *ent.Tx, subject any) (fun
 	case *ent.Workspace:
 		ws := *v
 		build = func() *hydra.Node { return workspaceNode(&ws) }
+	case *ent.Role:
+		ro := *v
+		build = func() *hydra.Node { return roleNode(&ro) }
 	case *ent.APIKey:
 		key := *v
 		build = func() *hydra.Node { return apiKeyNode(&key) } // never the secret: it is not stored, and no node of a key holds it

@@ -113,6 +113,17 @@ var evWrites = map[string]evWrite{
 		ws := evMade(t, pmPost(e, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Design"}`))
 		return e.do(req{Method: http.MethodPatch, Path: ws, Key: k.ada, Body: `{"name": "Design 2"}`, Header: map[string]string{"X-Request-ID": id}})
 	}},
+	"POST /api/roles": {[]string{"role.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/roles", k.ada, `{"organization": "`+k.org+`", "slug": "support", "name": "Support", "permissions": ["members:manage"]}`, id)
+	}},
+	"PATCH /api/roles/{id}": {[]string{"role.updated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ro := evMade(t, pmPost(e, "/api/roles", k.ada, `{"organization": "`+k.org+`", "slug": "billing", "name": "Billing"}`))
+		return evDo(e, http.MethodPatch, ro, k.ada, `{"permissions": ["organization:update"]}`, id)
+	}},
+	"DELETE /api/roles/{id}": {[]string{"role.deleted"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		ro := evMade(t, pmPost(e, "/api/roles", k.ada, `{"organization": "`+k.org+`", "slug": "attic", "name": "Attic"}`))
+		return evDo(e, http.MethodDelete, ro, k.ada, "", id)
+	}},
 	"DELETE /api/workspaces/{id}": {[]string{"workspace.deleted"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
 		ws := evMade(t, pmPost(e, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Attic"}`))
 		return evDo(e, http.MethodDelete, ws, k.ada, "", id)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -216,10 +216,10 @@ func TestAcceptChecksTheInvitersPower(t *testing.T) {
 		message          string
 	}{
 		{"inviter made viewer", "bob", "admin", func(t *testing.T, e *env, o *ipOrg, _ string) error {
-			return e.db.Member.UpdateOneID(pmIDOf(o.members["bob"])).SetRole(member.RoleViewer).Exec(ctx)
+			return e.db.Member.UpdateOneID(pmIDOf(o.members["bob"])).SetRole(schema.RoleViewer).Exec(ctx)
 		}, lostPower("an admin")},
 		{"owner made admin", "carol", "owner", func(t *testing.T, e *env, o *ipOrg, _ string) error {
-			return e.db.Member.UpdateOneID(pmIDOf(o.members["carol"])).SetRole(member.RoleAdmin).Exec(ctx)
+			return e.db.Member.UpdateOneID(pmIDOf(o.members["carol"])).SetRole(schema.RoleAdmin).Exec(ctx)
 		}, lostPower("an owner")},
 		{"inviter gone", "bob", "developer", func(t *testing.T, e *env, o *ipOrg, _ string) error {
 			return e.db.Member.DeleteOneID(pmIDOf(o.members["bob"])).Exec(ctx)

@@ -163,8 +163,10 @@ func TestInvitationsCreate(t *testing.T) {
 			"organization", "This value should not be blank.", problems.CodeNotBlank)
 		pmViolations(t, "bad email", post(fmt.Sprintf(`{"organization":%q,"email":"not an email"}`, o.iri)),
 			"email", "This value is not a valid email address.", problems.CodeInvalidMail)
-		pmViolations(t, "bad role", post(fmt.Sprintf(`{"organization":%q,"email":"x@example.com","role":"king"}`, o.iri)),
-			"role", "The value you selected is not a valid choice. Allowed values: \"owner\", \"admin\", \"developer\", \"viewer\".", problems.CodeNoSuchChoice)
+		pmViolations(t, "a role the organization lacks", post(fmt.Sprintf(`{"organization":%q,"email":"x@example.com","role":"king"}`, o.iri)),
+			"role", `This organization has no role "king". Its roles: "owner", "admin", "developer", "viewer".`, problems.CodeNoSuchChoice)
+		pmViolations(t, "a role no slug spells", post(fmt.Sprintf(`{"organization":%q,"email":"x@example.com","role":"King"}`, o.iri)),
+			"role", `This value is not a valid slug: a lower-case letter, then up to 39 lower-case letters, digits, "-" or "_".`, problems.CodeRegexFailed)
 		pmViolations(t, "a second pending invitation", post(fmt.Sprintf(`{"organization":%q,"email":"new@example.com","role":"admin"}`, o.iri)),
 			"email", ivNotUnique, problems.CodeNotUnique)
 		pmViolations(t, "a second pending invitation, other case", post(fmt.Sprintf(`{"organization":%q,"email":"NEW@example.com"}`, o.iri)),

@@ -935,7 +935,7 @@ func TestJSONLDExpansion(t *testing.T) {
 				// Problems of the new resources.
 				{req{Method: http.MethodPatch, Path: fmt.Sprint(created["members"].([]any)[0].(map[string]any)["@id"]), Key: key, Body: `{"role":"viewer"}`}, http.StatusUnprocessableEntity},
 				{req{Method: http.MethodPost, Path: "/api/invitations", Key: key, Body: `{"organization":"/api/organizations/01900000-0000-7000-8000-000000000000","email":"q@example.com"}`}, http.StatusBadRequest},
-				{req{Path: "/api/members?role=boss", Key: key}, http.StatusBadRequest},
+				{req{Path: "/api/members?role=Boss", Key: key}, http.StatusBadRequest},
 			} {
 				r := e.do(rq.req)
 				if r.Status != rq.status {

@@ -81,7 +81,11 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 	// The document from what was written: its one member is the caller.
 	// (TestCreateAnswersWhatGetReads checks it is the GET's document.)
 	view := orgs.OrganizationView{Organization: org, Members: []*ent.Member{owner}, MemberCount: 1}
-	return s.writeItem(w, r, http.StatusCreated, organizationItem(r, view))
+	n, err := s.organizationItem(r, view)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -136,7 +140,11 @@ func (s *Server) patchOrganization(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	// The view read in the transaction: what the change left.
-	return s.writeItem(w, r, http.StatusOK, organizationItem(r, updated))
+	n, err := s.organizationItem(r, updated)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 // transferOrganization serves POST /api/organizations/{id}/transfer: the
@@ -178,7 +186,11 @@ func (s *Server) transferOrganization(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusOK, organizationItem(r, updated))
+	n, err := s.organizationItem(r, updated)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -247,12 +259,13 @@ func (s *Server) organizationDocument(r *http.Request, org *ent.Organization) (*
 	if err != nil {
 		return nil, err
 	}
-	return organizationItem(r, views[0]), nil
+	return s.organizationItem(r, views[0])
 }
 
 // organizationItem is organizationNode with the operations the caller may
-// invoke on the organization.
-func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
+// invoke on the organization (a custom role's permissions are read for
+// them; a default role's are known).
+func (s *Server) organizationItem(r *http.Request, v orgs.OrganizationView) (*hydra.Node, error) {
 	p := caller(r.Context())
 	n := organizationNode(v, p.User.ID)
 	if p.Operator() {
@@ -261,23 +274,31 @@ func organizationItem(r *http.Request, v orgs.OrganizationView) *hydra.Node {
 	role := ""
 	for _, m := range v.Members {
 		if m.UserID == p.User.ID {
-			role = string(m.Role)
+			role = m.Role
 		}
 	}
-	n.Operations = organizationOperations(p, p.ActingRole(role), v.Organization)
-	return n
+	if p.readOnly() {
+		return n, nil // offered nothing: no need to know the role's permissions
+	}
+	role = p.ActingRole(role)
+	grant, err := s.orgs.GrantIn(r.Context(), v.ID, role)
+	if err != nil {
+		return nil, err
+	}
+	n.Operations = organizationOperations(p, grant, v.Organization)
+	return n, nil
 }
 
 // organizationOperations are the operations a member of the role may
 // invoke on the organization, by the rules the writes check
 // (orgs.MayUpdateOrganization, orgs.MayDeleteOrganization), and none with a
 // read-only key, which authenticated refuses any write.
-func organizationOperations(p *principal, role string, org *ent.Organization) hydra.Ops {
+func organizationOperations(p *principal, g orgs.Grant, org *ent.Organization) hydra.Ops {
 	if p.readOnly() {
 		return 0
 	}
-	return allowed(orgs.MayUpdateOrganization(role), organizationPatch) | allowed(orgs.MayDeleteOrganization(role), organizationDelete) |
-		allowed(orgs.MayTransferOrganization(p.Caller, role, org), organizationTransfer)
+	return allowed(orgs.MayUpdateOrganization(g), organizationPatch) | allowed(orgs.MayDeleteOrganization(g), organizationDelete) |
+		allowed(orgs.MayTransferOrganization(p.Caller, g.Role, org), organizationTransfer)
 }
 
 // organizationNodes builds the documents of a page of organizations from

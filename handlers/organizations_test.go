@@ -197,7 +197,7 @@ func otUser(t *testing.T, e *env, email string) *ent.User {
 	return u
 }
 
-func otMemberTo(t *testing.T, e *env, orgID string, userID uuid.UUID, role member.Role) {
+func otMemberTo(t *testing.T, e *env, orgID string, userID uuid.UUID, role string) {
 	t.Helper()
 	err := e.db.Member.Create().SetOrganizationID(uuid.MustParse(orgID)).SetUserID(userID).SetRole(role).Exec(context.Background())
 	if err != nil {
@@ -220,7 +220,7 @@ func otInsertOrg(t *testing.T, e *env, owner uuid.UUID, name, mode string, creat
 	if err != nil {
 		t.Fatalf("insert organization: %v", err)
 	}
-	if err := e.db.Member.Create().SetOrganizationID(o.ID).SetUserID(owner).SetRole(member.RoleOwner).SetJoinedAt(created).Exec(ctx); err != nil {
+	if err := e.db.Member.Create().SetOrganizationID(o.ID).SetUserID(owner).SetRole(schema.RoleOwner).SetJoinedAt(created).Exec(ctx); err != nil {
 		t.Fatalf("insert owner: %v", err)
 	}
 	return o.ID.String()
@@ -781,7 +781,7 @@ func TestOrganizationCollectionPageSize(t *testing.T) {
 		}
 		ms := make([]*ent.MemberCreate, n)
 		for i, o := range saved {
-			ms[i] = e.db.Member.Create().SetOrganizationID(o.ID).SetUserID(ada.ID).SetRole(member.RoleOwner)
+			ms[i] = e.db.Member.Create().SetOrganizationID(o.ID).SetUserID(ada.ID).SetRole(schema.RoleOwner)
 		}
 		if err := e.db.Member.CreateBulk(ms...).Exec(ctx); err != nil {
 			t.Fatal(err)
@@ -1030,9 +1030,9 @@ func TestOrganizationRoles(t *testing.T) {
 
 		org := e.createOrg(owner, `{"name":"Acme"}`)
 		iri, id := fmt.Sprint(org["@id"]), fmt.Sprint(org["id"])
-		otMemberTo(t, e, id, bob.ID, member.RoleAdmin)
-		otMemberTo(t, e, id, dave.ID, member.RoleDeveloper)
-		otMemberTo(t, e, id, vic.ID, member.RoleViewer)
+		otMemberTo(t, e, id, bob.ID, schema.RoleAdmin)
+		otMemberTo(t, e, id, dave.ID, schema.RoleDeveloper)
+		otMemberTo(t, e, id, vic.ID, schema.RoleViewer)
 		members := []otM{
 			{ada.ID, "ada@example.com", "ada", "owner"},
 			{bob.ID, "bob@example.com", "bob", "admin"},
@@ -1105,7 +1105,7 @@ func TestOrganizationDelete(t *testing.T) {
 		keep := e.createOrg(key, `{"name":"Keep"}`)
 		gone := e.createOrg(key, `{"name":"Gone","contact":{"email":"a@b.test"}}`)
 		iri, id := fmt.Sprint(gone["@id"]), uuid.MustParse(fmt.Sprint(gone["id"]))
-		otMemberTo(t, e, id.String(), bobUser.ID, member.RoleViewer)
+		otMemberTo(t, e, id.String(), bobUser.ID, schema.RoleViewer)
 
 		r := e.do(req{Method: http.MethodDelete, Path: iri, Key: key})
 		if r.Status != http.StatusNoContent {
@@ -1196,7 +1196,7 @@ func TestOrganizationUserAndMemberDocuments(t *testing.T) {
 		otProblem(t, "/api/me without key", e.do(req{Path: "/api/me"}), http.StatusUnauthorized)
 
 		org := e.createOrg(key, `{"name":"Acme"}`)
-		otMemberTo(t, e, fmt.Sprint(org["id"]), bobUser.ID, member.RoleDeveloper)
+		otMemberTo(t, e, fmt.Sprint(org["id"]), bobUser.ID, schema.RoleDeveloper)
 		g := e.do(req{Path: fmt.Sprint(org["@id"]), Key: key})
 		if g.Status != http.StatusOK {
 			t.Fatalf("GET org: %d %s", g.Status, g.Body)

@@ -25,7 +25,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 		f.Organization = id
 		cacheScope(w, id)
 	}
-	if f.Role, _, err = filterEnum(q, "role", hydra.Member.Prop("role").Enum); err != nil {
+	if f.Role, _, err = filterSlug(q, "role"); err != nil {
 		return err
 	}
 	if f.Status, _, err = filterEnum(q, "status", hydra.Member.Prop("status").Enum); err != nil {

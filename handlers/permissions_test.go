@@ -18,6 +18,7 @@ import (
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/ent/workspace"
 	"github.com/orgraph/orgraph/problems"
@@ -265,7 +266,7 @@ func pmUser(t *testing.T, e *env, email string) *ent.User {
 func pmAddMember(t *testing.T, e *env, orgID string, userID uuid.UUID, r string) string {
 	t.Helper()
 	m, err := e.db.Member.Create().SetOrganizationID(uuid.MustParse(orgID)).SetUserID(userID).
-		SetRole(member.Role(r)).Save(context.Background())
+		SetRole(r).Save(context.Background())
 	if err != nil {
 		t.Fatalf("add member: %v", err)
 	}
@@ -373,7 +374,7 @@ func pmLineDiff(a, b string) string {
 // backend: ada owns every fixture organization (and has a test-mode and a
 // read-only key), olga is the second owner, bob the admin, dave the
 // developer, vic the viewer, tim the viewer others act upon, eve a member of
-// another tenant only.
+// another tenant only, cora the holder of a custom role made for one cell.
 type pmCast struct {
 	keys  map[string]string
 	users map[string]*ent.User
@@ -382,7 +383,7 @@ type pmCast struct {
 func pmNewCast(t *testing.T, e *env) *pmCast {
 	t.Helper()
 	c := &pmCast{keys: map[string]string{}, users: map[string]*ent.User{}}
-	for _, n := range []string{"ada", "olga", "bob", "dave", "vic", "tim", "eve"} {
+	for _, n := range []string{"ada", "olga", "bob", "dave", "vic", "tim", "eve", "cora"} {
 		c.keys[n] = e.key(n+"@example.com", "live", "write")
 		c.users[n] = pmUser(t, e, n+"@example.com")
 	}
@@ -453,8 +454,13 @@ const (
 )
 
 type pmAction struct {
-	name  string
-	read  bool // a read: the database must not change, even on success
+	name string
+	read bool // a read: the database must not change, even on success
+	// needs are the permissions beyond the base ones (schema.BasePermissions,
+	// which every role holds) that the action takes: a custom role holding
+	// exactly them succeeds as the owner does, and one lacking any of them
+	// is refused (TestPermissionMatrix's custom-role columns).
+	needs []schema.Permission
 	want  [pmColumns]int
 	do    func(e *env, fx *pmFixture, key string) *response
 	check func(t *testing.T, e *env, fx *pmFixture, a pmActor, r *response) // on success
@@ -486,10 +492,15 @@ func pmField(name string, want any) func(t *testing.T, e *env, fx *pmFixture, a 
 }
 
 // pmTotal checks a collection's totalItems: members see want, others none.
-func pmTotal(want int) func(t *testing.T, e *env, fx *pmFixture, a pmActor, r *response) {
+// probed is 1 more for the holder of the custom role "probe": the role
+// and its member are one more of each.
+func pmTotal(want int, probed int) func(t *testing.T, e *env, fx *pmFixture, a pmActor, r *response) {
 	return func(t *testing.T, e *env, fx *pmFixture, a pmActor, r *response) {
 		t.Helper()
 		n := want
+		if a.role == "probe" {
+			n += probed
+		}
 		if a.role == "" {
 			n = 0
 		}
@@ -507,6 +518,10 @@ func pmGone(iri func(fx *pmFixture) string) func(t *testing.T, e *env, fx *pmFix
 	}
 }
 
+// pmAll are every permission beyond the base ones: what covering the
+// owner role (making, unmaking, removing or inviting an owner) takes.
+var pmAll = schema.Lacking(schema.BasePermissions, schema.RolePermissions[schema.RoleOwner])
+
 var pmActions = []pmAction{
 	{
 		name: "GET organization", read: true,
@@ -514,14 +529,15 @@ var pmActions = []pmAction{
 		do:   func(e *env, fx *pmFixture, key string) *response { return pmGet(e, fx.orgIRI, key) },
 		check: func(t *testing.T, e *env, fx *pmFixture, a pmActor, r *response) {
 			d := r.obj()
-			if d["@id"] != fx.orgIRI || d["member_count"] != float64(6) || d["current_user_role"] != a.role {
-				t.Errorf("@id %v member_count %v current_user_role %v, want %s 6 %s", d["@id"], d["member_count"], d["current_user_role"], fx.orgIRI, a.role)
+			if d["@id"] != fx.orgIRI || d["member_count"] != float64(len(fx.members)) || d["current_user_role"] != a.role {
+				t.Errorf("@id %v member_count %v current_user_role %v, want %s %d %s", d["@id"], d["member_count"], d["current_user_role"], fx.orgIRI, len(fx.members), a.role)
 			}
 		},
 	},
 	{
-		name: "PATCH organization name",
-		want: [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
+		name:  "PATCH organization name",
+		needs: []schema.Permission{schema.UpdateOrganization},
+		want:  [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPatch(e, fx.orgIRI, key, `{"name":"Renamed"}`)
 		},
@@ -529,7 +545,10 @@ var pmActions = []pmAction{
 	},
 	{
 		name: "PATCH organization status (suspend)",
-		want: [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
+		// A PATCH takes organization:update; a new status, the status
+		// permission as well.
+		needs: []schema.Permission{schema.UpdateOrganization, schema.ChangeStatus},
+		want:  [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPatch(e, fx.orgIRI, key, `{"status":{"current_status":"SUSPENDED"}}`)
 		},
@@ -540,9 +559,10 @@ var pmActions = []pmAction{
 		},
 	},
 	{
-		name: "DELETE organization",
-		want: [pmColumns]int{204, 403, 403, 403, 404, 404, 403},
-		do:   func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.orgIRI, key) },
+		name:  "DELETE organization",
+		needs: []schema.Permission{schema.DeleteOrganization},
+		want:  [pmColumns]int{204, 403, 403, 403, 404, 404, 403},
+		do:    func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.orgIRI, key) },
 		check: pmGone(func(fx *pmFixture) string {
 			return fx.orgIRI
 		}),
@@ -553,7 +573,7 @@ var pmActions = []pmAction{
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmGet(e, "/api/members?organization="+fx.orgIRI, key)
 		},
-		check: pmTotal(6),
+		check: pmTotal(6, 1),
 	},
 	{
 		name: "GET a member", read: true,
@@ -562,47 +582,53 @@ var pmActions = []pmAction{
 		check: pmField("role", "viewer"),
 	},
 	{
-		name: "PATCH a viewer's role to developer",
-		want: [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
+		name:  "PATCH a viewer's role to developer",
+		needs: []schema.Permission{schema.ManageMembers, schema.ManageWorkspaces},
+		want:  [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPatch(e, fx.members["tim"], key, `{"role":"developer"}`)
 		},
 		check: pmField("role", "developer"),
 	},
 	{
-		name: "PATCH a viewer's role to owner (promote)",
-		want: [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
+		name:  "PATCH a viewer's role to owner (promote)",
+		needs: pmAll,
+		want:  [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPatch(e, fx.members["tim"], key, `{"role":"owner"}`)
 		},
 		check: pmField("role", "owner"),
 	},
 	{
-		name: "PATCH an owner's role to admin (demote)",
-		want: [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
+		name:  "PATCH an owner's role to admin (demote)",
+		needs: pmAll,
+		want:  [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPatch(e, fx.members["olga"], key, `{"role":"admin"}`)
 		},
 		check: pmField("role", "admin"),
 	},
 	{
-		name: "DELETE a non-owner member",
-		want: [pmColumns]int{204, 204, 403, 403, 404, 404, 403},
-		do:   func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.members["tim"], key) },
+		name:  "DELETE a non-owner member",
+		needs: []schema.Permission{schema.ManageMembers},
+		want:  [pmColumns]int{204, 204, 403, 403, 404, 404, 403},
+		do:    func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.members["tim"], key) },
 		check: pmGone(func(fx *pmFixture) string {
 			return fx.members["tim"]
 		}),
 	},
 	{
-		name: "DELETE an owner member (two owners)",
-		want: [pmColumns]int{204, 403, 403, 403, 404, 404, 403},
-		do:   func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.members["olga"], key) },
+		name:  "DELETE an owner member (two owners)",
+		needs: pmAll,
+		want:  [pmColumns]int{204, 403, 403, 403, 404, 404, 403},
+		do:    func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.members["olga"], key) },
 		check: pmGone(func(fx *pmFixture) string {
 			return fx.members["olga"]
 		}),
 	},
 	{
-		name: "POST invitation (role viewer)",
+		name:  "POST invitation (role viewer)",
+		needs: []schema.Permission{schema.ManageInvitations},
 		// An organization IRI the caller cannot see in a body is a 400 (spec).
 		want: [pmColumns]int{201, 201, 403, 403, 400, 400, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
@@ -611,16 +637,18 @@ var pmActions = []pmAction{
 		check: pmField("status", "pending"),
 	},
 	{
-		name: "POST invitation (role owner)",
-		want: [pmColumns]int{201, 403, 403, 403, 400, 400, 403},
+		name:  "POST invitation (role owner)",
+		needs: pmAll,
+		want:  [pmColumns]int{201, 403, 403, 403, 400, 400, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPost(e, "/api/invitations", key, fmt.Sprintf(`{"organization":%q,"email":"new@example.com","role":"owner"}`, fx.orgIRI))
 		},
 		check: pmField("role", "owner"),
 	},
 	{
-		name: "POST members/invite alias (role viewer)",
-		want: [pmColumns]int{201, 201, 403, 403, 404, 404, 403},
+		name:  "POST members/invite alias (role viewer)",
+		needs: []schema.Permission{schema.ManageInvitations},
+		want:  [pmColumns]int{201, 201, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPost(e, fx.orgIRI+"/members/invite", key, `{"email":"new@example.com"}`)
 		},
@@ -632,7 +660,7 @@ var pmActions = []pmAction{
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmGet(e, "/api/invitations?organization="+fx.orgID, key)
 		},
-		check: pmTotal(2),
+		check: pmTotal(2, 0),
 	},
 	{
 		name: "GET an invitation", read: true,
@@ -641,8 +669,9 @@ var pmActions = []pmAction{
 		check: pmField("status", "pending"),
 	},
 	{
-		name: "revoke a viewer invitation",
-		want: [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
+		name:  "revoke a viewer invitation",
+		needs: []schema.Permission{schema.ManageInvitations},
+		want:  [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPost(e, fx.inviteViewer+"/revoke", key, "")
 		},
@@ -650,29 +679,33 @@ var pmActions = []pmAction{
 	},
 	{
 		name:  "revoke an owner invitation",
+		needs: pmAll,
 		want:  [pmColumns]int{200, 403, 403, 403, 404, 404, 403},
 		do:    func(e *env, fx *pmFixture, key string) *response { return pmPost(e, fx.inviteOwner+"/revoke", key, "") },
 		check: pmField("status", "revoked"),
 	},
 	{
-		name: "resend a viewer invitation",
-		want: [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
+		name:  "resend a viewer invitation",
+		needs: []schema.Permission{schema.ManageInvitations},
+		want:  [pmColumns]int{200, 200, 403, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPost(e, fx.inviteViewer+"/resend", key, "")
 		},
 		check: pmField("status", "pending"),
 	},
 	{
-		name: "POST workspace",
-		want: [pmColumns]int{201, 201, 201, 403, 400, 400, 403},
+		name:  "POST workspace",
+		needs: []schema.Permission{schema.ManageWorkspaces},
+		want:  [pmColumns]int{201, 201, 201, 403, 400, 400, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPost(e, "/api/workspaces", key, fmt.Sprintf(`{"organization":%q,"name":"Ops"}`, fx.orgIRI))
 		},
 		check: pmField("name", "Ops"),
 	},
 	{
-		name: "POST workspaces alias",
-		want: [pmColumns]int{201, 201, 201, 403, 404, 404, 403},
+		name:  "POST workspaces alias",
+		needs: []schema.Permission{schema.ManageWorkspaces},
+		want:  [pmColumns]int{201, 201, 201, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPost(e, fx.orgIRI+"/workspaces", key, `{"name":"Ops"}`)
 		},
@@ -684,17 +717,19 @@ var pmActions = []pmAction{
 		},
 	},
 	{
-		name: "PATCH workspace",
-		want: [pmColumns]int{200, 200, 200, 403, 404, 404, 403},
+		name:  "PATCH workspace",
+		needs: []schema.Permission{schema.ManageWorkspaces},
+		want:  [pmColumns]int{200, 200, 200, 403, 404, 404, 403},
 		do: func(e *env, fx *pmFixture, key string) *response {
 			return pmPatch(e, fx.workspace, key, `{"name":"Renamed"}`)
 		},
 		check: pmField("name", "Renamed"),
 	},
 	{
-		name: "DELETE workspace",
-		want: [pmColumns]int{204, 204, 204, 403, 404, 404, 403},
-		do:   func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.workspace, key) },
+		name:  "DELETE workspace",
+		needs: []schema.Permission{schema.ManageWorkspaces},
+		want:  [pmColumns]int{204, 204, 204, 403, 404, 404, 403},
+		do:    func(e *env, fx *pmFixture, key string) *response { return pmDelete(e, fx.workspace, key) },
 		check: pmGone(func(fx *pmFixture) string {
 			return fx.workspace
 		}),
@@ -703,13 +738,13 @@ var pmActions = []pmAction{
 		name: "GET workspaces alias", read: true,
 		want:  [pmColumns]int{200, 200, 200, 200, 404, 404, 200},
 		do:    func(e *env, fx *pmFixture, key string) *response { return pmGet(e, fx.orgIRI+"/workspaces", key) },
-		check: pmTotal(1),
+		check: pmTotal(1, 0),
 	},
 	{
 		name: "GET roles alias", read: true,
 		want:  [pmColumns]int{200, 200, 200, 200, 404, 404, 200},
 		do:    func(e *env, fx *pmFixture, key string) *response { return pmGet(e, fx.orgIRI+"/roles", key) },
-		check: pmTotal(4),
+		check: pmTotal(4, 1),
 	},
 }
 
@@ -727,30 +762,66 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		for _, act := range pmActions {
 			for col, a := range actors {
-				want := act.want[col]
-				t.Run(act.name+"/"+a.name, func(t *testing.T) {
-					fx := c.fixture(t, e)
-					before := pmSnapshot(t, e)
-					r := act.do(e, fx, a.key)
-					what := fmt.Sprintf("%s by %s", act.name, a.name)
-					if want >= 400 {
-						pmProblem(t, what, r, want)
-						pmUnchanged(t, e, what, before)
-						return
-					}
-					if !pmOK(t, what, r, want) {
-						return
-					}
-					if act.check != nil {
-						act.check(t, e, fx, a, r)
-					}
-					if act.read {
-						pmUnchanged(t, e, what, before)
-					} else if pmSnapshot(t, e) == before {
-						t.Errorf("%s: %d, but the database did not change", what, r.Status)
-					}
-				})
+				pmCell(t, e, c, act, a, act.want[col], nil)
 			}
+			// Permission × action: a custom role holding exactly what the
+			// action needs does it as the owner does; one lacking any one
+			// of those permissions is refused, as is any role lacking it.
+			cora := pmActor{"custom role holding " + pmNames(act.needs), "cora", c.keys["cora"], "probe"}
+			pmCell(t, e, c, act, cora, act.want[pmOwner], act.needs)
+			for _, p := range act.needs {
+				without := schema.Lacking([]schema.Permission{p}, act.needs)
+				cora := pmActor{"custom role lacking " + string(p), "cora", c.keys["cora"], "probe"}
+				pmCell(t, e, c, act, cora, http.StatusForbidden, without)
+			}
+		}
+	})
+}
+
+func pmNames(perms []schema.Permission) string {
+	if len(perms) == 0 {
+		return "the base permissions"
+	}
+	names := make([]string, len(perms))
+	for i, p := range perms {
+		names[i] = string(p)
+	}
+	return strings.Join(names, " ")
+}
+
+// pmCell runs one action by one actor on a fresh organization; perms, when
+// the actor holds the custom role "probe", are its permissions (made in
+// the fixture before the snapshot).
+func pmCell(t *testing.T, e *env, c *pmCast, act pmAction, a pmActor, want int, perms []schema.Permission) {
+	t.Run(act.name+"/"+a.name, func(t *testing.T) {
+		fx := c.fixture(t, e)
+		if a.role == "probe" {
+			ctx := context.Background()
+			org := uuid.MustParse(fx.orgID)
+			if err := e.db.Role.Create().SetOrganizationID(org).SetSlug("probe").SetName("Probe").
+				SetPermissions(schema.Normalize(perms)).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			fx.members["cora"] = pmAddMember(t, e, fx.orgID, c.users["cora"].ID, "probe")
+		}
+		before := pmSnapshot(t, e)
+		r := act.do(e, fx, a.key)
+		what := fmt.Sprintf("%s by %s", act.name, a.name)
+		if want >= 400 {
+			pmProblem(t, what, r, want)
+			pmUnchanged(t, e, what, before)
+			return
+		}
+		if !pmOK(t, what, r, want) {
+			return
+		}
+		if act.check != nil {
+			act.check(t, e, fx, a, r)
+		}
+		if act.read {
+			pmUnchanged(t, e, what, before)
+		} else if pmSnapshot(t, e) == before {
+			t.Errorf("%s: %d, but the database did not change", what, r.Status)
 		}
 	})
 }

@@ -321,8 +321,13 @@ func TestIfMatchOnEveryConditionalWrite(t *testing.T) {
 		if hook.Status != http.StatusCreated {
 			t.Fatalf("webhook endpoint: %d %s", hook.Status, hook.Body)
 		}
+		custom := e.do(req{Method: http.MethodPost, Path: "/api/roles", Key: ada, Body: `{"organization":"` + o.iri + `","slug":"tagged","name":"Tagged"}`})
+		if custom.Status != http.StatusCreated {
+			t.Fatalf("role: %d %s", custom.Status, custom.Body)
+		}
 		fixtures := map[string]struct{ iri, patch string }{
 			"WebhookEndpoint": {hook.obj()["@id"].(string), `{"description":"Changed"}`},
+			"Role":            {custom.obj()["@id"].(string), `{"name":"Changed"}`},
 			"Organization":    {o.iri, `{"name":"Changed"}`},
 			"Member":          {o.members["vic"], `{"role":"developer"}`},
 			"Workspace":       {ws.obj()["@id"].(string), `{"name":"Changed"}`},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
@@ -50,9 +50,9 @@ func TestOrganizationQueriesAreConstant(t *testing.T) {
 			ctx := context.Background()
 			for i := range 30 {
 				u := e.db.User.Create().SetEmail(fmt.Sprintf("m%02d@example.com", i)).SaveX(ctx)
-				role := member.RoleViewer
+				role := schema.RoleViewer
 				if i < 14 {
-					role = member.RoleOwner
+					role = schema.RoleOwner
 				}
 				e.db.Member.Create().SetOrganizationID(bigID).SetUserID(u.ID).SetRole(role).ExecX(ctx)
 			}
@@ -71,7 +71,7 @@ func TestOrganizationQueriesAreConstant(t *testing.T) {
 			}
 			for i := range 60 {
 				u := e.db.User.Create().SetEmail(fmt.Sprintf("n%02d@example.com", i)).SaveX(ctx)
-				e.db.Member.Create().SetOrganizationID(bigID).SetUserID(u.ID).SetRole(member.RoleViewer).ExecX(ctx)
+				e.db.Member.Create().SetOrganizationID(bigID).SetUserID(u.ID).SetRole(schema.RoleViewer).ExecX(ctx)
 			}
 			if itemHuge, doc := count(big["@id"].(string), key); itemHuge != itemBig || doc["member_count"] != float64(91) {
 				t.Errorf("GET item: %d statements for 91 members (member_count %v), %d for 31", itemHuge, doc["member_count"], itemBig)
@@ -121,7 +121,7 @@ func TestOrganizationQueriesAreConstant(t *testing.T) {
 			// A caller who joined late still sees their own role.
 			late := e.key("late@example.com", "live", "write")
 			lateUser := e.db.User.Query().Where(user.Email("late@example.com")).OnlyX(ctx)
-			e.db.Member.Create().SetOrganizationID(bigID).SetUserID(lateUser.ID).SetRole(member.RoleDeveloper).ExecX(ctx)
+			e.db.Member.Create().SetOrganizationID(bigID).SetUserID(lateUser.ID).SetRole(schema.RoleDeveloper).ExecX(ctx)
 			_, lateDoc := count(big["@id"].(string), late)
 			if lateDoc["current_user_role"] != "developer" || lateDoc["member_count"] != float64(92) {
 				t.Errorf("late joiner: current_user_role %v, member_count %v", lateDoc["current_user_role"], lateDoc["member_count"])

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/problems"
@@ -92,6 +93,20 @@ func filterEnum(q hydra.Query, name string, values []string) (string, bool, erro
 		}
 	}
 	return "", false, problems.BadRequest(fmt.Sprintf("The %q parameter must be one of %s, %q given.", name, strings.Join(values, ", "), v))
+}
+
+// filterSlug reads a filter whose value is a role's slug: a value no slug
+// can take is a 400, as an enumeration's unknown value is; a slug of no
+// role matches nothing.
+func filterSlug(q hydra.Query, name string) (string, bool, error) {
+	v, ok := q.Filters[name]
+	if !ok {
+		return "", false, nil
+	}
+	if !schema.SlugPattern.MatchString(v) {
+		return "", false, problems.BadRequest(fmt.Sprintf("The %q parameter must be a role's slug (a lower-case letter, then up to 39 lower-case letters, digits, - or _), %q given.", name, v))
+	}
+	return v, true, nil
 }
 
 // writePage reads one page of a list and counts it (unless partial), then

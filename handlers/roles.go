@@ -3,9 +3,13 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
+	"github.com/orgraph/orgraph/problems"
 )
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
@@ -24,11 +28,138 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
-	return getItem(s, s.orgs.Role, infallible(func(_ *http.Request, ro *ent.Role) *hydra.Node { return roleNode(ro) }))(w, r)
+	return getItem(s, s.orgs.Role, s.roleItem)(w, r)
+}
+
+// createRole serves POST /api/roles: a custom role.
+func (s *Server) createRole(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	in, err := s.decodeCreate(w, r, hydra.Role)
+	if err != nil {
+		return err
+	}
+	orgID, _ := in.String("organization")
+	spec := orgs.RoleSpec{Permissions: permissionsOf(in)}
+	spec.Slug, _ = in.String("slug")
+	spec.Name, _ = in.String("name")
+	spec.Description, _ = in.String("description")
+	var n *hydra.Node
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
+		if err != nil {
+			return err
+		}
+		ro, err := sc.CreateRole(ctx, spec)
+		if err == nil {
+			n = roleDocument(sc.Standing(), ro)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, n)
+}
+
+func (s *Server) patchRole(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if err := negotiateEarly(r); err != nil {
+		return err
+	}
+	id, ok := routeID(r)
+	if !ok {
+		return problems.NotFound()
+	}
+	body, err := readBody(w, r, patchTypes)
+	if err != nil {
+		return err
+	}
+	var n *hydra.Node
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		sc, ro, err := s.enterRole(tx, r, id)
+		if err != nil {
+			return err
+		}
+		in, err := s.decode(r, hydra.Role, body, false)
+		if err != nil {
+			return err
+		}
+		var ch orgs.RoleChange
+		if name, ok := in.String("name"); ok {
+			ch.Name = &name
+		}
+		if in.Has("description") {
+			d, _ := in.String("description")
+			ch.Description = &d
+		}
+		if in.Has("permissions") {
+			perms := permissionsOf(in)
+			ch.Permissions = &perms
+		}
+		if ro, err = sc.UpdateRole(ctx, ro, ch); err != nil {
+			return err
+		}
+		n = roleDocument(sc.Standing(), ro)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
+}
+
+// deleteRole serves DELETE /api/roles/{id}[?replacement=slug]: the
+// members and invitations holding the role move to the replacement.
+func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request) error {
+	return s.deleteItem(func(tx *ent.Tx, r *http.Request, id uuid.UUID) error {
+		sc, ro, err := s.enterRole(tx, r, id)
+		if err != nil {
+			return err
+		}
+		return sc.DeleteRole(r.Context(), ro, r.URL.Query().Get("replacement"))
+	})(w, r)
+}
+
+// enterRole enters a role's organization for a change of the role, then
+// checks the request's precondition against it.
+func (s *Server) enterRole(tx *ent.Tx, r *http.Request, id uuid.UUID) (*orgs.Scope, *ent.Role, error) {
+	sc, ro, err := s.orgs.EnterRole(r.Context(), tx, callerOf(r), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc, ro, s.precondition(r, roleDocument(sc.Standing(), ro))
+}
+
+// permissionsOf reads a body's permissions (the decoder has checked each
+// is one of the catalogue's).
+func permissionsOf(in hydra.Input) []schema.Permission {
+	names := in.Strings("permissions")
+	out := make([]schema.Permission, len(names))
+	for i, name := range names {
+		out[i] = schema.Permission(name)
+	}
+	return out
+}
+
+// roleItem is a role's document as the caller reads it.
+func (s *Server) roleItem(r *http.Request, ro *ent.Role) (*hydra.Node, error) {
+	st, ok, err := s.standing(r, ro.OrganizationID)
+	if err != nil || !ok {
+		return roleNode(ro), err
+	}
+	return roleDocument(st, ro), nil
+}
+
+// roleDocument is roleNode with PATCH and DELETE when the standing may
+// change the role (a custom role within the reader's permissions).
+func roleDocument(st orgs.Standing, ro *ent.Role) *hydra.Node {
+	n := roleNode(ro)
+	n.Operations = allowed(st.MayChangeRole(ro), rolePatch|roleDelete)
+	return n
 }
 
 func roleNode(ro *ent.Role) *hydra.Node {
-	perms := schema.RolePermissions[string(ro.Slug)]
+	perms := orgs.PermissionsOf(ro)
 	names := make([]string, len(perms))
 	for i, p := range perms {
 		names[i] = string(p)
@@ -36,9 +167,10 @@ func roleNode(ro *ent.Role) *hydra.Node {
 	return hydra.NewNode(hydra.Role, hydra.Role.IRI(ro.ID.String())).
 		Set("id", ro.ID.String()).
 		Set("organization", hydra.Organization.IRI(ro.OrganizationID.String())).
-		Set("slug", string(ro.Slug)).
+		Set("slug", ro.Slug).
 		Set("name", ro.Name).
 		Set("description", ro.Description).
 		Set("permissions", names).
+		Set("default", schema.IsDefaultRole(ro.Slug)).
 		Set("created_at", ro.CreatedAt)
 }

@@ -87,7 +87,10 @@ func (s *Server) routes() *mux.Router {
 		list: s.listWorkspaces, create: s.createWorkspace,
 		get: s.getWorkspace, patch: s.patchWorkspace, delete: s.deleteWorkspace,
 	})
-	resource(r, s, hydra.Role, crud{list: s.listRoles, get: s.getRole})
+	resource(r, s, hydra.Role, crud{
+		list: s.listRoles, create: s.createRole,
+		get: s.getRole, patch: s.patchRole, delete: s.deleteRole,
+	})
 	keys := hydra.APIKey.Resource
 	r.Handle(keys.Item+"{id}/revoke", s.methods(post(s.authenticated(s.revokeAPIKey))))
 	r.Handle(keys.Item+"{id}/rotate", s.methods(post(shownOnce(s.authenticated(s.rotateAPIKey)))))

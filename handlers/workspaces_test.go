@@ -394,10 +394,10 @@ var wsRoles = []struct {
 }{
 	{"owner", "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization.", []string{
 		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:delete", "organization:read",
-		"organization:status", "organization:update", "owners:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
-	{"admin", "Admin", "Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events.", []string{
+		"organization:status", "organization:update", "owners:manage", "roles:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
+	{"admin", "Admin", "Manages the organization, its workspaces, invitations, custom roles, webhooks and non-owner members (deactivating them too), and reads its events.", []string{
 		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:read", "organization:update",
-		"roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
+		"roles:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
 	{"developer", "Developer", "Manages workspaces; reads the organization, its members, invitations and roles.", []string{
 		"invitations:read", "members:read", "organization:read", "roles:read", "workspaces:manage", "workspaces:read"}},
 	{"viewer", "Viewer", "Reads the organization, its members, invitations, workspaces and roles.", []string{
@@ -441,7 +441,7 @@ func TestRoles(t *testing.T) {
 			want = append(want, map[string]any{
 				"@id": "/api/roles/" + id, "@type": "Role", "id": id, "organization": o.iri,
 				"slug": role.slug, "name": role.name, "description": role.description,
-				"permissions": role.permissions, "created_at": created,
+				"permissions": role.permissions, "default": true, "created_at": created,
 			})
 		}
 		pmEqual(t, "roles", doc, map[string]any{
@@ -484,9 +484,9 @@ func TestRoles(t *testing.T) {
 			t.Errorf("carol lists Acme's roles: %s", l.Body)
 		}
 		pmProblem(t, "unknown role", pmGet(e, "/api/roles/"+uuid.Must(uuid.NewV7()).String(), o.ada), http.StatusNotFound)
-		pmProblem(t, "POST a role", pmPost(e, "/api/roles", o.ada, fmt.Sprintf(`{"organization":%q,"slug":"owner"}`, o.iri)), http.StatusMethodNotAllowed)
-		pmProblem(t, "PATCH a role", pmPatch(e, role, o.ada, `{"name":"Boss"}`), http.StatusMethodNotAllowed)
-		pmProblem(t, "DELETE a role", pmDelete(e, role, o.ada), http.StatusMethodNotAllowed)
+		// The default roles never change (custom roles: roles_test.go).
+		pmProblem(t, "PATCH a default role", pmPatch(e, role, o.ada, `{"name":"Boss"}`), http.StatusForbidden)
+		pmProblem(t, "DELETE a default role", pmDelete(e, role, o.ada), http.StatusForbidden)
 		pmProblem(t, "POST roles (alias)", pmPost(e, o.iri+"/roles", o.ada, `{"slug":"owner"}`), http.StatusMethodNotAllowed)
 	})
 }

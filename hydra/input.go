@@ -15,6 +15,7 @@ import (
 
 	"github.com/agext/levenshtein"
 
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/mailaddr"
 	"github.com/orgraph/orgraph/problems"
 )
@@ -598,6 +599,10 @@ func (d *decoder) checkString(p *Property, path string, s string) {
 	case Phone:
 		if !phonePattern.MatchString(s) {
 			d.violate(path, "This value is not valid.", problems.CodeRegexFailed)
+		}
+	case Slug:
+		if !schema.SlugPattern.MatchString(s) {
+			d.violate(path, "This value is not a valid slug: a lower-case letter, then up to 39 lower-case letters, digits, \"-\" or \"_\".", problems.CodeRegexFailed)
 		}
 	}
 	if len(p.Enum) > 0 && !contains(p.Enum, s) {

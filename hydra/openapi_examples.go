@@ -113,14 +113,10 @@ func exampleNode(c *Class) *Node {
 			Set("organization", Organization.IRI(exampleOrganizationID)).Set("name", "Research").
 			Set("created_at", exampleCreated).Set("updated_at", exampleJoined)
 	case Role:
-		info := schema.RoleCatalog[1]
-		var permissions []string
-		for _, p := range schema.RolePermissions[info.Slug] {
-			permissions = append(permissions, string(p))
-		}
 		return NewNode(Role, Role.IRI(exampleRoleID)).Set("id", exampleRoleID).
-			Set("organization", Organization.IRI(exampleOrganizationID)).Set("slug", info.Slug).Set("name", info.Name).
-			Set("description", info.Description).Set("permissions", permissions).Set("created_at", exampleCreated)
+			Set("organization", Organization.IRI(exampleOrganizationID)).Set("slug", "support").Set("name", "Support").
+			Set("description", "Answers customers: manages members and invitations, reads the events.").
+			Set("permissions", permissionNames(schema.Normalize(exampleSupport))).Set("default", false).Set("created_at", exampleCreated)
 	case APIKey:
 		return NewNode(APIKey, APIKey.IRI(exampleAPIKeyID)).Set("id", exampleAPIKeyID).Set("name", "CI deploys").
 			Set("prefix", "og_live_1a2b3c").Set("mode", "live").Set("scope", "write").Set("user", User.IRI(exampleAdaID)).
@@ -156,6 +152,17 @@ func exampleNode(c *Class) *Node {
 	panic("hydra: no example of " + c.Name)
 }
 
+// exampleSupport is the example custom role's permissions beyond the base.
+var exampleSupport = []schema.Permission{schema.ManageMembers, schema.ManageInvitations, schema.ReadEvents}
+
+func permissionNames(perms []schema.Permission) []string {
+	out := make([]string, len(perms))
+	for i, p := range perms {
+		out[i] = string(p)
+	}
+	return out
+}
+
 // examplePage is the second page of a collection of three, one per page,
 // holding the class's example.
 func examplePage(c *Class) *Collection {
@@ -188,6 +195,11 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"role": "admin"}
 	case c == Workspace && create:
 		body = map[string]any{"organization": org, "name": "Research"}
+	case c == Role && create:
+		body = map[string]any{"organization": org, "slug": "support", "name": "Support",
+			"description": "Answers customers: manages members and invitations, reads the events.", "permissions": toAny(permissionNames(exampleSupport))}
+	case c == Role:
+		body = map[string]any{"name": "Customer support", "permissions": toAny(permissionNames(append(exampleSupport, schema.ManageWorkspaces)))}
 	case c == Workspace:
 		body = map[string]any{"name": "Research & Development"}
 	case c == APIKey && create:

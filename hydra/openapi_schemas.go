@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/internal/english"
 
 	"github.com/orgraph/orgraph/mailaddr"
@@ -374,6 +375,8 @@ func (g *openAPI) inputScalar(p *Property, v view) map[string]any {
 		patterns = append(patterns, map[string]any{"pattern": trimmedFormat(strings.TrimSuffix(strings.TrimPrefix(mailaddr.Pattern, "^"), "$"), blank)})
 	case Phone:
 		patterns = append(patterns, map[string]any{"pattern": trimmedFormat(trimmedPhone, blank)})
+	case Slug:
+		patterns = append(patterns, map[string]any{"pattern": trimmedFormat(strings.TrimSuffix(strings.TrimPrefix(schema.SlugPattern.String(), "^"), "$"), blank)})
 	}
 	if len(patterns) == 1 {
 		return map[string]any{"type": "string", "pattern": patterns[0].(map[string]any)["pattern"]}
@@ -572,6 +575,8 @@ func (g *openAPI) scalar(p *Property, v view) map[string]any {
 		s["format"] = "email"
 	case Phone:
 		s["pattern"] = phonePattern.String()
+	case Slug:
+		s["pattern"] = schema.SlugPattern.String()
 	}
 	if len(p.Enum) > 0 {
 		s["enum"] = toAny(p.Enum)

@@ -36,6 +36,8 @@ const (
 	Plain TextFormat = iota
 	Email
 	Phone
+	// Slug is a role's key (schema.SlugPattern).
+	Slug
 )
 
 // Property is one property of a class. It drives the context term, the

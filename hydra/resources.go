@@ -139,7 +139,7 @@ var (
 			{Name: "user", Always: true, Kind: Reference, Class: User, Description: "The member.", Specializes: []string{"org:member"}},
 			{Name: "email", Kind: String, Format: Email, Description: "The member's email address."},
 			{Name: "name", Kind: String, Description: "The member's name."},
-			{Name: "role", Always: true, Kind: String, Required: true, Writable: true, Enum: roles, Description: "The member's role: owner, admin, developer or viewer."},
+			{Name: "role", Always: true, Kind: String, Format: Slug, Required: true, Writable: true, MaxLength: 40, Description: "The slug of the member's role in the organization: owner, admin, developer, viewer or one of its custom roles (/api/roles)."},
 			{Name: "status", Always: true, Kind: String, Enum: schema.MemberStatuses, Description: "active, or deactivated: a deactivated member keeps their record and role but sees nothing of the organization and counts as no owner, until reactivated (the deactivate and reactivate actions)."},
 			{Name: "deactivated_at", Kind: DateTime, Description: "When a deactivated member was deactivated."},
 			{Name: "joined_at", Always: true, Kind: DateTime, Description: "When the user joined."},
@@ -165,21 +165,22 @@ var (
 
 	Role = &Class{
 		Name:        "Role",
-		Description: "A role of one organization, with the permissions it grants. Owner, Admin, Developer and Viewer come with every organization.",
+		Description: "A role of one organization: the permissions its members hold. Owner, Admin, Developer and Viewer come with every organization and never change; owners and admins add custom roles, each within their own permissions.",
 		Specializes: []string{"org:Role"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The role's id."},
-			{Name: "organization", Always: true, Kind: Reference, Class: nil, Description: "The organization."},
-			{Name: "slug", Always: true, Kind: String, Enum: roles, Description: "The role's key, as members' role holds it."},
-			{Name: "name", Always: true, Kind: String, Description: "The role's display name.", Specializes: []string{"schema:name"}},
-			{Name: "description", Kind: String, Description: "What the role may do."},
-			{Name: "permissions", Always: true, Kind: String, Many: true, Description: "The permissions the role grants."},
-			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the role was provisioned."},
+			{Name: "organization", Always: true, Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization."},
+			{Name: "slug", Always: true, Kind: String, Format: Slug, Required: true, Writable: true, CreateOnly: true, MaxLength: 40, Description: "The role's key, as members' and invitations' role holds it: a lower-case letter, then up to 39 lower-case letters, digits, - or _; unique in the organization, never changed."},
+			{Name: "name", Always: true, Kind: String, Required: true, Writable: true, MinLength: 1, MaxLength: 100, Description: "The role's display name, 1 to 100 characters.", Specializes: []string{"schema:name"}},
+			{Name: "description", Kind: String, Writable: true, MaxLength: 500, Description: "What the role may do, up to 500 characters."},
+			{Name: "permissions", Always: true, Kind: String, Many: true, Writable: true, MaxItems: len(schema.PermissionCatalog), Enum: schema.PermissionNames(), Description: "The permissions the role grants, in the catalogue's order. Every role holds the five read permissions (organization:read, members:read, invitations:read, workspaces:read, roles:read) whatever it lists; nobody gives a permission they lack."},
+			{Name: "default", Always: true, Kind: Boolean, Description: "true for the four roles every organization has (owner, admin, developer, viewer), which cannot change or be deleted; false for a custom role."},
+			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the role was made."},
 		},
 		Resource: &Resource{
 			Collection: "/api/roles",
 			Item:       "/api/roles/",
-			Operations: []OpKind{GetCollection, Get},
+			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
 			Filters:    []Filter{{Variable: "organization", Property: "organization"}},
 		},
 	}
@@ -192,7 +193,7 @@ var (
 			{Name: "organization", Always: true, Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization to join."},
 			{Name: "organization_name", Always: true, Kind: String, Description: "The organization's name, which the invitee reads before accepting (they see nothing else of it until they are a member)."},
 			{Name: "email", Always: true, Kind: String, Format: Email, Required: true, Writable: true, CreateOnly: true, MaxLength: 254, Description: "The invitee's email address."},
-			{Name: "role", Always: true, Kind: String, Writable: true, CreateOnly: true, Enum: roles, Description: "The role the invitee will hold (viewer when not given)."},
+			{Name: "role", Always: true, Kind: String, Format: Slug, Writable: true, CreateOnly: true, MaxLength: 40, Description: "The slug of the role the invitee will hold, one of the organization's (viewer when not given)."},
 			{Name: "status", Always: true, Kind: String, Enum: []string{"pending", "accepted", "revoked", "expired"}, Description: "pending, accepted, revoked or expired."},
 			{Name: "expires_in_days", Kind: Integer, Writable: true, CreateOnly: true, WriteOnly: true, Minimum: 1, Maximum: 30, Description: "Days until the invitation expires, 1 to 30 (7 when not given); a resend starts the same period again."},
 			{Name: "expires_at", Kind: DateTime, Description: "When a pending invitation expires."},
@@ -362,7 +363,7 @@ var (
 		Description: "An invitation sent with the organization that is being created.",
 		Properties: []*Property{
 			{Name: "email", Kind: String, Format: Email, Required: true, Writable: true, MaxLength: 254, Description: "The invitee's email address."},
-			{Name: "role", Kind: String, Writable: true, Enum: roles, Description: "The role the invitee will hold (viewer when not given)."},
+			{Name: "role", Kind: String, Writable: true, Enum: roles, Description: "The role the invitee will hold (viewer when not given): a new organization has the default roles only."},
 		},
 	}
 
@@ -372,7 +373,7 @@ var (
 		Description: "Who receives the organization's ownership, and the role the owner who gives it keeps.",
 		Properties: []*Property{
 			{Name: "new_owner", Kind: Reference, Class: nil, Required: true, Writable: true, Description: "The member who becomes an owner: another active member of the organization who is not an owner yet."},
-			{Name: "caller_role", Kind: String, Writable: true, Enum: roles, Description: "The role the caller keeps: admin when not given; owner keeps them an owner beside the new one."},
+			{Name: "caller_role", Kind: String, Format: Slug, Writable: true, MaxLength: 40, Description: "The slug of the role the caller keeps, one of the organization's: admin when not given; owner keeps them an owner beside the new one."},
 		},
 	}
 
@@ -393,7 +394,7 @@ var (
 			{Name: "address", Kind: Object, Class: Address, Writable: true, Description: "The postal address.", Specializes: []string{"schema:address", "vcard:hasAddress"}},
 			{Name: "status", Always: true, Kind: Object, Class: OrganizationStatus, Writable: true, Description: "The status and its history; owners change status.current_status (ACTIVE or SUSPENDED)."},
 			{Name: "member_count", Always: true, Kind: Integer, Description: "How many members the organization has."},
-			{Name: "current_user_role", Kind: String, Enum: roles, Description: "The caller's role in this organization."},
+			{Name: "current_user_role", Kind: String, Description: "The slug of the caller's role in this organization."},
 			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "live or test: the mode of the key that created it."},
 			externalID("organization"),
 			metadata(),
@@ -440,8 +441,8 @@ func webhookEventChoices() []string {
 	return append(append([]string{orgs.AllEvents}, orgs.EventTypes...), PrefixValues(orgs.EventTypes)...)
 }
 
-// roles are the values a role property takes: the data model's, so that
-// the documentation, validation and database agree.
+// roles are the default roles' slugs: what a new organization's
+// invitations may give, before it has any custom role.
 var roles = schema.Roles
 
 // EmbedLimit bounds the owners[] and members[] embedded in an organization.

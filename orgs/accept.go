@@ -105,7 +105,7 @@ func (s *Service) AcceptInvitationToken(ctx context.Context, tx *ent.Tx, token, 
 		return Acceptance{}, violation("token", "The invitee is already a member of this organization.", RuleAlreadyMember)
 	}
 	m, err := tx.Member.Create().SetOrganizationID(org.ID).SetUserID(u.ID).
-		SetRole(member.Role(inv.Role)).SetJoinedAt(now).Save(ctx)
+		SetRole(inv.Role).SetJoinedAt(now).Save(ctx)
 	if err != nil {
 		return Acceptance{}, fmt.Errorf("add member: %w", err)
 	}

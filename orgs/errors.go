@@ -35,6 +35,7 @@ const (
 	RuleUnsafeURL        Rule = "unsafe-url"         // webhooks go to public http(s) URLs only
 	RuleNotTransferable  Rule = "not-transferable"   // ownership goes to another active member who is no owner yet
 	RuleTooMany          Rule = "too-many"           // more elements than allowed (metadata keys)
+	RuleRoleInUse        Rule = "role-in-use"        // a role members or invitations hold is deleted only with a replacement
 )
 
 // Violation is one broken rule, at a property of the request (Path, as a

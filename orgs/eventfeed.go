@@ -110,7 +110,7 @@ func organizationsWhereRoleHolds(c Caller, perm schema.Permission) *entsql.Selec
 	return entsql.Select(m.C(member.FieldOrganizationID)).From(m).Where(entsql.And(
 		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
 		activeMembership(m),
-		entsql.In(m.C(member.FieldRole), anySlice(schema.RolesWith(perm))...),
+		rolesHolding(m, perm),
 	))
 }
 

@@ -39,6 +39,9 @@ const (
 	WorkspaceCreated        = "workspace.created"
 	WorkspaceUpdated        = "workspace.updated"
 	WorkspaceDeleted        = "workspace.deleted"
+	RoleCreated             = "role.created"
+	RoleUpdated             = "role.updated"
+	RoleDeleted             = "role.deleted"
 	APIKeyCreated           = "api_key.created"
 	APIKeyRevoked           = "api_key.revoked"
 	APIKeyRotated           = "api_key.rotated"
@@ -52,6 +55,7 @@ var EventTypes = []string{
 	MemberAdded, MemberRoleChanged, MemberRemoved, MemberLeft, MemberDeactivated, MemberReactivated,
 	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked, InvitationExpired,
 	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
+	RoleCreated, RoleUpdated, RoleDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRotated,
 	UserCreated,
 	WebhookEndpointCreated, WebhookEndpointUpdated, WebhookEndpointDeleted, WebhookEndpointSecretRotated, WebhookEndpointDisabled,
@@ -64,7 +68,7 @@ var EventTypes = []string{
 // provides it (SetDocuments); subject is an *ent.Organization (or its
 // OrganizationView, when the writer knows it), *ent.Member
 // (its user loaded), *ent.Invitation (its organization loaded),
-// *ent.Workspace, *ent.APIKey or *ent.User, read in tx. Prepare reads in
+// *ent.Workspace, *ent.Role, *ent.APIKey or *ent.User, read in tx. Prepare reads in
 // tx whatever the document needs, then returns the renderer, which must
 // not touch tx: the store may run it after the writer's function returns,
 // outside the single writer's turn (store.DB.AppendEvent).

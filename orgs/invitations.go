@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,6 +64,9 @@ func PrepareInvitations(list []Invitation, creatorEmail string) ([]Invitation, e
 			continue
 		}
 		switch {
+		case !schema.IsDefaultRole(inv.Role):
+			violations = append(violations, Violation{Path: fmt.Sprintf("invitations[%d].role", i),
+				Message: fmt.Sprintf("A new organization has the default roles only: %s; %q given.", strings.Join(schema.Roles, ", "), inv.Role), Rule: RuleNoSuchChoice})
 		case inv.Email == creatorEmail:
 			violations = append(violations, Violation{Path: path, Message: "You are the organization's owner: you cannot invite yourself.", Rule: RuleAlreadyMember})
 		case seen[inv.Email]:
@@ -127,38 +131,30 @@ func itsName(q *ent.OrganizationQuery) {
 	q.Select(organization.FieldID, organization.FieldName, organization.FieldMode)
 }
 
-// invitingTakes lists the permissions sending an invitation with a role
-// takes: admins and owners invite; only owners invite owners. It is the one
-// statement of that rule: for the sender (mayInvite), for an invitation
-// already sent (its inviter must still hold them: inviterVouches), and for
-// a member whose role changes (revokeBeyondPower).
-func invitingTakes(role string) []schema.Permission {
-	if role == string(invitation.RoleOwner) {
-		return []schema.Permission{schema.ManageInvitations, schema.ManageOwners}
+// mayInvite says whether a role (inviter) may send an invitation with
+// another (invited): inviting takes invitations:manage, inviting an owner
+// owners:manage too, and the invited role's every permission (nobody lets
+// anyone in with more than they hold). It is the one statement of that
+// rule: for the sender, for an invitation already sent (its inviter must
+// still pass it: inviterVouches), and for a member whose role changes
+// (revokeBeyondPower).
+func mayInvite(inviter, invited Grant) error {
+	if err := inviter.can(schema.ManageInvitations); err != nil {
+		return err
 	}
-	return []schema.Permission{schema.ManageInvitations}
-}
-
-// mayInvite says whether a member of role memberRole ("" for no member)
-// may send an invitation with role invited.
-func mayInvite(memberRole, invited string) bool {
-	for _, perm := range invitingTakes(invited) {
-		if !schema.Can(memberRole, perm) {
-			return false
+	if invited.Role == schema.RoleOwner {
+		if err := inviter.can(schema.ManageOwners); err != nil {
+			return err
 		}
 	}
-	return true
+	return inviter.covers(invited, "invite someone as "+english.WithArticle(invited.Role))
 }
 
 // mayInvite: the caller's role must be allowed to send an invitation with
-// the role (invitingTakes); a suspended organization invites no one.
-func (sc *Scope) mayInvite(role string) error { return sc.Standing().mayInvite(role) }
-
+// the role; a suspended organization invites no one.
 func (st Standing) mayInvite(role string) error {
-	for _, perm := range invitingTakes(role) {
-		if err := can(st.Role, perm); err != nil {
-			return err
-		}
+	if err := mayInvite(st.grant, st.book.grant(role)); err != nil {
+		return err
 	}
 	return st.active()
 }
@@ -203,7 +199,10 @@ func (st Standing) MayAcceptInvitation(inv *ent.Invitation, now time.Time) error
 
 // Invite sends an invitation to the organization, from the caller.
 func (sc *Scope) Invite(ctx context.Context, inv Invitation) (SentInvitation, error) {
-	if err := sc.mayInvite(inv.Role); err != nil {
+	if _, err := sc.book.roleChoice(inv.Role, "role"); err != nil {
+		return SentInvitation{}, err
+	}
+	if err := sc.Standing().mayInvite(inv.Role); err != nil {
 		return SentInvitation{}, err
 	}
 	sent, err := createInvitation(ctx, sc.tx, sc.Org.ID, sc.caller.User.ID, inv, schema.Now())
@@ -270,7 +269,7 @@ func createInvitation(ctx context.Context, tx *ent.Tx, orgID, inviterID uuid.UUI
 	created, err := tx.Invitation.Create().
 		SetOrganizationID(orgID).
 		SetEmail(inv.Email).
-		SetRole(invitation.Role(inv.Role)).
+		SetRole(inv.Role).
 		SetValidityDays(inv.Days).
 		SetExpiresAt(now.AddDate(0, 0, inv.Days)).
 		SetInviterID(inviterID).
@@ -312,27 +311,27 @@ func checkInvitable(ctx context.Context, tx *ent.Tx, orgID uuid.UUID, email stri
 
 // revokeBeyondPower revokes the pending invitations (expired ones too, so
 // that none can be resent) that inviterID sent in the organization and
-// that role, the inviter's new role there ("" when they are no longer a
-// member), could not send, each with its invitation.revoked event. Run it
+// that their new role there (a zero Grant when they are no longer a
+// member) could not send, each with its invitation.revoked event. Run it
 // in the transaction that changes the membership.
-func (sc *Scope) revokeBeyondPower(ctx context.Context, inviterID uuid.UUID, role string, now time.Time) error {
-	var lost []invitation.Role
-	for _, r := range schema.Roles {
-		if !mayInvite(role, r) {
-			lost = append(lost, invitation.Role(r))
-		}
-	}
-	if len(lost) == 0 {
-		return nil
-	}
-	sent, err := sc.tx.Invitation.Query().
-		Where(invitation.OrganizationID(sc.Org.ID), invitation.InviterID(inviterID),
-			invitation.StatusEQ(invitation.StatusPending), invitation.RoleIn(lost...)).
-		All(ctx)
+func (sc *Scope) revokeBeyondPower(ctx context.Context, inviterID uuid.UUID, now Grant, at time.Time) error {
+	return sc.revokeInvitations(ctx, at, func(q *ent.InvitationQuery) { q.Where(invitation.InviterID(inviterID)) },
+		func(*ent.Invitation) Grant { return now })
+}
+
+// revokeInvitations revokes the organization's pending invitations that
+// narrow selects and whose inviter's role (inviterRole) may no longer send.
+func (sc *Scope) revokeInvitations(ctx context.Context, now time.Time, narrow func(*ent.InvitationQuery), inviterRole func(*ent.Invitation) Grant) error {
+	q := sc.tx.Invitation.Query().Where(invitation.OrganizationID(sc.Org.ID), invitation.StatusEQ(invitation.StatusPending))
+	narrow(q)
+	sent, err := q.All(ctx)
 	if err != nil {
 		return fmt.Errorf("find the invitations of a member who lost the power to send them: %w", err)
 	}
 	for _, inv := range sent {
+		if mayInvite(inviterRole(inv), sc.book.grant(inv.Role)) == nil {
+			continue
+		}
 		revoked, err := sc.tx.Invitation.UpdateOne(inv).
 			SetStatus(invitation.StatusRevoked).SetRevokedAt(now).ClearAcceptTokenHash().SetUpdatedAt(now).
 			Save(ctx)
@@ -355,6 +354,10 @@ func (sc *Scope) revokeBeyondPower(ctx context.Context, inviterID uuid.UUID, rol
 // names no member and no role of theirs (the invitee is not a member yet);
 // advice says what the reader can do.
 func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice string) error {
+	book, err := readRoleBook(ctx, tx.Client(), inv.OrganizationID)
+	if err != nil {
+		return err
+	}
 	if inv.InviterID == nil {
 		return violation("inviter", "This invitation records no inviter who could still send it: "+advice, RuleInviterLostPower)
 	}
@@ -374,7 +377,7 @@ func inviterVouches(ctx context.Context, tx *ent.Tx, inv *ent.Invitation, advice
 		}
 	}
 	// A deactivated inviter vouches for nothing until reactivated.
-	if m == nil || m.Status != member.StatusActive || !mayInvite(string(m.Role), string(inv.Role)) {
+	if m == nil || m.Status != member.StatusActive || mayInvite(book.grant(m.Role), book.grant(inv.Role)) != nil {
 		return violation("inviter", fmt.Sprintf("Whoever sent this invitation may no longer invite %s to the organization: %s",
 			english.WithArticle(string(inv.Role)), advice), RuleInviterLostPower)
 	}
@@ -423,7 +426,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, tx *ent.Tx, c Caller, id
 		return nil, violation("email", "You are already a member of this organization.", RuleAlreadyMember)
 	}
 	m, err := tx.Member.Create().SetOrganizationID(inv.OrganizationID).SetUserID(c.User.ID).
-		SetRole(member.Role(inv.Role)).SetJoinedAt(now).Save(ctx)
+		SetRole(inv.Role).SetJoinedAt(now).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("add member: %w", err)
 	}

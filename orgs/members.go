@@ -13,7 +13,7 @@ import (
 )
 
 // IsOwner says whether a membership is an owner's.
-func IsOwner(m *ent.Member) bool { return m.Role == member.RoleOwner }
+func IsOwner(m *ent.Member) bool { return m.Role == schema.RoleOwner }
 
 // Member reads a membership the caller sees, with its user.
 func (s *Service) Member(ctx context.Context, c Caller, id uuid.UUID) (*ent.Member, error) {
@@ -40,7 +40,7 @@ func (s *Service) Members(c Caller, f MemberFilter, order []Order) List[*ent.Mem
 		q.Where(member.OrganizationID(f.Organization))
 	}
 	if f.Role != "" {
-		q.Where(member.RoleEQ(member.Role(f.Role)))
+		q.Where(member.RoleEQ(f.Role))
 	}
 	if f.Status != "" {
 		q.Where(member.StatusEQ(member.Status(f.Status)))
@@ -59,17 +59,25 @@ func (s *Service) EnterMember(ctx context.Context, tx *ent.Tx, c Caller, id uuid
 	return enterOwner(ctx, s, tx, c, find, func(m *ent.Member) uuid.UUID { return m.OrganizationID }, nil)
 }
 
-// mayChange: owners are managed by owners only; anyone else by those who
-// manage members.
-func (sc *Scope) mayChange(target *ent.Member, newRole member.Role) error {
-	return mayChange(string(sc.Me.Role), target.Role, newRole)
-}
-
-func mayChange(role string, target, newRole member.Role) error {
-	if target == member.RoleOwner || newRole == member.RoleOwner {
-		return can(role, schema.ManageOwners)
+// mayChange: owners are managed by owners only (who hold owners:manage),
+// anyone else by those who manage members; and nobody manages a member
+// whose role holds more than theirs, nor gives a role that does.
+func (st Standing) mayChange(target, newRole string) error {
+	targetGrant, newGrant := st.book.grant(target), st.book.grant(newRole)
+	perm := schema.ManageMembers
+	if target == schema.RoleOwner || newRole == schema.RoleOwner {
+		perm = schema.ManageOwners
 	}
-	return can(role, schema.ManageMembers)
+	if err := st.grant.can(perm); err != nil {
+		return err
+	}
+	if err := st.grant.covers(targetGrant, "manage a member whose role holds more than yours"); err != nil {
+		return err
+	}
+	if newRole != target {
+		return st.grant.covers(newGrant, "give the "+newRole+" role")
+	}
+	return nil
 }
 
 // MayChangeMember is Forbidden unless the organization is active and the
@@ -87,24 +95,28 @@ func (st Standing) MayChangeMember(target *ent.Member) error {
 	if err := st.active(); err != nil {
 		return err
 	}
-	return mayChange(st.Role, target.Role, target.Role)
+	return st.mayChange(target.Role, target.Role)
 }
 
-// ChangeRole gives a member a new role: making or unmaking an owner takes
-// the owners' permission; the last owner keeps the role; the member's
+// ChangeRole gives a member a new role of the organization: making or
+// unmaking an owner takes the owners' permission, giving a role takes
+// every permission it holds; the last owner keeps the role; the member's
 // pending invitations that the new role could not send are revoked.
 func (sc *Scope) ChangeRole(ctx context.Context, target *ent.Member, newRole string) (*ent.Member, error) {
-	if member.Role(newRole) == target.Role {
+	if newRole == target.Role {
 		return target, nil
 	}
-	if err := sc.mayChange(target, member.Role(newRole)); err != nil {
+	if _, err := sc.book.roleChoice(newRole, "role"); err != nil {
+		return nil, err
+	}
+	if err := sc.Standing().mayChange(target.Role, newRole); err != nil {
 		return nil, err
 	}
 	if err := sc.keepAnOwner(ctx, target); err != nil {
 		return nil, err
 	}
 	u := target.Edges.User
-	m, err := sc.tx.Member.UpdateOne(target).SetRole(member.Role(newRole)).Save(ctx)
+	m, err := sc.tx.Member.UpdateOne(target).SetRole(newRole).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("update member: %w", err)
 	}
@@ -112,7 +124,7 @@ func (sc *Scope) ChangeRole(ctx context.Context, target *ent.Member, newRole str
 	if err := sc.record(ctx, MemberRoleChanged, m, map[string]any{"role": string(target.Role)}); err != nil {
 		return nil, err
 	}
-	return m, sc.revokeBeyondPower(ctx, target.UserID, newRole, schema.Now())
+	return m, sc.revokeBeyondPower(ctx, target.UserID, sc.book.grant(newRole), schema.Now())
 }
 
 // MayRemoveMember is Forbidden unless the organization is active and the
@@ -132,7 +144,7 @@ func (st Standing) MayRemoveMember(target *ent.Member) error {
 	if target.UserID == st.caller.User.ID {
 		return nil
 	}
-	return mayChange(st.Role, target.Role, target.Role)
+	return st.mayChange(target.Role, target.Role)
 }
 
 // RemoveMember removes a member (the last owner stays), and revokes the
@@ -153,7 +165,7 @@ func (sc *Scope) RemoveMember(ctx context.Context, target *ent.Member) error {
 	if err := sc.tx.Member.DeleteOne(target).Exec(ctx); err != nil {
 		return fmt.Errorf("delete member: %w", err)
 	}
-	return sc.revokeBeyondPower(ctx, target.UserID, "", schema.Now())
+	return sc.revokeBeyondPower(ctx, target.UserID, Grant{}, schema.Now())
 }
 
 // keepAnOwner is the last-owner rule: an organization keeps at least one
@@ -161,11 +173,11 @@ func (sc *Scope) RemoveMember(ctx context.Context, target *ent.Member) error {
 // the target's ownership away needs another. Under the organization's
 // lock, two owners demoting each other at once leave one owner.
 func (sc *Scope) keepAnOwner(ctx context.Context, target *ent.Member) error {
-	if target.Role != member.RoleOwner || target.Status != member.StatusActive {
+	if target.Role != schema.RoleOwner || target.Status != member.StatusActive {
 		return nil
 	}
 	owners, err := sc.tx.Member.Query().Where(member.OrganizationID(target.OrganizationID),
-		member.RoleEQ(member.RoleOwner), member.StatusEQ(member.StatusActive)).Count(ctx)
+		member.RoleEQ(schema.RoleOwner), member.StatusEQ(member.StatusActive)).Count(ctx)
 	if err != nil {
 		return fmt.Errorf("count owners: %w", err)
 	}
@@ -192,7 +204,7 @@ func (st Standing) MayDeactivateMember(target *ent.Member) error {
 	if target.UserID == st.caller.User.ID {
 		return &Forbidden{Reason: "You cannot deactivate or reactivate your own membership: leave the organization instead, or ask another owner or admin."}
 	}
-	return mayChange(st.Role, target.Role, target.Role)
+	return st.mayChange(target.Role, target.Role)
 }
 
 // DeactivateMember deactivates a member: their record and role stay, they

@@ -210,7 +210,7 @@ func view(ctx context.Context, client *ent.Client, me uuid.UUID, orgs []*ent.Org
 					As("ranked")
 				first := entsql.Select(ranked.C(member.FieldID)).From(ranked).Where(entsql.Or(
 					entsql.LTE(ranked.C("rank_all"), EmbedLimit),
-					entsql.And(entsql.EQ(ranked.C(member.FieldRole), member.RoleOwner.String()), entsql.LTE(ranked.C("rank_role"), EmbedLimit)),
+					entsql.And(entsql.EQ(ranked.C(member.FieldRole), schema.RoleOwner), entsql.LTE(ranked.C("rank_role"), EmbedLimit)),
 					entsql.EQ(ranked.C(member.FieldUserID), me),
 				))
 				embedded = append(embedded, entsql.In(sel.C(member.FieldID), first))
@@ -343,13 +343,13 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 }
 
 // MayUpdate is Forbidden unless the caller may change the organization.
-func (sc *Scope) MayUpdate() error { return MayUpdateOrganization(string(sc.Me.Role)) }
+func (sc *Scope) MayUpdate() error { return MayUpdateOrganization(sc.grant) }
 
 // MayUpdateOrganization is Forbidden unless a member of the role may
 // change the organization. It is the rule the write checks (MayUpdate)
 // and the one a document's operations show its reader, so that the two
 // cannot disagree.
-func MayUpdateOrganization(role string) error { return can(role, schema.UpdateOrganization) }
+func MayUpdateOrganization(g Grant) error { return g.can(schema.UpdateOrganization) }
 
 // OrganizationChange is a change of an organization: a nil field is left
 // as it is; Contact and Address, when their Set is true, replace what is
@@ -489,11 +489,11 @@ func equalPtr[T comparable](a, b *T) bool {
 }
 
 // MayDelete is Forbidden unless the caller may delete the organization.
-func (sc *Scope) MayDelete() error { return MayDeleteOrganization(string(sc.Me.Role)) }
+func (sc *Scope) MayDelete() error { return MayDeleteOrganization(sc.grant) }
 
 // MayDeleteOrganization is Forbidden unless a member of the role may
 // delete the organization (see MayUpdateOrganization).
-func MayDeleteOrganization(role string) error { return can(role, schema.DeleteOrganization) }
+func MayDeleteOrganization(g Grant) error { return g.can(schema.DeleteOrganization) }
 
 // DeleteOrganization deletes the organization and every row it owns.
 func (sc *Scope) DeleteOrganization(ctx context.Context) error {

@@ -8,9 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
-	"github.com/orgraph/orgraph/ent/role"
 	"github.com/orgraph/orgraph/ent/schema"
 )
 
@@ -28,7 +26,7 @@ func Provision(ctx context.Context, tx *ent.Tx, org *ent.Organization, ownerID u
 		return nil, fmt.Errorf("provision roles: %w", err)
 	}
 	owner, err := tx.Member.Create().SetOrganizationID(org.ID).SetUserID(ownerID).
-		SetRole(member.RoleOwner).SetJoinedAt(now).Save(ctx)
+		SetRole(schema.RoleOwner).SetJoinedAt(now).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("add owner: %w", err)
 	}
@@ -39,7 +37,7 @@ func Provision(ctx context.Context, tx *ent.Tx, org *ent.Organization, ownerID u
 func NewRoles(c *ent.RoleClient, orgID uuid.UUID, now time.Time) []*ent.RoleCreate {
 	roles := make([]*ent.RoleCreate, len(schema.RoleCatalog))
 	for i, r := range schema.RoleCatalog {
-		roles[i] = c.Create().SetOrganizationID(orgID).SetSlug(role.Slug(r.Slug)).
+		roles[i] = c.Create().SetOrganizationID(orgID).SetSlug(r.Slug).
 			SetName(r.Name).SetDescription(r.Description).SetCreatedAt(now)
 	}
 	return roles

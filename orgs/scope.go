@@ -3,7 +3,6 @@ package orgs
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -64,6 +63,8 @@ type Scope struct {
 	caller  Caller
 	Org     *ent.Organization
 	Me      *ent.Member // the caller's membership
+	grant   Grant       // the caller's role, as the rules read it
+	book    roleBook    // the organization's custom roles, read under the lock
 }
 
 // Enter locks an organization for the transaction and reads it with the
@@ -90,11 +91,15 @@ func (s *Service) Enter(ctx context.Context, tx *ent.Tx, c Caller, orgID uuid.UU
 		// An operator manages the organization as its owners do, without
 		// a membership: no rule counts it (it is no owner the last-owner
 		// rule could keep, and no member to remove).
-		me = &ent.Member{OrganizationID: orgID, UserID: c.User.ID, Role: member.RoleOwner}
+		me = &ent.Member{OrganizationID: orgID, UserID: c.User.ID, Role: schema.RoleOwner}
 	case err != nil:
 		return nil, fmt.Errorf("find membership: %w", err)
 	}
-	return &Scope{service: s, tx: tx, caller: c, Org: org, Me: me}, nil
+	book, err := readRoleBook(ctx, tx.Client(), orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &Scope{service: s, tx: tx, caller: c, Org: org, Me: me, grant: book.grant(me.Role), book: book}, nil
 }
 
 // enterOwner finds an organization-owned item the caller sees (find),
@@ -120,33 +125,8 @@ func enterOwner[T any](ctx context.Context, s *Service, tx *ent.Tx, c Caller, fi
 	return sc, item, err
 }
 
-// Can is Forbidden unless the caller's role holds the permission. The
-// reason names the role, the permission it lacks and the roles that hold
-// it, so that the caller knows whom to ask.
-func (sc *Scope) Can(perm schema.Permission) error {
-	return can(string(sc.Me.Role), perm)
-}
-
-func can(role string, perm schema.Permission) error {
-	if schema.Can(role, perm) {
-		return nil
-	}
-	return &Forbidden{Reason: fmt.Sprintf("Your role (%s) lacks the %q permission%s.", role, perm, heldBy(perm))}
-}
-
-// heldBy names the roles that hold a permission, most powerful first:
-// ", which the owner and admin roles hold".
-func heldBy(perm schema.Permission) string {
-	roles := schema.RolesWith(perm)
-	switch n := len(roles); n {
-	case 0:
-		return ""
-	case 1:
-		return ", which only the " + roles[0] + " role holds"
-	default:
-		return ", which the " + strings.Join(roles[:n-1], ", ") + " and " + roles[n-1] + " roles hold"
-	}
-}
+// Can is Forbidden unless the caller's role holds the permission.
+func (sc *Scope) Can(perm schema.Permission) error { return sc.grant.can(perm) }
 
 // Active is Forbidden when the organization is suspended: it stays
 // readable, but its members, invitations and workspaces cannot change.

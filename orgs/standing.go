@@ -3,6 +3,7 @@ package orgs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
 )
 
 // Standing is the caller's place in one organization: their role there
@@ -30,19 +33,27 @@ type Standing struct {
 	caller Caller
 	Role   string
 	Active bool
+	grant  Grant    // the caller's role's permissions (none for no member)
+	book   roleBook // the organization's custom roles
 }
 
 // Standing reads the caller's standing in an organization the caller sees
 // an item of: one statement, the organization's status with the caller's
-// membership joined.
+// membership and the organization's custom roles joined (a row per custom
+// role: at most MaxCustomRoles).
 func (s *Service) Standing(ctx context.Context, c Caller, orgID uuid.UUID) (Standing, error) {
 	b := entsql.Dialect(s.dialect)
-	o, m := b.Table(organization.Table), b.Table(member.Table).As("m") // a joined table is aliased: name it first
-	query, args := b.Select(o.C(organization.FieldStatus), m.C(member.FieldRole)).From(o).
+	// Joined tables are aliased: name them first.
+	o, m, r := b.Table(organization.Table), b.Table(member.Table).As("m"), b.Table(role.Table).As("r")
+	query, args := b.Select(o.C(organization.FieldStatus), m.C(member.FieldRole), r.C(role.FieldSlug), r.C(role.FieldPermissions)).From(o).
 		LeftJoin(m).OnP(entsql.And(
 		entsql.ColumnsEQ(m.C(member.FieldOrganizationID), o.C(organization.FieldID)),
 		entsql.EQ(m.C(member.FieldUserID), c.User.ID),
 		activeMembership(m),
+	)).
+		LeftJoin(r).OnP(entsql.And(
+		entsql.ColumnsEQ(r.C(role.FieldOrganizationID), o.C(organization.FieldID)),
+		entsql.NotNull(r.C(role.FieldPermissions)),
 	)).
 		Where(entsql.EQ(o.C(organization.FieldID), orgID)).
 		Query()
@@ -51,23 +62,39 @@ func (s *Service) Standing(ctx context.Context, c Caller, orgID uuid.UUID) (Stan
 		return Standing{}, fmt.Errorf("read the caller's standing: %w", err)
 	}
 	defer rows.Close()
-	st := Standing{caller: c}
-	if !rows.Next() {
-		return st, rows.Err() // gone since the item was read: no standing at all
+	st := Standing{caller: c, book: roleBook{}}
+	found := false
+	for rows.Next() {
+		var status string
+		var memberRole, slug sql.NullString
+		var perms []byte
+		if err := rows.Scan(&status, &memberRole, &slug, &perms); err != nil {
+			return Standing{}, fmt.Errorf("read the caller's standing: %w", err)
+		}
+		found = true
+		st.Role, st.Active = c.ActingRole(memberRole.String), status != string(organization.StatusSUSPENDED)
+		if slug.Valid {
+			var list []schema.Permission
+			if err := json.Unmarshal(perms, &list); err != nil {
+				return Standing{}, fmt.Errorf("read the role %s's permissions: %w", slug.String, err)
+			}
+			st.book[slug.String] = schema.Normalize(list)
+		}
 	}
-	var status string
-	var role sql.NullString
-	if err := rows.Scan(&status, &role); err != nil {
+	if err := rows.Err(); err != nil {
 		return Standing{}, fmt.Errorf("read the caller's standing: %w", err)
 	}
-	st.Role, st.Active = c.ActingRole(role.String), status != string(organization.StatusSUSPENDED)
-	return st, rows.Err()
+	if found && st.Role != "" {
+		st.grant = st.book.grant(st.Role)
+	}
+	// Not found: gone since the item was read, no standing at all.
+	return st, nil
 }
 
 // Standing is the caller's standing in the entered organization, as read
 // under its lock.
 func (sc *Scope) Standing() Standing {
-	return Standing{caller: sc.caller, Role: string(sc.Me.Role), Active: sc.Org.Status != organization.StatusSUSPENDED}
+	return Standing{caller: sc.caller, Role: sc.Me.Role, Active: sc.Org.Status != organization.StatusSUSPENDED, grant: sc.grant, book: sc.book}
 }
 
 // active is Forbidden when the organization is suspended (see Scope.Active).

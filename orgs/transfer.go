@@ -3,7 +3,6 @@ package orgs
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -26,7 +25,7 @@ type Transfer struct {
 // MayTransfer is Forbidden unless the caller may transfer the entered
 // organization's ownership (MayTransferOrganization).
 func (sc *Scope) MayTransfer() error {
-	return MayTransferOrganization(sc.caller, string(sc.Me.Role), sc.Org)
+	return MayTransferOrganization(sc.caller, sc.Me.Role, sc.Org)
 }
 
 // MayTransferOrganization is Forbidden unless the organization is active
@@ -42,7 +41,7 @@ func MayTransferOrganization(c Caller, role string, org *ent.Organization) error
 	if c.Operator() {
 		return &Forbidden{Reason: "An operator key holds no ownership to transfer: make the member an owner by changing their role (PATCH the member)."}
 	}
-	if role != string(member.RoleOwner) {
+	if role != schema.RoleOwner {
 		return &Forbidden{Reason: fmt.Sprintf("Only an owner can transfer the organization's ownership; your role is %s.", role)}
 	}
 	return nil
@@ -56,12 +55,12 @@ func (sc *Scope) TransferOwnership(ctx context.Context, t Transfer) error {
 	if err := sc.MayTransfer(); err != nil {
 		return err
 	}
-	callerRole := member.Role(t.CallerRole)
-	if t.CallerRole == "" {
-		callerRole = member.RoleAdmin
+	callerRole := t.CallerRole
+	if callerRole == "" {
+		callerRole = schema.RoleAdmin
 	}
-	if err := member.RoleValidator(callerRole); err != nil {
-		return violation("caller_role", fmt.Sprintf("The role must be one of %s; %+q given.", strings.Join(schema.Roles, ", "), t.CallerRole), RuleNoSuchChoice)
+	if _, err := sc.book.roleChoice(callerRole, "caller_role"); err != nil {
+		return err
 	}
 	target, err := sc.tx.Member.Query().
 		Where(member.ID(t.NewOwner), member.OrganizationID(sc.Org.ID)).WithUser().Only(ctx)
@@ -74,10 +73,10 @@ func (sc *Scope) TransferOwnership(ctx context.Context, t Transfer) error {
 		return violation("new_owner", "The new owner must be another member: you are an owner already.", RuleNotTransferable)
 	case target.Status != member.StatusActive:
 		return violation("new_owner", "The new owner's membership is deactivated: reactivate it first.", RuleNotTransferable)
-	case target.Role == member.RoleOwner:
+	case target.Role == schema.RoleOwner:
 		return violation("new_owner", "The new owner is an owner already: to step down, change your own role.", RuleNotTransferable)
 	}
-	promoted, err := sc.tx.Member.UpdateOne(target).SetRole(member.RoleOwner).Save(ctx)
+	promoted, err := sc.tx.Member.UpdateOne(target).SetRole(schema.RoleOwner).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("make the new owner: %w", err)
 	}
@@ -85,7 +84,7 @@ func (sc *Scope) TransferOwnership(ctx context.Context, t Transfer) error {
 	if err := sc.record(ctx, MemberRoleChanged, promoted, map[string]any{"role": string(target.Role)}); err != nil {
 		return err
 	}
-	if callerRole == member.RoleOwner {
+	if callerRole == schema.RoleOwner {
 		return nil // the caller shares the ownership rather than handing it over
 	}
 	me, err := sc.tx.Member.Query().Where(member.ID(sc.Me.ID)).WithUser().Only(ctx)
@@ -102,5 +101,6 @@ func (sc *Scope) TransferOwnership(ctx context.Context, t Transfer) error {
 	}
 	sc.Me = stepped
 	// What a member may no longer send, they no longer offer.
-	return sc.revokeBeyondPower(ctx, me.UserID, string(callerRole), schema.Now())
+	sc.grant = sc.book.grant(callerRole)
+	return sc.revokeBeyondPower(ctx, me.UserID, sc.grant, schema.Now())
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
-	"github.com/orgraph/orgraph/ent/member"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/mailaddr"
 )
@@ -24,7 +24,7 @@ func (c Caller) Operator() bool { return c.Key != nil && c.Key.Scope == "operato
 // an owner wherever it is not a member, as Enter takes it.
 func (c Caller) ActingRole(memberRole string) string {
 	if memberRole == "" && c.Operator() {
-		return string(member.RoleOwner)
+		return schema.RoleOwner
 	}
 	return memberRole
 }

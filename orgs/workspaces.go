@@ -47,7 +47,7 @@ func (sc *Scope) mayChangeWorkspaces() error { return sc.Standing().MayChangeWor
 // and the organization is active: the rule of creating, renaming and
 // deleting them.
 func (st Standing) MayChangeWorkspaces() error {
-	if err := can(st.Role, schema.ManageWorkspaces); err != nil {
+	if err := st.grant.can(schema.ManageWorkspaces); err != nil {
 		return err
 	}
 	return st.active()

@@ -197,6 +197,8 @@ var Constraints = []Constraint{
 		"Webhooks are sent to public http or https URLs only: the URL has another scheme, user info or a fragment, does not resolve, or resolves to a loopback, private, link-local or otherwise internal address (unless the server runs with --webhooks-allow-private). The check is made again at every connection."},
 	{CodeNotTransferable, "NotTransferable", false,
 		"The organization's ownership goes to another active member of the organization who is not an owner yet: the member named belongs to no such membership here, is the caller, is deactivated, or is an owner already."},
+	{CodeRoleInUse, "RoleInUse", false,
+		"Members or pending invitations hold the role: name the role they move to (DELETE /api/roles/{id}?replacement=<slug>), one of the organization's that the caller may give."},
 	{CodeEndpointDisabled, "EndpointDisabled", false,
 		"The delivery's webhook endpoint is disabled, by hand or after three days of failures: enable it (status enabled) first; its deliveries then resume in order."},
 	{CodeInvalidToken, "InvalidToken", false,

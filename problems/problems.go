@@ -53,6 +53,9 @@ const (
 	CodeEndpointDisabled = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0b"
 	// CodeNotTransferable: the member named cannot receive ownership.
 	CodeNotTransferable = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0c"
+	// CodeRoleInUse: the role members or invitations hold is deleted
+	// without a replacement.
+	CodeRoleInUse = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0d"
 )
 
 // Violation is one failed constraint on one property.

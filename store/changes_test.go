@@ -13,6 +13,7 @@ import (
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
 	"github.com/orgraph/orgraph/ent/role"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/store"
 )
@@ -50,7 +51,7 @@ func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
 		if err := db.LockOrganization(ctx, tx, x.ID); err != nil {
 			return err
 		}
-		return tx.Member.UpdateOne(xOwner).SetRole(member.RoleAdmin).Exec(ctx)
+		return tx.Member.UpdateOne(xOwner).SetRole(schema.RoleAdmin).Exec(ctx)
 	}))
 	check("a rename of Y by id", reach{y: true}, tx(func(tx *ent.Tx) error {
 		return tx.Organization.UpdateOneID(y.ID).SetName("Y2").Exec(ctx)
@@ -150,7 +151,7 @@ func TestChangesTellWhichOrganizationsACommitChanged(t *testing.T) {
 		t.Error("CheckChanges: a delete of Y's members under X's lock succeeded")
 	}
 	if err := underX(func(tx *ent.Tx) error {
-		return tx.Member.Update().Where(member.OrganizationID(cx.ID)).SetRole(member.RoleOwner).Exec(ctx)
+		return tx.Member.Update().Where(member.OrganizationID(cx.ID)).SetRole(schema.RoleOwner).Exec(ctx)
 	}); err != nil {
 		t.Errorf("CheckChanges: an update of X's members under X's lock: %v", err)
 	}

@@ -141,7 +141,7 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 			{"INSERT INTO organizations (id, created_at, updated_at, name, status, mode) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", 'Test', 'ACTIVE', 'test')", []any{test, now, now}},
 			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, live, user}},
 			{"INSERT INTO members (id, role, joined_at, organization_id, user_id) VALUES (" + ph(1) + ", 'owner', " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), now, test, user}},
-			{"INSERT INTO roles (id, slug, name, description, created_at, organization_id) VALUES (" + ph(1) + ", 'admin', 'Admin', 'Manages the organization, its workspaces, invitations and non-owner members.', " + ph(2) + ", " + ph(3) + ")", []any{uuid.New(), now, live}},
+			{"INSERT INTO roles (id, slug, name, description, created_at, organization_id) VALUES (" + ph(1) + ", 'admin', 'Admin', 'Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events.', " + ph(2) + ", " + ph(3) + ")", []any{uuid.New(), now, live}},
 			{"INSERT INTO roles (id, slug, name, description, created_at, organization_id) VALUES (" + ph(1) + ", 'viewer', 'Viewer', 'Read-only, as we say here', " + ph(2) + ", " + ph(3) + ")", []any{uuid.New(), now, live}},
 			{"INSERT INTO api_keys (id, hash, display_prefix, name, mode, scope, version, created_at, user_id) VALUES (" + ph(1) + ", " + ph(2) + ", 'og_live_0123', 'old', 'live', 'write', '', " + ph(3) + ", " + ph(4) + ")", []any{uuid.New(), store.Hash(oldKey), now, user}},
 			{"INSERT INTO invitations (id, created_at, updated_at, email, role, status, validity_days, expires_at, inviter_id, organization_id) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ", 'bob@example.com', 'admin', 'pending', 7, " + ph(4) + ", " + ph(5) + ", " + ph(6) + ")", []any{inv, now, now, now.AddDate(0, 0, 7), user, live}},
@@ -169,14 +169,14 @@ func TestMigrateUpgradesThePreviousVersion(t *testing.T) {
 				t.Errorf("membership of the %s organization after the upgrade: %v, %v", want, m, err)
 			}
 			// member_status: every membership is kept, active, with its role.
-			if err == nil && (m.Status != member.StatusActive || m.Role != member.RoleOwner || m.UserID != user) {
+			if err == nil && (m.Status != member.StatusActive || m.Role != entschema.RoleOwner || m.UserID != user) {
 				t.Errorf("membership of the %s organization after the upgrade: %v", want, m)
 			}
 		}
 		// The default roles' descriptions are the catalogue's, unless
 		// someone wrote their own.
 		for slug, want := range map[string]string{"admin": entschema.RoleCatalog[1].Description, "viewer": "Read-only, as we say here"} {
-			if got, err := db.Role.Query().Where(role.OrganizationID(live), role.SlugEQ(role.Slug(slug))).Only(ctx); err != nil || got.Description != want {
+			if got, err := db.Role.Query().Where(role.OrganizationID(live), role.SlugEQ(slug)).Only(ctx); err != nil || got.Description != want {
 				t.Errorf("the %s role after the upgrade: %v, %v; want the description %q", slug, got, err, want)
 			}
 		}

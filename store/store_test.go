@@ -13,6 +13,7 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/store"
@@ -99,13 +100,13 @@ func TestMemberModeIsTheOrganizations(t *testing.T) {
 		now := time.Now().UTC().Truncate(time.Second)
 		u := db.User.Create().SetEmail("ada@example.com").SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
 		org := db.Organization.Create().SetName("Test org").SetMode(organization.ModeTest).SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
-		m := db.Member.Create().SetOrganizationID(org.ID).SetUserID(u.ID).SetRole(member.RoleOwner).SetMode(member.ModeLive).SaveX(ctx)
+		m := db.Member.Create().SetOrganizationID(org.ID).SetUserID(u.ID).SetRole(schema.RoleOwner).SetMode(member.ModeLive).SaveX(ctx)
 		if got := db.Member.GetX(ctx, m.ID).Mode; got != member.ModeTest {
 			t.Errorf("created with the client: mode %s, want test", got)
 		}
 		v := db.User.Create().SetEmail("bob@example.com").SetCreatedAt(now).SetUpdatedAt(now).SaveX(ctx)
 		err := db.Tx(ctx, func(tx *ent.Tx) error {
-			return tx.Member.CreateBulk(tx.Member.Create().SetOrganizationID(org.ID).SetUserID(v.ID).SetRole(member.RoleViewer)).Exec(ctx)
+			return tx.Member.CreateBulk(tx.Member.Create().SetOrganizationID(org.ID).SetUserID(v.ID).SetRole(schema.RoleViewer)).Exec(ctx)
 		})
 		if err != nil {
 			t.Fatal(err)

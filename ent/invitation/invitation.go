@@ -95,6 +95,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
+	// RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	RoleValidator func(string) error
 	// DefaultValidityDays holds the default value on creation for the "validity_days" field.
 	DefaultValidityDays int
 	// ValidityDaysValidator is a validator for the "validity_days" field. It is called by the builders before save.
@@ -102,31 +104,6 @@ var (
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
-
-// Role defines the type for the "role" enum field.
-type Role string
-
-// Role values.
-const (
-	RoleOwner     Role = "owner"
-	RoleAdmin     Role = "admin"
-	RoleDeveloper Role = "developer"
-	RoleViewer    Role = "viewer"
-)
-
-func (r Role) String() string {
-	return string(r)
-}
-
-// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
-func RoleValidator(r Role) error {
-	switch r {
-	case RoleOwner, RoleAdmin, RoleDeveloper, RoleViewer:
-		return nil
-	default:
-		return fmt.Errorf("invitation: invalid enum value for role field: %q", r)
-	}
-}
 
 // Status defines the type for the "status" enum field.
 type Status string

@@ -75,36 +75,13 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	RoleValidator func(string) error
 	// DefaultJoinedAt holds the default value on creation for the "joined_at" field.
 	DefaultJoinedAt func() time.Time
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
-
-// Role defines the type for the "role" enum field.
-type Role string
-
-// Role values.
-const (
-	RoleOwner     Role = "owner"
-	RoleAdmin     Role = "admin"
-	RoleDeveloper Role = "developer"
-	RoleViewer    Role = "viewer"
-)
-
-func (r Role) String() string {
-	return string(r)
-}
-
-// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
-func RoleValidator(r Role) error {
-	switch r {
-	case RoleOwner, RoleAdmin, RoleDeveloper, RoleViewer:
-		return nil
-	default:
-		return fmt.Errorf("member: invalid enum value for role field: %q", r)
-	}
-}
 
 // Status defines the type for the "status" enum field.
 type Status string

@@ -66,6 +66,11 @@ func UserID(v uuid.UUID) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldUserID, v))
 }
 
+// Role applies equality check predicate on the "role" field. It's identical to RoleEQ.
+func Role(v string) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldRole, v))
+}
+
 // DeactivatedAt applies equality check predicate on the "deactivated_at" field. It's identical to DeactivatedAtEQ.
 func DeactivatedAt(v time.Time) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldDeactivatedAt, v))
@@ -117,23 +122,68 @@ func UserIDNotIn(vs ...uuid.UUID) predicate.Member {
 }
 
 // RoleEQ applies the EQ predicate on the "role" field.
-func RoleEQ(v Role) predicate.Member {
+func RoleEQ(v string) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldRole, v))
 }
 
 // RoleNEQ applies the NEQ predicate on the "role" field.
-func RoleNEQ(v Role) predicate.Member {
+func RoleNEQ(v string) predicate.Member {
 	return predicate.Member(sql.FieldNEQ(FieldRole, v))
 }
 
 // RoleIn applies the In predicate on the "role" field.
-func RoleIn(vs ...Role) predicate.Member {
+func RoleIn(vs ...string) predicate.Member {
 	return predicate.Member(sql.FieldIn(FieldRole, vs...))
 }
 
 // RoleNotIn applies the NotIn predicate on the "role" field.
-func RoleNotIn(vs ...Role) predicate.Member {
+func RoleNotIn(vs ...string) predicate.Member {
 	return predicate.Member(sql.FieldNotIn(FieldRole, vs...))
+}
+
+// RoleGT applies the GT predicate on the "role" field.
+func RoleGT(v string) predicate.Member {
+	return predicate.Member(sql.FieldGT(FieldRole, v))
+}
+
+// RoleGTE applies the GTE predicate on the "role" field.
+func RoleGTE(v string) predicate.Member {
+	return predicate.Member(sql.FieldGTE(FieldRole, v))
+}
+
+// RoleLT applies the LT predicate on the "role" field.
+func RoleLT(v string) predicate.Member {
+	return predicate.Member(sql.FieldLT(FieldRole, v))
+}
+
+// RoleLTE applies the LTE predicate on the "role" field.
+func RoleLTE(v string) predicate.Member {
+	return predicate.Member(sql.FieldLTE(FieldRole, v))
+}
+
+// RoleContains applies the Contains predicate on the "role" field.
+func RoleContains(v string) predicate.Member {
+	return predicate.Member(sql.FieldContains(FieldRole, v))
+}
+
+// RoleHasPrefix applies the HasPrefix predicate on the "role" field.
+func RoleHasPrefix(v string) predicate.Member {
+	return predicate.Member(sql.FieldHasPrefix(FieldRole, v))
+}
+
+// RoleHasSuffix applies the HasSuffix predicate on the "role" field.
+func RoleHasSuffix(v string) predicate.Member {
+	return predicate.Member(sql.FieldHasSuffix(FieldRole, v))
+}
+
+// RoleEqualFold applies the EqualFold predicate on the "role" field.
+func RoleEqualFold(v string) predicate.Member {
+	return predicate.Member(sql.FieldEqualFold(FieldRole, v))
+}
+
+// RoleContainsFold applies the ContainsFold predicate on the "role" field.
+func RoleContainsFold(v string) predicate.Member {
+	return predicate.Member(sql.FieldContainsFold(FieldRole, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

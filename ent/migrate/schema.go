@@ -121,7 +121,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "email", Type: field.TypeString, Size: 254},
-		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "developer", "viewer"}},
+		{Name: "role", Type: field.TypeString},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "accepted", "revoked"}, Default: "pending"},
 		{Name: "validity_days", Type: field.TypeInt, Default: 7},
 		{Name: "expires_at", Type: field.TypeTime},
@@ -167,7 +167,7 @@ var (
 	// MembersColumns holds the columns for the "members" table.
 	MembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
-		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "developer", "viewer"}},
+		{Name: "role", Type: field.TypeString},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "deactivated"}, Default: "active"},
 		{Name: "deactivated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "joined_at", Type: field.TypeTime},
@@ -257,10 +257,11 @@ var (
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
-		{Name: "slug", Type: field.TypeEnum, Enums: []string{"owner", "admin", "developer", "viewer"}},
+		{Name: "slug", Type: field.TypeString},
 		{Name: "name", Type: field.TypeString},
 		{Name: "description", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "permissions", Type: field.TypeJSON, Nullable: true},
 		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// RolesTable holds the schema information for the "roles" table.
@@ -271,7 +272,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "roles_organizations_roles",
-				Columns:    []*schema.Column{RolesColumns[5]},
+				Columns:    []*schema.Column{RolesColumns[6]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -280,7 +281,7 @@ var (
 			{
 				Name:    "role_organization_id_slug",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[5], RolesColumns[1]},
+				Columns: []*schema.Column{RolesColumns[6], RolesColumns[1]},
 			},
 		},
 	}

@@ -3,7 +3,6 @@
 package role
 
 import (
-	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -26,6 +25,8 @@ const (
 	FieldDescription = "description"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldPermissions holds the string denoting the permissions field in the database.
+	FieldPermissions = "permissions"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// Table holds the table name of the role in the database.
@@ -47,6 +48,7 @@ var Columns = []string{
 	FieldName,
 	FieldDescription,
 	FieldCreatedAt,
+	FieldPermissions,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -60,6 +62,8 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	SlugValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -67,31 +71,6 @@ var (
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
-
-// Slug defines the type for the "slug" enum field.
-type Slug string
-
-// Slug values.
-const (
-	SlugOwner     Slug = "owner"
-	SlugAdmin     Slug = "admin"
-	SlugDeveloper Slug = "developer"
-	SlugViewer    Slug = "viewer"
-)
-
-func (s Slug) String() string {
-	return string(s)
-}
-
-// SlugValidator is a validator for the "slug" field enum values. It is called by the builders before save.
-func SlugValidator(s Slug) error {
-	switch s {
-	case SlugOwner, SlugAdmin, SlugDeveloper, SlugViewer:
-		return nil
-	default:
-		return fmt.Errorf("role: invalid enum value for slug field: %q", s)
-	}
-}
 
 // OrderOption defines the ordering options for the Role queries.
 type OrderOption func(*sql.Selector)

@@ -61,6 +61,11 @@ func OrganizationID(v uuid.UUID) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldOrganizationID, v))
 }
 
+// Slug applies equality check predicate on the "slug" field. It's identical to SlugEQ.
+func Slug(v string) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldSlug, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldName, v))
@@ -97,23 +102,68 @@ func OrganizationIDNotIn(vs ...uuid.UUID) predicate.Role {
 }
 
 // SlugEQ applies the EQ predicate on the "slug" field.
-func SlugEQ(v Slug) predicate.Role {
+func SlugEQ(v string) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldSlug, v))
 }
 
 // SlugNEQ applies the NEQ predicate on the "slug" field.
-func SlugNEQ(v Slug) predicate.Role {
+func SlugNEQ(v string) predicate.Role {
 	return predicate.Role(sql.FieldNEQ(FieldSlug, v))
 }
 
 // SlugIn applies the In predicate on the "slug" field.
-func SlugIn(vs ...Slug) predicate.Role {
+func SlugIn(vs ...string) predicate.Role {
 	return predicate.Role(sql.FieldIn(FieldSlug, vs...))
 }
 
 // SlugNotIn applies the NotIn predicate on the "slug" field.
-func SlugNotIn(vs ...Slug) predicate.Role {
+func SlugNotIn(vs ...string) predicate.Role {
 	return predicate.Role(sql.FieldNotIn(FieldSlug, vs...))
+}
+
+// SlugGT applies the GT predicate on the "slug" field.
+func SlugGT(v string) predicate.Role {
+	return predicate.Role(sql.FieldGT(FieldSlug, v))
+}
+
+// SlugGTE applies the GTE predicate on the "slug" field.
+func SlugGTE(v string) predicate.Role {
+	return predicate.Role(sql.FieldGTE(FieldSlug, v))
+}
+
+// SlugLT applies the LT predicate on the "slug" field.
+func SlugLT(v string) predicate.Role {
+	return predicate.Role(sql.FieldLT(FieldSlug, v))
+}
+
+// SlugLTE applies the LTE predicate on the "slug" field.
+func SlugLTE(v string) predicate.Role {
+	return predicate.Role(sql.FieldLTE(FieldSlug, v))
+}
+
+// SlugContains applies the Contains predicate on the "slug" field.
+func SlugContains(v string) predicate.Role {
+	return predicate.Role(sql.FieldContains(FieldSlug, v))
+}
+
+// SlugHasPrefix applies the HasPrefix predicate on the "slug" field.
+func SlugHasPrefix(v string) predicate.Role {
+	return predicate.Role(sql.FieldHasPrefix(FieldSlug, v))
+}
+
+// SlugHasSuffix applies the HasSuffix predicate on the "slug" field.
+func SlugHasSuffix(v string) predicate.Role {
+	return predicate.Role(sql.FieldHasSuffix(FieldSlug, v))
+}
+
+// SlugEqualFold applies the EqualFold predicate on the "slug" field.
+func SlugEqualFold(v string) predicate.Role {
+	return predicate.Role(sql.FieldEqualFold(FieldSlug, v))
+}
+
+// SlugContainsFold applies the ContainsFold predicate on the "slug" field.
+func SlugContainsFold(v string) predicate.Role {
+	return predicate.Role(sql.FieldContainsFold(FieldSlug, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.
@@ -294,6 +344,16 @@ func CreatedAtLT(v time.Time) predicate.Role {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.Role {
 	return predicate.Role(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// PermissionsIsNil applies the IsNil predicate on the "permissions" field.
+func PermissionsIsNil() predicate.Role {
+	return predicate.Role(sql.FieldIsNull(FieldPermissions))
+}
+
+// PermissionsNotNil applies the NotNil predicate on the "permissions" field.
+func PermissionsNotNil() predicate.Role {
+	return predicate.Role(sql.FieldNotNull(FieldPermissions))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -27,7 +27,7 @@ func (Invitation) Fields() []ent.Field {
 	return []ent.Field{
 		// Stored in its one spelling (mailaddr.Normalize), as users' emails are.
 		field.String("email").NotEmpty().MaxLen(254).Immutable(),
-		field.Enum("role").Values(Roles...).Immutable(),
+		field.String("role").NotEmpty(), // a role slug of the organization, as Member.role
 		field.Enum("status").Values("pending", "accepted", "revoked").Default("pending"),
 		// How long the invitation is valid; a resend starts the same period again.
 		field.Int("validity_days").Range(1, MaxInvitationDays).Default(DefaultInvitationDays),

@@ -8,8 +8,6 @@ import (
 	"entgo.io/ent/schema/index"
 )
 
-// Roles a member can hold, from most to least powerful.
-var Roles = []string{"owner", "admin", "developer", "viewer"}
 
 // A membership's statuses.
 const (
@@ -30,7 +28,10 @@ func (Member) Mixin() []ent.Mixin {
 func (Member) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("user_id", NewID()).Immutable(),
-		field.Enum("role").Values(Roles...),
+		// role is the slug of one of the organization's roles (Role): a
+		// default one or a custom one, which the domain checks under the
+		// organization's lock (a role deleted meanwhile is not assigned).
+		field.String("role").NotEmpty(),
 		// A deactivated member keeps their record and role but sees
 		// nothing of the organization, and counts as no owner (issue 21):
 		// every visibility rule asks for an active membership.

@@ -3,8 +3,8 @@ package schema
 // Permission is one thing a role may do in an organization.
 type Permission string
 
-// The permissions, one per kind of action. The matrix below is the only
-// place that says which role may do what; handlers ask Can.
+// The permissions, one per kind of action. A role is a set of them; every
+// rule asks for a permission, never for a role's name.
 const (
 	ReadOrganization   Permission = "organization:read"
 	UpdateOrganization Permission = "organization:update"
@@ -18,6 +18,9 @@ const (
 	ReadWorkspaces     Permission = "workspaces:read"
 	ManageWorkspaces   Permission = "workspaces:manage"
 	ReadRoles          Permission = "roles:read"
+	// ManageRoles creates, changes and deletes the organization's custom
+	// roles, each within the permissions of whoever does it.
+	ManageRoles Permission = "roles:manage"
 	// ReadEvents reads the organization's events: what everyone did,
 	// including to the members and keys others cannot manage.
 	ReadEvents Permission = "events:read"
@@ -26,17 +29,67 @@ const (
 	ManageWebhooks Permission = "webhooks:manage"
 )
 
-var readAll = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadWorkspaces, ReadRoles}
+// PermissionInfo documents one permission.
+type PermissionInfo struct {
+	Permission  Permission
+	Description string
+}
 
-// RolePermissions is the permission matrix: owners do everything; admins
-// manage the organization, workspaces, invitations and non-owner members;
-// developers manage workspaces and read the rest; viewers read.
+// PermissionCatalog is every permission, in the order roles list them.
+var PermissionCatalog = []PermissionInfo{
+	{ReadOrganization, "Read the organization."},
+	{UpdateOrganization, "Change the organization's name, contact, address and metadata."},
+	{ChangeStatus, "Suspend and reactivate the organization."},
+	{DeleteOrganization, "Delete the organization."},
+	{ReadMembers, "Read the members."},
+	{ManageMembers, "Change, deactivate and remove the members who are not owners."},
+	{ManageOwners, "Make, unmake, deactivate and remove owners; invite owners."},
+	{ReadInvitations, "Read the invitations."},
+	{ManageInvitations, "Send, resend and revoke invitations."},
+	{ReadWorkspaces, "Read the workspaces."},
+	{ManageWorkspaces, "Create, rename and delete workspaces."},
+	{ReadRoles, "Read the roles."},
+	{ManageRoles, "Create, change and delete custom roles, within one's own permissions."},
+	{ReadEvents, "Read the organization's events."},
+	{ManageWebhooks, "Manage the organization's webhook endpoints and read their deliveries."},
+}
+
+// PermissionNames are the catalogue's values, as the wire spells them.
+func PermissionNames() []string {
+	out := make([]string, len(PermissionCatalog))
+	for i, p := range PermissionCatalog {
+		out[i] = string(p.Permission)
+	}
+	return out
+}
+
+// BasePermissions are held by every role: a member reads their
+// organization, its members, invitations, workspaces and roles (being a
+// member is what makes them visible). A custom role holds them whatever
+// it lists.
+var BasePermissions = []Permission{ReadOrganization, ReadMembers, ReadInvitations, ReadWorkspaces, ReadRoles}
+
+// The default roles' slugs.
+const (
+	RoleOwner     = "owner"
+	RoleAdmin     = "admin"
+	RoleDeveloper = "developer"
+	RoleViewer    = "viewer"
+)
+
+// Roles are the default roles' slugs, from most to least powerful.
+var Roles = []string{RoleOwner, RoleAdmin, RoleDeveloper, RoleViewer}
+
+// RolePermissions is the default roles' permission matrix: owners do
+// everything; admins manage the organization, workspaces, invitations,
+// roles and non-owner members; developers manage workspaces and read the
+// rest; viewers read.
 var RolePermissions = map[string][]Permission{
-	"owner": append(append([]Permission{}, readAll...),
-		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ReadEvents, ManageWebhooks),
-	"admin":     append(append([]Permission{}, readAll...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ReadEvents, ManageWebhooks),
-	"developer": append(append([]Permission{}, readAll...), ManageWorkspaces),
-	"viewer":    readAll,
+	RoleOwner: Normalize(append(append([]Permission{}, BasePermissions...),
+		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ManageRoles, ReadEvents, ManageWebhooks)),
+	RoleAdmin:     Normalize(append(append([]Permission{}, BasePermissions...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ManageRoles, ReadEvents, ManageWebhooks)),
+	RoleDeveloper: Normalize(append(append([]Permission{}, BasePermissions...), ManageWorkspaces)),
+	RoleViewer:    Normalize(BasePermissions),
 }
 
 // RoleInfo describes a provisioned role.
@@ -44,29 +97,62 @@ type RoleInfo struct{ Slug, Name, Description string }
 
 // RoleCatalog is what every new organization gets, most powerful first.
 var RoleCatalog = []RoleInfo{
-	{"owner", "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization."},
-	{"admin", "Admin", "Manages the organization, its workspaces, invitations, webhooks and non-owner members (deactivating them too), and reads its events."},
-	{"developer", "Developer", "Manages workspaces; reads the organization, its members, invitations and roles."},
-	{"viewer", "Viewer", "Reads the organization, its members, invitations, workspaces and roles."},
+	{RoleOwner, "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization."},
+	{RoleAdmin, "Admin", "Manages the organization, its workspaces, invitations, custom roles, webhooks and non-owner members (deactivating them too), and reads its events."},
+	{RoleDeveloper, "Developer", "Manages workspaces; reads the organization, its members, invitations and roles."},
+	{RoleViewer, "Viewer", "Reads the organization, its members, invitations, workspaces and roles."},
 }
 
-// RolesWith are the roles that hold a permission, most powerful first.
+// IsDefaultRole says whether a slug is one of the default roles', which
+// every organization has and nobody changes.
+func IsDefaultRole(slug string) bool {
+	_, ok := RolePermissions[slug]
+	return ok
+}
+
+// RolesWith are the default roles that hold a permission, most powerful
+// first.
 func RolesWith(p Permission) []string {
 	var out []string
 	for _, r := range RoleCatalog {
-		if Can(r.Slug, p) {
+		if Holds(RolePermissions[r.Slug], p) {
 			out = append(out, r.Slug)
 		}
 	}
 	return out
 }
 
-// Can says whether a role holds a permission.
-func Can(role string, p Permission) bool {
-	for _, q := range RolePermissions[role] {
+// Holds says whether a set of permissions holds one.
+func Holds(set []Permission, p Permission) bool {
+	for _, q := range set {
 		if q == p {
 			return true
 		}
 	}
 	return false
+}
+
+// Lacking lists the permissions of want that set does not hold, in want's
+// order: what granting want would give beyond set.
+func Lacking(set, want []Permission) []Permission {
+	var out []Permission
+	for _, p := range want {
+		if !Holds(set, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Normalize is a set of known permissions with the base ones, in the
+// catalogue's order, without repeats (unknown values are left out: the
+// decoder refuses them before).
+func Normalize(set []Permission) []Permission {
+	out := make([]Permission, 0, len(PermissionCatalog))
+	for _, info := range PermissionCatalog {
+		if Holds(BasePermissions, info.Permission) || Holds(set, info.Permission) {
+			out = append(out, info.Permission)
+		}
+	}
+	return out
 }
