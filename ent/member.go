@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -34,6 +35,12 @@ type Member struct {
 	JoinedAt time.Time `json:"joined_at,omitempty"`
 	// Mode holds the value of the "mode" field.
 	Mode member.Mode `json:"mode,omitempty"`
+	// ExternalID holds the value of the "external_id" field.
+	ExternalID *string `json:"external_id,omitempty"`
+	// Metadata holds the value of the "metadata" field.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// PrivateMetadata holds the value of the "private_metadata" field.
+	PrivateMetadata map[string]string `json:"private_metadata,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
 	Edges        MemberEdges `json:"edges"`
@@ -78,7 +85,9 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case member.FieldRole, member.FieldStatus, member.FieldMode:
+		case member.FieldMetadata, member.FieldPrivateMetadata:
+			values[i] = new([]byte)
+		case member.FieldRole, member.FieldStatus, member.FieldMode, member.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case member.FieldDeactivatedAt, member.FieldJoinedAt:
 			values[i] = new(sql.NullTime)
@@ -148,6 +157,29 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Mode = member.Mode(value.String)
 			}
+		case member.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
+			}
+		case member.FieldMetadata:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field metadata", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Metadata); err != nil {
+					return fmt.Errorf("unmarshal field metadata: %w", err)
+				}
+			}
+		case member.FieldPrivateMetadata:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field private_metadata", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PrivateMetadata); err != nil {
+					return fmt.Errorf("unmarshal field private_metadata: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -216,6 +248,17 @@ func (_m *Member) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("mode=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Mode))
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("metadata=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Metadata))
+	builder.WriteString(", ")
+	builder.WriteString("private_metadata=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PrivateMetadata))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -100,6 +100,32 @@ func (_c *MemberCreate) SetNillableMode(v *member.Mode) *MemberCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *MemberCreate) SetExternalID(v string) *MemberCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableExternalID(v *string) *MemberCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
+// SetMetadata sets the "metadata" field.
+func (_c *MemberCreate) SetMetadata(v map[string]string) *MemberCreate {
+	_c.mutation.SetMetadata(v)
+	return _c
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_c *MemberCreate) SetPrivateMetadata(v map[string]string) *MemberCreate {
+	_c.mutation.SetPrivateMetadata(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MemberCreate) SetID(v uuid.UUID) *MemberCreate {
 	_c.mutation.SetID(v)
@@ -212,6 +238,11 @@ func (_c *MemberCreate) check() error {
 			return &ValidationError{Name: "mode", err: fmt.Errorf(`ent: validator failed for field "Member.mode": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ExternalID(); ok {
+		if err := member.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Member.external_id": %w`, err)}
+		}
+	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Member.organization"`)}
 	}
@@ -273,6 +304,18 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Mode(); ok {
 		_spec.SetField(member.FieldMode, field.TypeEnum, value)
 		_node.Mode = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(member.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
+	}
+	if value, ok := _c.mutation.Metadata(); ok {
+		_spec.SetField(member.FieldMetadata, field.TypeJSON, value)
+		_node.Metadata = value
+	}
+	if value, ok := _c.mutation.PrivateMetadata(); ok {
+		_spec.SetField(member.FieldPrivateMetadata, field.TypeJSON, value)
+		_node.PrivateMetadata = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -402,6 +445,60 @@ func (u *MemberUpsert) ClearDeactivatedAt() *MemberUpsert {
 	return u
 }
 
+// SetExternalID sets the "external_id" field.
+func (u *MemberUpsert) SetExternalID(v string) *MemberUpsert {
+	u.Set(member.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateExternalID() *MemberUpsert {
+	u.SetExcluded(member.FieldExternalID)
+	return u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *MemberUpsert) ClearExternalID() *MemberUpsert {
+	u.SetNull(member.FieldExternalID)
+	return u
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *MemberUpsert) SetMetadata(v map[string]string) *MemberUpsert {
+	u.Set(member.FieldMetadata, v)
+	return u
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateMetadata() *MemberUpsert {
+	u.SetExcluded(member.FieldMetadata)
+	return u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *MemberUpsert) ClearMetadata() *MemberUpsert {
+	u.SetNull(member.FieldMetadata)
+	return u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *MemberUpsert) SetPrivateMetadata(v map[string]string) *MemberUpsert {
+	u.Set(member.FieldPrivateMetadata, v)
+	return u
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *MemberUpsert) UpdatePrivateMetadata() *MemberUpsert {
+	u.SetExcluded(member.FieldPrivateMetadata)
+	return u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *MemberUpsert) ClearPrivateMetadata() *MemberUpsert {
+	u.SetNull(member.FieldPrivateMetadata)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -508,6 +605,69 @@ func (u *MemberUpsertOne) UpdateDeactivatedAt() *MemberUpsertOne {
 func (u *MemberUpsertOne) ClearDeactivatedAt() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.ClearDeactivatedAt()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *MemberUpsertOne) SetExternalID(v string) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateExternalID() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *MemberUpsertOne) ClearExternalID() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *MemberUpsertOne) SetMetadata(v map[string]string) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetMetadata(v)
+	})
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateMetadata() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateMetadata()
+	})
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *MemberUpsertOne) ClearMetadata() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearMetadata()
+	})
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *MemberUpsertOne) SetPrivateMetadata(v map[string]string) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetPrivateMetadata(v)
+	})
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdatePrivateMetadata() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdatePrivateMetadata()
+	})
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *MemberUpsertOne) ClearPrivateMetadata() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearPrivateMetadata()
 	})
 }
 
@@ -784,6 +944,69 @@ func (u *MemberUpsertBulk) UpdateDeactivatedAt() *MemberUpsertBulk {
 func (u *MemberUpsertBulk) ClearDeactivatedAt() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.ClearDeactivatedAt()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *MemberUpsertBulk) SetExternalID(v string) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateExternalID() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *MemberUpsertBulk) ClearExternalID() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *MemberUpsertBulk) SetMetadata(v map[string]string) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetMetadata(v)
+	})
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateMetadata() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateMetadata()
+	})
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *MemberUpsertBulk) ClearMetadata() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearMetadata()
+	})
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *MemberUpsertBulk) SetPrivateMetadata(v map[string]string) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetPrivateMetadata(v)
+	})
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdatePrivateMetadata() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdatePrivateMetadata()
+	})
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *MemberUpsertBulk) ClearPrivateMetadata() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearPrivateMetadata()
 	})
 }
 

@@ -76,6 +76,50 @@ func (_u *MemberUpdate) ClearDeactivatedAt() *MemberUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *MemberUpdate) SetExternalID(v string) *MemberUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableExternalID(v *string) *MemberUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *MemberUpdate) ClearExternalID() *MemberUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetMetadata sets the "metadata" field.
+func (_u *MemberUpdate) SetMetadata(v map[string]string) *MemberUpdate {
+	_u.mutation.SetMetadata(v)
+	return _u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (_u *MemberUpdate) ClearMetadata() *MemberUpdate {
+	_u.mutation.ClearMetadata()
+	return _u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_u *MemberUpdate) SetPrivateMetadata(v map[string]string) *MemberUpdate {
+	_u.mutation.SetPrivateMetadata(v)
+	return _u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (_u *MemberUpdate) ClearPrivateMetadata() *MemberUpdate {
+	_u.mutation.ClearPrivateMetadata()
+	return _u
+}
+
 // Mutation returns the MemberMutation object of the builder.
 func (_u *MemberUpdate) Mutation() *MemberMutation {
 	return _u.mutation
@@ -120,6 +164,11 @@ func (_u *MemberUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Member.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := member.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Member.external_id": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Member.organization"`)
 	}
@@ -152,6 +201,24 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeactivatedAtCleared() {
 		_spec.ClearField(member.FieldDeactivatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(member.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(member.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Metadata(); ok {
+		_spec.SetField(member.FieldMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.MetadataCleared() {
+		_spec.ClearField(member.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PrivateMetadata(); ok {
+		_spec.SetField(member.FieldPrivateMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.PrivateMetadataCleared() {
+		_spec.ClearField(member.FieldPrivateMetadata, field.TypeJSON)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -221,6 +288,50 @@ func (_u *MemberUpdateOne) ClearDeactivatedAt() *MemberUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *MemberUpdateOne) SetExternalID(v string) *MemberUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableExternalID(v *string) *MemberUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *MemberUpdateOne) ClearExternalID() *MemberUpdateOne {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetMetadata sets the "metadata" field.
+func (_u *MemberUpdateOne) SetMetadata(v map[string]string) *MemberUpdateOne {
+	_u.mutation.SetMetadata(v)
+	return _u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (_u *MemberUpdateOne) ClearMetadata() *MemberUpdateOne {
+	_u.mutation.ClearMetadata()
+	return _u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_u *MemberUpdateOne) SetPrivateMetadata(v map[string]string) *MemberUpdateOne {
+	_u.mutation.SetPrivateMetadata(v)
+	return _u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (_u *MemberUpdateOne) ClearPrivateMetadata() *MemberUpdateOne {
+	_u.mutation.ClearPrivateMetadata()
+	return _u
+}
+
 // Mutation returns the MemberMutation object of the builder.
 func (_u *MemberUpdateOne) Mutation() *MemberMutation {
 	return _u.mutation
@@ -278,6 +389,11 @@ func (_u *MemberUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Member.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := member.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Member.external_id": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Member.organization"`)
 	}
@@ -327,6 +443,24 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	}
 	if _u.mutation.DeactivatedAtCleared() {
 		_spec.ClearField(member.FieldDeactivatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(member.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(member.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Metadata(); ok {
+		_spec.SetField(member.FieldMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.MetadataCleared() {
+		_spec.ClearField(member.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PrivateMetadata(); ok {
+		_spec.SetField(member.FieldPrivateMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.PrivateMetadataCleared() {
+		_spec.ClearField(member.FieldPrivateMetadata, field.TypeJSON)
 	}
 	_node = &Member{config: _u.config}
 	_spec.Assign = _node.assignValues

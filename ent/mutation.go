@@ -4281,6 +4281,9 @@ type MemberMutation struct {
 	deactivated_at      *time.Time
 	joined_at           *time.Time
 	mode                *member.Mode
+	external_id         *string
+	metadata            *map[string]string
+	private_metadata    *map[string]string
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -4660,6 +4663,153 @@ func (m *MemberMutation) ResetMode() {
 	m.mode = nil
 }
 
+// SetExternalID sets the "external_id" field.
+func (m *MemberMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *MemberMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *MemberMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[member.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *MemberMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[member.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *MemberMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, member.FieldExternalID)
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *MemberMutation) SetMetadata(value map[string]string) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *MemberMutation) Metadata() (r map[string]string, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *MemberMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[member.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *MemberMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[member.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *MemberMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, member.FieldMetadata)
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (m *MemberMutation) SetPrivateMetadata(value map[string]string) {
+	m.private_metadata = &value
+}
+
+// PrivateMetadata returns the value of the "private_metadata" field in the mutation.
+func (m *MemberMutation) PrivateMetadata() (r map[string]string, exists bool) {
+	v := m.private_metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrivateMetadata returns the old "private_metadata" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldPrivateMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrivateMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrivateMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrivateMetadata: %w", err)
+	}
+	return oldValue.PrivateMetadata, nil
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (m *MemberMutation) ClearPrivateMetadata() {
+	m.private_metadata = nil
+	m.clearedFields[member.FieldPrivateMetadata] = struct{}{}
+}
+
+// PrivateMetadataCleared returns if the "private_metadata" field was cleared in this mutation.
+func (m *MemberMutation) PrivateMetadataCleared() bool {
+	_, ok := m.clearedFields[member.FieldPrivateMetadata]
+	return ok
+}
+
+// ResetPrivateMetadata resets all changes to the "private_metadata" field.
+func (m *MemberMutation) ResetPrivateMetadata() {
+	m.private_metadata = nil
+	delete(m.clearedFields, member.FieldPrivateMetadata)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *MemberMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -4748,7 +4898,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.organization != nil {
 		fields = append(fields, member.FieldOrganizationID)
 	}
@@ -4769,6 +4919,15 @@ func (m *MemberMutation) Fields() []string {
 	}
 	if m.mode != nil {
 		fields = append(fields, member.FieldMode)
+	}
+	if m.external_id != nil {
+		fields = append(fields, member.FieldExternalID)
+	}
+	if m.metadata != nil {
+		fields = append(fields, member.FieldMetadata)
+	}
+	if m.private_metadata != nil {
+		fields = append(fields, member.FieldPrivateMetadata)
 	}
 	return fields
 }
@@ -4792,6 +4951,12 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.JoinedAt()
 	case member.FieldMode:
 		return m.Mode()
+	case member.FieldExternalID:
+		return m.ExternalID()
+	case member.FieldMetadata:
+		return m.Metadata()
+	case member.FieldPrivateMetadata:
+		return m.PrivateMetadata()
 	}
 	return nil, false
 }
@@ -4815,6 +4980,12 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldJoinedAt(ctx)
 	case member.FieldMode:
 		return m.OldMode(ctx)
+	case member.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case member.FieldMetadata:
+		return m.OldMetadata(ctx)
+	case member.FieldPrivateMetadata:
+		return m.OldPrivateMetadata(ctx)
 	}
 	return nil, fmt.Errorf("unknown Member field %s", name)
 }
@@ -4873,6 +5044,27 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMode(v)
 		return nil
+	case member.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case member.FieldMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	case member.FieldPrivateMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrivateMetadata(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
 }
@@ -4906,6 +5098,15 @@ func (m *MemberMutation) ClearedFields() []string {
 	if m.FieldCleared(member.FieldDeactivatedAt) {
 		fields = append(fields, member.FieldDeactivatedAt)
 	}
+	if m.FieldCleared(member.FieldExternalID) {
+		fields = append(fields, member.FieldExternalID)
+	}
+	if m.FieldCleared(member.FieldMetadata) {
+		fields = append(fields, member.FieldMetadata)
+	}
+	if m.FieldCleared(member.FieldPrivateMetadata) {
+		fields = append(fields, member.FieldPrivateMetadata)
+	}
 	return fields
 }
 
@@ -4922,6 +5123,15 @@ func (m *MemberMutation) ClearField(name string) error {
 	switch name {
 	case member.FieldDeactivatedAt:
 		m.ClearDeactivatedAt()
+		return nil
+	case member.FieldExternalID:
+		m.ClearExternalID()
+		return nil
+	case member.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	case member.FieldPrivateMetadata:
+		m.ClearPrivateMetadata()
 		return nil
 	}
 	return fmt.Errorf("unknown Member nullable field %s", name)
@@ -4951,6 +5161,15 @@ func (m *MemberMutation) ResetField(name string) error {
 		return nil
 	case member.FieldMode:
 		m.ResetMode()
+		return nil
+	case member.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case member.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	case member.FieldPrivateMetadata:
+		m.ResetPrivateMetadata()
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
@@ -7359,6 +7578,9 @@ type UserMutation struct {
 	updated_at         *time.Time
 	email              *string
 	name               *string
+	external_id        *string
+	metadata           *map[string]string
+	private_metadata   *map[string]string
 	clearedFields      map[string]struct{}
 	api_keys           map[uuid.UUID]struct{}
 	removedapi_keys    map[uuid.UUID]struct{}
@@ -7635,6 +7857,153 @@ func (m *UserMutation) ResetName() {
 	delete(m.clearedFields, user.FieldName)
 }
 
+// SetExternalID sets the "external_id" field.
+func (m *UserMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *UserMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *UserMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[user.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *UserMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[user.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *UserMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, user.FieldExternalID)
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *UserMutation) SetMetadata(value map[string]string) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *UserMutation) Metadata() (r map[string]string, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *UserMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[user.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *UserMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[user.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *UserMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, user.FieldMetadata)
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (m *UserMutation) SetPrivateMetadata(value map[string]string) {
+	m.private_metadata = &value
+}
+
+// PrivateMetadata returns the value of the "private_metadata" field in the mutation.
+func (m *UserMutation) PrivateMetadata() (r map[string]string, exists bool) {
+	v := m.private_metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrivateMetadata returns the old "private_metadata" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldPrivateMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrivateMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrivateMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrivateMetadata: %w", err)
+	}
+	return oldValue.PrivateMetadata, nil
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (m *UserMutation) ClearPrivateMetadata() {
+	m.private_metadata = nil
+	m.clearedFields[user.FieldPrivateMetadata] = struct{}{}
+}
+
+// PrivateMetadataCleared returns if the "private_metadata" field was cleared in this mutation.
+func (m *UserMutation) PrivateMetadataCleared() bool {
+	_, ok := m.clearedFields[user.FieldPrivateMetadata]
+	return ok
+}
+
+// ResetPrivateMetadata resets all changes to the "private_metadata" field.
+func (m *UserMutation) ResetPrivateMetadata() {
+	m.private_metadata = nil
+	delete(m.clearedFields, user.FieldPrivateMetadata)
+}
+
 // AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by ids.
 func (m *UserMutation) AddAPIKeyIDs(ids ...uuid.UUID) {
 	if m.api_keys == nil {
@@ -7831,7 +8200,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -7843,6 +8212,15 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.name != nil {
 		fields = append(fields, user.FieldName)
+	}
+	if m.external_id != nil {
+		fields = append(fields, user.FieldExternalID)
+	}
+	if m.metadata != nil {
+		fields = append(fields, user.FieldMetadata)
+	}
+	if m.private_metadata != nil {
+		fields = append(fields, user.FieldPrivateMetadata)
 	}
 	return fields
 }
@@ -7860,6 +8238,12 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Email()
 	case user.FieldName:
 		return m.Name()
+	case user.FieldExternalID:
+		return m.ExternalID()
+	case user.FieldMetadata:
+		return m.Metadata()
+	case user.FieldPrivateMetadata:
+		return m.PrivateMetadata()
 	}
 	return nil, false
 }
@@ -7877,6 +8261,12 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldEmail(ctx)
 	case user.FieldName:
 		return m.OldName(ctx)
+	case user.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case user.FieldMetadata:
+		return m.OldMetadata(ctx)
+	case user.FieldPrivateMetadata:
+		return m.OldPrivateMetadata(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -7914,6 +8304,27 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetName(v)
 		return nil
+	case user.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case user.FieldMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	case user.FieldPrivateMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrivateMetadata(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -7947,6 +8358,15 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldName) {
 		fields = append(fields, user.FieldName)
 	}
+	if m.FieldCleared(user.FieldExternalID) {
+		fields = append(fields, user.FieldExternalID)
+	}
+	if m.FieldCleared(user.FieldMetadata) {
+		fields = append(fields, user.FieldMetadata)
+	}
+	if m.FieldCleared(user.FieldPrivateMetadata) {
+		fields = append(fields, user.FieldPrivateMetadata)
+	}
 	return fields
 }
 
@@ -7963,6 +8383,15 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldName:
 		m.ClearName()
+		return nil
+	case user.FieldExternalID:
+		m.ClearExternalID()
+		return nil
+	case user.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	case user.FieldPrivateMetadata:
+		m.ClearPrivateMetadata()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -7983,6 +8412,15 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldName:
 		m.ResetName()
+		return nil
+	case user.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case user.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	case user.FieldPrivateMetadata:
+		m.ResetPrivateMetadata()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -175,6 +175,10 @@ func init() {
 	memberDescJoinedAt := memberFields[4].Descriptor()
 	// member.DefaultJoinedAt holds the default value on creation for the joined_at field.
 	member.DefaultJoinedAt = memberDescJoinedAt.Default.(func() time.Time)
+	// memberDescExternalID is the schema descriptor for external_id field.
+	memberDescExternalID := memberFields[6].Descriptor()
+	// member.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	member.ExternalIDValidator = memberDescExternalID.Validators[0].(func(string) error)
 	// memberDescID is the schema descriptor for id field.
 	memberDescID := memberMixinFields0[0].Descriptor()
 	// member.DefaultID holds the default value on creation for the id field.
@@ -286,6 +290,10 @@ func init() {
 	userDescName := userFields[1].Descriptor()
 	// user.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	user.NameValidator = userDescName.Validators[0].(func(string) error)
+	// userDescExternalID is the schema descriptor for external_id field.
+	userDescExternalID := userFields[2].Descriptor()
+	// user.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	user.ExternalIDValidator = userDescExternalID.Validators[0].(func(string) error)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -75,6 +75,32 @@ func (_c *UserCreate) SetNillableName(v *string) *UserCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *UserCreate) SetExternalID(v string) *UserCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *UserCreate) SetNillableExternalID(v *string) *UserCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
+// SetMetadata sets the "metadata" field.
+func (_c *UserCreate) SetMetadata(v map[string]string) *UserCreate {
+	_c.mutation.SetMetadata(v)
+	return _c
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_c *UserCreate) SetPrivateMetadata(v map[string]string) *UserCreate {
+	_c.mutation.SetPrivateMetadata(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v uuid.UUID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -204,6 +230,11 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "User.name": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ExternalID(); ok {
+		if err := user.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -255,6 +286,18 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(user.FieldName, field.TypeString, value)
 		_node.Name = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(user.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
+	}
+	if value, ok := _c.mutation.Metadata(); ok {
+		_spec.SetField(user.FieldMetadata, field.TypeJSON, value)
+		_node.Metadata = value
+	}
+	if value, ok := _c.mutation.PrivateMetadata(); ok {
+		_spec.SetField(user.FieldPrivateMetadata, field.TypeJSON, value)
+		_node.PrivateMetadata = value
 	}
 	if nodes := _c.mutation.APIKeysIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -398,6 +441,60 @@ func (u *UserUpsert) ClearName() *UserUpsert {
 	return u
 }
 
+// SetExternalID sets the "external_id" field.
+func (u *UserUpsert) SetExternalID(v string) *UserUpsert {
+	u.Set(user.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *UserUpsert) UpdateExternalID() *UserUpsert {
+	u.SetExcluded(user.FieldExternalID)
+	return u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *UserUpsert) ClearExternalID() *UserUpsert {
+	u.SetNull(user.FieldExternalID)
+	return u
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *UserUpsert) SetMetadata(v map[string]string) *UserUpsert {
+	u.Set(user.FieldMetadata, v)
+	return u
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *UserUpsert) UpdateMetadata() *UserUpsert {
+	u.SetExcluded(user.FieldMetadata)
+	return u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *UserUpsert) ClearMetadata() *UserUpsert {
+	u.SetNull(user.FieldMetadata)
+	return u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *UserUpsert) SetPrivateMetadata(v map[string]string) *UserUpsert {
+	u.Set(user.FieldPrivateMetadata, v)
+	return u
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *UserUpsert) UpdatePrivateMetadata() *UserUpsert {
+	u.SetExcluded(user.FieldPrivateMetadata)
+	return u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *UserUpsert) ClearPrivateMetadata() *UserUpsert {
+	u.SetNull(user.FieldPrivateMetadata)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -495,6 +592,69 @@ func (u *UserUpsertOne) UpdateName() *UserUpsertOne {
 func (u *UserUpsertOne) ClearName() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearName()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *UserUpsertOne) SetExternalID(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateExternalID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *UserUpsertOne) ClearExternalID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *UserUpsertOne) SetMetadata(v map[string]string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetMetadata(v)
+	})
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateMetadata() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateMetadata()
+	})
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *UserUpsertOne) ClearMetadata() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearMetadata()
+	})
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *UserUpsertOne) SetPrivateMetadata(v map[string]string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPrivateMetadata(v)
+	})
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdatePrivateMetadata() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePrivateMetadata()
+	})
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *UserUpsertOne) ClearPrivateMetadata() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearPrivateMetadata()
 	})
 }
 
@@ -762,6 +922,69 @@ func (u *UserUpsertBulk) UpdateName() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearName() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearName()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *UserUpsertBulk) SetExternalID(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateExternalID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *UserUpsertBulk) ClearExternalID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetMetadata sets the "metadata" field.
+func (u *UserUpsertBulk) SetMetadata(v map[string]string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetMetadata(v)
+	})
+}
+
+// UpdateMetadata sets the "metadata" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateMetadata() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateMetadata()
+	})
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (u *UserUpsertBulk) ClearMetadata() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearMetadata()
+	})
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (u *UserUpsertBulk) SetPrivateMetadata(v map[string]string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPrivateMetadata(v)
+	})
+}
+
+// UpdatePrivateMetadata sets the "private_metadata" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdatePrivateMetadata() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePrivateMetadata()
+	})
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (u *UserUpsertBulk) ClearPrivateMetadata() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearPrivateMetadata()
 	})
 }
 

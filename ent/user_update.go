@@ -72,6 +72,50 @@ func (_u *UserUpdate) ClearName() *UserUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *UserUpdate) SetExternalID(v string) *UserUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableExternalID(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *UserUpdate) ClearExternalID() *UserUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetMetadata sets the "metadata" field.
+func (_u *UserUpdate) SetMetadata(v map[string]string) *UserUpdate {
+	_u.mutation.SetMetadata(v)
+	return _u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (_u *UserUpdate) ClearMetadata() *UserUpdate {
+	_u.mutation.ClearMetadata()
+	return _u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_u *UserUpdate) SetPrivateMetadata(v map[string]string) *UserUpdate {
+	_u.mutation.SetPrivateMetadata(v)
+	return _u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (_u *UserUpdate) ClearPrivateMetadata() *UserUpdate {
+	_u.mutation.ClearPrivateMetadata()
+	return _u
+}
+
 // AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
 func (_u *UserUpdate) AddAPIKeyIDs(ids ...uuid.UUID) *UserUpdate {
 	_u.mutation.AddAPIKeyIDs(ids...)
@@ -233,6 +277,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "User.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := user.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -259,6 +308,24 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.NameCleared() {
 		_spec.ClearField(user.FieldName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(user.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(user.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Metadata(); ok {
+		_spec.SetField(user.FieldMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.MetadataCleared() {
+		_spec.ClearField(user.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PrivateMetadata(); ok {
+		_spec.SetField(user.FieldPrivateMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.PrivateMetadataCleared() {
+		_spec.ClearField(user.FieldPrivateMetadata, field.TypeJSON)
 	}
 	if _u.mutation.APIKeysCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -455,6 +522,50 @@ func (_u *UserUpdateOne) ClearName() *UserUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *UserUpdateOne) SetExternalID(v string) *UserUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableExternalID(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *UserUpdateOne) ClearExternalID() *UserUpdateOne {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetMetadata sets the "metadata" field.
+func (_u *UserUpdateOne) SetMetadata(v map[string]string) *UserUpdateOne {
+	_u.mutation.SetMetadata(v)
+	return _u
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (_u *UserUpdateOne) ClearMetadata() *UserUpdateOne {
+	_u.mutation.ClearMetadata()
+	return _u
+}
+
+// SetPrivateMetadata sets the "private_metadata" field.
+func (_u *UserUpdateOne) SetPrivateMetadata(v map[string]string) *UserUpdateOne {
+	_u.mutation.SetPrivateMetadata(v)
+	return _u
+}
+
+// ClearPrivateMetadata clears the value of the "private_metadata" field.
+func (_u *UserUpdateOne) ClearPrivateMetadata() *UserUpdateOne {
+	_u.mutation.ClearPrivateMetadata()
+	return _u
+}
+
 // AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
 func (_u *UserUpdateOne) AddAPIKeyIDs(ids ...uuid.UUID) *UserUpdateOne {
 	_u.mutation.AddAPIKeyIDs(ids...)
@@ -629,6 +740,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "User.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := user.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -672,6 +788,24 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.NameCleared() {
 		_spec.ClearField(user.FieldName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(user.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(user.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Metadata(); ok {
+		_spec.SetField(user.FieldMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.MetadataCleared() {
+		_spec.ClearField(user.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PrivateMetadata(); ok {
+		_spec.SetField(user.FieldPrivateMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.PrivateMetadataCleared() {
+		_spec.ClearField(user.FieldPrivateMetadata, field.TypeJSON)
 	}
 	if _u.mutation.APIKeysCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -71,7 +71,7 @@ func (s *Server) standing(r *http.Request, orgID uuid.UUID) (st orgs.Standing, o
 func (s *Server) memberItem(r *http.Request, m *ent.Member) (*hydra.Node, error) {
 	st, ok, err := s.standing(r, m.OrganizationID)
 	if err != nil || !ok {
-		return memberNode(m), err
+		return memberNodeFor(callerOf(r), m), err
 	}
 	return memberDocument(st, m), nil
 }
@@ -82,6 +82,9 @@ func (s *Server) memberItem(r *http.Request, m *ent.Member) (*hydra.Node, error)
 // deactivated one by who manages them (not the member themself).
 func memberDocument(st orgs.Standing, m *ent.Member) *hydra.Node {
 	n := memberNode(m)
+	if st.Operator() {
+		setPrivateMetadata(n, m.PrivateMetadata)
+	}
 	status := memberDeactivate
 	if string(m.Status) != schema.MemberActive {
 		status = memberReactivate

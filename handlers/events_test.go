@@ -128,6 +128,10 @@ var evWrites = map[string]evWrite{
 		ws := evMade(t, pmPost(e, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Attic"}`))
 		return evDo(e, http.MethodDelete, ws, k.ada, "", id)
 	}},
+	"PATCH /api/users/{id}": {[]string{"user.updated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		me := pmS(pmGet(e, "/api/me", k.ada).obj()["@id"])
+		return evDo(e, http.MethodPatch, me, k.ada, `{"name": "Ada Lovelace"}`, id)
+	}},
 	"POST /api/api_keys": {[]string{"api_key.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
 		return evDo(e, http.MethodPost, "/api/api_keys", k.ada, `{"name": "ci"}`, id)
 	}},

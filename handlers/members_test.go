@@ -87,13 +87,14 @@ func mbDoc(t *testing.T, e *env, iri string, withContext bool) map[string]any {
 // mbSearch is the search template of the Member collection.
 var mbSearch = map[string]any{
 	"@type":                  "IriTemplate",
-	"template":               "/api/members{?organization,role,status,email,order.id,order.joined_at}",
+	"template":               "/api/members{?organization,role,status,email,external_id,order.id,order.joined_at}",
 	"variableRepresentation": "BasicRepresentation",
 	"mapping": []any{
 		map[string]any{"@type": "IriTemplateMapping", "variable": "organization", "property": "organization", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "role", "property": "role", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "status", "property": "status", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "email", "property": "email", "required": false},
+		map[string]any{"@type": "IriTemplateMapping", "variable": "external_id", "property": "external_id", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "order.id", "property": "Member/order/id", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "order.joined_at", "property": "Member/order/joined_at", "required": false},
 		map[string]any{"@type": "IriTemplateMapping", "variable": "order[id]", "property": "Member/order/id", "required": false},

@@ -21,7 +21,7 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	c := callerOf(r)
-	list := s.orgs.Organizations(c, orgs.OrganizationFilter{Name: q.Filters["name"], ExternalID: q.Filters["external_id"]}, order(q))
+	list := s.orgs.Organizations(c, orgs.OrganizationFilter{Name: q.Filters["name"], ExternalID: q.Filters["external_id"], Metadata: q.Metadata}, order(q))
 	return writePage(s, w, r, hydra.Organization, q, list, func(page []*ent.Organization) ([]*hydra.Node, error) {
 		return s.organizationNodes(r.Context(), c, page)
 	})

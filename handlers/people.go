@@ -34,7 +34,9 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if f.Email, _, err = filterEmail(q, "email"); err != nil {
 		return err
 	}
-	return writePage(s, w, r, hydra.Member, q, s.orgs.Members(callerOf(r), f, order(q)), eachNode(memberNode))
+	f.ExternalID, f.Metadata = q.Filters["external_id"], q.Metadata
+	c := callerOf(r)
+	return writePage(s, w, r, hydra.Member, q, s.orgs.Members(c, f, order(q)), eachNode(func(m *ent.Member) *hydra.Node { return memberNodeFor(c, m) }))
 }
 
 // filterEmail reads a filter whose value is an email address, in the
@@ -62,14 +64,7 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if err := negotiateEarly(r); err != nil {
-		return err
-	}
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	body, err := readBody(w, r, patchTypes)
+	id, body, err := readPatch(w, r)
 	if err != nil {
 		return err
 	}
@@ -85,7 +80,12 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if role, ok := in.String("role"); ok {
-			m, err = sc.ChangeRole(ctx, target, role)
+			if m, err = sc.ChangeRole(ctx, m, role); err != nil {
+				return err
+			}
+		}
+		if platform := platformOf(in); platform.Sent() {
+			m, err = sc.UpdateMemberPlatform(ctx, m, platform)
 		}
 		return err
 	})
@@ -197,13 +197,60 @@ func memberNode(m *ent.Member) *hydra.Node {
 	if u := m.Edges.User; u != nil {
 		n.Set("email", u.Email).Set("name", u.Name)
 	}
+	setPlatform(n, m.ExternalID, m.Metadata)
+	return n
+}
+
+// memberNodeFor is memberNode as a caller reads it: with its private
+// metadata for an operator.
+func memberNodeFor(c orgs.Caller, m *ent.Member) *hydra.Node {
+	n := memberNode(m)
+	if c.Operator() {
+		setPrivateMetadata(n, m.PrivateMetadata)
+	}
 	return n
 }
 
 // getUser answers the caller's own user, or any user to an operator;
 // other users are a 404.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	return getItem(s, s.orgs.User, infallible(func(_ *http.Request, u *ent.User) *hydra.Node { return userNode(u) }))(w, r)
+	return getItem(s, s.orgs.User, infallible(func(r *http.Request, u *ent.User) *hydra.Node { return userNodeFor(callerOf(r), u) }))(w, r)
+}
+
+// patchUser changes a user: their name and metadata by themself, anything
+// by an operator (orgs.UpdateUser).
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, body, err := readPatch(w, r)
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	var u *ent.User
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		current, err := s.orgs.User(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		if err := s.precondition(r, userNodeFor(c, current)); err != nil {
+			return err
+		}
+		in, err := s.decode(r, hydra.User, body, false)
+		if err != nil {
+			return err
+		}
+		ch := orgs.UserChange{Platform: platformOf(in)}
+		if in.Has("name") {
+			name, _ := in.String("name") // null clears it, as ""
+			ch.Name = &name
+		}
+		u, err = s.orgs.UpdateUser(ctx, tx, c, id, ch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, userNodeFor(c, u))
 }
 
 // listUsers lists every user to an operator, the caller to anyone else.
@@ -212,8 +259,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users := s.orgs.Users(callerOf(r), orgs.UserFilter{Email: q.Filters["email"], Name: q.Filters["name"]}, order(q))
-	return writePage(s, w, r, hydra.User, q, users, eachNode(userNode))
+	c := callerOf(r)
+	users := s.orgs.Users(c, orgs.UserFilter{Email: q.Filters["email"], Name: q.Filters["name"], ExternalID: q.Filters["external_id"], Metadata: q.Metadata}, order(q))
+	return writePage(s, w, r, hydra.User, q, users, eachNode(func(u *ent.User) *hydra.Node { return userNodeFor(c, u) }))
 }
 
 // createUser makes a user, for an operator.
@@ -233,17 +281,36 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeItem(w, r, http.StatusCreated, userNode(u))
+	return s.writeItem(w, r, http.StatusCreated, userNodeFor(callerOf(r), u))
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
-	return s.writeItem(w, r, http.StatusOK, userNode(caller(r.Context()).User))
+	// Read again: the key's user is the one authentication read (and may
+	// have kept), not necessarily what the last PATCH left.
+	c := callerOf(r)
+	u, err := s.orgs.User(r.Context(), c, c.User.ID)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, userNodeFor(c, u))
 }
 
 func userNode(u *ent.User) *hydra.Node {
-	return hydra.NewNode(hydra.User, hydra.User.IRI(u.ID.String())).
+	n := hydra.NewNode(hydra.User, hydra.User.IRI(u.ID.String())).
 		Set("id", u.ID.String()).
 		Set("email", u.Email).
 		Set("name", u.Name).
 		Set("created_at", u.CreatedAt)
+	setPlatform(n, u.ExternalID, u.Metadata)
+	return n
+}
+
+// userNodeFor is userNode as a caller reads it: with its private metadata
+// for an operator.
+func userNodeFor(c orgs.Caller, u *ent.User) *hydra.Node {
+	n := userNode(u)
+	if c.Operator() {
+		setPrivateMetadata(n, u.PrivateMetadata)
+	}
+	return n
 }

@@ -328,6 +328,7 @@ func TestIfMatchOnEveryConditionalWrite(t *testing.T) {
 		fixtures := map[string]struct{ iri, patch string }{
 			"WebhookEndpoint": {hook.obj()["@id"].(string), `{"description":"Changed"}`},
 			"Role":            {custom.obj()["@id"].(string), `{"name":"Changed"}`},
+			"User":            {e.do(req{Path: "/api/me", Key: ada}).obj()["@id"].(string), `{"name":"Changed"}`},
 			"Organization":    {o.iri, `{"name":"Changed"}`},
 			"Member":          {o.members["vic"], `{"role":"developer"}`},
 			"Workspace":       {ws.obj()["@id"].(string), `{"name":"Changed"}`},

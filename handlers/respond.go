@@ -222,6 +222,21 @@ var (
 	patchTypes = []string{"application/merge-patch+json", "application/ld+json"}
 )
 
+// readPatch reads what every PATCH starts with, in order: the answer's
+// format (406 before anything else), the route's id (404), the body
+// (415, 413, 400).
+func readPatch(w http.ResponseWriter, r *http.Request) (uuid.UUID, []byte, error) {
+	if err := negotiateEarly(r); err != nil {
+		return uuid.Nil, nil, err
+	}
+	id, ok := routeID(r)
+	if !ok {
+		return uuid.Nil, nil, problems.NotFound()
+	}
+	body, err := readBody(w, r, patchTypes)
+	return id, body, err
+}
+
 // readBody checks the Content-Type (415) and reads the body (413 past the limit).
 func readBody(w http.ResponseWriter, r *http.Request, accepted []string) ([]byte, error) {
 	header := r.Header.Get("Content-Type")

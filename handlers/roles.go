@@ -9,7 +9,6 @@ import (
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/orgs"
-	"github.com/orgraph/orgraph/problems"
 )
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
@@ -63,14 +62,7 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) patchRole(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if err := negotiateEarly(r); err != nil {
-		return err
-	}
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	body, err := readBody(w, r, patchTypes)
+	id, body, err := readPatch(w, r)
 	if err != nil {
 		return err
 	}

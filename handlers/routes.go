@@ -95,7 +95,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle(keys.Item+"{id}/revoke", s.methods(post(s.authenticated(s.revokeAPIKey))))
 	r.Handle(keys.Item+"{id}/rotate", s.methods(post(shownOnce(s.authenticated(s.rotateAPIKey)))))
 	resource(r, s, hydra.APIKey, crud{list: s.listAPIKeys, create: s.createAPIKey, get: s.getAPIKey})
-	resource(r, s, hydra.User, crud{list: s.listUsers, create: s.createUser, get: s.getUser})
+	resource(r, s, hydra.User, crud{list: s.listUsers, create: s.createUser, get: s.getUser, patch: s.patchUser})
 	resource(r, s, hydra.Event, crud{list: s.listEvents, get: s.getEvent})
 	hooks := hydra.WebhookEndpoint.Resource
 	r.Handle(hooks.Item+"{id}/rotate_secret", s.methods(post(shownOnce(s.authenticated(s.rotateWebhookSecret)))))

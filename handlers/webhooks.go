@@ -138,14 +138,7 @@ func (s *Server) enterWebhookEndpoint(tx *ent.Tx, r *http.Request, id uuid.UUID)
 
 func (s *Server) patchWebhookEndpoint(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if err := negotiateEarly(r); err != nil {
-		return err
-	}
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	body, err := readBody(w, r, patchTypes)
+	id, body, err := readPatch(w, r)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/hydra"
 	"github.com/orgraph/orgraph/orgs"
-	"github.com/orgraph/orgraph/problems"
 )
 
 func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
@@ -60,14 +59,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if err := negotiateEarly(r); err != nil {
-		return err
-	}
-	id, ok := routeID(r)
-	if !ok {
-		return problems.NotFound()
-	}
-	body, err := readBody(w, r, patchTypes)
+	id, body, err := readPatch(w, r)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -48,9 +49,15 @@ type Query struct {
 	// Cursor is the cursor sent (CursorParam), as the server issued it.
 	Cursor string
 	// Paged says that the client asked for a page by number.
-	Paged  bool
-	params []Param
+	Paged bool
+	// Metadata holds the metadata[key]=value filters (MetadataFilter), by
+	// key.
+	Metadata map[string]string
+	params   []Param
 }
+
+// MaxMetadataFilters bounds the metadata[key] filters of one query.
+const MaxMetadataFilters = 10
 
 // CursorParam carries a cursor collection's position.
 const CursorParam = "cursor"
@@ -113,6 +120,23 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 			case "0", "false", "":
 			default:
 				return q, problems.BadRequest(fmt.Sprintf("The \"partial\" parameter must be true or false, %q given.", p.Value))
+			}
+		case r.MetadataFilter && strings.HasPrefix(p.Key, "metadata[") && strings.HasSuffix(p.Key, "]"):
+			key := p.Key[len("metadata[") : len(p.Key)-1]
+			switch n := utf8.RuneCountInString(key); {
+			case n == 0 || n > schema.MetadataMaxKeyLength:
+				return q, problems.BadRequest(fmt.Sprintf("A metadata filter's key must hold 1 to %d characters, %d given (metadata[key]=value).", schema.MetadataMaxKeyLength, n))
+			case strings.ContainsRune(key, 0) || strings.ContainsRune(p.Value, 0):
+				return q, problems.BadRequest(fmt.Sprintf("The %q parameter must not contain the character U+0000.", p.Key))
+			case utf8.RuneCountInString(p.Value) > schema.MetadataMaxValueLength:
+				return q, problems.BadRequest(fmt.Sprintf("The %q parameter must hold at most %d characters, as a metadata value does.", p.Key, schema.MetadataMaxValueLength))
+			}
+			if q.Metadata == nil {
+				q.Metadata = map[string]string{}
+			}
+			q.Metadata[key] = p.Value
+			if len(q.Metadata) > MaxMetadataFilters {
+				return q, problems.BadRequest(fmt.Sprintf("A query takes at most %d metadata filters.", MaxMetadataFilters))
 			}
 		case isOrderKey(p.Key):
 			prop := orderedProperty(p.Key)

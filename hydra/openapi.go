@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/internal/english"
 
 	"github.com/orgraph/orgraph/problems"
@@ -666,6 +667,13 @@ func queryParams(c *Class, omit map[string]bool) []any {
 			continue
 		}
 		out = append(out, map[string]any{"name": f.Variable, "in": "query", "required": false, "description": description, "schema": schema})
+	}
+	if res.MetadataFilter {
+		out = append(out, map[string]any{"name": "metadata", "in": "query", "required": false, "style": "deepObject", "explode": true,
+			"description": fmt.Sprintf("Only the %s resources whose metadata holds each key with exactly its value: metadata[plan]=pro&metadata[region]=eu (at most %d keys).", c.Name, MaxMetadataFilters),
+			"schema": map[string]any{"type": "object", "maxProperties": MaxMetadataFilters,
+				"propertyNames":        map[string]any{"minLength": 1, "maxLength": schema.MetadataMaxKeyLength},
+				"additionalProperties": map[string]any{"type": "string", "maxLength": schema.MetadataMaxValueLength}}})
 	}
 	for _, o := range res.Orderable {
 		out = append(out, map[string]any{

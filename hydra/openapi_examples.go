@@ -192,7 +192,7 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 	case c == Invitation && create:
 		body = map[string]any{"organization": org, "email": "grace@acme.example", "role": "developer", "expires_in_days": 14}
 	case c == Member && !create:
-		body = map[string]any{"role": "admin"}
+		body = map[string]any{"role": "admin", "metadata": map[string]any{"team": "platform"}}
 	case c == Workspace && create:
 		body = map[string]any{"organization": org, "name": "Research"}
 	case c == Role && create:
@@ -206,6 +206,8 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"name": "CI deploys", "scope": "read", "expires_at": exampleCreated.AddDate(1, 0, 0).Format(time.RFC3339)}
 	case c == User && create:
 		body = map[string]any{"email": "grace@acme.example", "name": "Grace Hopper"}
+	case c == User:
+		body = map[string]any{"name": "Grace B. Hopper", "metadata": map[string]any{"theme": "dark", "beta": nil}}
 	case c == WebhookEndpoint && create:
 		body = map[string]any{"organization": org, "url": "https://crm.acme.example/hooks/orgraph", "enabled_events": []any{"member.*", "invitation.accepted"}, "description": "CRM sync"}
 	case c == WebhookEndpoint:

@@ -355,6 +355,8 @@ func (g *openAPI) inputScalar(p *Property, v view) map[string]any {
 			"description": "The IRI of " + english.WithArticle(p.Class.Name) + ", path-absolute or absolute."}
 	case Object:
 		return g.ref(p.Class, v)
+	case JSONValue:
+		return g.scalar(p, v) // metadata: an object of strings (null deletes a key)
 	}
 	blank := !p.Required
 	if len(p.Enum) > 0 {

@@ -154,6 +154,12 @@ type Resource struct {
 	Operations []OpKind
 	// Filters are the search parameters advertised in the collection's IriTemplate.
 	Filters []Filter
+	// MetadataFilter: metadata[key]=value (OpenAPI's deepObject) keeps the
+	// resources whose metadata holds each key with its value. No Hydra
+	// IriTemplate variable can name a key chosen by the client (RFC 6570
+	// expands a map as key=value pairs), so the search template leaves it
+	// out and the class's documentation says it.
+	MetadataFilter bool
 	// Orderable are the properties accepted in order[...] (or order.…).
 	Orderable []string
 	// Cursor collections page by an opaque cursor (CursorParam) in the

@@ -59,21 +59,26 @@ var (
 
 	User = &Class{
 		Name:        "User",
-		Description: "A person who uses the API through API keys. A user reads themself; an operator key makes, lists and reads every user.",
+		Description: "A person who uses the API through API keys. A user reads and changes themself (name, metadata); an operator key makes, lists, reads and changes every user.",
 		Specializes: []string{"schema:Person"},
 		Properties: []*Property{
 			{Name: "id", Always: true, Kind: String, Description: "The user's id."},
 			{Name: "email", Always: true, Kind: String, Format: Email, Required: true, Writable: true, CreateOnly: true, MaxLength: 254, Description: "The user's email address, unique.", Specializes: []string{"schema:email"}},
-			{Name: "name", Kind: String, Writable: true, CreateOnly: true, MaxLength: 200, Description: "The user's name.", Specializes: []string{"schema:name"}},
+			{Name: "name", Kind: String, Writable: true, MaxLength: 200, Description: "The user's name.", Specializes: []string{"schema:name"}},
 			{Name: "created_at", Always: true, Kind: DateTime, Description: "When the user was created."},
+			externalID("user"),
+			metadata(),
+			privateMetadata(),
 		},
 		Resource: &Resource{
-			Collection: "/api/users",
-			Item:       "/api/users/",
-			Operations: []OpKind{GetCollection, Post, Get},
+			Collection:     "/api/users",
+			MetadataFilter: true,
+			Item:           "/api/users/",
+			Operations:     []OpKind{GetCollection, Post, Get, Patch},
 			Filters: []Filter{
 				{Variable: "email", Property: "email"},
 				{Variable: "name", Property: "name", Partial: true},
+				{Variable: "external_id", Property: "external_id"},
 			},
 			Orderable: []string{"id", "created_at"},
 		},
@@ -144,16 +149,21 @@ var (
 			{Name: "deactivated_at", Kind: DateTime, Description: "When a deactivated member was deactivated."},
 			{Name: "joined_at", Always: true, Kind: DateTime, Description: "When the user joined."},
 			{Name: "api_key", Kind: Object, Class: APIKey, Description: "The new user's first API key, with its secret: only in the answer to accepting an invitation by token (POST /api/invitations/accept) that made the user, never again."},
+			externalID("membership"),
+			metadata(),
+			privateMetadata(),
 		},
 		Resource: &Resource{
-			Collection: "/api/members",
-			Item:       "/api/members/",
-			Operations: []OpKind{GetCollection, Get, Patch, Delete},
+			Collection:     "/api/members",
+			MetadataFilter: true,
+			Item:           "/api/members/",
+			Operations:     []OpKind{GetCollection, Get, Patch, Delete},
 			Filters: []Filter{
 				{Variable: "organization", Property: "organization"},
 				{Variable: "role", Property: "role"},
 				{Variable: "status", Property: "status"},
 				{Variable: "email", Property: "email"},
+				{Variable: "external_id", Property: "external_id"},
 			},
 			Orderable: []string{"id", "joined_at"},
 			Actions: []Action{
@@ -406,11 +416,12 @@ var (
 			{Name: "invitations", Kind: Object, Class: OrganizationInvitation, Many: true, Writable: true, CreateOnly: true, WriteOnly: true, MaxItems: 100, Description: "Invitations to send with a new organization, at most 100, created atomically with it."},
 		},
 		Resource: &Resource{
-			Collection: "/api/organizations",
-			Item:       "/api/organizations/",
-			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
-			Filters:    []Filter{{Variable: "name", Property: "name", Partial: true}, {Variable: "external_id", Property: "external_id"}},
-			Orderable:  []string{"id", "name", "created_at"},
+			Collection:     "/api/organizations",
+			MetadataFilter: true,
+			Item:           "/api/organizations/",
+			Operations:     []OpKind{GetCollection, Post, Get, Patch, Delete},
+			Filters:        []Filter{{Variable: "name", Property: "name", Partial: true}, {Variable: "external_id", Property: "external_id"}},
+			Orderable:      []string{"id", "name", "created_at"},
 			Actions: []Action{
 				{Name: "transfer", Title: "transferOrganization", Description: "Hands the organization's ownership to another member in one step, by an owner (not an operator key): new_owner becomes an owner and the caller takes caller_role (admin when not given), both or neither, under the organization's lock; If-Match compares the organization's ETag. POST /api/organizations/{id}/transfer with {\"new_owner\": member IRI, \"caller_role\": …}; returns the organization."},
 			},
@@ -421,13 +432,17 @@ var (
 // externalID, metadata and privateMetadata are the properties of what a
 // platform keeps on a resource of its own (schema.MetadataMixin).
 func externalID(of string) *Property {
+	unique := "unique per mode"
+	if of == "user" {
+		unique = "unique (a user spans both modes)"
+	}
 	return &Property{Name: "external_id", Kind: String, Writable: true, MaxLength: schema.ExternalIDMaxLength,
-		Description: fmt.Sprintf("The platform's own id of the %s, up to %d characters, unique per mode; written by operator keys only (a 403 for others). An empty string clears it.", of, schema.ExternalIDMaxLength)}
+		Description: fmt.Sprintf("The platform's own id of the %s, up to %d characters, %s; written by operator keys only (a 403 for others). An empty string clears it.", of, schema.ExternalIDMaxLength, unique)}
 }
 
 func metadata() *Property {
 	return &Property{Name: "metadata", Kind: JSONValue, Writable: true, MaxItems: schema.MetadataMaxKeys, MaxKeyLength: schema.MetadataMaxKeyLength, MaxLength: schema.MetadataMaxValueLength,
-		Description: fmt.Sprintf("The platform's data about it, for whoever reads it: a JSON object of at most %d keys of at most %d characters, each value a string of at most %d characters. Written as a merge patch by whoever may change the resource: a key sent is set, a key sent as null is deleted, the others stay.", schema.MetadataMaxKeys, schema.MetadataMaxKeyLength, schema.MetadataMaxValueLength)}
+		Description: fmt.Sprintf("The platform's data about it, for whoever reads it: a JSON object of at most %d keys of at most %d characters, each value a string of at most %d characters. Written as a merge patch by whoever may change the resource: a key sent is set, a key sent as null is deleted, the others stay. The collection filters on it: metadata[key]=value.", schema.MetadataMaxKeys, schema.MetadataMaxKeyLength, schema.MetadataMaxValueLength)}
 }
 
 func privateMetadata() *Property {

@@ -27,6 +27,7 @@ const (
 	OrganizationDeleted     = "organization.deleted"
 	MemberAdded             = "member.added"
 	MemberRoleChanged       = "member.role_changed"
+	MemberUpdated           = "member.updated"
 	MemberRemoved           = "member.removed"
 	MemberLeft              = "member.left"
 	MemberDeactivated       = "member.deactivated"
@@ -46,18 +47,19 @@ const (
 	APIKeyRevoked           = "api_key.revoked"
 	APIKeyRotated           = "api_key.rotated"
 	UserCreated             = "user.created"
+	UserUpdated             = "user.updated"
 )
 
 // EventTypes lists every event type, in the order the documentation gives
 // them.
 var EventTypes = []string{
 	OrganizationCreated, OrganizationUpdated, OrganizationSuspended, OrganizationReactivated, OrganizationDeleted,
-	MemberAdded, MemberRoleChanged, MemberRemoved, MemberLeft, MemberDeactivated, MemberReactivated,
+	MemberAdded, MemberRoleChanged, MemberUpdated, MemberRemoved, MemberLeft, MemberDeactivated, MemberReactivated,
 	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked, InvitationExpired,
 	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
 	RoleCreated, RoleUpdated, RoleDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRotated,
-	UserCreated,
+	UserCreated, UserUpdated,
 	WebhookEndpointCreated, WebhookEndpointUpdated, WebhookEndpointDeleted, WebhookEndpointSecretRotated, WebhookEndpointDisabled,
 	WebhookDeliveryRetried,
 }

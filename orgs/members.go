@@ -31,6 +31,8 @@ type MemberFilter struct {
 	Role         string
 	Status       string
 	Email        string
+	ExternalID   string
+	Metadata     map[string]string // metadata[key]=value
 }
 
 // Members lists the memberships the caller sees, with their users.
@@ -47,6 +49,12 @@ func (s *Service) Members(c Caller, f MemberFilter, order []Order) List[*ent.Mem
 	}
 	if f.Email != "" {
 		q.Where(member.HasUserWith(user.Email(f.Email)))
+	}
+	if f.ExternalID != "" {
+		q.Where(member.ExternalID(f.ExternalID))
+	}
+	if len(f.Metadata) > 0 {
+		q.Where(metadataHolds(f.Metadata))
 	}
 	withUser := func(q *ent.MemberQuery, o ...member.OrderOption) *ent.MemberQuery { return q.WithUser().Order(o...) }
 	return listOf(q, withUser, order)
@@ -251,6 +259,51 @@ func (sc *Scope) setMemberStatus(ctx context.Context, target *ent.Member, status
 	m.Edges.User = u
 	if err := sc.record(ctx, typ, m, map[string]any{"status": string(target.Status)}); err != nil {
 		return nil, err
+	}
+	return m, nil
+}
+
+// UpdateMemberPlatform changes what the platform keeps on a membership
+// (Platform: external id, metadata, private metadata), a change the
+// caller may make of the member (MayChangeMember, checked on entering);
+// the external id and private metadata are operators' alone. A change of
+// the external id or metadata is a member.updated event with their
+// previous values; of private metadata alone, none.
+func (sc *Scope) UpdateMemberPlatform(ctx context.Context, target *ent.Member, p Platform) (*ent.Member, error) {
+	if err := p.operatorsOnly(sc.caller); err != nil {
+		return nil, err
+	}
+	free := func(id string) error {
+		taken, err := sc.tx.Member.Query().Where(member.ModeEQ(target.Mode), member.ExternalID(id), member.IDNEQ(target.ID)).Exist(ctx)
+		return externalIDCheck(taken, err, "member")
+	}
+	applied, err := p.apply(target.ExternalID, target.Metadata, target.PrivateMetadata, free)
+	if err != nil {
+		return nil, err
+	}
+	update := sc.tx.Member.UpdateOne(target)
+	switch {
+	case applied.clearExternalID:
+		update.ClearExternalID()
+	case applied.setExternalID:
+		update.SetExternalID(applied.externalID)
+	}
+	if applied.setMetadata {
+		update.SetMetadata(applied.metadata)
+	}
+	if applied.setPrivate {
+		update.SetPrivateMetadata(applied.private)
+	}
+	u := target.Edges.User
+	m, err := update.Save(ctx)
+	if err != nil {
+		return nil, externalIDTakenBy(err, fmt.Errorf("update member: %w", err), "member")
+	}
+	m.Edges.User = u
+	if len(applied.previous) > 0 {
+		if err := sc.record(ctx, MemberUpdated, m, applied.previous); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

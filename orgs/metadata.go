@@ -2,9 +2,13 @@ package orgs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/organization"
@@ -22,6 +26,11 @@ type Platform struct {
 	ClearMetadata        bool
 	PrivateMetadata      map[string]*string
 	ClearPrivateMetadata bool
+}
+
+// Sent says whether the change sends anything.
+func (p Platform) Sent() bool {
+	return p.ExternalID != nil || p.Metadata != nil || p.ClearMetadata || p.PrivateMetadata != nil || p.ClearPrivateMetadata
 }
 
 // operatorsOnly is Forbidden unless the caller is an operator key or sends
@@ -68,11 +77,17 @@ func merge(path string, stored map[string]string, clear bool, patch map[string]*
 func externalIDFree(ctx context.Context, tx *ent.Tx, mode, id string, except uuid.UUID) error {
 	taken, err := tx.Organization.Query().
 		Where(organization.ModeEQ(organization.Mode(mode)), organization.ExternalID(id), organization.IDNEQ(except)).Exist(ctx)
+	return externalIDCheck(taken, err, "organization")
+}
+
+// externalIDCheck is the violation when another resource of the class
+// has the external id (taken), or err.
+func externalIDCheck(taken bool, err error, class string) error {
 	if err != nil {
 		return fmt.Errorf("find the external id: %w", err)
 	}
 	if taken {
-		return errExternalIDTaken()
+		return errExternalIDTaken(class)
 	}
 	return nil
 }
@@ -81,14 +96,68 @@ func externalIDFree(ctx context.Context, tx *ent.Tx, mode, id string, except uui
 // of external ids (a concurrent write took the id after externalIDFree
 // found it free), else err.
 func externalIDTaken(saveErr, err error) error {
+	return externalIDTakenBy(saveErr, err, "organization")
+}
+
+func externalIDTakenBy(saveErr, err error, class string) error {
 	if ent.IsConstraintError(saveErr) {
-		return errExternalIDTaken()
+		return errExternalIDTaken(class)
 	}
 	return err
 }
 
-func errExternalIDTaken() error {
-	return violation("external_id", "Another organization of this mode has this external id.", RuleNotUnique)
+func errExternalIDTaken(class string) error {
+	scope := " of this mode"
+	if class == "user" {
+		scope = "" // users span both modes
+	}
+	return violation("external_id", fmt.Sprintf("Another %s%s has this external id.", class, scope), RuleNotUnique)
+}
+
+// platformApplied is a Platform change applied to what a resource holds:
+// what to write, and the previous values an event carries (private
+// metadata never: events carry nothing private).
+type platformApplied struct {
+	setExternalID, clearExternalID bool
+	externalID                     string
+	setMetadata, setPrivate        bool
+	metadata, private              map[string]string
+	previous                       map[string]any
+}
+
+// apply merges the change into what is stored; free checks that an
+// external id is no other resource's.
+func (p Platform) apply(externalID *string, metadata, private map[string]string, free func(string) error) (platformApplied, error) {
+	out := platformApplied{previous: map[string]any{}}
+	if p.ExternalID != nil && *p.ExternalID != ptrValue(externalID) {
+		out.previous["external_id"] = externalID
+		if *p.ExternalID == "" {
+			out.clearExternalID = true
+		} else {
+			if err := free(*p.ExternalID); err != nil {
+				return out, err
+			}
+			out.setExternalID, out.externalID = true, *p.ExternalID
+		}
+	}
+	if p.Metadata != nil || p.ClearMetadata {
+		md, err := merge("metadata", metadata, p.ClearMetadata, p.Metadata)
+		if err != nil {
+			return out, err
+		}
+		if !maps.Equal(md, metadata) {
+			out.previous["metadata"] = metadata
+		}
+		out.setMetadata, out.metadata = true, md
+	}
+	if p.PrivateMetadata != nil || p.ClearPrivateMetadata {
+		md, err := merge("private_metadata", private, p.ClearPrivateMetadata, p.PrivateMetadata)
+		if err != nil {
+			return out, err
+		}
+		out.setPrivate, out.private = true, md
+	}
+	return out, nil
 }
 
 func ptrValue(s *string) string {
@@ -96,4 +165,31 @@ func ptrValue(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// metadataHolds selects the rows whose metadata holds each key of want
+// with exactly its value. Keys and values are bound arguments, never SQL
+// text: on PostgreSQL one containment (metadata @> '{"k":"v",…}'), on
+// SQLite one json_each probe per key.
+func metadataHolds(want map[string]string) func(*entsql.Selector) {
+	return func(s *entsql.Selector) {
+		column := s.C("metadata") // MetadataFields' column, on every class that has it
+		if s.Dialect() == dialect.Postgres {
+			doc, err := json.Marshal(want) // a map of strings always encodes
+			if err != nil {
+				panic(err)
+			}
+			s.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString(column).WriteString(" @> ").Arg(string(doc)).WriteString("::jsonb")
+			}))
+			return
+		}
+		keys := slices.Sorted(maps.Keys(want))
+		for _, k := range keys {
+			s.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString("EXISTS (SELECT 1 FROM json_each(").WriteString(column).WriteString(") AS md WHERE md.key = ").
+					Arg(k).WriteString(" AND md.type = 'text' AND md.value = ").Arg(want[k]).WriteString(")")
+			}))
+		}
+	}
 }

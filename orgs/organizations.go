@@ -28,13 +28,16 @@ func (s *Service) Organization(ctx context.Context, c Caller, id uuid.UUID) (*en
 
 // OrganizationFilter narrows the organizations listed: Name, when not
 // empty, is a part of the name, in any case.
-type OrganizationFilter struct{ Name, ExternalID string }
+type OrganizationFilter struct {
+	Name, ExternalID string
+	Metadata         map[string]string // metadata[key]=value
+}
 
 // Organizations lists the organizations the caller sees.
 func (s *Service) Organizations(c Caller, f OrganizationFilter, order []Order) List[*ent.Organization] {
 	// An operator's organizations are not its memberships: the general
 	// query, by mode.
-	if desc, byID := orderedByID(order); f.Name == "" && f.ExternalID == "" && byID && !c.Operator() {
+	if desc, byID := orderedByID(order); f.Name == "" && f.ExternalID == "" && len(f.Metadata) == 0 && byID && !c.Operator() {
 		return s.organizationsByID(c, desc)
 	}
 	q := s.client.Organization.Query().Where(visibleOrganizations(c))
@@ -43,6 +46,9 @@ func (s *Service) Organizations(c Caller, f OrganizationFilter, order []Order) L
 	}
 	if f.ExternalID != "" {
 		q.Where(organization.ExternalID(f.ExternalID))
+	}
+	if len(f.Metadata) > 0 {
+		q.Where(metadataHolds(f.Metadata))
 	}
 	return listOf(q, (*ent.OrganizationQuery).Order, order)
 }

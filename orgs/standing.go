@@ -97,6 +97,10 @@ func (sc *Scope) Standing() Standing {
 	return Standing{caller: sc.caller, Role: sc.Me.Role, Active: sc.Org.Status != organization.StatusSUSPENDED, grant: sc.grant, book: sc.book}
 }
 
+// Operator says whether the standing is an operator key's, which reads
+// what only operators read (private metadata).
+func (st Standing) Operator() bool { return st.caller.Operator() }
+
 // active is Forbidden when the organization is suspended (see Scope.Active).
 func (st Standing) active() error {
 	if !st.Active {

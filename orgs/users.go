@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
@@ -37,8 +38,10 @@ func forbidOperatorOnly(what string) error {
 // UserFilter narrows the users listed; a zero field does not. Email is an
 // address in any spelling mailaddr reads; Name a part of the name.
 type UserFilter struct {
-	Email string
-	Name  string
+	Email      string
+	Name       string
+	ExternalID string
+	Metadata   map[string]string // metadata[key]=value
 }
 
 // Users lists the users the caller sees: every user for an operator, the
@@ -59,6 +62,12 @@ func (s *Service) Users(c Caller, f UserFilter, order []Order) List[*ent.User] {
 	}
 	if f.Name != "" {
 		q.Where(user.NameContainsFold(f.Name))
+	}
+	if f.ExternalID != "" {
+		q.Where(user.ExternalID(f.ExternalID))
+	}
+	if len(f.Metadata) > 0 {
+		q.Where(metadataHolds(f.Metadata))
 	}
 	return listOf(q, (*ent.UserQuery).Order, order)
 }
@@ -93,4 +102,73 @@ func (s *Service) CreateUser(ctx context.Context, tx *ent.Tx, c Caller, email, n
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return u, s.record(ctx, tx, c, change{typ: UserCreated, mode: c.Mode, subject: u})
+}
+
+// UserChange is a change of a user: a nil Name stays as it is.
+type UserChange struct {
+	Name *string
+	Platform
+}
+
+// UpdateUser changes a user: the user themself changes their name and
+// metadata, an operator anything (the external id and private metadata
+// are operators' alone). Another user is not found, as for a read. A
+// change of the name, external id or metadata is a user.updated event with
+// their previous values; of private metadata alone, none.
+func (s *Service) UpdateUser(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID, ch UserChange) (*ent.User, error) {
+	if id != c.User.ID && !c.Operator() {
+		return nil, ErrNotFound
+	}
+	// The row is locked for the read-merge-write of its metadata: on
+	// PostgreSQL by FOR UPDATE (two merges at once would lose one);
+	// SQLite's write transactions are serialized from their start.
+	q := tx.User.Query().Where(user.ID(id))
+	if s.dialect == dialect.Postgres {
+		q.ForUpdate()
+	}
+	u, err := found(q.Only(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.operatorsOnly(c); err != nil {
+		return nil, err
+	}
+	free := func(ext string) error {
+		taken, err := tx.User.Query().Where(user.ExternalID(ext), user.IDNEQ(u.ID)).Exist(ctx)
+		return externalIDCheck(taken, err, "user")
+	}
+	applied, err := ch.apply(u.ExternalID, u.Metadata, u.PrivateMetadata, free)
+	if err != nil {
+		return nil, err
+	}
+	update := tx.User.UpdateOne(u)
+	if ch.Name != nil && *ch.Name != u.Name {
+		applied.previous["name"] = u.Name
+		update.SetName(*ch.Name)
+	}
+	switch {
+	case applied.clearExternalID:
+		update.ClearExternalID()
+	case applied.setExternalID:
+		update.SetExternalID(applied.externalID)
+	}
+	if applied.setMetadata {
+		update.SetMetadata(applied.metadata)
+	}
+	if applied.setPrivate {
+		update.SetPrivateMetadata(applied.private)
+	}
+	if len(applied.previous) == 0 && !applied.setPrivate {
+		return u, nil // nothing to change: updated_at stays
+	}
+	updated, err := update.Save(ctx)
+	if err != nil {
+		return nil, externalIDTakenBy(err, fmt.Errorf("update user: %w", err), "user")
+	}
+	if len(applied.previous) > 0 {
+		if err := s.record(ctx, tx, c, change{typ: UserUpdated, mode: c.Mode, subject: updated, previous: applied.previous}); err != nil {
+			return nil, err
+		}
+	}
+	return updated, nil
 }

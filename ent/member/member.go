@@ -30,6 +30,12 @@ const (
 	FieldJoinedAt = "joined_at"
 	// FieldMode holds the string denoting the mode field in the database.
 	FieldMode = "mode"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
+	// FieldMetadata holds the string denoting the metadata field in the database.
+	FieldMetadata = "metadata"
+	// FieldPrivateMetadata holds the string denoting the private_metadata field in the database.
+	FieldPrivateMetadata = "private_metadata"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -62,6 +68,9 @@ var Columns = []string{
 	FieldDeactivatedAt,
 	FieldJoinedAt,
 	FieldMode,
+	FieldExternalID,
+	FieldMetadata,
+	FieldPrivateMetadata,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -79,6 +88,8 @@ var (
 	RoleValidator func(string) error
 	// DefaultJoinedAt holds the default value on creation for the "joined_at" field.
 	DefaultJoinedAt func() time.Time
+	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	ExternalIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -176,6 +187,11 @@ func ByJoinedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByMode orders the results by the mode field.
 func ByMode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMode, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

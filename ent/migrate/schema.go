@@ -172,6 +172,9 @@ var (
 		{Name: "deactivated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "joined_at", Type: field.TypeTime},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}, Default: "live"},
+		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 1020},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "private_metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "user_id", Type: field.TypeUUID},
 	}
@@ -183,13 +186,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_organizations_members",
-				Columns:    []*schema.Column{MembersColumns[6]},
+				Columns:    []*schema.Column{MembersColumns[9]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "members_users_memberships",
-				Columns:    []*schema.Column{MembersColumns[7]},
+				Columns:    []*schema.Column{MembersColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -198,12 +201,12 @@ var (
 			{
 				Name:    "member_organization_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembersColumns[6], MembersColumns[7]},
+				Columns: []*schema.Column{MembersColumns[9], MembersColumns[10]},
 			},
 			{
 				Name:    "member_active_organization_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembersColumns[6], MembersColumns[7]},
+				Columns: []*schema.Column{MembersColumns[9], MembersColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'active'",
 				},
@@ -211,12 +214,17 @@ var (
 			{
 				Name:    "member_user_id_mode_status_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[7], MembersColumns[5], MembersColumns[2], MembersColumns[6]},
+				Columns: []*schema.Column{MembersColumns[10], MembersColumns[5], MembersColumns[2], MembersColumns[9]},
 			},
 			{
 				Name:    "member_organization_id_joined_at",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[6], MembersColumns[4]},
+				Columns: []*schema.Column{MembersColumns[9], MembersColumns[4]},
+			},
+			{
+				Name:    "member_mode_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{MembersColumns[5], MembersColumns[6]},
 			},
 		},
 	}
@@ -292,12 +300,22 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
 		{Name: "name", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 1020},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "private_metadata", Type: field.TypeJSON, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
 		Name:       "users",
 		Columns:    UsersColumns,
 		PrimaryKey: []*schema.Column{UsersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "user_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{UsersColumns[5]},
+			},
+		},
 	}
 	// UserIdentitiesColumns holds the columns for the "user_identities" table.
 	UserIdentitiesColumns = []*schema.Column{

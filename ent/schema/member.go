@@ -26,7 +26,7 @@ func (Member) Mixin() []ent.Mixin {
 }
 
 func (Member) Fields() []ent.Field {
-	return []ent.Field{
+	return append([]ent.Field{
 		field.UUID("user_id", NewID()).Immutable(),
 		// role is the slug of one of the organization's roles (Role): a
 		// default one or a custom one, which the domain checks under the
@@ -44,7 +44,7 @@ func (Member) Fields() []ent.Field {
 		// reading the organizations. A hook the store installs sets it from
 		// the organization on every create, whatever the caller set.
 		field.Enum("mode").Values("live", "test").Default("live").Immutable(),
-	}
+	}, MetadataFields()...) // last: their columns were added by ALTER TABLE
 }
 
 func (Member) Edges() []ent.Edge {
@@ -72,5 +72,7 @@ func (Member) Indexes() []ent.Index {
 		index.Fields("user_id", "mode", "status", "organization_id"),
 		// Members are listed and embedded per organization in joining order.
 		index.Fields("organization_id", "joined_at"),
+		// A platform's id of a membership names one per mode.
+		index.Fields("mode", "external_id").Unique(),
 	}
 }
