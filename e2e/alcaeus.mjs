@@ -218,12 +218,12 @@ async function run() {
   // only matches {object} when the property is rdf:type, so a filter {predicate, object} never
   // matches a "whose organization is X" assertion.
   if (created) {
-    await check('follows an organization\'s hydra:collection links: members, invitations, workspaces, roles, events, webhook endpoints, each 200 with exactly the members its memberAssertion (<Class>/organization = the organization) states', async () => {
+    await check('follows an organization\'s hydra:collection links: members, invitations, workspaces, roles, domains, events, webhook endpoints, each 200 with exactly the members its memberAssertion (<Class>/organization = the organization) states', async () => {
       const r = await env.hydra.loadResource(created.id);
       const org = r.representation?.root;
       const links = org?.getCollections() ?? [];
       const memberCount = Number(org?.pointer.out(env.namedNode(`${vocab}Organization/member_count`)).value);
-      let ok = status(r) === 200 && links.length === 6;
+      let ok = status(r) === 200 && links.length === 7;
       const seen = [];
       for (const link of links) {
         const a = [...(link.memberAssertion ?? [])][0];

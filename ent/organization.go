@@ -64,9 +64,11 @@ type OrganizationEdges struct {
 	WebhookEndpoints []*WebhookEndpoint `json:"webhook_endpoints,omitempty"`
 	// WebhookDeliveries holds the value of the webhook_deliveries edge.
 	WebhookDeliveries []*WebhookDelivery `json:"webhook_deliveries,omitempty"`
+	// Domains holds the value of the domains edge.
+	Domains []*Domain `json:"domains,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 }
 
 // MembersOrErr returns the Members value or an error if the edge
@@ -121,6 +123,15 @@ func (e OrganizationEdges) WebhookDeliveriesOrErr() ([]*WebhookDelivery, error) 
 		return e.WebhookDeliveries, nil
 	}
 	return nil, &NotLoadedError{edge: "webhook_deliveries"}
+}
+
+// DomainsOrErr returns the Domains value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) DomainsOrErr() ([]*Domain, error) {
+	if e.loadedTypes[6] {
+		return e.Domains, nil
+	}
+	return nil, &NotLoadedError{edge: "domains"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -281,6 +292,11 @@ func (_m *Organization) QueryWebhookEndpoints() *WebhookEndpointQuery {
 // QueryWebhookDeliveries queries the "webhook_deliveries" edge of the Organization entity.
 func (_m *Organization) QueryWebhookDeliveries() *WebhookDeliveryQuery {
 	return NewOrganizationClient(_m.config).QueryWebhookDeliveries(_m)
+}
+
+// QueryDomains queries the "domains" edge of the Organization entity.
+func (_m *Organization) QueryDomains() *DomainQuery {
+	return NewOrganizationClient(_m.config).QueryDomains(_m)
 }
 
 // Update returns a builder for updating this Organization.

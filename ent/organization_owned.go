@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"github.com/orgraph/orgraph/ent/domain"
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/role"
@@ -19,6 +20,7 @@ import (
 // caller's to keep or change.
 func OrganizationOwnedTables() map[string]string {
 	return map[string]string{
+		TypeDomain:          domain.Table,
 		TypeInvitation:      invitation.Table,
 		TypeMember:          member.Table,
 		TypeRole:            role.Table,

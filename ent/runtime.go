@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/orgraph/orgraph/ent/apikey"
+	"github.com/orgraph/orgraph/ent/domain"
 	"github.com/orgraph/orgraph/ent/event"
 	"github.com/orgraph/orgraph/ent/idempotencyrecord"
 	"github.com/orgraph/orgraph/ent/invitation"
@@ -50,6 +51,57 @@ func init() {
 	apikeyDescID := apikeyMixinFields0[0].Descriptor()
 	// apikey.DefaultID holds the default value on creation for the id field.
 	apikey.DefaultID = apikeyDescID.Default.(func() uuid.UUID)
+	domainMixin := schema.Domain{}.Mixin()
+	domainMixinFields0 := domainMixin[0].Fields()
+	_ = domainMixinFields0
+	domainMixinFields1 := domainMixin[1].Fields()
+	_ = domainMixinFields1
+	domainFields := schema.Domain{}.Fields()
+	_ = domainFields
+	// domainDescCreatedAt is the schema descriptor for created_at field.
+	domainDescCreatedAt := domainMixinFields1[0].Descriptor()
+	// domain.DefaultCreatedAt holds the default value on creation for the created_at field.
+	domain.DefaultCreatedAt = domainDescCreatedAt.Default.(func() time.Time)
+	// domainDescUpdatedAt is the schema descriptor for updated_at field.
+	domainDescUpdatedAt := domainMixinFields1[1].Descriptor()
+	// domain.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	domain.DefaultUpdatedAt = domainDescUpdatedAt.Default.(func() time.Time)
+	// domain.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	domain.UpdateDefaultUpdatedAt = domainDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// domainDescDomain is the schema descriptor for domain field.
+	domainDescDomain := domainFields[0].Descriptor()
+	// domain.DomainValidator is a validator for the "domain" field. It is called by the builders before save.
+	domain.DomainValidator = func() func(string) error {
+		validators := domainDescDomain.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(domain string) error {
+			for _, fn := range fns {
+				if err := fn(domain); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// domainDescVerificationToken is the schema descriptor for verification_token field.
+	domainDescVerificationToken := domainFields[3].Descriptor()
+	// domain.VerificationTokenValidator is a validator for the "verification_token" field. It is called by the builders before save.
+	domain.VerificationTokenValidator = domainDescVerificationToken.Validators[0].(func(string) error)
+	// domainDescRole is the schema descriptor for role field.
+	domainDescRole := domainFields[5].Descriptor()
+	// domain.DefaultRole holds the default value on creation for the role field.
+	domain.DefaultRole = domainDescRole.Default.(string)
+	// domainDescFailure is the schema descriptor for failure field.
+	domainDescFailure := domainFields[9].Descriptor()
+	// domain.FailureValidator is a validator for the "failure" field. It is called by the builders before save.
+	domain.FailureValidator = domainDescFailure.Validators[0].(func(string) error)
+	// domainDescID is the schema descriptor for id field.
+	domainDescID := domainMixinFields0[0].Descriptor()
+	// domain.DefaultID holds the default value on creation for the id field.
+	domain.DefaultID = domainDescID.Default.(func() uuid.UUID)
 	eventFields := schema.Event{}.Fields()
 	_ = eventFields
 	// eventDescType is the schema descriptor for type field.

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Domain is the client for interacting with the Domain builders.
+	Domain *DomainClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
@@ -170,6 +172,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.Domain = NewDomainClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)

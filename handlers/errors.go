@@ -28,6 +28,7 @@ var ruleCodes = map[orgs.Rule]string{
 	orgs.RuleNotTransferable:  problems.CodeNotTransferable,
 	orgs.RuleTooMany:          problems.CodeTooMany,
 	orgs.RuleRoleInUse:        problems.CodeRoleInUse,
+	orgs.RuleInvalidDomain:    problems.CodeInvalidDomain,
 }
 
 // problemOf is the problem document an error is answered with, or nil for

@@ -55,6 +55,9 @@ func (eventDocuments) Prepare(ctx context.Context, tx *ent.Tx, subject any) (fun
 	case *ent.Workspace:
 		ws := *v
 		build = func() *hydra.Node { return workspaceNode(&ws) }
+	case *ent.Domain:
+		d := *v
+		build = func() *hydra.Node { return domainNode(&d) }
 	case *ent.Role:
 		ro := *v
 		build = func() *hydra.Node { return roleNode(&ro) }

@@ -113,6 +113,23 @@ var evWrites = map[string]evWrite{
 		ws := evMade(t, pmPost(e, "/api/workspaces", k.ada, `{"organization": "`+k.org+`", "name": "Design"}`))
 		return e.do(req{Method: http.MethodPatch, Path: ws, Key: k.ada, Body: `{"name": "Design 2"}`, Header: map[string]string{"X-Request-ID": id}})
 	}},
+	"POST /api/domains": {[]string{"domain.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		return evDo(e, http.MethodPost, "/api/domains", k.ada, `{"organization": "`+k.org+`", "domain": "acme.test"}`, id)
+	}},
+	"PATCH /api/domains/{id}": {[]string{"domain.updated"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		d := evMade(t, pmPost(e, "/api/domains", k.ada, `{"organization": "`+k.org+`", "domain": "beta.test"}`))
+		return evDo(e, http.MethodPatch, d, k.ada, `{"enrollment": "automatic_invitation"}`, id)
+	}},
+	"DELETE /api/domains/{id}": {[]string{"domain.deleted"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		d := evMade(t, pmPost(e, "/api/domains", k.ada, `{"organization": "`+k.org+`", "domain": "gamma.test"}`))
+		return evDo(e, http.MethodDelete, d, k.ada, "", id)
+	}},
+	// No DNS server answers for .test here: the check fails, and the
+	// pending domain's failure is an event.
+	"POST /api/domains/{id}/verify": {[]string{"domain.verification_failed"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
+		d := evMade(t, pmPost(e, "/api/domains", k.ada, `{"organization": "`+k.org+`", "domain": "delta.test"}`))
+		return evDo(e, http.MethodPost, d+"/verify", k.ada, "", id)
+	}},
 	"POST /api/roles": {[]string{"role.created"}, func(t *testing.T, e *env, k *evKeys, id string) *response {
 		return evDo(e, http.MethodPost, "/api/roles", k.ada, `{"organization": "`+k.org+`", "slug": "support", "name": "Support", "permissions": ["members:manage"]}`, id)
 	}},

@@ -57,8 +57,8 @@ func TestOrganizationCollectionLinksHoldWhatTheyAssert(t *testing.T) {
 			}
 			want["Member"] = int(r.obj()["member_count"].(float64))
 			links := otList(r.obj()["collection"])
-			if len(links) != 6 {
-				t.Fatalf("%s: %d collection links, want 6: %s", who, len(links), r.Body)
+			if len(links) != 7 {
+				t.Fatalf("%s: %d collection links, want 7: %s", who, len(links), r.Body)
 			}
 			seen := map[string]bool{}
 			for _, l := range links {
@@ -113,8 +113,8 @@ func TestOrganizationCollectionLinksHoldWhatTheyAssert(t *testing.T) {
 					t.Errorf("%s: GET %s: view %v, want the link's IRI", who, iri, exact.obj()["view"])
 				}
 			}
-			if len(seen) != 6 {
-				t.Errorf("%s: links to %v, want Member, Invitation, Workspace, Role, Event and WebhookEndpoint", who, seen)
+			if len(seen) != 7 {
+				t.Errorf("%s: links to %v, want Member, Invitation, Workspace, Role, Domain, Event and WebhookEndpoint", who, seen)
 			}
 		}
 

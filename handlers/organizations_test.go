@@ -332,7 +332,7 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 // item 5; links_test.go follows them).
 func otWantLinks(id string) []any {
 	var out []any
-	for _, c := range []struct{ class, path string }{{"Member", "members"}, {"Invitation", "invitations"}, {"Workspace", "workspaces"}, {"Role", "roles"}, {"Event", "events"}, {"WebhookEndpoint", "webhook_endpoints"}} {
+	for _, c := range []struct{ class, path string }{{"Member", "members"}, {"Invitation", "invitations"}, {"Workspace", "workspaces"}, {"Role", "roles"}, {"Domain", "domains"}, {"Event", "events"}, {"WebhookEndpoint", "webhook_endpoints"}} {
 		out = append(out, map[string]any{
 			"@id":             "/api/" + c.path + "?organization=" + id,
 			"@type":           "Collection",

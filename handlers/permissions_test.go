@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/domain"
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
@@ -326,6 +327,13 @@ func pmSnapshot(t *testing.T, e *env) string {
 	}
 	for _, r := range roles {
 		fmt.Fprintf(&b, "role %s %s %s\n", r.ID, r.OrganizationID, r.Slug)
+	}
+	domains, err := e.db.Domain.Query().Order(domain.ByID()).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range domains {
+		fmt.Fprintf(&b, "domain %s %s %s %s %s %s\n", d.ID, d.OrganizationID, d.Domain, d.Status, d.Enrollment, d.Role)
 	}
 	users, err := e.db.User.Query().Count(ctx)
 	if err != nil {
@@ -733,6 +741,15 @@ var pmActions = []pmAction{
 		check: pmGone(func(fx *pmFixture) string {
 			return fx.workspace
 		}),
+	},
+	{
+		name:  "POST domain",
+		needs: []schema.Permission{schema.ManageDomains},
+		want:  [pmColumns]int{201, 201, 403, 403, 400, 400, 403},
+		do: func(e *env, fx *pmFixture, key string) *response {
+			return pmPost(e, "/api/domains", key, fmt.Sprintf(`{"organization":%q,"domain":"acme.test"}`, fx.orgIRI))
+		},
+		check: pmField("status", "pending"),
 	},
 	{
 		name: "GET workspaces alias", read: true,

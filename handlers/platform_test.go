@@ -325,7 +325,12 @@ func TestIfMatchOnEveryConditionalWrite(t *testing.T) {
 		if custom.Status != http.StatusCreated {
 			t.Fatalf("role: %d %s", custom.Status, custom.Body)
 		}
+		claimed := e.do(req{Method: http.MethodPost, Path: "/api/domains", Key: ada, Body: `{"organization":"` + o.iri + `","domain":"tagged.test"}`})
+		if claimed.Status != http.StatusCreated {
+			t.Fatalf("domain: %d %s", claimed.Status, claimed.Body)
+		}
 		fixtures := map[string]struct{ iri, patch string }{
+			"Domain":          {claimed.obj()["@id"].(string), `{"enrollment":"automatic_invitation"}`},
 			"WebhookEndpoint": {hook.obj()["@id"].(string), `{"description":"Changed"}`},
 			"Role":            {custom.obj()["@id"].(string), `{"name":"Changed"}`},
 			"User":            {e.do(req{Path: "/api/me", Key: ada}).obj()["@id"].(string), `{"name":"Changed"}`},

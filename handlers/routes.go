@@ -71,6 +71,11 @@ func (s *Server) routes() *mux.Router {
 	resource(r, s, hydra.Member, crud{
 		list: s.listMembers, get: s.getMember, patch: s.patchMember, delete: s.deleteMember,
 	})
+	resource(r, s, hydra.Domain, crud{
+		list: s.listDomains, create: s.createDomain,
+		get: s.getDomain, patch: s.patchDomain, delete: s.deleteDomain,
+	})
+	r.Handle(hydra.Domain.Resource.Item+"{id}/verify", s.methods(post(s.authenticated(s.verifyDomain))))
 	members := hydra.Member.Resource
 	r.Handle(members.Item+"{id}/deactivate", s.methods(post(s.authenticated(s.deactivateMember))))
 	r.Handle(members.Item+"{id}/reactivate", s.methods(post(s.authenticated(s.reactivateMember))))

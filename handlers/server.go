@@ -68,6 +68,8 @@ type Config struct {
 	// WebhookLease is how long a deliverer holds an endpoint; zero means
 	// DefaultWebhookLease.
 	WebhookLease time.Duration
+	// Resolver looks up domains' TXT records; nil means the system's.
+	Resolver orgs.TXTResolver
 	// IdempotencyKeys bounds the answers kept per key owner and mode (see
 	// store/idempotency.go for what happens past it); zero means
 	// DefaultIdempotencyKeys.
@@ -160,6 +162,10 @@ func New(cfg Config) *Server {
 	}
 	s.tail = newTail(s.orgs, func(msg string, err error) { log.Warn(msg, "error", err.Error()) })
 	cfg.DB.SetRecorder(s.orgs.RecordBySystem)
+	cfg.DB.SetEnroller(s.orgs.Enroll)
+	if cfg.Resolver != nil {
+		s.orgs.SetResolver(cfg.Resolver)
+	}
 	s.now = cfg.Now
 	s.oidc = cfg.OIDC
 	if s.now == nil {

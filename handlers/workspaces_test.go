@@ -393,10 +393,10 @@ var wsRoles = []struct {
 	permissions             []string
 }{
 	{"owner", "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization.", []string{
-		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:delete", "organization:read",
+		"domains:manage", "events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:delete", "organization:read",
 		"organization:status", "organization:update", "owners:manage", "roles:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
-	{"admin", "Admin", "Manages the organization, its workspaces, invitations, custom roles, webhooks and non-owner members (deactivating them too), and reads its events.", []string{
-		"events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:read", "organization:update",
+	{"admin", "Admin", "Manages the organization, its workspaces, invitations, custom roles, domains, webhooks and non-owner members (deactivating them too), and reads its events.", []string{
+		"domains:manage", "events:read", "invitations:manage", "invitations:read", "members:manage", "members:read", "organization:read", "organization:update",
 		"roles:manage", "roles:read", "webhooks:manage", "workspaces:manage", "workspaces:read"}},
 	{"developer", "Developer", "Manages workspaces; reads the organization, its members, invitations and roles.", []string{
 		"invitations:read", "members:read", "organization:read", "roles:read", "workspaces:manage", "workspaces:read"}},

@@ -20,7 +20,7 @@ func TestOrganizationLinksTheCollectionsThatPointToIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []any
-	for _, c := range []*Class{Member, Invitation, Workspace, Role, Event, WebhookEndpoint} {
+	for _, c := range []*Class{Member, Invitation, Workspace, Role, Domain, Event, WebhookEndpoint} {
 		want = append(want, map[string]any{
 			"@id":   c.Resource.Collection + "?organization=" + id,
 			"@type": "Collection",

@@ -669,7 +669,10 @@ func queryParams(c *Class, omit map[string]bool) []any {
 		out = append(out, map[string]any{"name": f.Variable, "in": "query", "required": false, "description": description, "schema": schema})
 	}
 	if res.MetadataFilter {
-		out = append(out, map[string]any{"name": "metadata", "in": "query", "required": false, "style": "deepObject", "explode": true,
+		// The example is empty: Swagger UI fills an object parameter with
+		// its example (else a generated one, additionalProp1…), which
+		// would filter every item out of a plain "Execute".
+		out = append(out, map[string]any{"name": "metadata", "in": "query", "required": false, "style": "deepObject", "explode": true, "example": map[string]any{},
 			"description": fmt.Sprintf("Only the %s resources whose metadata holds each key with exactly its value: metadata[plan]=pro&metadata[region]=eu (at most %d keys).", c.Name, MaxMetadataFilters),
 			"schema": map[string]any{"type": "object", "maxProperties": MaxMetadataFilters,
 				"propertyNames":        map[string]any{"minLength": 1, "maxLength": schema.MetadataMaxKeyLength},

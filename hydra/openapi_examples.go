@@ -29,6 +29,7 @@ const (
 	exampleEndpointID     = "01943a5f-3e60-7b22-8c33-a4b5c6d7e8f9"
 	exampleDeliveryID     = "01943a5f-3e61-7c33-9d44-b5c6d7e8f9a0"
 	exampleRoleID         = "01943a5e-8b2e-7c99-8aab-92a3b4c5d6e7"
+	exampleDomainID       = "01943a5e-8b2e-7c99-8aab-92a3b4c5d6f0"
 	exampleRequestID      = "req_5f2b9c0e1a7d4e3f8b6c2a19"
 )
 
@@ -52,6 +53,8 @@ func exampleID(c *Class) string {
 		return exampleWorkspaceID
 	case Role:
 		return exampleRoleID
+	case Domain:
+		return exampleDomainID
 	case APIKey:
 		return exampleAPIKeyID
 	case Event:
@@ -112,6 +115,12 @@ func exampleNode(c *Class) *Node {
 		return NewNode(Workspace, Workspace.IRI(exampleWorkspaceID)).Set("id", exampleWorkspaceID).
 			Set("organization", Organization.IRI(exampleOrganizationID)).Set("name", "Research").
 			Set("created_at", exampleCreated).Set("updated_at", exampleJoined)
+	case Domain:
+		return NewNode(Domain, Domain.IRI(exampleDomainID)).Set("id", exampleDomainID).
+			Set("organization", Organization.IRI(exampleOrganizationID)).Set("domain", "acme.example").Set("mode", "live").
+			Set("status", "verified").Set("verification_token", "orgraph-verification=5f0e4d8e9d0e6c1f2b7a4e0c8a1b2c3d4e5f6a7b8c9d0e1f").
+			Set("verification_record", "_orgraph-challenge.acme.example").Set("enrollment", "automatic_invitation").Set("role", "developer").
+			Set("verified_at", exampleJoined).Set("checked_at", exampleJoined).Set("created_at", exampleCreated).Set("updated_at", exampleJoined)
 	case Role:
 		return NewNode(Role, Role.IRI(exampleRoleID)).Set("id", exampleRoleID).
 			Set("organization", Organization.IRI(exampleOrganizationID)).Set("slug", "support").Set("name", "Support").
@@ -195,6 +204,10 @@ func exampleInput(c *Class, create bool, omit map[string]bool) map[string]any {
 		body = map[string]any{"role": "admin", "metadata": map[string]any{"team": "platform"}}
 	case c == Workspace && create:
 		body = map[string]any{"organization": org, "name": "Research"}
+	case c == Domain && create:
+		body = map[string]any{"organization": org, "domain": "acme.example", "enrollment": "automatic_invitation", "role": "developer"}
+	case c == Domain:
+		body = map[string]any{"enrollment": "automatic_membership"}
 	case c == Role && create:
 		body = map[string]any{"organization": org, "slug": "support", "name": "Support",
 			"description": "Answers customers: manages members and invitations, reads the events.", "permissions": toAny(permissionNames(exampleSupport))}

@@ -195,6 +195,40 @@ var (
 		},
 	}
 
+	Domain = &Class{
+		Name:        "Domain",
+		Description: "An email domain an organization claims. It is verified when the DNS TXT record _orgraph-challenge.<domain> holds its verification_token (checked by the verify action, and again periodically); a verified domain enrolls the users whose address is at it as they appear in its mode, by an invitation or a membership with its role. A domain is verified in at most one organization per mode; public email providers' domains cannot be claimed.",
+		Properties: []*Property{
+			{Name: "id", Always: true, Kind: String, Description: "The domain's id."},
+			{Name: "organization", Always: true, Kind: Reference, Class: nil, Required: true, Writable: true, CreateOnly: true, Description: "The organization that claims it."},
+			{Name: "domain", Always: true, Kind: String, Required: true, Writable: true, CreateOnly: true, MaxLength: 253, Description: "The domain name (ASCII: an internationalized name in its xn-- form), stored in lower case without a final dot."},
+			{Name: "mode", Always: true, Kind: String, Enum: []string{"live", "test"}, Description: "The organization's mode: a domain is verified in at most one organization per mode."},
+			{Name: "status", Always: true, Kind: String, Enum: schema.DomainStatuses, Description: "pending until first verified; verified while the TXT record holds the token; failed when a check did not find it (failure says why)."},
+			{Name: "verification_token", Always: true, Kind: String, Description: "What the TXT record must hold."},
+			{Name: "verification_record", Always: true, Kind: String, Description: "Where the TXT record goes: _orgraph-challenge.<domain>."},
+			{Name: "enrollment", Always: true, Kind: String, Writable: true, Enum: schema.Enrollments, Description: "What a verified domain does for a user whose address is at it, as they appear in its mode (a new user, or their first key in the mode): none; automatic_invitation, an invitation from whoever last set the enrollment; automatic_membership, a membership. none when not given."},
+			{Name: "role", Always: true, Kind: String, Format: Slug, Writable: true, MaxLength: 40, Description: "The slug of the role enrollment gives, one of the organization's that the caller may give, never owner (viewer when not given)."},
+			{Name: "failure", Kind: String, Description: "Why the last check did not verify it."},
+			{Name: "verified_at", Kind: DateTime, Description: "When it was verified (while it is)."},
+			{Name: "checked_at", Kind: DateTime, Description: "When its TXT record was last looked up."},
+			{Name: "created_at", Always: true, Kind: DateTime, Description: "When it was claimed."},
+			{Name: "updated_at", Always: true, Kind: DateTime, Description: "When it last changed."},
+		},
+		Resource: &Resource{
+			Collection: "/api/domains",
+			Item:       "/api/domains/",
+			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
+			Filters: []Filter{
+				{Variable: "organization", Property: "organization"},
+				{Variable: "status", Property: "status"},
+			},
+			Orderable: []string{"id", "domain", "created_at"},
+			Actions: []Action{
+				{Name: "verify", Description: "Looks the TXT record up now, by an owner or admin (domains:manage): the domain becomes verified when it holds the token (422 NotUnique when another organization of the mode has it verified), failed otherwise, with the failure. POST /api/domains/{id}/verify, no body; returns the domain."},
+			},
+		},
+	}
+
 	Invitation = &Class{
 		Name:        "Invitation",
 		Description: "An invitation to join an organization with a role: pending, then accepted, revoked or expired.",
@@ -473,8 +507,11 @@ var API = func() *Registry {
 			}
 		}
 	}
-	for _, c := range []*Class{Member, Role, Invitation, Workspace, Event, WebhookEndpoint, WebhookDelivery} {
+	for _, c := range []*Class{Member, Role, Domain, Invitation, Workspace, Event, WebhookEndpoint, WebhookDelivery} {
 		point(c, "organization", Organization)
+	}
+	for i := range Domain.Resource.Actions {
+		Domain.Resource.Actions[i].Returns = Domain
 	}
 	point(Invitation, "membership", Member)
 	point(OwnershipTransfer, "new_owner", Member)
@@ -511,7 +548,7 @@ var API = func() *Registry {
 	}
 	return NewRegistry("Orgraph",
 		"Organizations, their owners, members, invitations, workspaces and roles, as Hydra resources.",
-		Organization, Member, Invitation, Workspace, Role, User, APIKey, Event, WebhookEndpoint, WebhookDelivery,
+		Organization, Member, Invitation, Workspace, Role, Domain, User, APIKey, Event, WebhookEndpoint, WebhookDelivery,
 		Contact, Address, OrganizationStatus, StatusChange, OrganizationInvitation, APIKeyRotation, InvitationToken, OwnershipTransfer, EventActor, WebhookAttempt,
 		Error, ConstraintViolation, ConstraintViolationList)
 }()

@@ -36,6 +36,7 @@ const (
 	RuleNotTransferable  Rule = "not-transferable"   // ownership goes to another active member who is no owner yet
 	RuleTooMany          Rule = "too-many"           // more elements than allowed (metadata keys)
 	RuleRoleInUse        Rule = "role-in-use"        // a role members or invitations hold is deleted only with a replacement
+	RuleInvalidDomain    Rule = "invalid-domain"     // not a domain name, or a public email provider's
 )
 
 // Violation is one broken rule, at a property of the request (Path, as a

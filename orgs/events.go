@@ -20,34 +20,39 @@ import (
 
 // The event types, "resource.what".
 const (
-	OrganizationCreated     = "organization.created"
-	OrganizationUpdated     = "organization.updated"
-	OrganizationSuspended   = "organization.suspended"
-	OrganizationReactivated = "organization.reactivated"
-	OrganizationDeleted     = "organization.deleted"
-	MemberAdded             = "member.added"
-	MemberRoleChanged       = "member.role_changed"
-	MemberUpdated           = "member.updated"
-	MemberRemoved           = "member.removed"
-	MemberLeft              = "member.left"
-	MemberDeactivated       = "member.deactivated"
-	MemberReactivated       = "member.reactivated"
-	InvitationCreated       = "invitation.created"
-	InvitationResent        = "invitation.resent"
-	InvitationAccepted      = "invitation.accepted"
-	InvitationRevoked       = "invitation.revoked"
-	InvitationExpired       = "invitation.expired"
-	WorkspaceCreated        = "workspace.created"
-	WorkspaceUpdated        = "workspace.updated"
-	WorkspaceDeleted        = "workspace.deleted"
-	RoleCreated             = "role.created"
-	RoleUpdated             = "role.updated"
-	RoleDeleted             = "role.deleted"
-	APIKeyCreated           = "api_key.created"
-	APIKeyRevoked           = "api_key.revoked"
-	APIKeyRotated           = "api_key.rotated"
-	UserCreated             = "user.created"
-	UserUpdated             = "user.updated"
+	OrganizationCreated      = "organization.created"
+	OrganizationUpdated      = "organization.updated"
+	OrganizationSuspended    = "organization.suspended"
+	OrganizationReactivated  = "organization.reactivated"
+	OrganizationDeleted      = "organization.deleted"
+	MemberAdded              = "member.added"
+	MemberRoleChanged        = "member.role_changed"
+	MemberUpdated            = "member.updated"
+	MemberRemoved            = "member.removed"
+	MemberLeft               = "member.left"
+	MemberDeactivated        = "member.deactivated"
+	MemberReactivated        = "member.reactivated"
+	InvitationCreated        = "invitation.created"
+	InvitationResent         = "invitation.resent"
+	InvitationAccepted       = "invitation.accepted"
+	InvitationRevoked        = "invitation.revoked"
+	InvitationExpired        = "invitation.expired"
+	WorkspaceCreated         = "workspace.created"
+	WorkspaceUpdated         = "workspace.updated"
+	WorkspaceDeleted         = "workspace.deleted"
+	RoleCreated              = "role.created"
+	RoleUpdated              = "role.updated"
+	RoleDeleted              = "role.deleted"
+	DomainCreated            = "domain.created"
+	DomainUpdated            = "domain.updated"
+	DomainDeleted            = "domain.deleted"
+	DomainVerified           = "domain.verified"
+	DomainVerificationFailed = "domain.verification_failed"
+	APIKeyCreated            = "api_key.created"
+	APIKeyRevoked            = "api_key.revoked"
+	APIKeyRotated            = "api_key.rotated"
+	UserCreated              = "user.created"
+	UserUpdated              = "user.updated"
 )
 
 // EventTypes lists every event type, in the order the documentation gives
@@ -58,6 +63,7 @@ var EventTypes = []string{
 	InvitationCreated, InvitationResent, InvitationAccepted, InvitationRevoked, InvitationExpired,
 	WorkspaceCreated, WorkspaceUpdated, WorkspaceDeleted,
 	RoleCreated, RoleUpdated, RoleDeleted,
+	DomainCreated, DomainUpdated, DomainDeleted, DomainVerified, DomainVerificationFailed,
 	APIKeyCreated, APIKeyRevoked, APIKeyRotated,
 	UserCreated, UserUpdated,
 	WebhookEndpointCreated, WebhookEndpointUpdated, WebhookEndpointDeleted, WebhookEndpointSecretRotated, WebhookEndpointDisabled,
@@ -70,7 +76,7 @@ var EventTypes = []string{
 // provides it (SetDocuments); subject is an *ent.Organization (or its
 // OrganizationView, when the writer knows it), *ent.Member
 // (its user loaded), *ent.Invitation (its organization loaded),
-// *ent.Workspace, *ent.Role, *ent.APIKey or *ent.User, read in tx. Prepare reads in
+// *ent.Workspace, *ent.Role, *ent.Domain, *ent.APIKey or *ent.User, read in tx. Prepare reads in
 // tx whatever the document needs, then returns the renderer, which must
 // not touch tx: the store may run it after the writer's function returns,
 // outside the single writer's turn (store.DB.AppendEvent).

@@ -270,6 +270,9 @@ func TestDeleteOrganizationLeavesNoOwnedRow(t *testing.T) {
 					SetEventID(1).SetEventType("workspace.created").Save(ctx); err != nil {
 					return err
 				}
+				if _, err := sc.ClaimDomain(ctx, orgs.DomainClaim{Domain: strings.ToLower(name) + ".test"}); err != nil {
+					return err
+				}
 				_, err = sc.Invite(ctx, orgs.Invitation{Email: "bob@example.com", Role: "admin", Days: 7})
 				return err
 			}); err != nil {

@@ -44,6 +44,8 @@ type Service struct {
 	// sealer seals what events carry for webhooks and operators alone
 	// (SetSealer); nil: such parts are not kept.
 	sealer Sealer
+	// resolver verifies domains (SetResolver); nil: the system's.
+	resolver TXTResolver
 }
 
 // NewService returns a Service reading through client, a database of the

@@ -101,7 +101,10 @@ func (s *Service) CreateUser(ctx context.Context, tx *ent.Tx, c Caller, email, n
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	return u, s.record(ctx, tx, c, change{typ: UserCreated, mode: c.Mode, subject: u})
+	if err := s.record(ctx, tx, c, change{typ: UserCreated, mode: c.Mode, subject: u}); err != nil {
+		return nil, err
+	}
+	return u, s.Enroll(ctx, tx, u, c.Mode)
 }
 
 // UserChange is a change of a user: a nil Name stays as it is.

@@ -199,6 +199,8 @@ var Constraints = []Constraint{
 		"The organization's ownership goes to another active member of the organization who is not an owner yet: the member named belongs to no such membership here, is the caller, is deactivated, or is an owner already."},
 	{CodeRoleInUse, "RoleInUse", false,
 		"Members or pending invitations hold the role: name the role they move to (DELETE /api/roles/{id}?replacement=<slug>), one of the organization's that the caller may give."},
+	{CodeInvalidDomain, "InvalidDomain", false,
+		"The domain is not a domain name (ASCII labels of letters, digits and hyphens, two at least; an internationalized name in its xn-- form), or it is a public email provider's (gmail.com, outlook.com…), which no organization can claim."},
 	{CodeEndpointDisabled, "EndpointDisabled", false,
 		"The delivery's webhook endpoint is disabled, by hand or after three days of failures: enable it (status enabled) first; its deliveries then resume in order."},
 	{CodeInvalidToken, "InvalidToken", false,

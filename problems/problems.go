@@ -56,6 +56,8 @@ const (
 	// CodeRoleInUse: the role members or invitations hold is deleted
 	// without a replacement.
 	CodeRoleInUse = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0d"
+	// CodeInvalidDomain: not a domain name, or a public email provider's.
+	CodeInvalidDomain = "0b6a3c36-5f0e-4d8e-9d0e-6c1f2b7a4e0e"
 )
 
 // Violation is one failed constraint on one property.

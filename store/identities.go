@@ -109,6 +109,9 @@ func (db *DB) linkedUser(ctx context.Context, id Identity) (*ent.User, error) {
 			if err == nil && id.Mode != "" {
 				err = db.recordEvent(ctx, tx, orgs.UserCreated, id.Mode, uuid.Nil, u)
 			}
+			if err == nil {
+				err = db.enroll(ctx, tx, u, id.Mode)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("find or create user: %w", err)

@@ -111,6 +111,11 @@ func (db *DB) CreateKey(ctx context.Context, k NewKey) (string, error) {
 			if err := db.recordEvent(ctx, tx, orgs.OrganizationCreated, k.Mode, personal.Organization.ID, personal); err != nil {
 				return err
 			}
+			// The user appears in the mode: a verified domain of theirs
+			// enrolls them.
+			if err := db.enroll(ctx, tx, u, k.Mode); err != nil {
+				return err
+			}
 		}
 		key, err := tx.APIKey.Create().
 			SetHash(secret.Hash).

@@ -55,6 +55,24 @@ type DB struct {
 	// recorder records the events of the changes the store makes itself
 	// (SetRecorder).
 	recorder Recorder
+	// enroller applies verified domains' enrollment (SetEnroller).
+	enroller Enroller
+}
+
+// Enroller applies, in tx, what a user's appearing in a mode brings (a
+// verified domain's invitation or membership): the store calls it when
+// it makes a user, and at a user's first key in a mode.
+// orgs.Service.Enroll is one.
+type Enroller func(ctx context.Context, tx *ent.Tx, u *ent.User, mode string) error
+
+// SetEnroller sets the enroller; without one, users appear with nothing.
+func (db *DB) SetEnroller(e Enroller) { db.enroller = e }
+
+func (db *DB) enroll(ctx context.Context, tx *ent.Tx, u *ent.User, mode string) error {
+	if db.enroller == nil || mode == "" {
+		return nil
+	}
+	return db.enroller(ctx, tx, u, mode)
 }
 
 // Recorder records, in tx, the event of a change the store makes itself —

@@ -35,6 +35,7 @@ import (
 	"github.com/orgraph/orgraph/internal/oidctoken"
 	"github.com/orgraph/orgraph/internal/sealed"
 	"github.com/orgraph/orgraph/mailaddr"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/ratelimit"
 	"github.com/orgraph/orgraph/store"
 	"github.com/orgraph/orgraph/swaggerui"
@@ -236,6 +237,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	secretsKey := fs.String("secrets-key", "", "the `key` that seals the secrets kept in the database (webhook signing secrets, the accept tokens invitation events carry for webhooks and operators): 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
 	webhookLease := fs.Duration("webhook-lease", handlers.DefaultWebhookLease, "how long a replica holds a webhook endpoint while it delivers to it: longer than an attempt (10s); a replica that dies is replaced after it")
 	mercure := fs.Bool("mercure", false, "advertise the Mercure hub (/.well-known/mercure) in every answer's Link header, so that API Platform Admin updates what it shows live; subscribers authenticate with an API key (see docs/api.md)")
+	dnsResolver := fs.String("dns-resolver", "", "the DNS server (host:port) domains' TXT records are looked up at; the system's resolver when empty")
 	webhooksAllowPrivate := fs.Bool("webhooks-allow-private", false, "let webhooks go to loopback, private and link-local addresses (development only: it lets any endpoint owner reach the server's network)")
 	oidcIssuer := fs.String("oidc-issuer", "", "also accept the JSON Web Tokens of this OpenID Connect issuer as bearer tokens (its `URL`, as its tokens' iss claim writes it); needs --oidc-audience")
 	oidcAudience := fs.String("oidc-audience", "", "the `audience` a token must name in its aud claim (the dashboard's client id at the issuer, or the API's identifier); needs --oidc-issuer")
@@ -291,6 +293,11 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	}
 	if err := checkOIDCFlags(fs, *oidcIssuer, *oidcAudience, *oidcMode, *oidcScope); err != nil {
 		return err
+	}
+	if *dnsResolver != "" {
+		if host, port, err := net.SplitHostPort(*dnsResolver); err != nil || host == "" || port == "" {
+			return usagef("%s must be host:port, such as 127.0.0.1:53; %q given", fs.origin("dns-resolver"), *dnsResolver)
+		}
 	}
 	if *webhookLease <= handlers.WebhookTimeout {
 		return usagef("%s must be longer than a delivery attempt (%s)", fs.origin("webhook-lease"), handlers.WebhookTimeout)
@@ -357,11 +364,12 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, SecretsKey: sealKey, WebhooksAllowPrivate: *webhooksAllowPrivate, Mercure: *mercure, WebhookLease: *webhookLease, IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
+	api := handlers.New(handlers.Config{DB: db, BaseURL: strings.TrimRight(*baseURL, "/"), Logger: log, RequireIfMatch: *requireIfMatch, Limiter: limiter, AcceptLimiter: acceptLimiter, IdempotencyTTL: *idempotencyTTL, EventRetention: *eventRetention, SecretsKey: sealKey, WebhooksAllowPrivate: *webhooksAllowPrivate, Mercure: *mercure, WebhookLease: *webhookLease, Resolver: resolverAt(*dnsResolver), IdempotencyKeys: *idempotencyKeys, CacheBytes: cacheBytes, OIDC: oidc})
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go api.Sweep(sweepCtx, sweepPeriod)
 	go api.DeliverWebhooks(sweepCtx)
+	go api.RecheckDomains(sweepCtx)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: *readHeaderTimeout,
@@ -467,4 +475,16 @@ func tuneGC(cacheBytes int64) {
 	if os.Getenv("GOGC") == "" && cacheBytes == 0 {
 		debug.SetGCPercent(400)
 	}
+}
+
+// resolverAt is a resolver that asks the DNS server at addr (host:port),
+// or nil (the system's) for "".
+func resolverAt(addr string) orgs.TXTResolver {
+	if addr == "" {
+		return nil
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
 }

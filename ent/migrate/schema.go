@@ -45,6 +45,57 @@ var (
 			},
 		},
 	}
+	// DomainsColumns holds the columns for the "domains" table.
+	DomainsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "domain", Type: field.TypeString, Size: 253},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"live", "test"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "verified", "failed"}, Default: "pending"},
+		{Name: "verification_token", Type: field.TypeString},
+		{Name: "enrollment", Type: field.TypeEnum, Enums: []string{"none", "automatic_invitation", "automatic_membership"}, Default: "none"},
+		{Name: "role", Type: field.TypeString, Default: "viewer"},
+		{Name: "created_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "verified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "checked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "failure", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "organization_id", Type: field.TypeUUID},
+	}
+	// DomainsTable holds the schema information for the "domains" table.
+	DomainsTable = &schema.Table{
+		Name:       "domains",
+		Columns:    DomainsColumns,
+		PrimaryKey: []*schema.Column{DomainsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "domains_organizations_domains",
+				Columns:    []*schema.Column{DomainsColumns[13]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "domain_organization_id_domain",
+				Unique:  true,
+				Columns: []*schema.Column{DomainsColumns[13], DomainsColumns[3]},
+			},
+			{
+				Name:    "domain_verified_mode_domain",
+				Unique:  true,
+				Columns: []*schema.Column{DomainsColumns[4], DomainsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'verified'",
+				},
+			},
+			{
+				Name:    "domain_status_checked_at",
+				Unique:  false,
+				Columns: []*schema.Column{DomainsColumns[5], DomainsColumns[11]},
+			},
+		},
+	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -469,6 +520,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		DomainsTable,
 		EventsTable,
 		IdempotencyRecordsTable,
 		InvitationsTable,
@@ -485,6 +537,7 @@ var (
 
 func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = UsersTable
+	DomainsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	InvitationsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MembersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MembersTable.ForeignKeys[1].RefTable = UsersTable

@@ -60,6 +60,7 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("workspaces", Workspace.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("webhook_endpoints", WebhookEndpoint.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("webhook_deliveries", WebhookDelivery.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("domains", Domain.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -27,6 +27,9 @@ const (
 	// ManageWebhooks reads and changes the organization's webhook
 	// endpoints and their deliveries (their URLs and what they receive).
 	ManageWebhooks Permission = "webhooks:manage"
+	// ManageDomains claims, verifies, changes and removes the
+	// organization's email domains, whose enrollment lets people in.
+	ManageDomains Permission = "domains:manage"
 )
 
 // PermissionInfo documents one permission.
@@ -52,6 +55,7 @@ var PermissionCatalog = []PermissionInfo{
 	{ManageRoles, "Create, change and delete custom roles, within one's own permissions."},
 	{ReadEvents, "Read the organization's events."},
 	{ManageWebhooks, "Manage the organization's webhook endpoints and read their deliveries."},
+	{ManageDomains, "Claim, verify, change and remove the organization's email domains."},
 }
 
 // PermissionNames are the catalogue's values, as the wire spells them.
@@ -86,8 +90,8 @@ var Roles = []string{RoleOwner, RoleAdmin, RoleDeveloper, RoleViewer}
 // rest; viewers read.
 var RolePermissions = map[string][]Permission{
 	RoleOwner: Normalize(append(append([]Permission{}, BasePermissions...),
-		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ManageRoles, ReadEvents, ManageWebhooks)),
-	RoleAdmin:     Normalize(append(append([]Permission{}, BasePermissions...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ManageRoles, ReadEvents, ManageWebhooks)),
+		UpdateOrganization, ChangeStatus, DeleteOrganization, ManageMembers, ManageOwners, ManageInvitations, ManageWorkspaces, ManageRoles, ReadEvents, ManageWebhooks, ManageDomains)),
+	RoleAdmin:     Normalize(append(append([]Permission{}, BasePermissions...), UpdateOrganization, ManageMembers, ManageInvitations, ManageWorkspaces, ManageRoles, ReadEvents, ManageWebhooks, ManageDomains)),
 	RoleDeveloper: Normalize(append(append([]Permission{}, BasePermissions...), ManageWorkspaces)),
 	RoleViewer:    Normalize(BasePermissions),
 }
@@ -98,7 +102,7 @@ type RoleInfo struct{ Slug, Name, Description string }
 // RoleCatalog is what every new organization gets, most powerful first.
 var RoleCatalog = []RoleInfo{
 	{RoleOwner, "Owner", "Does everything: manages the owners, suspends, hands over and deletes the organization."},
-	{RoleAdmin, "Admin", "Manages the organization, its workspaces, invitations, custom roles, webhooks and non-owner members (deactivating them too), and reads its events."},
+	{RoleAdmin, "Admin", "Manages the organization, its workspaces, invitations, custom roles, domains, webhooks and non-owner members (deactivating them too), and reads its events."},
 	{RoleDeveloper, "Developer", "Manages workspaces; reads the organization, its members, invitations and roles."},
 	{RoleViewer, "Viewer", "Reads the organization, its members, invitations, workspaces and roles."},
 }
