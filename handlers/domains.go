@@ -36,50 +36,21 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 
 // createDomain serves POST /api/domains: a claim, pending until verified.
 func (s *Server) createDomain(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	in, err := s.decodeCreate(w, r, hydra.Domain)
-	if err != nil {
-		return err
-	}
-	orgID, _ := in.String("organization")
-	var claim orgs.DomainClaim
-	claim.Domain, _ = in.String("domain")
-	claim.Enrollment, _ = in.String("enrollment")
-	claim.Role, _ = in.String("role")
-	var n *hydra.Node
-	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
-		if err != nil {
-			return err
-		}
+	return s.createOwned(w, r, hydra.Domain, func(ctx context.Context, sc *orgs.Scope, in hydra.Input) (*hydra.Node, error) {
+		var claim orgs.DomainClaim
+		claim.Domain, _ = in.String("domain")
+		claim.Enrollment, _ = in.String("enrollment")
+		claim.Role, _ = in.String("role")
 		d, err := sc.ClaimDomain(ctx, claim)
-		if err == nil {
-			n = domainDocument(sc.Standing(), d)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		return domainDocument(sc.Standing(), d), nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 func (s *Server) patchDomain(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id, body, err := readPatch(w, r)
-	if err != nil {
-		return err
-	}
-	var n *hydra.Node
-	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, d, err := s.enterDomain(tx, r, id)
-		if err != nil {
-			return err
-		}
-		in, err := s.decode(r, hydra.Domain, body, false)
-		if err != nil {
-			return err
-		}
+	return patchOwned(s, w, r, hydra.Domain, s.enterDomain, func(ctx context.Context, sc *orgs.Scope, d *ent.Domain, in hydra.Input) (*hydra.Node, error) {
 		var ch orgs.DomainChange
 		if v, ok := in.String("enrollment"); ok && v != "" {
 			ch.Enrollment = &v
@@ -87,16 +58,12 @@ func (s *Server) patchDomain(w http.ResponseWriter, r *http.Request) error {
 		if v, ok := in.String("role"); ok && v != "" {
 			ch.Role = &v
 		}
-		if d, err = sc.UpdateDomain(ctx, d, ch); err != nil {
-			return err
+		d, err := sc.UpdateDomain(ctx, d, ch)
+		if err != nil {
+			return nil, err
 		}
-		n = domainDocument(sc.Standing(), d)
-		return nil
+		return domainDocument(sc.Standing(), d), nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func (s *Server) deleteDomain(w http.ResponseWriter, r *http.Request) error {

@@ -3,11 +3,8 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,7 +19,6 @@ import (
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/problems"
-	"github.com/orgraph/orgraph/store"
 )
 
 // Verified domains (issue 21, item 4), against a real DNS server on
@@ -88,20 +84,7 @@ func startDNS(t *testing.T) (*dnsZone, *net.Resolver) {
 // returns the handler too, for the periodic re-check.
 func newDomainEnv(t *testing.T, dsn string, resolver *net.Resolver) (*env, *handlers.Server) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenWith(ctx, dsn, store.Options{CheckChanges: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	h := handlers.New(handlers.Config{DB: db, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Limiter: unlimited,
-		CacheBytes: testCacheBytes, SecretsKey: testSecretsKey, Resolver: resolver})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, srv: srv}, h
+	return newEnvWith(t, dsn, func(cfg *handlers.Config) { cfg.Resolver = resolver })
 }
 
 func eachDomainBackend(t *testing.T, fn func(t *testing.T, e *env, h *handlers.Server, zone *dnsZone)) {
@@ -213,6 +196,17 @@ func TestDomains(t *testing.T) {
 			t.Errorf("eve's invitations: %d, want 1", n)
 		}
 
+		// …and a user made by accepting another organization's invitation.
+		r = e.do(req{Method: http.MethodPost, Path: pmS(other["@id"]) + "/members/invite", Key: ops, Body: `{"email": "gus@acme.test"}`})
+		gusToken, _ := r.obj()["accept_token"].(string)
+		if r.Status != http.StatusCreated || gusToken == "" {
+			t.Fatalf("an operator invites gus: %d %s", r.Status, r.Body)
+		}
+		msStatus(t, "gus accepts", atAccept(e, gusToken, `"name":"Gus"`), http.StatusCreated)
+		if n, _ := e.db.Invitation.Query().Where(invitation.Email("gus@acme.test"), invitation.OrganizationID(pmIDOf(o.iri))).Count(ctx); n != 1 {
+			t.Errorf("gus's invitations to Acme: %d, want 1", n)
+		}
+
 		// The periodic re-check: a record taken down fails the domain, and
 		// it enrolls no one after; a record published verifies a pending one.
 		zone.set("_orgraph-challenge.acme.test")
@@ -249,6 +243,24 @@ func TestDomains(t *testing.T) {
 		}
 		pmProblem(t, "domains:manage enrolls by invitation", mdPatch(e, pmS(r.obj()["@id"]), o.vic, `{"enrollment":"automatic_invitation"}`), http.StatusForbidden)
 		pmProblem(t, "domains:manage enrolls as members", mdPatch(e, pmS(r.obj()["@id"]), o.vic, `{"enrollment":"automatic_membership"}`), http.StatusForbidden)
+
+		// A custom role a domain enrolls with is in use: deleting it moves
+		// the domain to the replacement.
+		crRole(t, e, o.ada, o.iri, "partner")
+		r = pmPost(e, "/api/domains", o.ada, fmt.Sprintf(`{"organization":%q,"domain":"zeta.test","role":"partner"}`, o.iri))
+		zeta := pmS(r.obj()["@id"])
+		var partner string
+		for _, m := range pmList(pmGet(e, "/api/roles?organization="+o.id, o.ada).obj()["member"]) {
+			if pmObj(m)["slug"] == "partner" {
+				partner = pmS(pmObj(m)["@id"])
+			}
+		}
+		pmViolations(t, "DELETE a role a domain enrolls with", pmDelete(e, partner, o.ada), "replacement",
+			"no member and no pending invitation hold this role, and 1 domain enrolls with it: name the role they move to (?replacement=<slug>).", problems.CodeRoleInUse)
+		msStatus(t, "DELETE it with a replacement", pmDelete(e, partner+"?replacement=viewer", o.ada), http.StatusNoContent)
+		if got := pmGet(e, zeta, o.ada).obj()["role"]; got != "viewer" {
+			t.Errorf("zeta.test's role after partner went: %v", got)
+		}
 
 		// Listing, and giving a domain up.
 		if l := pmGet(e, "/api/domains?organization="+o.id+"&status=verified", o.tim).obj(); l["totalItems"] != float64(1) {

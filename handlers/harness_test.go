@@ -54,6 +54,15 @@ const testCacheBytes = 8 << 20
 
 func newEnv(t testing.TB, dsn string) *env {
 	t.Helper()
+	e, _ := newEnvWith(t, dsn, nil)
+	return e
+}
+
+// newEnvWith is newEnv with a change of the server's configuration
+// (configure may be nil); it returns the server too, for what tests call
+// on it directly (the periodic jobs).
+func newEnvWith(t testing.TB, dsn string, configure func(*handlers.Config)) (*env, *handlers.Server) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.OpenWith(ctx, dsn, store.Options{CheckChanges: true})
 	if err != nil {
@@ -72,10 +81,15 @@ func newEnv(t testing.TB, dsn string) *env {
 	// checks that the write reached it.
 	// Webhooks may go to loopback (the tests' receivers), and their
 	// secrets are sealed with a test key.
-	srv := httptest.NewServer(handlers.New(handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes,
-		SecretsKey: testSecretsKey, WebhooksAllowPrivate: true}))
+	cfg := handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes,
+		SecretsKey: testSecretsKey, WebhooksAllowPrivate: true}
+	if configure != nil {
+		configure(&cfg)
+	}
+	h := handlers.New(cfg)
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, srv: srv}
+	return &env{t: t, db: db, srv: srv}, h
 }
 
 // testSecretsKey seals the tests' webhook secrets.

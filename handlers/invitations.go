@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -161,6 +162,16 @@ func (s *Server) acceptInvitationToken(w http.ResponseWriter, r *http.Request) e
 	})
 	if err != nil {
 		return err
+	}
+	if acc.Key != nil {
+		// A new user appears: a verified domain of theirs (another
+		// organization's: they are this one's member now) enrolls them, in
+		// a transaction of its own — inside the acceptance it would lock a
+		// second organization, and two acceptances locking two
+		// organizations in opposite orders could deadlock.
+		if err := s.db.Tx(ctx, func(tx *ent.Tx) error { return s.orgs.Enroll(ctx, tx, acc.Member.Edges.User, acc.Mode) }); err != nil {
+			s.log.Warn("enrollment after an acceptance", slog.String("error", err.Error()))
+		}
 	}
 	invitee := orgs.Caller{User: acc.Member.Edges.User, Mode: acc.Mode}
 	st, err := s.orgs.Standing(ctx, invitee, acc.Member.OrganizationID)

@@ -142,32 +142,41 @@ func TestOrganizationPlatformData(t *testing.T) {
 		// PostgreSQL both may find the id free; the unique index decides).
 		for round := range 10 {
 			a, b := pmS(e.createOrg(ada, `{"name":"A"}`)["@id"]), pmS(e.createOrg(ada, `{"name":"B"}`)["@id"])
-			var wg sync.WaitGroup
-			results := make([]*response, 2)
-			for i, target := range []string{a, b} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[i] = mdPatch(e, target, ops, fmt.Sprintf(`{"external_id":"crm_race_%d"}`, round))
-				}()
-			}
-			wg.Wait()
-			ok := 0
-			for _, r := range results {
-				switch r.Status {
-				case http.StatusOK:
-					ok++
-				case http.StatusUnprocessableEntity:
-					msViolation(t, "the racing loser", r, "external_id", problems.CodeNotUnique)
-				default:
-					t.Errorf("a racing write: %d %s", r.Status, r.Body)
-				}
-			}
-			if ok != 1 {
-				t.Errorf("%d of 2 racing writes of one external id succeeded, want 1", ok)
-			}
+			mdOneWins(t, e, ops, []string{a, b}, fmt.Sprintf(`{"external_id":"crm_race_%d"}`, round))
 		}
 	})
+}
+
+// mdOneWins sends one merge patch giving an external id to several
+// resources at once: exactly one must win, the others be told it is
+// taken, never a 500 (on PostgreSQL all may find the id free; the unique
+// index decides).
+func mdOneWins(t *testing.T, e *env, key string, targets []string, body string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	results := make([]*response, len(targets))
+	for i, target := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = mdPatch(e, target, key, body)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, r := range results {
+		switch r.Status {
+		case http.StatusOK:
+			ok++
+		case http.StatusUnprocessableEntity:
+			msViolation(t, "the racing loser", r, "external_id", problems.CodeNotUnique)
+		default:
+			t.Errorf("a racing write: %d %s", r.Status, r.Body)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d racing writes of one external id succeeded, want 1", ok, len(targets))
+	}
 }
 
 // evPrevious is the previous_attributes of an organization's newest event
@@ -258,30 +267,7 @@ func TestMemberPlatformData(t *testing.T) {
 		// unique index decides).
 		o2 := crNew(t, e, "x")
 		for round := range 6 {
-			var wg sync.WaitGroup
-			results := make([]*response, 2)
-			for i, target := range []string{o.members["vic"], o2.members["vic"]} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[i] = mdPatch(e, target, ops, fmt.Sprintf(`{"external_id":"emp_race_%d"}`, round))
-				}()
-			}
-			wg.Wait()
-			ok := 0
-			for _, r := range results {
-				switch r.Status {
-				case http.StatusOK:
-					ok++
-				case http.StatusUnprocessableEntity:
-					msViolation(t, "the racing loser", r, "external_id", problems.CodeNotUnique)
-				default:
-					t.Errorf("a racing write: %d %s", r.Status, r.Body)
-				}
-			}
-			if ok != 1 {
-				t.Errorf("%d of 2 racing writes of one external id succeeded, want 1", ok)
-			}
+			mdOneWins(t, e, ops, []string{o.members["vic"], o2.members["vic"]}, fmt.Sprintf(`{"external_id":"emp_race_%d"}`, round))
 		}
 	})
 }

@@ -326,3 +326,59 @@ func (s *Server) itemAction(act func(tx *ent.Tx, r *http.Request, id uuid.UUID) 
 		return s.writeItem(w, r, http.StatusOK, n)
 	}
 }
+
+// createOwned serves the POST that makes an organization-owned item: the
+// body decoded, the organization it names (or the alias path's) entered
+// for the write, then build turns the body into the item's document; 201.
+func (s *Server) createOwned(w http.ResponseWriter, r *http.Request, c *hydra.Class,
+	build func(ctx context.Context, sc *orgs.Scope, in hydra.Input) (*hydra.Node, error)) error {
+	ctx := r.Context()
+	in, err := s.decodeCreate(w, r, c)
+	if err != nil {
+		return err
+	}
+	orgID, _ := in.String("organization")
+	var n *hydra.Node
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
+		if err != nil {
+			return err
+		}
+		n, err = build(ctx, sc, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusCreated, n)
+}
+
+// patchOwned serves the PATCH of an organization-owned item: the route's
+// item entered for a change (its rule, then If-Match: enter), the body
+// decoded against the class, then change applies it and makes the
+// document; 200.
+func patchOwned[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydra.Class,
+	enter func(tx *ent.Tx, r *http.Request, id uuid.UUID) (*orgs.Scope, T, error),
+	change func(ctx context.Context, sc *orgs.Scope, item T, in hydra.Input) (*hydra.Node, error)) error {
+	id, body, err := readPatch(w, r)
+	if err != nil {
+		return err
+	}
+	var n *hydra.Node
+	err = s.answeringTx(r, func(tx *ent.Tx) error {
+		sc, item, err := enter(tx, r, id)
+		if err != nil {
+			return err
+		}
+		in, err := s.decode(r, c, body, false)
+		if err != nil {
+			return err
+		}
+		n, err = change(r.Context(), sc, item, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
+}

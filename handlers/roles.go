@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -32,50 +33,21 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
 
 // createRole serves POST /api/roles: a custom role.
 func (s *Server) createRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	in, err := s.decodeCreate(w, r, hydra.Role)
-	if err != nil {
-		return err
-	}
-	orgID, _ := in.String("organization")
-	spec := orgs.RoleSpec{Permissions: permissionsOf(in)}
-	spec.Slug, _ = in.String("slug")
-	spec.Name, _ = in.String("name")
-	spec.Description, _ = in.String("description")
-	var n *hydra.Node
-	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
-		if err != nil {
-			return err
-		}
+	return s.createOwned(w, r, hydra.Role, func(ctx context.Context, sc *orgs.Scope, in hydra.Input) (*hydra.Node, error) {
+		spec := orgs.RoleSpec{Permissions: permissionsOf(in)}
+		spec.Slug, _ = in.String("slug")
+		spec.Name, _ = in.String("name")
+		spec.Description, _ = in.String("description")
 		ro, err := sc.CreateRole(ctx, spec)
-		if err == nil {
-			n = roleDocument(sc.Standing(), ro)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		return roleDocument(sc.Standing(), ro), nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 func (s *Server) patchRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id, body, err := readPatch(w, r)
-	if err != nil {
-		return err
-	}
-	var n *hydra.Node
-	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, ro, err := s.enterRole(tx, r, id)
-		if err != nil {
-			return err
-		}
-		in, err := s.decode(r, hydra.Role, body, false)
-		if err != nil {
-			return err
-		}
+	return patchOwned(s, w, r, hydra.Role, s.enterRole, func(ctx context.Context, sc *orgs.Scope, ro *ent.Role, in hydra.Input) (*hydra.Node, error) {
 		var ch orgs.RoleChange
 		if name, ok := in.String("name"); ok {
 			ch.Name = &name
@@ -88,16 +60,12 @@ func (s *Server) patchRole(w http.ResponseWriter, r *http.Request) error {
 			perms := permissionsOf(in)
 			ch.Permissions = &perms
 		}
-		if ro, err = sc.UpdateRole(ctx, ro, ch); err != nil {
-			return err
+		ro, err := sc.UpdateRole(ctx, ro, ch)
+		if err != nil {
+			return nil, err
 		}
-		n = roleDocument(sc.Standing(), ro)
-		return nil
+		return roleDocument(sc.Standing(), ro), nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 // deleteRole serves DELETE /api/roles/{id}[?replacement=slug]: the

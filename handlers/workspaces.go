@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -32,59 +33,26 @@ func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 // createWorkspace serves POST /api/workspaces and its alias
 // POST /api/organizations/{id}/workspaces.
 func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	in, err := s.decodeCreate(w, r, hydra.Workspace)
-	if err != nil {
-		return err
-	}
-	orgID, _ := in.String("organization")
-	name, _ := in.String("name")
-	var n *hydra.Node
-	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, err := s.enterOrganizationOf(ctx, tx, r, orgID)
-		if err != nil {
-			return err
-		}
+	return s.createOwned(w, r, hydra.Workspace, func(ctx context.Context, sc *orgs.Scope, in hydra.Input) (*hydra.Node, error) {
+		name, _ := in.String("name")
 		ws, err := sc.CreateWorkspace(ctx, name)
-		if err == nil {
-			n = workspaceDocument(sc.Standing(), ws)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		return workspaceDocument(sc.Standing(), ws), nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusCreated, n)
 }
 
 func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id, body, err := readPatch(w, r)
-	if err != nil {
-		return err
-	}
-	var n *hydra.Node
-	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		sc, ws, err := s.enterWorkspace(tx, r, id)
-		if err != nil {
-			return err
-		}
-		in, err := s.decode(r, hydra.Workspace, body, false)
-		if err != nil {
-			return err
-		}
+	return patchOwned(s, w, r, hydra.Workspace, s.enterWorkspace, func(ctx context.Context, sc *orgs.Scope, ws *ent.Workspace, in hydra.Input) (*hydra.Node, error) {
 		if name, ok := in.String("name"); ok {
+			var err error
 			if ws, err = sc.RenameWorkspace(ctx, ws, name); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		n = workspaceDocument(sc.Standing(), ws)
-		return nil
+		return workspaceDocument(sc.Standing(), ws), nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request) error {

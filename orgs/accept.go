@@ -126,11 +126,7 @@ func (s *Service) AcceptInvitationToken(ctx context.Context, tx *ent.Tx, token, 
 	if err := s.createPersonal(ctx, tx, invitee, u.ID, acc.Mode); err != nil {
 		return Acceptance{}, err
 	}
-	// A new user appears: a verified domain of theirs (another
-	// organization's: they are this one's member now) enrolls them.
-	if err := s.Enroll(ctx, tx, u, acc.Mode); err != nil {
-		return Acceptance{}, err
-	}
+
 	acc.Key, acc.Secret, err = s.mint(ctx, tx, u.ID, acc.Mode, clipRunes("Joined "+org.Name, 200), "write", "", nil)
 	if err != nil {
 		return Acceptance{}, err

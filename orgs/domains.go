@@ -307,7 +307,7 @@ func (sc *Scope) RecordCheck(ctx context.Context, d *ent.Domain, check DomainChe
 		if d.Status != domain.StatusVerified {
 			taken, err := sc.tx.Domain.Query().Where(domain.ModeEQ(d.Mode), domain.Domain(d.Domain),
 				domain.StatusEQ(domain.StatusVerified), domain.IDNEQ(d.ID)).Exist(ctx)
-			if err := externalIDCheckOf(taken, err); err != nil {
+			if err := domainFree(taken, err); err != nil {
 				return nil, err
 			}
 			update.SetStatus(domain.StatusVerified).SetVerifiedAt(check.At).SetUpdatedAt(check.At)
@@ -335,7 +335,7 @@ func (sc *Scope) RecordCheck(ctx context.Context, d *ent.Domain, check DomainChe
 	return updated, nil
 }
 
-func externalIDCheckOf(taken bool, err error) error {
+func domainFree(taken bool, err error) error {
 	if err != nil {
 		return fmt.Errorf("find the domain's verifications: %w", err)
 	}

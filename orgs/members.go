@@ -282,18 +282,7 @@ func (sc *Scope) UpdateMemberPlatform(ctx context.Context, target *ent.Member, p
 		return nil, err
 	}
 	update := sc.tx.Member.UpdateOne(target)
-	switch {
-	case applied.clearExternalID:
-		update.ClearExternalID()
-	case applied.setExternalID:
-		update.SetExternalID(applied.externalID)
-	}
-	if applied.setMetadata {
-		update.SetMetadata(applied.metadata)
-	}
-	if applied.setPrivate {
-		update.SetPrivateMetadata(applied.private)
-	}
+	set(update, applied)
 	u := target.Edges.User
 	m, err := update.Save(ctx)
 	if err != nil {

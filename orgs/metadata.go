@@ -125,6 +125,31 @@ type platformApplied struct {
 	previous                       map[string]any
 }
 
+// platformSetter is an ent update builder of a class with the
+// platform's fields.
+type platformSetter[U any] interface {
+	SetExternalID(string) U
+	ClearExternalID() U
+	SetMetadata(map[string]string) U
+	SetPrivateMetadata(map[string]string) U
+}
+
+// set writes what apply decided into an update.
+func set[U platformSetter[U]](update U, a platformApplied) {
+	switch {
+	case a.clearExternalID:
+		update.ClearExternalID()
+	case a.setExternalID:
+		update.SetExternalID(a.externalID)
+	}
+	if a.setMetadata {
+		update.SetMetadata(a.metadata)
+	}
+	if a.setPrivate {
+		update.SetPrivateMetadata(a.private)
+	}
+}
+
 // apply merges the change into what is stored; free checks that an
 // external id is no other resource's.
 func (p Platform) apply(externalID *string, metadata, private map[string]string, free func(string) error) (platformApplied, error) {

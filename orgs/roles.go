@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orgraph/orgraph/ent"
+	"github.com/orgraph/orgraph/ent/domain"
 	"github.com/orgraph/orgraph/ent/invitation"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/role"
@@ -207,8 +208,12 @@ func (sc *Scope) DeleteRole(ctx context.Context, r *ent.Role, replacement string
 	if err != nil {
 		return fmt.Errorf("count the role's invitations: %w", err)
 	}
-	if len(holders) > 0 || invited > 0 {
-		if err := sc.replace(ctx, r, replacement, holders, invited); err != nil {
+	enrolling, err := sc.tx.Domain.Query().Where(domain.OrganizationID(sc.Org.ID), domain.Role(r.Slug)).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count the domains that enroll with the role: %w", err)
+	}
+	if len(holders) > 0 || invited > 0 || enrolling > 0 {
+		if err := sc.replace(ctx, r, replacement, holders, invited, enrolling); err != nil {
 			return err
 		}
 	}
@@ -223,10 +228,18 @@ func (sc *Scope) DeleteRole(ctx context.Context, r *ent.Role, replacement string
 }
 
 // replace moves a role's members and pending invitations to another role.
-func (sc *Scope) replace(ctx context.Context, r *ent.Role, replacement string, holders []*ent.Member, invited int) error {
+func (sc *Scope) replace(ctx context.Context, r *ent.Role, replacement string, holders []*ent.Member, invited, enrolling int) error {
 	if replacement == "" {
-		return violation("replacement", fmt.Sprintf("%s and %s hold this role: name the role they move to (?replacement=<slug>).",
-			count(len(holders), "member"), count(invited, "pending invitation")), RuleRoleInUse)
+		also := ""
+		if enrolling > 0 {
+			verb := "enroll"
+			if enrolling == 1 {
+				verb = "enrolls"
+			}
+			also = fmt.Sprintf(", and %s %s with it", count(enrolling, "domain"), verb)
+		}
+		return violation("replacement", fmt.Sprintf("%s and %s hold this role%s: name the role they move to (?replacement=<slug>).",
+			count(len(holders), "member"), count(invited, "pending invitation"), also), RuleRoleInUse)
 	}
 	next, err := sc.book.roleChoice(replacement, "replacement")
 	if err != nil {
@@ -262,6 +275,18 @@ func (sc *Scope) replace(ctx context.Context, r *ent.Role, replacement string, h
 	if err := sc.tx.Invitation.Update().Where(invitation.OrganizationID(sc.Org.ID), invitation.RoleEQ(r.Slug),
 		invitation.StatusEQ(invitation.StatusPending)).SetRole(replacement).Exec(ctx); err != nil {
 		return fmt.Errorf("move the role's invitations to the replacement: %w", err)
+	}
+	if enrolling > 0 {
+		if replacement == schema.RoleOwner {
+			return violation("replacement", "Enrollment gives no ownership: a domain enrolls with this role, so choose another replacement.", RuleNoSuchChoice)
+		}
+		if err := sc.grant.covers(next, "give the "+replacement+" role"); err != nil {
+			return err
+		}
+		if err := sc.tx.Domain.Update().Where(domain.OrganizationID(sc.Org.ID), domain.Role(r.Slug)).
+			SetRole(replacement).SetUpdatedAt(schema.Now()).Exec(ctx); err != nil {
+			return fmt.Errorf("move the domains that enroll with the role to the replacement: %w", err)
+		}
 	}
 	// What the holders may no longer send with their new role, they no
 	// longer offer.

@@ -149,18 +149,7 @@ func (s *Service) UpdateUser(ctx context.Context, tx *ent.Tx, c Caller, id uuid.
 		applied.previous["name"] = u.Name
 		update.SetName(*ch.Name)
 	}
-	switch {
-	case applied.clearExternalID:
-		update.ClearExternalID()
-	case applied.setExternalID:
-		update.SetExternalID(applied.externalID)
-	}
-	if applied.setMetadata {
-		update.SetMetadata(applied.metadata)
-	}
-	if applied.setPrivate {
-		update.SetPrivateMetadata(applied.private)
-	}
+	set(update, applied)
 	if len(applied.previous) == 0 && !applied.setPrivate {
 		return u, nil // nothing to change: updated_at stays
 	}
