@@ -18,6 +18,7 @@ import (
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/internal/oidctest"
 	"github.com/orgraph/orgraph/problems"
 )
 
@@ -207,6 +208,14 @@ func TestDomains(t *testing.T) {
 			t.Errorf("gus's invitations to Acme: %d, want 1", n)
 		}
 
+		// …and a user made by an OpenID Connect login.
+		issuer := oidctest.New(t)
+		hal := issuer.Token(person(issuer, "sub-hal", "hal@acme.test", true))
+		msStatus(t, "hal logs in", oidcEnv(t, e, issuer, "live", "write", nil).do(req{Path: "/api/me", Key: hal}), http.StatusOK)
+		if n, _ := e.db.Invitation.Query().Where(invitation.Email("hal@acme.test"), invitation.OrganizationID(pmIDOf(o.iri))).Count(ctx); n != 1 {
+			t.Errorf("hal's invitations to Acme: %d, want 1", n)
+		}
+
 		// The periodic re-check: a record taken down fails the domain, and
 		// it enrolls no one after; a record published verifies a pending one.
 		zone.set("_orgraph-challenge.acme.test")
@@ -269,6 +278,53 @@ func TestDomains(t *testing.T) {
 		msStatus(t, "DELETE a domain", pmDelete(e, pmS(beta["@id"]), o.bob), http.StatusNoContent)
 		if n, _ := e.db.Domain.Query().Where(domain.Domain("beta.test")).Count(ctx); n != 0 {
 			t.Errorf("beta.test is still there")
+		}
+	})
+}
+
+// Two organizations verifying one domain at once in one mode: exactly one
+// is verified, the other told it is taken (the partial unique index
+// decides when both checks pass), never a 500.
+func TestDomainVerifiedOnceUnderRace(t *testing.T) {
+	eachDomainBackend(t, func(t *testing.T, e *env, h *handlers.Server, zone *dnsZone) {
+		keys := []string{e.key("ann@example.com", "live", "write"), e.key("ben@example.com", "live", "write")}
+		var orgIRIs []string
+		for i, k := range keys {
+			orgIRIs = append(orgIRIs, pmS(e.createOrg(k, fmt.Sprintf(`{"name":"Org %d"}`, i))["@id"]))
+		}
+		for round := range 6 {
+			name := fmt.Sprintf("race%d.test", round)
+			var iris, tokens []string
+			for i, k := range keys {
+				r := pmPost(e, "/api/domains", k, fmt.Sprintf(`{"organization":%q,"domain":%q}`, orgIRIs[i], name))
+				if r.Status != http.StatusCreated {
+					t.Fatalf("claim: %d %s", r.Status, r.Body)
+				}
+				iris, tokens = append(iris, pmS(r.obj()["@id"])), append(tokens, pmS(r.obj()["verification_token"]))
+			}
+			zone.set("_orgraph-challenge."+name, tokens...)
+			var wg sync.WaitGroup
+			results := make([]*response, 2)
+			for i := range keys {
+				wg.Add(1)
+				go func() { defer wg.Done(); results[i] = pmPost(e, iris[i]+"/verify", keys[i], "") }()
+			}
+			wg.Wait()
+			verified := 0
+			for _, r := range results {
+				switch {
+				case r.Status == http.StatusOK && r.obj()["status"] == "verified":
+					verified++
+				case r.Status == http.StatusUnprocessableEntity:
+					msViolation(t, "the racing loser", r, "domain", problems.CodeNotUnique)
+				default:
+					t.Errorf("round %d: a racing verify: %d %s", round, r.Status, r.Body)
+				}
+			}
+			n, err := e.db.Domain.Query().Where(domain.Domain(name), domain.StatusEQ(domain.StatusVerified)).Count(context.Background())
+			if verified != 1 || err != nil || n != 1 {
+				t.Errorf("round %d: %d verify answers and %d rows verified (%v), want 1 and 1", round, verified, n, err)
+			}
 		}
 	})
 }
