@@ -307,7 +307,7 @@ func (sc *Scope) RecordCheck(ctx context.Context, d *ent.Domain, check DomainChe
 		if d.Status != domain.StatusVerified {
 			taken, err := sc.tx.Domain.Query().Where(domain.ModeEQ(d.Mode), domain.Domain(d.Domain),
 				domain.StatusEQ(domain.StatusVerified), domain.IDNEQ(d.ID)).Exist(ctx)
-			if err := domainFree(taken, err); err != nil {
+			if err := takenCheck(taken, err, errDomainTaken()); err != nil {
 				return nil, err
 			}
 			update.SetStatus(domain.StatusVerified).SetVerifiedAt(check.At).SetUpdatedAt(check.At)
@@ -333,16 +333,6 @@ func (sc *Scope) RecordCheck(ctx context.Context, d *ent.Domain, check DomainChe
 		}
 	}
 	return updated, nil
-}
-
-func domainFree(taken bool, err error) error {
-	if err != nil {
-		return fmt.Errorf("find the domain's verifications: %w", err)
-	}
-	if taken {
-		return errDomainTaken()
-	}
-	return nil
 }
 
 func errDomainTaken() error {

@@ -83,11 +83,17 @@ func externalIDFree(ctx context.Context, tx *ent.Tx, mode, id string, except uui
 // externalIDCheck is the violation when another resource of the class
 // has the external id (taken), or err.
 func externalIDCheck(taken bool, err error, class string) error {
+	return takenCheck(taken, err, errExternalIDTaken(class))
+}
+
+// takenCheck reads a uniqueness probe: its error, else violated when
+// the value is taken.
+func takenCheck(taken bool, err, violated error) error {
 	if err != nil {
-		return fmt.Errorf("find the external id: %w", err)
+		return fmt.Errorf("check uniqueness: %w", err)
 	}
 	if taken {
-		return errExternalIDTaken(class)
+		return violated
 	}
 	return nil
 }

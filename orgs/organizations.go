@@ -409,36 +409,13 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 		}
 		update.SetAddress(ch.Address)
 	}
-	if ch.ExternalID != nil && *ch.ExternalID != ptrValue(org.ExternalID) {
-		previous["external_id"] = org.ExternalID
-		if *ch.ExternalID == "" {
-			update.ClearExternalID()
-		} else {
-			if err := externalIDFree(ctx, sc.tx, string(org.Mode), *ch.ExternalID, org.ID); err != nil {
-				return OrganizationView{}, err
-			}
-			update.SetExternalID(*ch.ExternalID)
-		}
+	free := func(id string) error { return externalIDFree(ctx, sc.tx, string(org.Mode), id, org.ID) }
+	platform, err := ch.apply(org.ExternalID, org.Metadata, org.PrivateMetadata, free)
+	if err != nil {
+		return OrganizationView{}, err
 	}
-	if ch.Metadata != nil || ch.ClearMetadata {
-		md, err := merge("metadata", org.Metadata, ch.ClearMetadata, ch.Metadata)
-		if err != nil {
-			return OrganizationView{}, err
-		}
-		if !maps.Equal(md, org.Metadata) {
-			previous["metadata"] = org.Metadata
-		}
-		update.SetMetadata(md)
-	}
-	if ch.PrivateMetadata != nil || ch.ClearPrivateMetadata {
-		// Events carry nothing private: a change of private_metadata
-		// alone records no event.
-		md, err := merge("private_metadata", org.PrivateMetadata, ch.ClearPrivateMetadata, ch.PrivateMetadata)
-		if err != nil {
-			return OrganizationView{}, err
-		}
-		update.SetPrivateMetadata(md)
-	}
+	set(update, platform)
+	maps.Copy(previous, platform.previous) // never private metadata: events carry nothing private
 	statusEvent := ""
 	if ch.Status != nil && *ch.Status != string(org.Status) {
 		statusEvent = OrganizationReactivated
@@ -451,7 +428,7 @@ func (sc *Scope) UpdateOrganization(ctx context.Context, ch OrganizationChange) 
 		history := append(append([]schema.StatusChange{}, org.StatusHistory...), schema.StatusChange{Status: *ch.Status, ChangedAt: schema.Now()})
 		update.SetStatus(organization.Status(*ch.Status)).SetStatusHistory(history)
 	}
-	org, err := update.Save(ctx)
+	org, err = update.Save(ctx)
 	if err != nil {
 		return OrganizationView{}, externalIDTaken(err, fmt.Errorf("update organization: %w", err))
 	}
