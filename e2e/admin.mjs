@@ -462,8 +462,8 @@ async function readShow() {
     }),
   );
 }
-async function checkShow(id, text, step, shotName) {
-  await gotoRoute(`/${RESOURCE}/${encodeURIComponent(id)}/show`);
+async function checkShow(id, text, step, shotName, resource = RESOURCE) {
+  await gotoRoute(`/${resource}/${encodeURIComponent(id)}/show`);
   const shown = await page.getByText(text, { exact: true }).first().waitFor({ timeout: 8000 }).then(() => true).catch(() => false);
   if (shotName) await shot(step, shotName);
   return shown;
@@ -912,6 +912,87 @@ async function stepLive(step) {
   return step.ok;
 }
 
+// roles: issue 21's resources through Admin's generic forms. A custom role made in Admin's
+// create form (organization chosen in its reference select) shows on its show page, and a
+// domain claimed the same way shows pending with its verification token.
+async function createThrough(step, resource, fill, shotName) {
+  await gotoRoute(`/${resource}/create`);
+  const first = Object.keys(fill)[0];
+  const ready = await page.locator(`form [name="${first}"]`).first().waitFor({ timeout: timeoutMs }).then(() => true).catch(() => false);
+  if (!ready) {
+    step.reasons.push(`no "${first}" input on /${resource}/create`);
+    await shot(step, `${shotName}-form`);
+    return null;
+  }
+  // The organization: react-admin's reference input, a select of the key's organizations.
+  const select = page.locator('form [role="combobox"]').first();
+  if (await select.waitFor({ timeout: 8000 }).then(() => true).catch(() => false)) {
+    await select.click();
+    await page.locator('li[role="option"]').filter({ hasText: /\S/ }).first().click({ timeout: 5000 }).catch((e) => step.reasons.push(`cannot pick an organization: ${e.message.split('\n')[0]}`));
+  } else {
+    step.reasons.push('no organization select in the form');
+  }
+  for (const [name, value] of Object.entries(fill)) await page.locator(`form [name="${name}"]`).first().fill(value);
+  await saveEnabled();
+  await shot(step, `${shotName}-form`);
+  const pending = nextApiResponse(['POST']);
+  await saveButton().click({ timeout: 5000 }).catch((e) => step.reasons.push(`cannot click Save: ${e.message.split('\n')[0]}`));
+  const r = await pending;
+  if (!r) {
+    step.reasons.push(`no POST within ${timeoutMs} ms of clicking Save`);
+    return null;
+  }
+  const x = await exchange(r);
+  step[resource] = withoutJson(x);
+  if (!isOk(x.status)) {
+    step.reasons.push(`POST /${resource} answered ${x.status}: ${clip(JSON.stringify(x.responseBody), 400)}`);
+    await shot(step, `${shotName}-result`);
+    return null;
+  }
+  await page.waitForURL((u) => !u.hash.includes('/create'), { timeout: 5000 }).catch(() => {});
+  return x.json;
+}
+async function stepRoles(step) {
+  const slug = `e2e_${stamp}`.slice(0, 40);
+  const role = await createThrough(step, 'roles', { slug, name: `Support ${stamp}` }, 'roles');
+  if (role) {
+    const shown = await checkShow(role['@id'], slug, step, 'roles-show', 'roles');
+    if (!shown) step.reasons.push(`the role "${slug}" is not on its show page`);
+    const back = await api(role['@id']);
+    if (back.json?.slug !== slug) step.reasons.push(`GET ${role['@id']} → ${back.status} ${clip(back.text, 200)}`);
+  }
+  if (role) {
+    // A role's permissions are a list of allowed values; Admin's Hydra reader has no list of values.
+    await gotoRoute(`/roles/${encodeURIComponent(role['@id'])}`);
+    const input = page.locator('form [name="permissions"]').first();
+    let sent = null;
+    if (await input.waitFor({ timeout: timeoutMs }).then(() => true).catch(() => false)) {
+      await page.waitForTimeout(500);
+      await input.fill('members:manage');
+      await saveEnabled();
+      const pending = nextApiResponse(['PATCH', 'PUT']);
+      await saveButton().click({ timeout: 5000 }).catch(() => {});
+      const r = await pending;
+      sent = r ? await exchange(r) : null;
+    }
+    const back = await api(role['@id']);
+    const holds = (back.json?.permissions ?? []).includes('members:manage');
+    checks.add('roles: Admin\'s edit form gives a custom role a permission', holds,
+      sent ? `${sent.method} sent permissions ${JSON.stringify(sent.requestBody?.permissions ?? null)} → ${sent.status}` : 'no permissions input or no request');
+  }
+  const domain = `e2e-${stamp}.example.com`;
+  const claimed = await createThrough(step, 'domains', { domain }, 'domains');
+  if (claimed) {
+    if (claimed.status !== 'pending' || !claimed.verification_token) step.reasons.push(`the claimed domain: ${clip(JSON.stringify(claimed), 300)}`);
+    const shown = await checkShow(claimed['@id'], claimed.verification_token ?? domain, step, 'domains-show', 'domains');
+    if (!shown) step.reasons.push(`the domain's token is not on its show page`);
+  }
+  step.ok = !!role && !!claimed && step.reasons.length === 0;
+  checks.add('roles: a custom role and a domain made in Admin\'s create forms (organization from its select) show on their show pages', step.ok,
+    `${step.roles ? `POST roles → ${step.roles.status}` : 'no role POST'}; ${step.domains ? `POST domains → ${step.domains.status}` : 'no domain POST'}${step.reasons.length ? `; ${step.reasons.join('; ')}` : ''}`);
+  return step.ok;
+}
+
 // ------------------------------------------------------------------ run
 async function run(name, fn, ...args) {
   currentStep = newStep(name);
@@ -946,6 +1027,7 @@ try {
     await run('delete', stepDelete);
     crudCheck('delete', 'delete: Delete → Confirm sends DELETE, 2xx; the record leaves the list; GET answers 404', (s) => `GET after delete → ${s.itemStatusAfterDelete ?? '-'}`);
     await run('live', stepLive);
+    await run('roles', stepRoles);
     await run('edit-nested', stepEditNested);
     crudCheck('edit-nested', 'edit-nested: editing the name of a record with contact/address keeps them intact', (s) => `sent contact ${JSON.stringify(s.sent?.contact ?? null)}, address ${JSON.stringify(s.sent?.address ?? null)}`);
   }

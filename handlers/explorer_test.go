@@ -141,6 +141,87 @@ func TestExplorerInChromium(t *testing.T) {
 	t.Logf("screenshots in %s", b.artifacts)
 }
 
+// The explorer's forms offer a list property's allowed values as
+// checkboxes and send them as an array (the class's context marks the
+// term @set), and a single property's allowed values as a select: a role
+// made and changed in the browser holds exactly the permissions ticked.
+func TestExplorerListInputs(t *testing.T) {
+	b := newBrowser(t, "explorer-lists")
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	key := e.key("ada@example.com", "live", "write")
+	org := e.createOrg(key, `{"name":"Acme"}`)
+	run, shot := b.run, b.shot
+	var text string
+	tick := func(permission string) chromedp.Action {
+		return chromedp.Click(`[data-field="permissions"] input[value="`+permission+`"]`, chromedp.NodeVisible)
+	}
+	run("role form",
+		chromedp.Navigate(e.srv.URL+"/api/roles"),
+		chromedp.Evaluate(`sessionStorage.setItem("orgraph.apiKey", `+strconv.Quote(key)+`)`, nil),
+		chromedp.Navigate(e.srv.URL+"/api/roles"),
+		chromedp.WaitVisible(`form.operation[data-method="POST"] [data-field="permissions"] input[type=checkbox]`),
+		chromedp.SendKeys(`#f-organization`, org["@id"].(string)),
+		chromedp.SendKeys(`#f-slug`, "support"),
+		chromedp.SendKeys(`#f-name`, "Support"),
+		tick("members:manage"),
+		tick("invitations:manage"),
+		chromedp.Click(`form.operation[data-method="POST"] button[type=submit]`),
+		chromedp.WaitVisible(`#result h2`),
+		chromedp.Text("#result h2", &text),
+		shot("1-role-created"))
+	if !strings.HasSuffix(text, "→ 201") {
+		t.Fatalf("create a role: %q", text)
+	}
+	var made map[string]any
+	for _, m := range e.do(req{Path: "/api/roles?organization=" + org["id"].(string), Key: key}).obj()["member"].([]any) {
+		if m.(map[string]any)["slug"] == "support" {
+			made = m.(map[string]any)
+		}
+	}
+	if made == nil {
+		t.Fatal("no role made in the browser")
+	}
+	if got := permissionsOf(made); !strings.Contains(got, "members:manage") || !strings.Contains(got, "invitations:manage") || strings.Contains(got, "workspaces:manage") {
+		t.Errorf("the role made in the browser holds %s", got)
+	}
+
+	run("role edit",
+		chromedp.Navigate(e.srv.URL+made["@id"].(string)),
+		chromedp.WaitVisible(`form.operation[data-method="PATCH"] [data-field="permissions"] input[value="members:manage"]:checked`),
+		tick("members:manage"), // untick
+		chromedp.Click(`form.operation[data-method="PATCH"] button[type=submit]`),
+		chromedp.WaitVisible(`#result h2`),
+		chromedp.Text("#result h2", &text),
+		shot("2-role-changed"))
+	if !strings.HasSuffix(text, "→ 200") {
+		t.Fatalf("change the role: %q", text)
+	}
+	changed := e.do(req{Path: made["@id"].(string), Key: key}).obj()
+	if got := permissionsOf(changed); strings.Contains(got, "members:manage") || !strings.Contains(got, "invitations:manage") {
+		t.Errorf("the role changed in the browser holds %s", got)
+	}
+
+	// A property with allowed values and one value: a select.
+	var options []string
+	run("domain form",
+		chromedp.Navigate(e.srv.URL+"/api/domains"),
+		chromedp.WaitVisible(`form.operation[data-method="POST"] select#f-enrollment`),
+		chromedp.Evaluate(`[...document.querySelectorAll("select#f-enrollment option")].map(o => o.value)`, &options),
+		shot("3-domain-form"))
+	if strings.Join(options, ",") != ",none,automatic_invitation,automatic_membership" {
+		t.Errorf("the enrollment select offers %q", options)
+	}
+	b.noPageErrors()
+}
+
+func permissionsOf(role map[string]any) string {
+	var names []string
+	for _, p := range role["permissions"].([]any) {
+		names = append(names, p.(string))
+	}
+	return strings.Join(names, " ")
+}
+
 // browser is a headless Debian Chromium for one test, with what its pages
 // report: Content-Security-Policy violations and uncaught exceptions.
 type browser struct {

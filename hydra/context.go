@@ -68,6 +68,8 @@ func classTerms(c *Class) map[string]any {
 			}
 			if p.Ordered { // an rdf:List in RDF, which keeps the order
 				def["@container"] = "@list"
+			} else if p.Many {
+				def["@container"] = "@set"
 			}
 			if len(def) == 1 {
 				terms[p.Name] = p.Term()
@@ -75,7 +77,14 @@ func classTerms(c *Class) map[string]any {
 				terms[p.Name] = def
 			}
 		default:
-			terms[p.Name] = p.Term()
+			if p.Many {
+				// A list's term says so: a compacting client keeps a
+				// single value in an array, as the API writes it, and a
+				// form knows to offer several values.
+				terms[p.Name] = map[string]any{"@id": p.Term(), "@container": "@set"}
+			} else {
+				terms[p.Name] = p.Term()
+			}
 		}
 	}
 	return terms

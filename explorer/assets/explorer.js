@@ -197,13 +197,59 @@ function isResourceClass(range) {
     .some((p) => (p.property.range || []).some?.((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
 }
 
-function field(prop, current, creating) {
+// manyValued reads a class's context (once): which of its terms hold
+// several values (@container @set or @list), so that a form offers several.
+const contexts = {};
+async function manyValued(cls) {
+  const name = String(cls?.['@id'] || '').replace(/^#/, '');
+  if (!name) return new Set();
+  if (!contexts[name]) {
+    contexts[name] = call('GET', '/api/contexts/' + encodeURIComponent(name)).then(({ res, doc }) => {
+      const many = new Set();
+      const terms = (res.ok && doc && doc['@context']) || {};
+      for (const [term, def] of Object.entries(terms)) {
+        if (def && (def['@container'] === '@set' || def['@container'] === '@list')) many.add(term);
+      }
+      return many;
+    });
+  }
+  return contexts[name];
+}
+
+// allowedValues are the values the documentation lists for a property
+// (a range that is an rdfs:Datatype with owl:oneOf), or null.
+function allowedValues(range) {
+  for (const r of [].concat(range || [])) if (r && Array.isArray(r.oneOf)) return r.oneOf.map(String);
+  return null;
+}
+
+function field(prop, current, creating, many) {
   const name = prop.title;
   const range = prop.property.range;
   const required = creating && prop.required;
   const id = 'f-' + name;
+  const allowed = allowedValues(range);
+  const help = prop.description ? el('small', { id: id + '-help', text: prop.description }) : null;
+  const violation = el('span', { class: 'violation', role: 'alert' });
+  if (many && allowed) {
+    // Several of the listed values: a group of checkboxes, sent as an array.
+    const chosen = new Set(Array.isArray(current) ? current.map(String) : []);
+    return el('fieldset', { class: 'field choices', 'data-field': name, 'aria-describedby': help ? id + '-help' : null },
+      el('legend', {}, name, required ? el('abbr', { title: 'required', text: ' *' }) : null),
+      el('div', { class: 'options' }, allowed.map((v, i) => el('label', { for: id + '-' + i },
+        el('input', { type: 'checkbox', id: id + '-' + i, name, value: v, checked: chosen.has(v), 'data-many': 'choices' }), ' ' + v))),
+      help, violation);
+  }
   let input;
-  if (range === 'xsd:boolean') {
+  if (many) {
+    // Several free values: one per line, sent as an array.
+    input = el('textarea', { id, name, rows: 3, required, placeholder: 'one value per line', 'data-many': 'lines' });
+    if (Array.isArray(current)) input.value = current.join('\n');
+  } else if (allowed) {
+    input = el('select', { id, name, required },
+      required ? null : el('option', { value: '', text: '—' }),
+      allowed.map((v) => el('option', { value: v, text: v, selected: current === v })));
+  } else if (range === 'xsd:boolean') {
     input = el('input', { type: 'checkbox', id, name, checked: current === true });
   } else if (range === 'xsd:integer') {
     input = el('input', { type: 'number', step: '1', id, name, required, value: current ?? '' });
@@ -216,18 +262,29 @@ function field(prop, current, creating) {
     const placeholder = prop.property['@type'] === 'Link' ? 'IRI, e.g. /api/' + String(range).slice(1).toLowerCase() + 's/…' : '';
     input = el('input', { type: 'text', id, name, required, placeholder, value: typeof current === 'string' ? current : '' });
   }
-  input.dataset.kind = range;
+  if (typeof range === 'string') input.dataset.kind = range;
+  if (help) input.setAttribute('aria-describedby', id + '-help');
   return el('div', { class: 'field', 'data-field': name },
     el('label', { for: id }, name, required ? el('abbr', { title: 'required', text: ' *' }) : null),
-    input,
-    prop.description ? el('small', { text: prop.description }) : null,
-    el('span', { class: 'violation', role: 'alert' }));
+    input, help, violation);
 }
 
-function readForm(form) {
+// readForm builds the request body. A list is sent whole (merge patch
+// replaces arrays), so unticking every value of a list on an edit sends [].
+function readForm(form, creating) {
   const body = {};
-  for (const input of form.querySelectorAll('input, textarea')) {
+  for (const input of form.querySelectorAll('input, textarea, select')) {
     if (!input.name) continue;
+    if (input.dataset.many === 'choices') {
+      if (!(input.name in body)) body[input.name] = [];
+      if (input.checked) body[input.name].push(input.value);
+      continue;
+    }
+    if (input.dataset.many === 'lines') {
+      const values = input.value.split('\n').map((v) => v.trim()).filter((v) => v !== '');
+      if (values.length || !creating) body[input.name] = values;
+      continue;
+    }
     if (input.type === 'checkbox') { body[input.name] = input.checked; continue; }
     const raw = input.value;
     if (raw === '' && !input.required) continue;
@@ -239,6 +296,7 @@ function readForm(form) {
       body[input.name] = raw;
     }
   }
+  if (creating) for (const [k, v] of Object.entries(body)) if (Array.isArray(v) && v.length === 0) delete body[k];
   return body;
 }
 
@@ -259,18 +317,18 @@ function showResult(method, url, res, doc) {
   if (doc !== null && doc !== '') box.append(renderDocument(res, doc));
 }
 
-function operationForm(op, url, cls, current, etag) {
+function operationForm(op, url, cls, current, etag, many) {
   const creating = op.method === 'POST';
   const props = (cls?.supportedProperty || []).filter((p) => p.writeable);
   const form = el('form', { class: 'operation', 'data-method': op.method, novalidate: true },
     el('h2', { text: op.method + ' ' + url }),
     op.description ? el('p', { class: 'muted', text: op.description }) : null,
-    props.map((p) => field(p, current ? current[p.title] : undefined, creating)),
+    props.map((p) => field(p, current ? current[p.title] : undefined, creating, many.has(p.title))),
     el('button', { type: 'submit', text: creating ? 'Create' : 'Save changes' }));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     let body;
-    try { body = readForm(form); } catch (e) { showViolations(form, { violations: [{ propertyPath: e.field, message: e.message }] }); return; }
+    try { body = readForm(form, creating); } catch (e) { showViolations(form, { violations: [{ propertyPath: e.field, message: e.message }] }); return; }
     const headers = { 'Content-Type': creating ? 'application/ld+json' : 'application/merge-patch+json' };
     if (!creating && etag) headers['If-Match'] = etag;
     const { res, doc } = await call(op.method, url, JSON.stringify(body), headers);
@@ -303,13 +361,14 @@ async function renderOperations(path, doc, etag) {
   box.replaceChildren();
   if (Array.isArray(doc.member)) {
     for (const op of collectionOperations(path)) {
-      if (op.method === 'POST') box.append(operationForm(op, path, docs.classes['#' + op.expects], null, null));
+      const cls = docs.classes['#' + op.expects];
+      if (op.method === 'POST') box.append(operationForm(op, path, cls, null, null, await manyValued(cls)));
     }
     return;
   }
   const cls = docs.classes['#' + firstType(doc)];
   for (const op of cls?.supportedOperation || []) {
-    if (op.method === 'PATCH') box.append(operationForm(op, doc['@id'], cls, doc, etag));
+    if (op.method === 'PATCH') box.append(operationForm(op, doc['@id'], cls, doc, etag, await manyValued(cls)));
     else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) box.append(actionButton(op, doc['@id'], etag));
   }
 }
