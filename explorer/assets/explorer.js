@@ -18,6 +18,10 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// all reads a JSON-LD value as a list: compaction writes a single value
+// alone, not in an array (an Entrypoint class's one supportedOperation).
+const all = (v) => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
 function apiKey() { return sessionStorage.getItem(KEY) || ''; }
 
 // apiPath returns the path and query of an API URL of this origin in its
@@ -118,20 +122,135 @@ function problem(doc) {
   return box;
 }
 
-function collection(doc) {
-  const members = doc.member || [];
-  const cols = [];
-  for (const m of members) for (const k of Object.keys(m)) if (k !== '@context' && !cols.includes(k)) cols.push(k);
+// --- collections -------------------------------------------------------------
+
+// LABELS are the properties that name a member, first found first: the
+// column a person scans, which links to the member.
+const LABELS = ['name', 'email', 'slug', 'domain', 'url', 'type', 'title'];
+// PREFERRED are what people look for in a row beside its label.
+const PREFERRED = ['email', 'slug', 'role', 'current_user_role'];
+const MAX_COLUMNS = 6;
+
+// columnsOf chooses a few columns from the member class's documentation:
+// the label, then properties with listed values (status, role, mode), links
+// to other resources, counts, the creation date, and embedded documents
+// (summarised) while there is room.
+function columnsOf(cls, members) {
+  const props = all(cls?.supportedProperty).filter((p) => p.readable !== false);
+  const present = (name) => members.some((m) => name in m);
+  const label = LABELS.find((n) => props.some((p) => p.title === n) && present(n)) || null;
+  const rank = (p) => {
+    const range = p.property.range;
+    if (PREFERRED.includes(p.title)) return 0;
+    if (allowedValues(range)) return 1;
+    if (p.property['@type'] === 'Link') return 2;
+    if (range === 'xsd:integer') return 3;
+    if (p.title === 'created_at') return 4;
+    if (typeof range === 'string' && range.startsWith('#')) return 5;
+    return 9;
+  };
+  const rest = props.filter((p) => p.title !== label && p.title !== 'id' && rank(p) < 9 && present(p.title))
+    .map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map(({ p }) => p.title);
+  return { label, columns: rest.slice(0, MAX_COLUMNS - 1) };
+}
+
+// shortId is the last segment of an IRI, cut to its first 8 characters.
+function shortId(iri) {
+  const last = String(iri || '').split('/').pop();
+  return last.length > 12 ? last.slice(0, 8) + '…' : last;
+}
+
+// cell is a value as a list shows it: links by their short id, dates as
+// dates, lists as counts, embedded documents by their first plain value.
+function cell(v) {
+  if (v === null || v === undefined || v === '') return el('span', { class: 'null', text: '—' });
+  if (Array.isArray(v)) return el('span', { class: 'count', text: String(v.length) });
+  if (typeof v === 'object') {
+    if (v['@id'] && apiPath(v['@id']) !== null) return el('a', { href: apiPath(v['@id']), class: 'iri', title: v['@id'], text: shortId(v['@id']) });
+    const first = Object.entries(v).find(([k, x]) => !k.startsWith('@') && (typeof x === 'string' || typeof x === 'number'));
+    return first ? cell(first[1]) : el('span', { class: 'null', text: '—' });
+  }
+  if (typeof v === 'string') {
+    if (v.startsWith('/api/') && apiPath(v) !== null) return el('a', { href: apiPath(v), class: 'iri', title: v, text: shortId(v) });
+    if (isoDate.test(v)) {
+      const d = new Date(v);
+      return el('time', { datetime: v, title: isNaN(d) ? v : d.toLocaleString(), text: isNaN(d) ? v : d.toLocaleDateString() });
+    }
+  }
+  return el('span', { class: typeof v, text: String(v) });
+}
+
+// searchOf reads a collection's search template: its filters, and the
+// properties it sorts by (order[property]).
+function searchOf(doc) {
+  const filters = [];
+  const sorts = new Set();
+  for (const m of all(doc.search?.mapping)) {
+    const v = String(m.variable || '');
+    const order = /^order\[(.+)\]$/.exec(v);
+    if (order) sorts.add(order[1]);
+    else if (v && !v.startsWith('order.') && v !== 'page' && v !== 'itemsPerPage' && !v.includes('[')) filters.push(v);
+  }
+  return { filters, sorts };
+}
+
+function withQuery(path, changes) {
+  const u = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === '') u.searchParams.delete(k);
+    else u.searchParams.set(k, v);
+  }
+  return u.pathname + u.search;
+}
+
+function filterForm(path, filters) {
+  if (!filters.length) return null;
+  const here = new URL(path, location.origin).searchParams;
+  const form = el('form', { class: 'filters', role: 'search' },
+    filters.map((f) => el('label', {}, f + ' ', el('input', { type: 'text', name: f, value: here.get(f) || '' }))),
+    el('button', { type: 'submit', text: 'Filter' }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const changes = { page: null };
+    for (const f of filters) changes[f] = form.elements[f].value.trim();
+    location.assign(withQuery(path, changes));
+  });
+  return form;
+}
+
+function collection(doc, path) {
+  const members = all(doc.member);
+  const cls = docs?.classes['#' + firstType(members[0] || {})];
+  const { label, columns } = columnsOf(cls, members);
+  const { filters, sorts } = searchOf(doc);
+  const here = new URL(path, location.origin).searchParams;
+  const header = (name) => {
+    if (!sorts.has(name)) return el('th', { scope: 'col', text: name });
+    const current = here.get('order[' + name + ']');
+    const next = current === 'asc' || current === 'ASC' ? 'desc' : 'asc';
+    const changes = { page: null };
+    for (const s of sorts) changes['order[' + s + ']'] = null;
+    changes['order[' + name + ']'] = next;
+    return el('th', { scope: 'col', 'aria-sort': current ? (next === 'desc' ? 'ascending' : 'descending') : null },
+      el('a', { href: withQuery(path, changes), title: 'sort by ' + name + ' (' + next + ')' }, name, current ? (next === 'desc' ? ' ▲' : ' ▼') : ''));
+  };
+  const names = [label || 'id', ...columns];
   const table = el('table', { class: 'collection' },
-    el('thead', {}, el('tr', {}, cols.map((c) => el('th', { text: c })))),
-    el('tbody', {}, members.map((m) => el('tr', {}, cols.map((c) => el('td', {}, c in m ? value(m[c], c) : ''))))));
+    el('thead', {}, el('tr', {}, names.map(header))),
+    el('tbody', {}, members.map((m) => el('tr', {},
+      el('th', { scope: 'row', 'data-label': names[0] },
+        apiPath(m['@id']) !== null ? el('a', { href: apiPath(m['@id']), title: m['@id'] }, label && m[label] ? String(m[label]) : shortId(m['@id'])) : String(m[label] ?? '')),
+      columns.map((c) => el('td', { 'data-label': c }, cell(m[c])))))));
   const view = doc.view || {};
-  const pager = el('nav', { class: 'pager' },
-    ['first', 'previous', 'next', 'last'].map((rel) => apiPath(view[rel]) !== null ? el('a', { href: apiPath(view[rel]), rel, text: rel }) : el('span', { class: 'muted', text: rel })));
+  const paged = apiPath(view.next) !== null || apiPath(view.previous) !== null;
+  const pager = paged ? el('nav', { class: 'pager', 'aria-label': 'pages' },
+    ['first', 'previous', 'next', 'last'].map((rel) => apiPath(view[rel]) !== null ? el('a', { href: apiPath(view[rel]), rel, text: rel }) : el('span', { class: 'muted', text: rel }))) : null;
+  const total = doc.totalItems ?? members.length;
   return el('section', {},
     el('h1', {}, el('span', { class: 'type', text: 'Collection' }), ' ', doc['@id'] || ''),
-    el('p', { class: 'muted', text: (doc.totalItems ?? members.length) + ' in all' + (view['@id'] ? ' · this page: ' + view['@id'] : '') }),
-    members.length ? table : el('p', { text: 'No members.' }),
+    filterForm(path, filters),
+    el('p', { class: 'muted', text: total + (total === 1 ? ' item' : ' items') + (paged ? ' · ' + members.length + ' on this page' : '') }),
+    members.length ? el('div', { class: 'scroll' }, table) : el('p', { text: 'Nothing here.' }),
     pager);
 }
 
@@ -161,9 +280,9 @@ function item(doc) {
     Array.isArray(doc.collection) && doc.collection.length ? collectionLinks(doc.collection) : null);
 }
 
-function renderDocument(res, doc) {
+function renderDocument(res, doc, path) {
   if (isProblem(res, doc)) return problem(doc);
-  if (doc && typeof doc === 'object' && Array.isArray(doc.member)) return collection(doc);
+  if (doc && typeof doc === 'object' && Array.isArray(doc.member)) return collection(doc, path || location.pathname + location.search);
   if (doc && typeof doc === 'object') return item(doc);
   return el('pre', { text: String(doc ?? '') });
 }
@@ -177,7 +296,7 @@ async function loadDocs() {
   const { doc: d } = await call('GET', '/api/docs.jsonld');
   const { doc: entry } = await call('GET', '/api');
   const classes = {};
-  for (const c of d.supportedClass || []) classes[c['@id']] = c;
+  for (const c of all(d?.supportedClass)) classes[c['@id']] = c;
   docs = { classes, entry: entry || {} };
   return docs;
 }
@@ -186,15 +305,15 @@ async function loadDocs() {
 function collectionOperations(path) {
   for (const [term, iri] of Object.entries(docs.entry)) {
     if (term.startsWith('@') || iri !== path) continue;
-    const link = (docs.classes['#Entrypoint']?.supportedProperty || []).find((p) => p.property['@id'] === '#Entrypoint/' + term);
-    if (link) return link.property.supportedOperation || [];
+    const link = all(docs.classes['#Entrypoint']?.supportedProperty).find((p) => p.property['@id'] === '#Entrypoint/' + term);
+    if (link) return all(link.property.supportedOperation);
   }
   return [];
 }
 
 function isResourceClass(range) {
-  return Object.values(docs.entry).length && (docs.classes['#Entrypoint']?.supportedProperty || [])
-    .some((p) => (p.property.range || []).some?.((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
+  return Object.values(docs.entry).length && all(docs.classes['#Entrypoint']?.supportedProperty)
+    .some((p) => all(p.property.range).some((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
 }
 
 // manyValued reads a class's context (once): which of its terms hold
@@ -240,8 +359,9 @@ function field(prop, current, creating, many) {
         el('input', { type: 'checkbox', id: id + '-' + i, name, value: v, checked: chosen.has(v), 'data-many': 'choices' }), ' ' + v))),
       help, violation);
   }
+  const nestedObject = range === 'rdf:JSON' || (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range));
   let input;
-  if (many) {
+  if (many && !nestedObject) {
     // Several free values: one per line, sent as an array.
     input = el('textarea', { id, name, rows: 3, required, placeholder: 'one value per line', 'data-many': 'lines' });
     if (Array.isArray(current)) input.value = current.join('\n');
@@ -253,9 +373,9 @@ function field(prop, current, creating, many) {
     input = el('input', { type: 'checkbox', id, name, checked: current === true });
   } else if (range === 'xsd:integer') {
     input = el('input', { type: 'number', step: '1', id, name, required, value: current ?? '' });
-  } else if (range === 'rdf:JSON' || (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range))) {
+  } else if (nestedObject) {
     // A nested object, or a JSON literal (metadata): written as JSON.
-    input = el('textarea', { id, name, rows: 4, required, placeholder: range === 'rdf:JSON' ? 'JSON object' : 'JSON (' + range.slice(1) + ')' });
+    input = el('textarea', { id, name, rows: 4, required, placeholder: range === 'rdf:JSON' ? 'JSON object' : many ? 'JSON array of ' + range.slice(1) : 'JSON (' + range.slice(1) + ')' });
     if (current !== undefined && current !== null) input.value = JSON.stringify(current, null, 2);
     input.dataset.json = 'true';
   } else {
@@ -319,7 +439,7 @@ function showResult(method, url, res, doc) {
 
 function operationForm(op, url, cls, current, etag, many) {
   const creating = op.method === 'POST';
-  const props = (cls?.supportedProperty || []).filter((p) => p.writeable);
+  const props = all(cls?.supportedProperty).filter((p) => p.writeable);
   const form = el('form', { class: 'operation', 'data-method': op.method, novalidate: true },
     el('h2', { text: op.method + ' ' + url }),
     op.description ? el('p', { class: 'muted', text: op.description }) : null,
@@ -367,7 +487,7 @@ async function renderOperations(path, doc, etag) {
     return;
   }
   const cls = docs.classes['#' + firstType(doc)];
-  for (const op of cls?.supportedOperation || []) {
+  for (const op of all(cls?.supportedOperation)) {
     if (op.method === 'PATCH') box.append(operationForm(op, doc['@id'], cls, doc, etag, await manyValued(cls)));
     else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) box.append(actionButton(op, doc['@id'], etag));
   }
@@ -411,7 +531,8 @@ async function main() {
   if (res.status === 401) {
     $('keyform').hidden = false;
   }
-  $('document').replaceChildren(renderDocument(res, doc));
+  if (res.ok) await loadDocs();
+  $('document').replaceChildren(renderDocument(res, doc, url));
   if (res.ok && doc && typeof doc === 'object' && !isProblem(res, doc)) {
     document.title = (firstType(doc) || 'Orgraph') + ' ' + (doc['@id'] || '') + ' · Orgraph explorer';
     await renderOperations(location.pathname, doc, res.headers.get('ETag'));
@@ -419,4 +540,8 @@ async function main() {
   await renderNav();
 }
 
-main().catch((e) => { $('status').textContent = 'The explorer failed: ' + e; });
+// The page says when it is done (data-state on <body>), for people and for the browser tests.
+main().then(() => { document.body.dataset.state = 'ready'; }, (e) => {
+  $('status').textContent = 'The explorer failed: ' + e;
+  document.body.dataset.state = 'failed';
+});
