@@ -163,7 +163,8 @@ func TestExplorerListInputs(t *testing.T) {
 		chromedp.Evaluate(`sessionStorage.setItem("orgraph.apiKey", `+strconv.Quote(key)+`)`, nil),
 		chromedp.Navigate(e.srv.URL+"/api/roles"),
 		chromedp.WaitVisible(`form.operation[data-method="POST"] [data-field="permissions"] input[type=checkbox]`),
-		chromedp.SendKeys(`#f-organization`, org["@id"].(string)),
+		chromedp.WaitReady(`select#f-organization option[value="`+org["@id"].(string)+`"]`),
+		chromedp.SetValue(`select#f-organization`, org["@id"].(string)),
 		chromedp.SendKeys(`#f-slug`, "support"),
 		chromedp.SendKeys(`#f-name`, "Support"),
 		tick("members:manage"),
@@ -297,6 +298,118 @@ func TestExplorerVisitsEveryPage(t *testing.T) {
 	if len(pages) < 20 {
 		t.Errorf("only %d pages visited: %v", len(pages), pages)
 	}
+}
+
+// Two people run an organization from the explorer (issue 22's story):
+// the owner creates an organization, invites a developer from its page
+// choosing the role from a select, the developer (another browser context
+// with their own key) sees the invitation and accepts it and the page shows
+// it accepted, the owner's member list shows them, and the developer is
+// offered no edit form on the organization.
+func TestExplorerTwoPeople(t *testing.T) {
+	owner := newBrowser(t, "explorer-story")
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	ownerKey := e.key("olga@example.com", "live", "write")
+	devKey := e.key("dev@example.com", "live", "write")
+	var text string
+	setKey := func(key string) chromedp.Action {
+		return chromedp.Evaluate(`sessionStorage.setItem("orgraph.apiKey", `+strconv.Quote(key)+`)`, nil)
+	}
+	ready := chromedp.WaitVisible(`body[data-state="ready"]`)
+
+	owner.run("owner creates the organization",
+		chromedp.Navigate(e.srv.URL+"/api/organizations"), setKey(ownerKey),
+		chromedp.Navigate(e.srv.URL+"/api/organizations"), ready,
+		chromedp.SendKeys(`form[data-method="POST"] #f-name`, "Storyline"),
+		chromedp.Click(`form[data-method="POST"] button[type=submit]`),
+		chromedp.WaitVisible(`table.collection tbody th a`),
+		chromedp.Text("table.collection", &text),
+		owner.shot("1-created"))
+	if !strings.Contains(text, "Storyline") {
+		t.Fatalf("the list after the create does not show it: %q", text)
+	}
+	var orgs []map[string]any
+	for _, m := range e.do(req{Path: "/api/organizations?name=Storyline", Key: ownerKey}).obj()["member"].([]any) {
+		orgs = append(orgs, m.(map[string]any))
+	}
+	if len(orgs) != 1 {
+		t.Fatalf("organizations named Storyline: %v", orgs)
+	}
+	orgIRI := orgs[0]["@id"].(string)
+
+	invite := `form[data-operation="postInvitation"]`
+	owner.run("owner invites from the organization's page",
+		chromedp.Click(`table.collection th a[href="`+orgIRI+`"]`), ready,
+		chromedp.WaitReady(invite+` select#f-role option[value="developer"]`),
+		chromedp.WaitReady(invite+` select#f-organization`),
+		chromedp.SendKeys(invite+` #f-email`, "dev@example.com"),
+		chromedp.SetValue(invite+` select#f-role`, "developer"),
+		owner.shot("2-invite-form"),
+		chromedp.Click(invite+` button[type=submit]`),
+		chromedp.WaitVisible(`#result h2`),
+		chromedp.Text("#result h2", &text),
+		owner.shot("3-invited"))
+	if !strings.HasSuffix(text, "→ 201") {
+		t.Fatalf("invite: %q", text)
+	}
+
+	// Each person's page is a tab of its own (its own session storage, so
+	// its own key); a step runs in a new tab, since Chromium pauses the
+	// animation frames chromedp waits with in a tab that is not in front.
+	tab := func() *browser {
+		ctx, cancel := chromedp.NewContext(owner.ctx)
+		t.Cleanup(cancel)
+		b := &browser{t: t, ctx: ctx, artifacts: owner.artifacts}
+		b.run("page errors are watched", chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := page.AddScriptToEvaluateOnNewDocument(cspWatch).Do(ctx)
+			return err
+		}))
+		return b
+	}
+	dev := tab()
+	var status string
+	dev.run("developer accepts",
+		chromedp.Navigate(e.srv.URL+"/api/invitations"), setKey(devKey),
+		chromedp.Navigate(e.srv.URL+"/api/invitations"), ready,
+		chromedp.Click(`table.collection tbody th a`), ready,
+		dev.shot("4-invitation"),
+		chromedp.Click(`button[data-action="accept"]`),
+		chromedp.WaitVisible(`#result h2`),
+		chromedp.Text("#result h2", &text),
+		chromedp.WaitVisible(`#document dd[data-property="status"]`),
+		chromedp.Text(`#document dd[data-property="status"]`, &status),
+		dev.shot("5-accepted"))
+	if !strings.Contains(text, "→ 200") && !strings.Contains(text, "→ 201") {
+		t.Fatalf("accept: %q", text)
+	}
+	if status != "accepted" {
+		t.Errorf("after the accept the invitation's page says %q", status)
+	}
+
+	dev.noPageErrors()
+	owner = tab()
+	owner.run("owner's member list",
+		chromedp.Navigate(e.srv.URL+"/api/members"), setKey(ownerKey),
+		chromedp.Navigate(e.srv.URL+"/api/members?organization="+orgs[0]["id"].(string)), ready,
+		chromedp.Text("table.collection", &text),
+		owner.shot("6-members"))
+	if !strings.Contains(text, "dev@example.com") || !strings.Contains(text, "developer") {
+		t.Errorf("the owner's member list: %q", text)
+	}
+
+	owner.noPageErrors()
+	var forms int
+	dev = tab()
+	dev.run("developer sees the organization",
+		chromedp.Navigate(e.srv.URL+"/api"), setKey(devKey),
+		chromedp.Navigate(e.srv.URL+orgIRI), ready,
+		chromedp.Evaluate(`document.querySelectorAll('form[data-method="PATCH"], button[data-action="delete"], form[data-operation="postInvitation"]').length`, &forms),
+		dev.shot("7-developer-org"))
+	if forms != 0 {
+		t.Errorf("the developer is offered %d edit, delete or invite controls on the organization", forms)
+	}
+	owner.noPageErrors()
+	dev.noPageErrors()
 }
 
 // browser is a headless Debian Chromium for one test, with what its pages

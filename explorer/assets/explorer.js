@@ -329,6 +329,8 @@ async function manyValued(cls) {
       for (const [term, def] of Object.entries(terms)) {
         if (def && (def['@container'] === '@set' || def['@container'] === '@list')) many.add(term);
       }
+      // A class whose documents list their caller's operations defines the term.
+      many.affords = 'operation' in terms;
       return many;
     });
   }
@@ -380,7 +382,7 @@ function field(prop, current, creating, many) {
     input.dataset.json = 'true';
   } else {
     const placeholder = prop.property['@type'] === 'Link' ? 'IRI, e.g. /api/' + String(range).slice(1).toLowerCase() + 's/…' : '';
-    input = el('input', { type: 'text', id, name, required, placeholder, value: typeof current === 'string' ? current : '' });
+    input = el('input', { type: 'text', id, name, required, placeholder, value: typeof current === 'string' ? current : '', 'data-link': prop.property['@type'] === 'Link' ? String(range) : null });
   }
   if (typeof range === 'string') input.dataset.kind = range;
   if (help) input.setAttribute('aria-describedby', id + '-help');
@@ -437,42 +439,107 @@ function showResult(method, url, res, doc) {
   if (doc !== null && doc !== '') box.append(renderDocument(res, doc));
 }
 
-function operationForm(op, url, cls, current, etag, many) {
+function operationForm(op, url, cls, current, etag, many, label) {
   const creating = op.method === 'POST';
   const props = all(cls?.supportedProperty).filter((p) => p.writeable);
-  const form = el('form', { class: 'operation', 'data-method': op.method, novalidate: true },
-    el('h2', { text: op.method + ' ' + url }),
+  const form = el('form', { class: 'operation', 'data-method': op.method, 'data-operation': op.title || '', novalidate: true },
+    el('h2', { text: label || op.method + ' ' + url }),
     op.description ? el('p', { class: 'muted', text: op.description }) : null,
     props.map((p) => field(p, current ? current[p.title] : undefined, creating, many.has(p.title))),
-    el('button', { type: 'submit', text: creating ? 'Create' : 'Save changes' }));
+    el('button', { type: 'submit', text: label || (creating ? 'Create' : 'Save changes') }));
+  pickers(form, current);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     let body;
     try { body = readForm(form, creating); } catch (e) { showViolations(form, { violations: [{ propertyPath: e.field, message: e.message }] }); return; }
     const headers = { 'Content-Type': creating ? 'application/ld+json' : 'application/merge-patch+json' };
-    if (!creating && etag) headers['If-Match'] = etag;
+    if (etag) headers['If-Match'] = etag;
     const { res, doc } = await call(op.method, url, JSON.stringify(body), headers);
     showViolations(form, isProblem(res, doc) ? doc : null);
     showResult(op.method, url, res, doc);
+    if (res.ok) await refresh();
   });
   return form;
+}
+
+// pickers turn a form's links into selects: a link to a resource is chosen
+// among the caller's (the first 100 of its collection, named by their
+// label), and a role among its organization's roles, by slug. Without a
+// list (more than 100, or no collection) the text input stays.
+async function pickers(form, current) {
+  for (const input of form.querySelectorAll('input[type=text][data-link]')) {
+    const collection = collectionOf(input.dataset.link);
+    if (!collection) continue;
+    const { res, doc } = await call('GET', collection + '?itemsPerPage=100');
+    const members = all(doc?.member);
+    if (!res.ok || (doc.totalItems ?? 0) > members.length) continue;
+    const label = LABELS.find((n) => members.some((m) => n in m));
+    const select = el('select', { id: input.id, name: input.name, required: input.required, 'aria-describedby': input.getAttribute('aria-describedby') },
+      input.required ? null : el('option', { value: '', text: '—' }),
+      members.map((m) => el('option', { value: m['@id'], selected: m['@id'] === input.value, text: (label ? m[label] + ' · ' : '') + shortId(m['@id']) })));
+    if (input.required && !input.value && members.length !== 1) select.prepend(el('option', { value: '', text: 'choose…', selected: true }));
+    input.replaceWith(select);
+  }
+  const role = form.querySelector('[name="role"]');
+  if (!role || role.tagName !== 'INPUT') return;
+  const roles = el('select', { id: role.id, name: 'role', required: role.required, 'aria-describedby': role.getAttribute('aria-describedby') });
+  const fill = async () => {
+    const org = form.querySelector('[name="organization"]')?.value || current?.organization;
+    const keep = roles.value || role.value || current?.role || '';
+    const { res, doc } = org ? await call('GET', '/api/roles?organization=' + encodeURIComponent(shortOrg(org)) + '&itemsPerPage=100') : { res: { ok: false } };
+    roles.replaceChildren(role.required ? null : el('option', { value: '', text: '—' }),
+      ...(res.ok ? all(doc.member) : []).map((r) => el('option', { value: r.slug, selected: r.slug === keep, text: r.slug + (r.name ? ' (' + r.name + ')' : '') })));
+  };
+  role.replaceWith(roles);
+  await fill();
+  form.querySelector('[name="organization"]')?.addEventListener('change', fill);
+}
+
+// shortOrg is an organization's id from its IRI, as the roles filter takes it.
+function shortOrg(iri) { return String(iri).split('/').pop(); }
+
+// collectionOf is the entrypoint's collection of a class ("#Organization").
+function collectionOf(range) {
+  const term = all(docs.classes['#Entrypoint']?.supportedProperty)
+    .find((p) => all(p.property.range).some((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
+  const iri = term ? docs.entry[String(term.property['@id']).replace('#Entrypoint/', '')] : null;
+  return typeof iri === 'string' && apiPath(iri) !== null ? apiPath(iri) : null;
 }
 
 function actionButton(op, url, etag) {
   const name = op.title || op.method;
   const verb = op.method === 'DELETE' ? 'delete' : name.replace(/[A-Z].*$/, '');
-  const target = op.method === 'DELETE' ? url : url + '/' + verb;
-  return el('div', { class: 'action' },
+  const target = op.target || (op.method === 'DELETE' ? url : url + '/' + verb);
+  const destructive = op.method === 'DELETE' || /^(revoke|deactivate)/.test(name);
+  return el('div', { class: 'action' + (destructive ? ' destructive' : '') },
     el('button', {
-      type: 'button', 'data-action': verb, text: verb,
+      type: 'button', 'data-action': verb, text: verb, class: destructive ? 'danger' : null,
       onclick: async () => {
-        if (op.method === 'DELETE' && !confirm('Delete ' + url + '?')) return;
+        if (destructive && !confirm(verb[0].toUpperCase() + verb.slice(1) + ' ' + url + '?')) return;
         const { res, doc } = await call(op.method, target, op.method === 'POST' ? '{}' : undefined,
           Object.assign(op.method === 'POST' ? { 'Content-Type': 'application/ld+json' } : {}, etag ? { 'If-Match': etag } : {}));
         showResult(op.method, target, res, doc);
+        if (res.ok) await refresh(op.method === 'DELETE' ? collectionOfItem(url) : null);
       },
     }),
     op.description ? el('small', { text: op.description }) : null);
+}
+
+// collectionOfItem is where a deleted item's page goes: its collection.
+function collectionOfItem(url) { return url.replace(/\/[^/]+$/, ''); }
+
+// allowedOperations are the item's operations the caller may invoke: the
+// document's own operation list (per caller) when it has one, matched to the
+// documentation's by title for their descriptions and inputs.
+async function allowedOperations(cls, doc) {
+  const documented = all(cls?.supportedOperation);
+  // Without the list, a document of a class that affords them offers the
+  // caller nothing; of another class, whatever the documentation lists.
+  if (!('operation' in doc)) return (await manyValued(cls)).affords ? [] : documented.map((op) => ({ op, target: null }));
+  return all(doc.operation).map((mine) => {
+    const op = documented.find((d) => d.title && d.title === mine.title) || mine;
+    return { op: Object.assign({}, op, { target: mine.target || op.target }), target: mine.target || null };
+  });
 }
 
 async function renderOperations(path, doc, etag) {
@@ -487,10 +554,60 @@ async function renderOperations(path, doc, etag) {
     return;
   }
   const cls = docs.classes['#' + firstType(doc)];
-  for (const op of all(cls?.supportedOperation)) {
+  const actions = [];
+  for (const { op } of await allowedOperations(cls, doc)) {
     if (op.method === 'PATCH') box.append(operationForm(op, doc['@id'], cls, doc, etag, await manyValued(cls)));
-    else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) box.append(actionButton(op, doc['@id'], etag));
+    else if (op.method === 'POST' && op.expects && op.target) {
+      const input = docs.classes['#' + op.expects];
+      const verb = String(op.title || '').replace(/[A-Z].*$/, '');
+      box.append(operationForm(op, op.target, input, null, etag, await manyValued(input), verb));
+    } else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) actions.push(actionButton(op, doc['@id'], etag));
   }
+  for (const form of await relatedForms(doc)) box.append(form);
+  // Destructive actions last, apart from the rest.
+  actions.sort((a, b) => a.classList.contains('destructive') - b.classList.contains('destructive'));
+  box.append(...actions);
+}
+
+// relatedForms offer, on an organization's page, to create what belongs to
+// it (invite, a workspace, a role, a domain) with the organization filled
+// in: one form per collection link whose collection takes a POST and whose
+// "<collection>:manage" permission (the catalogue's naming) the caller's
+// role in it holds. An operator key (no role) is offered them all.
+async function relatedForms(doc) {
+  const links = all(doc.collection).filter((l) => l.memberAssertion?.object === doc['@id'] && apiPath(l['@id']) !== null);
+  if (!links.length) return [];
+  const catalogue = allowedValues(all(docs.classes['#Role']?.supportedProperty).find((p) => p.title === 'permissions')?.property.range) || [];
+  let held = null;
+  if (doc.current_user_role) {
+    const { res, doc: roles } = await call('GET', '/api/roles?organization=' + encodeURIComponent(shortOrg(doc['@id'])) + '&itemsPerPage=100');
+    held = new Set(res.ok ? all(all(roles.member).find((r) => r.slug === doc.current_user_role)?.permissions) : []);
+  }
+  const forms = [];
+  for (const link of links) {
+    const base = apiPath(link['@id']).split('?')[0];
+    const permission = base.split('/').pop() + ':manage';
+    if (!catalogue.includes(permission) || (held && !held.has(permission))) continue;
+    for (const op of collectionOperations(base)) {
+      if (op.method !== 'POST') continue;
+      const cls = docs.classes['#' + op.expects];
+      const what = String(op.expects || '');
+      const label = what === 'Invitation' ? 'Invite' : 'Add a ' + what.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      forms.push(operationForm(op, base, cls, { organization: doc['@id'] }, null, await manyValued(cls), label));
+    }
+  }
+  return forms;
+}
+
+// refresh reads the page's document again after a write, so that what the
+// write changed shows (the new member of a list, the accepted invitation),
+// or goes to another page (a deleted item's collection).
+async function refresh(to) {
+  if (to && apiPath(to) !== null) { location.assign(apiPath(to)); return; }
+  const url = apiPath(location.pathname + location.search);
+  const { res, doc } = await call('GET', url);
+  $('document').replaceChildren(renderDocument(res, doc, url));
+  if (res.ok && doc && typeof doc === 'object' && !isProblem(res, doc)) await renderOperations(location.pathname, doc, res.headers.get('ETag'));
 }
 
 // --- page ---------------------------------------------------------------------
