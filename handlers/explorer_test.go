@@ -353,20 +353,10 @@ func TestExplorerTwoPeople(t *testing.T) {
 		t.Fatalf("invite: %q", text)
 	}
 
-	// Each person's page is a tab of its own (its own session storage, so
-	// its own key); a step runs in a new tab, since Chromium pauses the
-	// animation frames chromedp waits with in a tab that is not in front.
-	tab := func() *browser {
-		ctx, cancel := chromedp.NewContext(owner.ctx)
-		t.Cleanup(cancel)
-		b := &browser{t: t, ctx: ctx, artifacts: owner.artifacts}
-		b.run("page errors are watched", chromedp.ActionFunc(func(ctx context.Context) error {
-			_, err := page.AddScriptToEvaluateOnNewDocument(cspWatch).Do(ctx)
-			return err
-		}))
-		return b
-	}
-	dev := tab()
+	// Each person works in a tab of their own; a step that returns to a
+	// person opens a new one, since Chromium pauses the animation frames
+	// chromedp waits with in a tab that is not in front.
+	dev := owner.tab()
 	var status string
 	dev.run("developer accepts",
 		chromedp.Navigate(e.srv.URL+"/api/invitations"), setKey(devKey),
@@ -387,7 +377,7 @@ func TestExplorerTwoPeople(t *testing.T) {
 	}
 
 	dev.noPageErrors()
-	owner = tab()
+	owner = owner.tab()
 	owner.run("owner's member list",
 		chromedp.Navigate(e.srv.URL+"/api/members"), setKey(ownerKey),
 		chromedp.Navigate(e.srv.URL+"/api/members?organization="+orgs[0]["id"].(string)), ready,
@@ -399,7 +389,7 @@ func TestExplorerTwoPeople(t *testing.T) {
 
 	owner.noPageErrors()
 	var forms int
-	dev = tab()
+	dev = owner.tab()
 	dev.run("developer sees the organization",
 		chromedp.Navigate(e.srv.URL+"/api"), setKey(devKey),
 		chromedp.Navigate(e.srv.URL+orgIRI), ready,
@@ -462,11 +452,26 @@ func newBrowser(t *testing.T, dir string) *browser {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
 	b := &browser{t: t, ctx: ctx, artifacts: artifacts}
-	b.run("start", chromedp.ActionFunc(func(ctx context.Context) error {
+	b.watchPageErrors()
+	return b
+}
+
+// tab is another tab of the same browser: a browsing context of its own,
+// with its own session storage (so its own key).
+func (b *browser) tab() *browser {
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	other := &browser{t: b.t, ctx: ctx, artifacts: b.artifacts}
+	other.watchPageErrors()
+	return other
+}
+
+// watchPageErrors has every page of the tab keep what it refuses or throws.
+func (b *browser) watchPageErrors() {
+	b.run("watch page errors", chromedp.ActionFunc(func(ctx context.Context) error {
 		_, err := page.AddScriptToEvaluateOnNewDocument(cspWatch).Do(ctx)
 		return err
 	}))
-	return b
 }
 
 func (b *browser) run(step string, actions ...chromedp.Action) {
