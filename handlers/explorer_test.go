@@ -200,6 +200,12 @@ func TestExplorerListInputs(t *testing.T) {
 	if !strings.HasSuffix(text, "→ 200") {
 		t.Fatalf("change the role: %q", text)
 	}
+	var createOnly int
+	run("the edit form leaves out what only a create writes",
+		chromedp.Evaluate(`document.querySelectorAll('form[data-method="PATCH"] [name="slug"], form[data-method="PATCH"] [name="organization"]').length`, &createOnly))
+	if createOnly != 0 {
+		t.Errorf("the role's edit form offers %d create-only inputs (slug, organization)", createOnly)
+	}
 	changed := e.do(req{Path: made["@id"].(string), Key: key}).obj()
 	if got := permissionsOf(changed); strings.Contains(got, "members:manage") || !strings.Contains(got, "invitations:manage") {
 		t.Errorf("the role changed in the browser holds %s", got)

@@ -83,6 +83,13 @@ func (r *Registry) docsClass(c *Class, opts DocsOptions) map[string]any {
 			"writeable": p.Writable,
 			"writable":  p.Writable,
 		}
+		if p.CreateOnly {
+			// Written when the resource is created, never changed after:
+			// Hydra has no word for it (writeable covers both), so the
+			// API's own vocabulary says it (docs.jsonld#createOnly), for
+			// forms that edit.
+			sp["createOnly"] = true
+		}
 		if p.Description != "" {
 			sp["description"] = p.Description
 		}

@@ -441,7 +441,8 @@ function showResult(method, url, res, doc) {
 
 function operationForm(op, url, cls, current, etag, many, label) {
   const creating = op.method === 'POST';
-  const props = all(cls?.supportedProperty).filter((p) => p.writeable);
+  // An edit form leaves out what only a create writes (createOnly).
+  const props = all(cls?.supportedProperty).filter((p) => p.writeable && (creating || !p.createOnly));
   const form = el('form', { class: 'operation', 'data-method': op.method, 'data-operation': op.title || '', novalidate: true },
     el('h2', { text: label || op.method + ' ' + url }),
     op.description ? el('p', { class: 'muted', text: op.description }) : null,
