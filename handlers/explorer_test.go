@@ -211,13 +211,41 @@ func TestExplorerListInputs(t *testing.T) {
 		t.Errorf("the role changed in the browser holds %s", got)
 	}
 
+	// A nested object is a group of inputs: an edit sets a part and
+	// empties another (null in the merge patch), and keeps the rest.
+	e.do(req{Method: http.MethodPatch, Path: org["@id"].(string), Key: key, Body: `{"contact":{"email":"old@example.com","first_name":"Ada"}}`})
+	patch := `form[data-method="PATCH"] `
+	run("nested objects",
+		chromedp.Navigate(e.srv.URL+org["@id"].(string)),
+		chromedp.WaitVisible(patch+`[name="contact.email"]`),
+		chromedp.Evaluate(`document.querySelector('form[data-method="PATCH"] [name="contact.email"]').value = ""`, nil),
+		chromedp.SendKeys(patch+`[name="contact.email"]`, "new@example.com"),
+		chromedp.Evaluate(`document.querySelector('form[data-method="PATCH"] [name="contact.first_name"]').value = ""`, nil),
+		chromedp.SendKeys(patch+`[name="address.city"]`, "Springfield"),
+		shot("3-nested"),
+		chromedp.Click(patch+`button[type=submit]`),
+		chromedp.WaitVisible(`#result h2`),
+		chromedp.Text("#result h2", &text))
+	if !strings.HasSuffix(text, "→ 200") {
+		t.Fatalf("edit the nested objects: %q", text)
+	}
+	after := e.do(req{Path: org["@id"].(string), Key: key}).obj()
+	contact, _ := after["contact"].(map[string]any)
+	address, _ := after["address"].(map[string]any)
+	if contact["email"] != "new@example.com" || contact["first_name"] != nil || address["city"] != "Springfield" {
+		t.Errorf("after the edit: contact %v, address %v", contact, address)
+	}
+	if status, _ := after["status"].(map[string]any); status["current_status"] != "ACTIVE" {
+		t.Errorf("the untouched status changed: %v", after["status"])
+	}
+
 	// A property with allowed values and one value: a select.
 	var options []string
 	run("domain form",
 		chromedp.Navigate(e.srv.URL+"/api/domains"),
 		chromedp.WaitVisible(`form.operation[data-method="POST"] select#f-enrollment`),
 		chromedp.Evaluate(`[...document.querySelectorAll("select#f-enrollment option")].map(o => o.value)`, &options),
-		shot("3-domain-form"))
+		shot("4-domain-form"))
 	if strings.Join(options, ",") != ",none,automatic_invitation,automatic_membership" {
 		t.Errorf("the enrollment select offers %q", options)
 	}

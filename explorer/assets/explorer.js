@@ -362,6 +362,29 @@ function field(prop, current, creating, many) {
       help, violation);
   }
   const nestedObject = range === 'rdf:JSON' || (typeof range === 'string' && range.startsWith('#') && prop.property['@type'] !== 'Link' && !isResourceClass(range));
+  const parts = nestedObject && !many ? subFields(range) : null;
+  if (parts) {
+    // One nested object whose writable properties are plain values (a
+    // contact, an address, a status): a group of inputs, not JSON.
+    const value = current && typeof current === 'object' ? current : {};
+    return el('fieldset', { class: 'field subform', 'data-field': name, 'aria-describedby': help ? id + '-help' : null },
+      el('legend', {}, name),
+      el('div', { class: 'parts' }, parts.map((p) => {
+        const sub = field(p, value[p.title], false, false);
+        for (const input of sub.querySelectorAll('input, select, textarea')) {
+          input.id = id + '.' + p.title;
+          input.name = name + '.' + p.title;
+          input.dataset.parent = name;
+          input.dataset.part = p.title;
+          input.removeAttribute('aria-describedby');
+        }
+        sub.querySelector('label')?.setAttribute('for', id + '.' + p.title);
+        sub.querySelector('small')?.remove();
+        sub.querySelector('.violation')?.remove();
+        return sub;
+      })),
+      help, violation);
+  }
   let input;
   if (many && !nestedObject) {
     // Several free values: one per line, sent as an array.
@@ -391,12 +414,30 @@ function field(prop, current, creating, many) {
     input, help, violation);
 }
 
+// subFields are the writable properties of a nested class when each holds
+// one plain value (a string, a number, a listed value), else null.
+function subFields(range) {
+  const cls = docs?.classes[range];
+  const props = all(cls?.supportedProperty).filter((p) => p.writeable);
+  const plain = (p) => p.property['@type'] !== 'Link' && !all(p.property.range).some((r) => typeof r === 'string' && (r.startsWith('#') || r === 'rdf:JSON'));
+  return props.length && props.every(plain) ? props : null;
+}
+
 // readForm builds the request body. A list is sent whole (merge patch
 // replaces arrays), so unticking every value of a list on an edit sends [].
 function readForm(form, creating) {
   const body = {};
   for (const input of form.querySelectorAll('input, textarea, select')) {
     if (!input.name) continue;
+    if (input.dataset.parent) {
+      // A nested object's part: an edit sends an emptied part as null (the
+      // merge patch deletes it); a create leaves it out.
+      const raw = input.value.trim();
+      if (raw === '' && (creating || input.tagName === 'SELECT')) continue;
+      body[input.dataset.parent] = body[input.dataset.parent] || {};
+      body[input.dataset.parent][input.dataset.part] = raw === '' ? null : input.type === 'number' ? Number(raw) : raw;
+      continue;
+    }
     if (input.dataset.many === 'choices') {
       if (!(input.name in body)) body[input.name] = [];
       if (input.checked) body[input.name].push(input.value);
