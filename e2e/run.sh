@@ -11,6 +11,8 @@
 #              JSON-LD, N-Quads, Turtle and N-Triples must be the same graph
 #   admin.mjs  (3) API Platform Admin in headless Chromium: list, page, sort, show, create,
 #              violation, edit, delete
+#   explorer.mjs (8) the explorer in headless Chromium audited by axe-core (WCAG 2 A/AA: no
+#              serious or critical violation on 8 pages) and driven by keyboard
 #   ../tools/openapi-lint/run.sh  (4) the served OpenAPI document through Redocly CLI
 #              (recommended rules) and Spectral (spectral:oas): no error allowed
 # Screenshots and JSON reports go to e2e/artifacts/ (summary.txt / summary.json at the end).
@@ -32,9 +34,9 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 python="${E2E_PYTHON:-/usr/bin/python3}"
 t_start=$(date +%s)
 
-# Keep what go test left (artifacts/explorer and artifacts/swagger-ui: the
+# Keep what go test left (artifacts/explorer* and artifacts/swagger-ui: the
 # browser tests of handlers/explorer_test.go).
-find "$art" -mindepth 1 -maxdepth 1 ! -name explorer ! -name swagger-ui -exec rm -rf {} + 2>/dev/null || true
+find "$art" -mindepth 1 -maxdepth 1 ! -name 'explorer*' ! -name swagger-ui -exec rm -rf {} + 2>/dev/null || true
 mkdir -p "$art" "$here/.bin"
 work=$(mktemp -d "${TMPDIR:-/tmp}/orgraph-e2e.XXXXXX")
 checks_tsv="$work/checks.tsv" # id TAB ok(1/0) TAB detail
@@ -204,6 +206,7 @@ step alcaeus 90 node alcaeus.mjs --entrypoint "$entrypoint" --out "$art"
 step comunica 90 node comunica.mjs --entrypoint "$entrypoint" --out "$art"
 step rdf 90 "$python" rdf.py --entrypoint "$entrypoint" --out "$art"
 step admin 300 node admin.mjs --entrypoint "$entrypoint" --out "$art"
+step explorer 150 node explorer.mjs --entrypoint "$entrypoint" --out "$art"
 step openapi-lint 300 "$root/tools/openapi-lint/run.sh" "$entrypoint/docs.json" "$art/openapi-lint"
 lint_rc=$?
 check "OpenAPI document: no error from Redocly (recommended) or Spectral (spectral:oas)" "$([ "$lint_rc" = 0 ] && echo 1 || echo 0)" \

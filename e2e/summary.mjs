@@ -32,6 +32,7 @@ for (const [name, file, required, stepName] of [
   ['seed', 'seed.json', true],
   ['hydra', 'hydra-report.json', true],
   ['admin', 'admin-report.json', true],
+  ['explorer', 'explorer-report.json', true],
   ['alcaeus', 'alcaeus-report.json', true],
   ['comunica', 'comunica-report.json', true],
   ['rdflib', 'rdflib-report.json', true, 'rdf'],
