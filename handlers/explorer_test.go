@@ -436,6 +436,33 @@ func TestExplorerTwoPeople(t *testing.T) {
 	dev.noPageErrors()
 }
 
+// An open list updates live: an organization created by another client
+// shows in the list the browser has open, without a reload (a marker set
+// on the page survives), through the event stream.
+func TestExplorerLiveList(t *testing.T) {
+	b := newBrowser(t, "explorer-live")
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"))
+	key := e.key("ada@example.com", "live", "write")
+	b.run("open the list",
+		chromedp.Navigate(e.srv.URL+"/api/organizations"),
+		chromedp.Evaluate(`sessionStorage.setItem("orgraph.apiKey", `+strconv.Quote(key)+`)`, nil),
+		chromedp.Navigate(e.srv.URL+"/api/organizations"),
+		chromedp.WaitVisible(`#status[data-live="on"]`),
+		chromedp.Evaluate(`window.__sameDocument = true`, nil))
+	e.createOrg(key, `{"name":"Arrived live"}`)
+	var text string
+	var same bool
+	b.run("the list shows it",
+		chromedp.WaitVisible(`//table[contains(@class,"collection")]//a[text()="Arrived live"]`, chromedp.BySearch),
+		chromedp.Text("table.collection", &text),
+		chromedp.Evaluate(`window.__sameDocument === true`, &same),
+		b.shot("1-arrived"))
+	if !same {
+		t.Error("the page was reloaded")
+	}
+	b.noPageErrors()
+}
+
 // browser is a headless Debian Chromium for one test, with what its pages
 // report: Content-Security-Policy violations and uncaught exceptions.
 type browser struct {

@@ -88,7 +88,9 @@ func newEnvWith(t testing.TB, dsn string, configure func(*handlers.Config)) (*en
 	}
 	h := handlers.New(cfg)
 	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	// Live streams never end on their own: end them first, or Close waits
+	// for their clients (a browser still showing a list) to hang up.
+	t.Cleanup(func() { h.StopStreams(); srv.Close() })
 	return &env{t: t, db: db, srv: srv}, h
 }
 

@@ -641,6 +641,50 @@ async function relatedForms(doc) {
   return forms;
 }
 
+// --- live lists ----------------------------------------------------------------
+
+// liveList keeps a collection page current: it reads the event stream
+// (GET /api/events as text/event-stream, with the key in a header, which
+// EventSource cannot send, hence fetch) for the member class's events and
+// reads the list again shortly after each. Callers who may not read events
+// (403) simply get no live list.
+async function liveList(doc) {
+  const type = firstType(all(doc.member)[0] || {}) || String(doc['@id'] || '').split('/').pop().replace(/s$/, '');
+  if (!type) return;
+  const prefix = type.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() + '.*';
+  let res;
+  try {
+    res = await fetch('/api/events?type=' + encodeURIComponent(prefix), {
+      headers: { Accept: 'text/event-stream', Authorization: 'Bearer ' + apiKey() }, credentials: 'omit', redirect: 'error',
+    });
+  } catch (_) { return; }
+  if (!res.ok || !res.body) return;
+  $('status').dataset.live = 'on';
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  let pending = null;
+  for (;;) {
+    const { value, done } = await reader.read().catch(() => ({ done: true }));
+    if (done) break;
+    buffered += value;
+    const frames = buffered.split('\n\n');
+    buffered = frames.pop();
+    if (frames.some((f) => /^event: /m.test(f))) {
+      clearTimeout(pending);
+      pending = setTimeout(refreshDocument, 300);
+    }
+  }
+  delete $('status').dataset.live;
+}
+
+// refreshDocument reads the page's document again and shows it, leaving
+// the forms (and what is typed in them) alone.
+async function refreshDocument() {
+  const url = apiPath(location.pathname + location.search);
+  const { res, doc } = await call('GET', url);
+  if (res.ok) $('document').replaceChildren(renderDocument(res, doc, url));
+}
+
 // refresh reads the page's document again after a write, so that what the
 // write changed shows (the new member of a list, the accepted invitation),
 // or goes to another page (a deleted item's collection).
@@ -695,6 +739,7 @@ async function main() {
   if (res.ok && doc && typeof doc === 'object' && !isProblem(res, doc)) {
     document.title = (firstType(doc) || 'Orgraph') + ' ' + (doc['@id'] || '') + ' · Orgraph explorer';
     await renderOperations(location.pathname, doc, res.headers.get('ETag'));
+    if (Array.isArray(doc.member)) liveList(doc);
   }
   await renderNav();
 }
