@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -421,6 +422,22 @@ func TestExplorerTwoPeople(t *testing.T) {
 		t.Errorf("the owner's member list: %q", text)
 	}
 
+	// The transfer form offers this organization's members only.
+	var offered []string
+	transfer := `form[data-operation="transferOrganization"] select#f-new_owner`
+	owner.run("owner's transfer form",
+		chromedp.Navigate(e.srv.URL+orgIRI), ready,
+		chromedp.WaitReady(transfer+` option[value^="/api/members/"]`),
+		chromedp.Evaluate(`[...document.querySelectorAll('`+transfer+` option')].map(o => o.value).filter(v => v)`, &offered))
+	var want []string
+	for _, m := range e.do(req{Path: "/api/members?organization=" + orgs[0]["id"].(string), Key: ownerKey}).obj()["member"].([]any) {
+		want = append(want, m.(map[string]any)["@id"].(string))
+	}
+	slices.Sort(offered)
+	slices.Sort(want)
+	if !slices.Equal(offered, want) {
+		t.Errorf("the transfer form offers %v, the organization's members are %v", offered, want)
+	}
 	owner.noPageErrors()
 	var forms int
 	dev = owner.tab()

@@ -480,7 +480,7 @@ function showResult(method, url, res, doc) {
   if (doc !== null && doc !== '') box.append(renderDocument(res, doc));
 }
 
-function operationForm(op, url, cls, current, etag, many, label) {
+function operationForm(op, url, cls, current, etag, many, label, scope) {
   const creating = op.method === 'POST';
   // An edit form leaves out what only a create writes (createOnly).
   const props = all(cls?.supportedProperty).filter((p) => p.writeable && (creating || !p.createOnly));
@@ -489,7 +489,7 @@ function operationForm(op, url, cls, current, etag, many, label) {
     op.description ? el('p', { class: 'muted', text: op.description }) : null,
     props.map((p) => field(p, current ? current[p.title] : undefined, creating, many.has(p.title))),
     el('button', { type: 'submit', text: label || (creating ? 'Create' : 'Save changes') }));
-  pickers(form, current);
+  pickers(form, current, scope || (typeof current?.organization === 'string' ? current.organization : null));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     let body;
@@ -507,12 +507,14 @@ function operationForm(op, url, cls, current, etag, many, label) {
 // pickers turn a form's links into selects: a link to a resource is chosen
 // among the caller's (the first 100 of its collection, named by their
 // label), and a role among its organization's roles, by slug. Without a
-// list (more than 100, or no collection) the text input stays.
-async function pickers(form, current) {
+// list (more than 100, or no collection) the text input stays. On an
+// organization's page (scope) the choices are that organization's.
+async function pickers(form, current, scope) {
   for (const input of form.querySelectorAll('input[type=text][data-link]')) {
     const collection = collectionOf(input.dataset.link);
     if (!collection) continue;
-    const { res, doc } = await call('GET', collection + '?itemsPerPage=100');
+    const within = scope && input.dataset.link !== '#Organization' ? '&organization=' + encodeURIComponent(shortOrg(scope)) : '';
+    const { res, doc } = await call('GET', collection + '?itemsPerPage=100' + within);
     const members = all(doc?.member);
     if (!res.ok || (doc.totalItems ?? 0) > members.length) continue;
     const label = LABELS.find((n) => members.some((m) => n in m));
@@ -602,7 +604,7 @@ async function renderOperations(path, doc, etag) {
     else if (op.method === 'POST' && op.expects && op.target) {
       const input = docs.classes['#' + op.expects];
       const verb = String(op.title || '').replace(/[A-Z].*$/, '');
-      box.append(operationForm(op, op.target, input, null, etag, await manyValued(input), verb));
+      box.append(operationForm(op, op.target, input, null, etag, await manyValued(input), verb, firstType(doc) === 'Organization' ? doc['@id'] : doc.organization));
     } else if (op.method === 'DELETE' || (op.method === 'POST' && !op.expects)) actions.push(actionButton(op, doc['@id'], etag));
   }
   for (const form of await relatedForms(doc)) box.append(form);
