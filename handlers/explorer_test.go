@@ -449,8 +449,17 @@ func TestExplorerTwoPeople(t *testing.T) {
 	if forms != 0 {
 		t.Errorf("the developer is offered %d edit, delete or invite controls on the organization", forms)
 	}
-	owner.noPageErrors()
 	dev.noPageErrors()
+
+	// The same pages on a phone, for the artifacts (each page's width is
+	// checked by TestExplorerVisitsEveryPage).
+	phone := owner.tab()
+	phone.run("phone", chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(e.srv.URL+"/api"), setKey(ownerKey))
+	for i, path := range []string{"/api/organizations", orgIRI, "/api/members?organization=" + orgs[0]["id"].(string), "/api/invitations"} {
+		phone.run(path, chromedp.Navigate(e.srv.URL+path), ready, phone.shot(fmt.Sprintf("8-%d-390", i)))
+	}
+	phone.noPageErrors()
 }
 
 // An open list updates live: an organization created by another client

@@ -69,6 +69,15 @@ function value(v, key) {
   if (v === null || v === undefined) return el('span', { class: 'null', text: 'null' });
   if (Array.isArray(v)) {
     if (v.length === 0) return el('span', { class: 'null', text: '(none)' });
+    if (v.every((x) => x && typeof x === 'object' && apiPath(x['@id']) !== null)) {
+      // Embedded resources (an organization's members): one line each,
+      // linking to the resource, named by its label and role or status.
+      return el('ul', { class: 'refs' }, v.map((x) => {
+        const label = LABELS.find((n) => typeof x[n] === 'string');
+        const extra = ['role', 'status'].filter((n) => typeof x[n] === 'string').map((n) => x[n]).join(', ');
+        return el('li', {}, el('a', { href: apiPath(x['@id']), title: x['@id'] }, label ? x[label] : shortId(x['@id'])), extra ? ' ' + extra : '');
+      }));
+    }
     return el('ol', { class: 'list' }, v.map((x) => el('li', {}, value(x, key))));
   }
   if (typeof v === 'object') return nested(v);
@@ -262,13 +271,17 @@ function firstType(doc) {
 
 // collectionLinks lists a document's Hydra collection links (hydra:collection),
 // each with what its memberAssertion says of the members.
-function collectionLinks(links) {
-  return el('nav', { class: 'links' }, el('h2', { text: 'Collections' }),
+function collectionLinks(links, self, selfType) {
+  return el('nav', { class: 'links', 'aria-label': 'collections' }, el('h2', { text: 'Collections' }),
     el('ul', {}, links.map((l) => {
       const a = l.memberAssertion || {};
-      const says = a.property === 'rdf:type' ? 'every ' + String(a.object || '').replace(/.*#/, '')
-        : 'whose ' + (a.property || '') + ' is ' + (a.object || a.subject || '');
-      return el('li', { 'data-collection': l['@id'] || '' }, iriLink(l['@id']), ' ', el('small', { text: says }));
+      const cls = a.property === 'rdf:type' ? String(a.object || '').replace(/.*#/, '') : String(a.property || '').split('/')[0];
+      const name = cls.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() + 's';
+      const says = a.property === 'rdf:type' ? 'every ' + cls
+        : a.object === self ? 'of this ' + String(selfType || 'resource').toLowerCase() : 'whose ' + (a.property || '') + ' is ' + (a.object || a.subject || '');
+      const target = apiPath(l['@id']);
+      return el('li', { 'data-collection': l['@id'] || '' },
+        target !== null ? el('a', { href: target, title: l['@id'] }, name) : el('span', { text: name }), ' ', el('small', { text: says }));
     })));
 }
 
@@ -276,8 +289,9 @@ function item(doc) {
   const types = Array.isArray(doc['@type']) ? doc['@type'] : [doc['@type'] || ''];
   return el('section', {},
     el('h1', {}, types.map((t) => el('span', { class: 'type', text: t })), ' ', doc['@id'] || ''),
-    properties(Object.fromEntries(Object.entries(doc).filter(([k]) => k !== '@id' && k !== '@type' && k !== 'collection'))),
-    Array.isArray(doc.collection) && doc.collection.length ? collectionLinks(doc.collection) : null);
+    // Its operations and collection links show as forms, actions and links below.
+    properties(Object.fromEntries(Object.entries(doc).filter(([k]) => k !== '@id' && k !== '@type' && k !== 'collection' && k !== 'operation'))),
+    Array.isArray(doc.collection) && doc.collection.length ? collectionLinks(doc.collection, doc['@id'], firstType(doc)) : null);
 }
 
 function renderDocument(res, doc, path) {
