@@ -96,6 +96,75 @@ func TestOrganizationOperationsAreTheCallers(t *testing.T) {
 	})
 }
 
+// An organization's collection links carry, per reader, the POST of the
+// collections they may add to (Hydra Core §4.1 on the link, as items list
+// theirs): the owner and the admin all five, the developer workspaces
+// alone, the viewer and a read-only key none, nobody once the organization
+// is suspended. Each offered POST succeeds; each one left out is a 403.
+func TestOrganizationLinksOfferTheCallersCreates(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		o := mbNewOrg(t, e, "Linked")
+		keys := map[string]string{
+			"owner": o.keys["ada"], "admin": o.keys["bob"], "developer": o.keys["dave"], "viewer": o.keys["vic"],
+			"owner's read key": e.key("ada@example.com", "live", "read"),
+		}
+		every := []string{"postInvitation", "postWorkspace", "postRole", "postDomain", "postWebhookEndpoint"}
+		want := map[string][]string{"owner": every, "admin": every, "developer": {"postWorkspace"}}
+		offered := func(who string) map[string]string {
+			got := map[string]string{} // title → the collection's path
+			for _, l := range otList(e.do(req{Path: o.iri, Key: keys[who]}).obj()["collection"]) {
+				link := otObj(l)
+				for _, op := range otList(link["operation"]) {
+					m := otObj(op)
+					if m["method"] != http.MethodPost {
+						t.Errorf("%s: a link offers %v", who, m)
+					}
+					got[pmS(m["title"])] = strings.Split(pmS(link["@id"]), "?")[0]
+				}
+			}
+			return got
+		}
+		bodies := map[string]string{
+			"/api/invitations":       `{"organization":%q,"email":"new-%s@example.com"}`,
+			"/api/workspaces":        `{"organization":%q,"name":"By %s"}`,
+			"/api/roles":             `{"organization":%q,"slug":"by-%s","name":"By"}`,
+			"/api/domains":           `{"organization":%q,"domain":"by-%s.example"}`,
+			"/api/webhook_endpoints": `{"organization":%q,"url":"http://127.0.0.1:9/%s","enabled_events":["*"]}`,
+		}
+		paths := map[string]string{"postInvitation": "/api/invitations", "postWorkspace": "/api/workspaces", "postRole": "/api/roles", "postDomain": "/api/domains", "postWebhookEndpoint": "/api/webhook_endpoints"}
+		for _, who := range []string{"viewer", "owner's read key", "developer", "admin", "owner"} {
+			got := offered(who)
+			var titles []string
+			for title := range got {
+				titles = append(titles, title)
+			}
+			slices.Sort(titles)
+			wanted := slices.Sorted(slices.Values(want[who]))
+			if !slices.Equal(titles, wanted) {
+				t.Errorf("%s is offered %v, want %v", who, titles, wanted)
+			}
+			slug := strings.NewReplacer(" ", "-", "'", "").Replace(who)
+			for _, title := range every {
+				path := paths[title]
+				if listed, ok := got[title]; ok && listed != path {
+					t.Errorf("%s: %s on the link to %s", who, title, listed)
+				}
+				r := e.do(req{Method: http.MethodPost, Path: path, Key: keys[who], Body: fmt.Sprintf(bodies[path], o.iri, slug)})
+				if _, listed := got[title]; (r.Status == http.StatusCreated) != listed {
+					t.Errorf("%s: %s listed %v, and POST %s answers %d %s", who, title, listed, path, r.Status, r.Body)
+				}
+			}
+		}
+		suspend := e.do(req{Method: http.MethodPatch, Path: o.iri, Key: keys["owner"], Body: `{"status":{"current_status":"SUSPENDED"}}`})
+		if suspend.Status != http.StatusOK {
+			t.Fatalf("suspend: %d %s", suspend.Status, suspend.Body)
+		}
+		if got := offered("owner"); len(got) != 0 {
+			t.Errorf("a suspended organization offers its owner %v", got)
+		}
+	})
+}
+
 // The POST answer is the GET's document, operations included (the creator
 // owns the organization), and a page's members list none.
 func TestCreatedOrganizationListsTheOwnersOperations(t *testing.T) {

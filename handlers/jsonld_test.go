@@ -42,9 +42,10 @@ var ldPrefixes = map[string]string{
 	"org": ldOrgNS, "vcard": ldVCardNS,
 }
 
-// ldHydraNodeKeys are the keys each Hydra node type of a collection may carry.
+// ldHydraNodeKeys are the keys each Hydra node type of a collection may carry
+// (a collection link's operation: the POST its reader may invoke).
 var ldHydraNodeKeys = map[string][]string{
-	"Collection":            {"member", "totalItems", "view", "search", "memberAssertion"},
+	"Collection":            {"member", "totalItems", "view", "search", "memberAssertion", "operation"},
 	"MemberAssertion":       {"subject", "property", "object"}, // untyped, under memberAssertion
 	"Operation":             {"method", "title", "target"},
 	"PartialCollectionView": {"first", "last", "previous", "next"},
@@ -288,7 +289,7 @@ func (c ldChecker) expect(f ldFrame, k string) (ldExpectation, error) {
 			x.kind, x.hydraType = ldNode, "MemberAssertion"
 		case "subject", "object":
 			x.kind = ldIRI
-		case "view", "search", "mapping":
+		case "view", "search", "mapping", "operation":
 			x.kind = ldNode
 		case "first", "last", "previous", "next":
 			x.kind = ldIRI
@@ -1285,6 +1286,9 @@ func (c ldChecker) docsNode(path string, comp, exp map[string]any, errs *[]error
 		iri := ldDocsTerms[k]
 		if pre, local, ok := strings.Cut(k, ":"); ok && ldPrefixes[pre] != "" {
 			iri = ldPrefixes[pre] + local
+		}
+		if k == "createOnly" { // the API's own term (hydra/docs.go): in its vocabulary
+			iri = c.docs + "#createOnly"
 		}
 		if iri == "" {
 			*errs = append(*errs, fmt.Errorf("%s: %q is no term of the docs vocabulary", kp, k))

@@ -286,7 +286,34 @@ func (s *Server) organizationItem(r *http.Request, v orgs.OrganizationView) (*hy
 		return nil, err
 	}
 	n.Operations = organizationOperations(p, grant, v.Organization)
+	n.Creatable = organizationAdditions(grant, v.Organization)
 	return n, nil
+}
+
+// additions are the organization's collections a member may add to, with
+// the domain's kind of each (orgs.MayAdd).
+var additions = []struct {
+	class *hydra.Class
+	kind  orgs.Addition
+}{
+	{hydra.Invitation, orgs.AddInvitation},
+	{hydra.Workspace, orgs.AddWorkspace},
+	{hydra.Role, orgs.AddRole},
+	{hydra.Domain, orgs.AddDomain},
+	{hydra.WebhookEndpoint, orgs.AddWebhookEndpoint},
+}
+
+// organizationAdditions are the collection links of the organization whose
+// POST a member of the grant may invoke (a read-only key gets here with
+// none: organizationItem returns before).
+func organizationAdditions(g orgs.Grant, org *ent.Organization) hydra.Links {
+	var links hydra.Links
+	for _, a := range additions {
+		if orgs.MayAdd(g, org, a.kind) == nil {
+			links |= hydra.Organization.Resource.CreateIn(a.class)
+		}
+	}
+	return links
 }
 
 // organizationOperations are the operations a member of the role may

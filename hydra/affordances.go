@@ -98,13 +98,7 @@ func (r *Resource) Action(name string) Ops {
 // title: PATCH and DELETE in declaration order, then the actions.
 func (c *Class) operationsJSON() {
 	r := c.Resource
-	marshal := func(v any) []byte {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic("hydra: " + err.Error())
-		}
-		return b
-	}
+	marshal := mustMarshal
 	for _, k := range r.Operations {
 		if k.OnCollection() || k == Get {
 			continue
@@ -153,6 +147,15 @@ func (r *Resource) appendOperations(b []byte, ops Ops, iri string) []byte {
 		}
 	}
 	return append(b, ']')
+}
+
+// mustMarshal encodes what the registry writes ahead; failing is a bug.
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("hydra: " + err.Error())
+	}
+	return b
 }
 
 // actionTitle is the title of an action's operation, in the documentation

@@ -27,7 +27,7 @@ func (r *Registry) ContextDocument(name, base string) (map[string]any, bool) {
 			ctx[t.name] = t.def
 		}
 	}
-	if c.Affords() {
+	if c.Affords() || c.offersCreate() {
 		for _, t := range operationTerms {
 			ctx[t.name] = t.def
 		}

@@ -21,7 +21,10 @@ type Node struct {
 	// Operations are those of the item's operations its reader may invoke
 	// (affordances.go), written on a top-level document.
 	Operations Ops
-	values     []any
+	// Creatable are its collection links whose POST its reader may invoke
+	// (links.go).
+	Creatable Links
+	values    []any
 }
 
 // NewNode starts a document of class c with an @id.
@@ -97,7 +100,7 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 	if mode == LinkedData && n.Context != "" && n.Class.Links() {
 		if id, ok := strings.CutPrefix(n.ID, n.Class.Resource.Item); ok {
 			sep()
-			b = n.Class.Resource.appendLinks(b, id, n.ID)
+			b = n.Class.Resource.appendLinks(b, id, n.ID, n.Creatable)
 		}
 	}
 	if mode == LinkedData && n.Context != "" && n.Operations != 0 {

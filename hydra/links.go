@@ -40,6 +40,11 @@ type collectionLink struct {
 	// middle closes the @id and writes the assertion up to its object: the
 	// item's IRI follows.
 	middle []byte
+	// members is the class of the collection's members; create is its
+	// POST operation as a document lists it (nil when the collection takes
+	// none), written on the link when its reader may create there.
+	members *Class
+	create  []byte
 }
 
 // deriveLinks gives each resource class the collections filtered by a
@@ -64,6 +69,15 @@ func (r *Registry) deriveLinks() {
 				l.middle = append(l.middle, `","@type":"Collection","memberAssertion":{"property":`...)
 				l.middle = appendString(l.middle, p.Term())
 				l.middle = append(l.middle, `,"object":`...)
+				l.members = from
+				if from.Resource.Has(Post) {
+					doc := operation(from, Post, DocsOptions{}) // only its types, method and title are read
+					l.create = mustMarshal(struct {
+						Type   any    `json:"@type"`
+						Method string `json:"method"`
+						Title  string `json:"title"`
+					}{doc["@type"], doc["method"].(string), doc["title"].(string)})
+				}
 				to.Resource.links = append(to.Resource.links, l)
 			}
 		}
@@ -75,8 +89,11 @@ func (r *Registry) deriveLinks() {
 func appendUnquoted(b []byte) []byte { return b[:len(b)-1] }
 
 // appendLinks writes the `"collection"` key of an item of the resource: id
-// is the item's id, iri its IRI.
-func (r *Resource) appendLinks(b []byte, id, iri string) []byte {
+// is the item's id, iri its IRI, creatable the links whose collection its
+// reader may create in (Resource.CreateIn), which carry that POST
+// operation (Hydra Core §4.1: a collection's operations, here per caller,
+// as an item's are).
+func (r *Resource) appendLinks(b []byte, id, iri string, creatable Links) []byte {
 	b = append(b, `"collection":[`...)
 	for i, l := range r.links {
 		if i > 0 {
@@ -86,9 +103,44 @@ func (r *Resource) appendLinks(b []byte, id, iri string) []byte {
 		b = appendStringBody(b, id)
 		b = append(b, l.middle...)
 		b = appendString(b, iri)
-		b = append(b, "}}"...)
+		b = append(b, '}')
+		if creatable&(1<<i) != 0 {
+			b = append(b, `,"operation":[`...)
+			b = append(b, l.create...)
+			b = append(b, ']')
+		}
+		b = append(b, '}')
 	}
 	return append(b, ']')
+}
+
+// Links is a set of an item's collection links, one bit each in the
+// order of Resource.links.
+type Links uint32
+
+// CreateIn is the set of the item's link to the collection of members'
+// class, whose POST its reader may invoke; asking for a collection the
+// item does not link, or one that takes no POST, is a bug.
+func (r *Resource) CreateIn(members *Class) Links {
+	for i, l := range r.links {
+		if l.members == members && l.create != nil {
+			return 1 << i
+		}
+	}
+	panic("hydra: " + r.Item + " links no collection of " + members.Name + " that takes a POST")
+}
+
+// offersCreate says whether a link of the class can carry a POST.
+func (c *Class) offersCreate() bool {
+	if c.Resource == nil {
+		return false
+	}
+	for _, l := range c.Resource.links {
+		if l.create != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // appendStringBody writes s escaped as inside a JSON string, without the

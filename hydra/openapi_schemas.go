@@ -201,6 +201,19 @@ func collectionLinksSchema(description string) map[string]any {
 						"object":   map[string]any{"type": "string", "format": "iri-reference", "description": "Its value: this resource, or the members' class."},
 					},
 				},
+				"operation": map[string]any{
+					"type":        "array",
+					"description": "The collection's POST when the reader may create there now (hydra:operation, named by its title in the documentation); absent otherwise.",
+					"items": map[string]any{
+						"type":     "object",
+						"required": []any{"@type", "method", "title"},
+						"properties": map[string]any{
+							"@type":  map[string]any{"description": "Operation and schema:CreateAction."},
+							"method": map[string]any{"type": "string", "enum": []any{"POST"}},
+							"title":  map[string]any{"type": "string"},
+						},
+					},
+				},
 			},
 		},
 	}

@@ -627,32 +627,24 @@ async function renderOperations(path, doc, etag) {
   box.append(...actions);
 }
 
-// relatedForms offer, on an organization's page, to create what belongs to
-// it (invite, a workspace, a role, a domain) with the organization filled
-// in: one form per collection link whose collection takes a POST and whose
-// "<collection>:manage" permission (the catalogue's naming) the caller's
-// role in it holds. An operator key (no role) is offered them all.
+// relatedForms offer, on an item's page, to create what belongs to it
+// (invite, a workspace, a role, a domain …) with the item filled in: one
+// form per collection link that carries a POST operation, which the server
+// writes only for a caller who may create there (per-caller operations on
+// hydra:collection links, as on items).
 async function relatedForms(doc) {
   const links = all(doc.collection).filter((l) => l.memberAssertion?.object === doc['@id'] && apiPath(l['@id']) !== null);
-  if (!links.length) return [];
-  const catalogue = allowedValues(all(docs.classes['#Role']?.supportedProperty).find((p) => p.title === 'permissions')?.property.range) || [];
-  let held = null;
-  if (doc.current_user_role) {
-    const { res, doc: roles } = await call('GET', '/api/roles?organization=' + encodeURIComponent(shortOrg(doc['@id'])) + '&itemsPerPage=100');
-    held = new Set(res.ok ? all(all(roles.member).find((r) => r.slug === doc.current_user_role)?.permissions) : []);
-  }
   const forms = [];
   for (const link of links) {
+    const post = all(link.operation).find((op) => op.method === 'POST');
+    if (!post) continue;
     const base = apiPath(link['@id']).split('?')[0];
-    const permission = base.split('/').pop() + ':manage';
-    if (!catalogue.includes(permission) || (held && !held.has(permission))) continue;
-    for (const op of collectionOperations(base)) {
-      if (op.method !== 'POST') continue;
-      const cls = docs.classes['#' + op.expects];
-      const what = String(op.expects || '');
-      const label = what === 'Invitation' ? 'Invite' : 'Add a ' + what.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-      forms.push(operationForm(op, base, cls, { organization: doc['@id'] }, null, await manyValued(cls), label));
-    }
+    const op = collectionOperations(base).find((o) => o.method === 'POST' && o.title === post.title) || post;
+    const cls = docs.classes['#' + op.expects];
+    const property = String(link.memberAssertion.property || '').split('/').pop();
+    const what = String(op.expects || '');
+    const label = what === 'Invitation' ? 'Invite' : 'Add a ' + what.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    forms.push(operationForm(op, base, cls, { [property]: doc['@id'] }, null, await manyValued(cls), label));
   }
   return forms;
 }
