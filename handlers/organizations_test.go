@@ -274,7 +274,7 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 	}
 	if withContext { // a top-level document: its collection links and the reader's operations too
 		want["@context"] = "/api/contexts/Organization"
-		want["collection"] = otWantLinks(id)
+		want["collection"] = otWantLinks(id, s.Role, otObj(got["status"])["current_status"] == "ACTIVE")
 		patch := map[string]any{"@type": "Operation", "method": "PATCH", "title": "patchOrganization"}
 		del := map[string]any{"@type": []any{"Operation", "schema:DeleteAction"}, "method": "DELETE", "title": "deleteOrganization"}
 		transfer := map[string]any{"@type": "Operation", "method": "POST", "target": iri + "/transfer", "title": "transferOrganization"}
@@ -330,14 +330,23 @@ func otWantOrg(t *testing.T, got map[string]any, s otOrg, withContext bool) map[
 
 // otWantLinks are an organization document's collection links (issue 18
 // item 5; links_test.go follows them).
-func otWantLinks(id string) []any {
+// otWantLinks are an organization's collection links as a member of the
+// role reads them: each carries the collection's POST when they may add
+// to it (owners and admins every one, developers workspaces), while the
+// organization is active.
+func otWantLinks(id, role string, active bool) []any {
 	var out []any
 	for _, c := range []struct{ class, path string }{{"Member", "members"}, {"Invitation", "invitations"}, {"Workspace", "workspaces"}, {"Role", "roles"}, {"Domain", "domains"}, {"Event", "events"}, {"WebhookEndpoint", "webhook_endpoints"}} {
-		out = append(out, map[string]any{
+		link := map[string]any{
 			"@id":             "/api/" + c.path + "?organization=" + id,
 			"@type":           "Collection",
 			"memberAssertion": map[string]any{"property": c.class + "/organization", "object": "/api/organizations/" + id},
-		})
+		}
+		creatable := c.class != "Member" && c.class != "Event"
+		if creatable && active && (role == "owner" || role == "admin" || role == "developer" && c.class == "Workspace") {
+			link["operation"] = []any{map[string]any{"@type": []any{"Operation", "schema:CreateAction"}, "method": "POST", "title": "post" + c.class}}
+		}
+		out = append(out, link)
 	}
 	return out
 }
