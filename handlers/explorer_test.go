@@ -357,11 +357,13 @@ func TestExplorerTwoPeople(t *testing.T) {
 		chromedp.Navigate(e.srv.URL+"/api/organizations"), ready,
 		chromedp.SendKeys(`form[data-method="POST"] #f-name`, "Storyline"),
 		chromedp.Click(`form[data-method="POST"] button[type=submit]`),
-		chromedp.WaitVisible(`table.collection tbody th a`),
-		chromedp.Text("table.collection", &text),
+		chromedp.WaitVisible(`#result h2`),
+		chromedp.Text("#result h2", &text),
+		// The list is read again after the create: it shows the new one.
+		chromedp.WaitVisible(`//table[contains(@class,"collection")]//a[text()="Storyline"]`, chromedp.BySearch),
 		owner.shot("1-created"))
-	if !strings.Contains(text, "Storyline") {
-		t.Fatalf("the list after the create does not show it: %q", text)
+	if !strings.HasSuffix(text, "→ 201") {
+		t.Fatalf("create: %q", text)
 	}
 	var orgs []map[string]any
 	for _, m := range e.do(req{Path: "/api/organizations?name=Storyline", Key: ownerKey}).obj()["member"].([]any) {
