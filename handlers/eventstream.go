@@ -50,11 +50,12 @@ type tail struct {
 	svc *orgs.Service
 	log func(msg string, err error)
 
-	mu      sync.Mutex
-	changed chan struct{} // closed when a head moves, then replaced
-	streams int
-	running bool
-	open    map[string]int // streams by caller
+	mu         sync.Mutex
+	changed    chan struct{} // closed when a head moves, then replaced
+	generation uint64        // how many times it was: which wait a read belongs to
+	streams    int
+	running    bool
+	open       map[string]int // streams by caller
 }
 
 func newTail(svc *orgs.Service, log func(string, error)) *tail {
@@ -88,11 +89,12 @@ func (t *tail) acquire(caller string, limit int) (release func(), ok bool) {
 	}, true
 }
 
-// wait is what closes when the feed moves next.
-func (t *tail) wait() <-chan struct{} {
+// wait is what closes when the feed moves next, and the generation it
+// ends.
+func (t *tail) wait() (<-chan struct{}, uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.changed
+	return t.changed, t.generation
 }
 
 func (t *tail) wake() {
@@ -100,6 +102,75 @@ func (t *tail) wake() {
 	defer t.mu.Unlock()
 	close(t.changed)
 	t.changed = make(chan struct{})
+	t.generation++
+}
+
+// sharedReads lets the subscriptions of one caller to one feed (an Admin
+// page subscribes once per record it shows) share each read of it: when
+// the feed moves, they all wake at once and would each read the same
+// events from the same place. The first to read keeps what it read, under
+// the tail's generation and the position it read from, and the others
+// take it. A read kept in a generation may miss an event committed after
+// it; that event moves the head, which starts a new generation and a new
+// read, so the sharer sees it within TailPeriod, never loses it.
+type sharedReads struct {
+	mu    sync.Mutex
+	byKey map[string]*sharedRead
+}
+
+type sharedRead struct {
+	mu     sync.Mutex // held during a read, so that the others wait for it
+	users  int        // the subscriptions sharing it (guarded by sharedReads.mu)
+	kept   bool
+	gen    uint64
+	from   *orgs.Position
+	events []*ent.Event
+	more   bool
+}
+
+// join is the shared read of key, for one more subscription; leave when it
+// ends.
+func (r *sharedReads) join(key string) (read *sharedRead, leave func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byKey == nil {
+		r.byKey = map[string]*sharedRead{}
+	}
+	read = r.byKey[key]
+	if read == nil {
+		read = &sharedRead{}
+		r.byKey[key] = read
+	}
+	read.users++
+	return read, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if read.users--; read.users == 0 {
+			delete(r.byKey, key)
+		}
+	}
+}
+
+// seek reads the feed's next events after from, or takes those another
+// sharer read from the same place in the same generation. The events are
+// shared: nobody changes them.
+func (read *sharedRead) seek(ctx context.Context, feed orgs.EventFeed, gen uint64, from *orgs.Position) ([]*ent.Event, bool, error) {
+	read.mu.Lock()
+	defer read.mu.Unlock()
+	if read.kept && read.gen == gen && samePosition(read.from, from) {
+		return read.events, read.more, nil
+	}
+	events, more, err := feed.Seek(ctx, from, true, false, eventsPerWrite)
+	if err != nil {
+		read.kept = false
+		return nil, false, err
+	}
+	read.kept, read.gen, read.from, read.events, read.more = true, gen, from, events, more
+	return events, more, nil
+}
+
+func samePosition(a, b *orgs.Position) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // watch reads the heads every TailPeriod while streams are open.
@@ -171,7 +242,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.Eve
 	if err != nil {
 		return err
 	}
-	return s.pump(w, r, streamOwner(c), "event streams", StreamsPerCaller, feed, from, func(buf []byte, e *ent.Event) []byte {
+	return s.pump(w, r, streamOwner(c), "event streams", StreamsPerCaller, feed, "", from, func(buf []byte, e *ent.Event) []byte {
 		n := node(e)
 		n.Context = hydra.ContextsPath + hydra.Event.Name
 		buf = append(buf, "id: "...)
@@ -189,13 +260,26 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, f orgs.Eve
 // client leaves or the server stops. It is the live stream's loop and the
 // Mercure hub's: one bound on open streams per caller, one watcher of the
 // feed's head, heartbeats.
-func (s *Server) pump(w http.ResponseWriter, r *http.Request, owner, what string, limit int, feed orgs.EventFeed, from *orgs.Position, frame func(buf []byte, e *ent.Event) []byte) error {
+//
+// Streams of one owner with the same shared key (non-empty: the same feed,
+// Mercure's) share their reads of it (sharedReads).
+func (s *Server) pump(w http.ResponseWriter, r *http.Request, owner, what string, limit int, feed orgs.EventFeed, shared string, from *orgs.Position, frame func(buf []byte, e *ent.Event) []byte) error {
 	ctx := r.Context()
 	release, ok := s.tail.acquire(owner, limit)
 	if !ok {
 		return problems.New(http.StatusTooManyRequests, fmt.Sprintf("At most %d %s may be open at once for one API key: close one first.", limit, what))
 	}
 	defer release()
+	seek := func(gen uint64, from *orgs.Position) ([]*ent.Event, bool, error) {
+		return feed.Seek(ctx, from, true, false, eventsPerWrite)
+	}
+	if shared != "" {
+		read, leave := s.sharedReads.join(shared)
+		defer leave()
+		seek = func(gen uint64, from *orgs.Position) ([]*ent.Event, bool, error) {
+			return read.seek(ctx, feed, gen, from)
+		}
+	}
 
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream lasts longer than any answer
@@ -217,9 +301,9 @@ func (s *Server) pump(w http.ResponseWriter, r *http.Request, owner, what string
 	for {
 		// Taken before reading, so that an event shown during the read
 		// wakes the next wait.
-		moved := s.tail.wait()
+		moved, gen := s.tail.wait()
 		for {
-			events, more, err := feed.Seek(ctx, from, true, false, eventsPerWrite)
+			events, more, err := seek(gen, from)
 			if err != nil {
 				if ctx.Err() == nil {
 					s.log.WarnContext(ctx, "an event stream failed to read the feed; the client reconnects", "error", err.Error())

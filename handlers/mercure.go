@@ -117,7 +117,10 @@ func (s *Server) mercureSubscribe(w http.ResponseWriter, r *http.Request) error 
 	} else {
 		w.Header().Set("Last-Event-ID", "earliest")
 	}
-	return s.pump(w, r, "mercure:"+streamOwner(c), "Mercure subscriptions", SubscriptionsPerCaller, feed, from, func(buf []byte, e *ent.Event) []byte {
+	// Every subscription of a caller reads the same feed (topics are
+	// matched afterwards, per subscription): they share its reads.
+	owner := "mercure:" + streamOwner(c)
+	return s.pump(w, r, owner, "Mercure subscriptions", SubscriptionsPerCaller, feed, owner+":"+c.Mode, from, func(buf []byte, e *ent.Event) []byte {
 		id := documentIRI(e.Data)
 		if id == "" {
 			return buf

@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -8,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,5 +116,44 @@ func TestMercureHubDiscovery(t *testing.T) {
 		if got := strings.Contains(link, want); got != (name == "advertised") {
 			t.Errorf("%s: Link %q; the hub is named: %v", name, link, got)
 		}
+	}
+}
+
+// One caller's Mercure subscriptions share their reads of the feed (an
+// Admin page subscribes once per record it shows): 16 subscriptions and 3
+// changes cost a few reads of the feed, not one per subscription per
+// change, and every subscription still gets every update.
+func TestMercureSubscriptionsShareReads(t *testing.T) {
+	var feedReads atomic.Int64
+	e := newTracedEnvWith(t, "sqlite:"+filepath.Join(t.TempDir(), "orgraph.db"), func(_ context.Context, s string) {
+		if strings.Contains(s, "events") && strings.Contains(s, "LIMIT 101") { // orgs.EventFeed.Seek
+			feedReads.Add(1)
+		}
+	}, handlers.Config{})
+	ada := e.key("ada@example.com", "live", "write")
+	acme := pmS(e.createOrg(ada, `{"name": "Acme"}`)["@id"])
+	const subscriptions = 16
+	var subs []*sseStream
+	for range subscriptions {
+		sub, _ := openStreamAt(t, e.srv.URL+handlers.MercurePath+"?topic=*", map[string]string{"Authorization": "Bearer " + ada})
+		subs = append(subs, sub)
+	}
+	time.Sleep(2 * handlers.TailPeriod) // every subscription waits on the feed
+	before := feedReads.Load()
+	for i := range 3 {
+		name := fmt.Sprintf("Acme %d", i)
+		if r := e.do(req{Method: http.MethodPatch, Path: acme, Key: ada, Body: `{"name": "` + name + `"}`}); r.Status != http.StatusOK {
+			t.Fatalf("PATCH: %d %s", r.Status, r.Body)
+		}
+		for _, sub := range subs {
+			if ev := sub.next(t); ev.data["name"] != name {
+				t.Fatalf("a subscription got %v, want the rename to %s", ev.data, name)
+			}
+		}
+	}
+	if reads := feedReads.Load() - before; reads >= subscriptions {
+		t.Errorf("%d subscriptions read the feed %d times for 3 changes: they do not share their reads", subscriptions, reads)
+	} else {
+		t.Logf("%d subscriptions, 3 changes: %d reads of the feed", subscriptions, reads)
 	}
 }

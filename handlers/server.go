@@ -109,9 +109,11 @@ type Server struct {
 	acceptLimiter  ratelimit.Limiter
 	idempotencyTTL time.Duration
 	eventRetention time.Duration
-	// tail wakes the live event streams; stopStreams ends them.
-	tail      *tail
-	heartbeat time.Duration
+	// tail wakes the live event streams; stopStreams ends them;
+	// sharedReads lets one caller's Mercure subscriptions share reads.
+	tail        *tail
+	sharedReads sharedReads
+	heartbeat   time.Duration
 	// secrets seals webhook secrets; sender posts deliveries.
 	secrets      sealed.Key
 	mercure      bool // advertise the Mercure hub
