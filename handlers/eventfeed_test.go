@@ -444,3 +444,22 @@ func TestEventsArePurgedAfterTheirRetention(t *testing.T) {
 		}
 	})
 }
+
+// An event's data is the resource's document as a recorded state: the GET's
+// document without what depends on the reader (operations, the reader's
+// role) or only navigates (collection links), on both databases (SQLite's
+// group commit writes events with its own INSERT).
+func TestEventDataIsTheDocumentWithoutControls(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ada := e.key("ada@example.com", "live", "write")
+		acme := e.createOrg(ada, `{"name": "Acme", "contact": {"email": "ops@acme.test"}}`)
+		r := e.do(req{Path: "/api/events?type=organization.created&organization=" + pmS(acme["id"]), Key: ada})
+		events := otList(r.obj()["member"])
+		if r.Status != http.StatusOK || len(events) != 1 {
+			t.Fatalf("the organization's creation event: %d %s", r.Status, r.Body)
+		}
+		data := otObj(otObj(events[0])["data"])
+		want := otWithout(t, e.do(req{Path: pmS(acme["@id"]), Key: ada}).obj(), "collection", "operation", "current_user_role")
+		otEqual(t, "the event's data", data, want)
+	})
+}

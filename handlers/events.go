@@ -17,7 +17,8 @@ import (
 // eventDocuments renders the documents events carry (orgs.Documents): the
 // resource's JSON-LD document as any reader reads it, with its @context and
 // without anything that depends on the reader (operations, the caller's
-// role), from the same node builders the resource's own answers use.
+// role) or only navigates (collection links: a snapshot's state is its
+// properties), from the same node builders the resource's own answers use.
 type eventDocuments struct{}
 
 var _ orgs.Documents = eventDocuments{}
@@ -79,7 +80,8 @@ func (eventDocuments) Prepare(ctx context.Context, tx *ent.Tx, subject any) (fun
 	return func() []byte {
 		n := build()
 		n.Context = hydra.ContextsPath + n.Class.Name
-		return n.AppendJSON(make([]byte, 0, 512), hydra.LinkedData)
+		n.Snapshot = true
+		return n.AppendJSON(make([]byte, 0, 2048), hydra.LinkedData)
 	}, nil
 }
 

@@ -24,7 +24,12 @@ type Node struct {
 	// Creatable are its collection links whose POST its reader may invoke
 	// (links.go).
 	Creatable Links
-	values    []any
+	// Snapshot marks a recorded state (an event's data): a top-level
+	// document without the hypermedia controls of a live one (its
+	// collection links), which say nothing of the resource's state and
+	// were half of an organization's event.
+	Snapshot bool
+	values   []any
 }
 
 // NewNode starts a document of class c with an @id.
@@ -97,7 +102,7 @@ func (n *Node) AppendJSON(b []byte, mode Mode) []byte {
 		b = append(b, p.key...)
 		b = appendValue(b, v, mode)
 	}
-	if mode == LinkedData && n.Context != "" && n.Class.Links() {
+	if mode == LinkedData && n.Context != "" && !n.Snapshot && n.Class.Links() {
 		if id, ok := strings.CutPrefix(n.ID, n.Class.Resource.Item); ok {
 			sep()
 			b = n.Class.Resource.appendLinks(b, id, n.ID, n.Creatable)
