@@ -103,12 +103,7 @@ func (c *Class) operationsJSON() {
 		if k.OnCollection() || k == Get {
 			continue
 		}
-		doc := operation(c, k, DocsOptions{}) // only its types, method and title are read
-		r.itemOps = append(r.itemOps, itemOp{json: marshal(struct {
-			Type   any    `json:"@type"`
-			Method string `json:"method"`
-			Title  string `json:"title"`
-		}{doc["@type"], doc["method"].(string), doc["title"].(string)}), kind: k})
+		r.itemOps = append(r.itemOps, itemOp{json: operationJSON(c, k), kind: k})
 	}
 	for _, a := range r.Actions {
 		if a.OnCollection {
@@ -147,6 +142,18 @@ func (r *Resource) appendOperations(b []byte, ops Ops, iri string) []byte {
 		}
 	}
 	return append(b, ']')
+}
+
+// operationJSON is operation k of the class as a document lists it: the
+// documentation's operation (docs.go) reduced to its types, method and
+// title.
+func operationJSON(c *Class, k OpKind) []byte {
+	doc := operation(c, k, DocsOptions{})
+	return mustMarshal(struct {
+		Type   any    `json:"@type"`
+		Method string `json:"method"`
+		Title  string `json:"title"`
+	}{doc["@type"], doc["method"].(string), doc["title"].(string)})
 }
 
 // mustMarshal encodes what the registry writes ahead; failing is a bug.

@@ -71,12 +71,7 @@ func (r *Registry) deriveLinks() {
 				l.middle = append(l.middle, `,"object":`...)
 				l.members = from
 				if from.Resource.Has(Post) {
-					doc := operation(from, Post, DocsOptions{}) // only its types, method and title are read
-					l.create = mustMarshal(struct {
-						Type   any    `json:"@type"`
-						Method string `json:"method"`
-						Title  string `json:"title"`
-					}{doc["@type"], doc["method"].(string), doc["title"].(string)})
+					l.create = operationJSON(from, Post)
 				}
 				to.Resource.links = append(to.Resource.links, l)
 			}

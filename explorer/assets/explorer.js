@@ -276,7 +276,7 @@ function collectionLinks(links, self, selfType) {
     el('ul', {}, links.map((l) => {
       const a = l.memberAssertion || {};
       const cls = a.property === 'rdf:type' ? String(a.object || '').replace(/.*#/, '') : String(a.property || '').split('/')[0];
-      const name = cls.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() + 's';
+      const name = words(cls, ' ') + 's';
       const says = a.property === 'rdf:type' ? 'every ' + cls
         : a.object === self ? 'of this ' + String(selfType || 'resource').toLowerCase() : 'whose ' + (a.property || '') + ' is ' + (a.object || a.subject || '');
       const target = apiPath(l['@id']);
@@ -325,9 +325,21 @@ function collectionOperations(path) {
   return [];
 }
 
+// entrypointLink is the entrypoint's documented property whose collection
+// holds members of the class (range "#Organization"), or undefined.
+function entrypointLink(range) {
+  return all(docs.classes['#Entrypoint']?.supportedProperty)
+    .find((p) => all(p.property.range).some((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
+}
+
 function isResourceClass(range) {
-  return Object.values(docs.entry).length && all(docs.classes['#Entrypoint']?.supportedProperty)
-    .some((p) => all(p.property.range).some((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
+  return Object.values(docs.entry).length > 0 && entrypointLink(range) !== undefined;
+}
+
+// words spells a class name (WebhookEndpoint) in lower-case words joined
+// by sep: "webhook endpoint", "webhook_endpoint".
+function words(name, sep) {
+  return String(name).replace(/([a-z])([A-Z])/g, '$1' + sep + '$2').toLowerCase();
 }
 
 // manyValued reads a class's context (once): which of its terms hold
@@ -558,8 +570,7 @@ function shortOrg(iri) { return String(iri).split('/').pop(); }
 
 // collectionOf is the entrypoint's collection of a class ("#Organization").
 function collectionOf(range) {
-  const term = all(docs.classes['#Entrypoint']?.supportedProperty)
-    .find((p) => all(p.property.range).some((r) => r['owl:equivalentClass']?.['owl:allValuesFrom']?.['@id'] === range));
+  const term = entrypointLink(range);
   const iri = term ? docs.entry[String(term.property['@id']).replace('#Entrypoint/', '')] : null;
   return typeof iri === 'string' && apiPath(iri) !== null ? apiPath(iri) : null;
 }
@@ -643,7 +654,7 @@ async function relatedForms(doc) {
     const cls = docs.classes['#' + op.expects];
     const property = String(link.memberAssertion.property || '').split('/').pop();
     const what = String(op.expects || '');
-    const label = what === 'Invitation' ? 'Invite' : 'Add a ' + what.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    const label = what === 'Invitation' ? 'Invite' : 'Add a ' + words(what, ' ');
     forms.push(operationForm(op, base, cls, { [property]: doc['@id'] }, null, await manyValued(cls), label));
   }
   return forms;
@@ -659,7 +670,7 @@ async function relatedForms(doc) {
 async function liveList(doc) {
   const type = firstType(all(doc.member)[0] || {}) || String(doc['@id'] || '').split('/').pop().replace(/s$/, '');
   if (!type) return;
-  const prefix = type.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() + '.*';
+  const prefix = words(type, '_') + '.*';
   let res;
   try {
     res = await fetch('/api/events?type=' + encodeURIComponent(prefix), {
