@@ -27,9 +27,10 @@ import (
 // before its document was built, so no answer is older than the last write
 // acknowledged to anyone. An organization's own documents (its item, its
 // members) are kept across commits that changed other organizations only
-// (store.DB.OrganizationChangedSince; see cacheScope). That holds when this
-// process is the only writer (SQLite); with several replicas (PostgreSQL)
-// the cache must stay off.
+// (store.DB.OrganizationChangedSince; see cacheScope). Other replicas'
+// writes (PostgreSQL) reach the count through their events within
+// store.ReplicaLag, and while they may not have, nothing kept is served
+// (store.DB.ReplicasCurrent).
 // Entries also expire after cacheTTL, which bounds what a write by another
 // process (the command line on the same SQLite file) can leave behind.
 //
@@ -90,7 +91,7 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 				break
 			}
 		}
-		if a, ok := s.cache.GetIfPresent(key); ok && s.fresh(a, changes) {
+		if a, ok := s.cache.GetIfPresent(key); ok && s.fresh(a, changes) && s.db.ReplicasCurrent() {
 			a.write(w, r)
 			return nil
 		}

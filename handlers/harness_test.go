@@ -76,9 +76,8 @@ func newEnvWith(t testing.TB, dsn string, configure func(*handlers.Config)) (*en
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	// The document cache is on, as `orgraph serve` has it on SQLite (on
-	// PostgreSQL it stays off): every test that reads after a write also
-	// checks that the write reached it.
+	// The document cache is on, as `orgraph serve` has it: every test that
+	// reads after a write also checks that the write reached it.
 	// Webhooks may go to loopback (the tests' receivers), and their
 	// secrets are sealed with a test key.
 	cfg := handlers.Config{DB: db, Logger: log, Limiter: unlimited, CacheBytes: testCacheBytes,

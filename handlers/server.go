@@ -193,8 +193,9 @@ func New(cfg Config) *Server {
 	if s.acceptLimiter == nil {
 		s.acceptLimiter = ratelimit.NewMemory(ratelimit.Policy{Name: ratelimit.AcceptName, Quota: ratelimit.AcceptQuota, Window: ratelimit.AcceptWindow}, nil)
 	}
-	if cfg.DB.SingleProcess() { // other replicas' writes would not reach it
-		s.cache = newDocumentCache(cfg.CacheBytes)
+	if s.cache = newDocumentCache(cfg.CacheBytes); s.cache != nil {
+		// Other replicas' writes reach the change log through their events.
+		cfg.DB.FollowReplicas(func(msg string, err error) { s.log.Warn(msg, "error", err.Error()) })
 	}
 	s.router = s.common(s.routes())
 	return s

@@ -52,6 +52,7 @@ type DB struct {
 	identities shortCache[*ent.User]
 	changes    *changeLog
 	commits    *groupCommitter // SQLite: see groupcommit.go
+	follow     follower        // PostgreSQL: see replicas.go
 	// recorder records the events of the changes the store makes itself
 	// (SetRecorder).
 	recorder Recorder
@@ -319,6 +320,7 @@ func (db *DB) Readers() *sql.DB {
 }
 
 func (db *DB) Close() error {
+	db.follow.close()
 	db.flushKeyUses() // the last minute's uses, before the writer goes
 	if db.commits != nil {
 		db.commits.close()

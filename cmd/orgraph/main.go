@@ -190,19 +190,14 @@ func (a *autoInt) Set(s string) error {
 	return nil
 }
 
-// cacheSize turns --cache-size (checked not negative) into bytes. The
-// document cache is only fresh while this process sees every write
-// (handlers/cache.go).
-func cacheSize(mib autoInt, origin string, db *store.DB) (int64, error) {
-	switch {
-	case !mib.set && db.SingleProcess():
-		return defaultCacheMiB << 20, nil
-	case !mib.set || mib.n == 0:
-		return 0, nil
-	case !db.SingleProcess():
-		return 0, usagef("%s: the document cache needs a database this process alone writes (SQLite); other replicas' writes would not reach it", origin)
+// cacheSize turns --cache-size (checked not negative) into bytes. On
+// PostgreSQL the document cache learns of other replicas' writes from
+// their events (store/replicas.go).
+func cacheSize(mib autoInt) int64 {
+	if !mib.set {
+		return defaultCacheMiB << 20
 	}
-	return int64(mib.n) << 20, nil
+	return int64(mib.n) << 20
 }
 
 // serve is `orgraph serve`. Every flag has an ORGRAPH_… variable
@@ -232,7 +227,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	fs.DurationVar(&pool.ConnMaxLifetime, "db-conn-max-lifetime", store.DefaultConnMaxLifetime, "a database connection is replaced after this long")
 	redisURL := fs.String("redis", "", "a redis://… `URL` to share rate limits between replicas; default: in process")
 	var cacheMiB autoInt
-	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until the next write (default %d on SQLite; 0 turns it off; refused on PostgreSQL, where other replicas write)", defaultCacheMiB))
+	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until a write changes them, on this replica or, within a second, another (default %d; 0 turns it off)", defaultCacheMiB))
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
 	secretsKey := fs.String("secrets-key", "", "the `key` that seals the secrets kept in the database (webhook signing secrets, the accept tokens invitation events carry for webhooks and operators): 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
 	webhookLease := fs.Duration("webhook-lease", handlers.DefaultWebhookLease, "how long a replica holds a webhook endpoint while it delivers to it: longer than an attempt (10s); a replica that dies is replaced after it")
@@ -340,10 +335,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		return err
 	}
 	defer db.Close()
-	cacheBytes, err := cacheSize(cacheMiB, fs.origin("cache-size"), db)
-	if err != nil {
-		return err
-	}
+	cacheBytes := cacheSize(cacheMiB)
 	tuneGC(cacheBytes)
 	secret, err := db.Bootstrap(ctx)
 	if err != nil {

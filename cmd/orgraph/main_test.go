@@ -238,16 +238,11 @@ func TestServeBootstrapsOnceAndShutsDownGracefully(t *testing.T) {
 	}
 }
 
-// The document cache is only fresh while this process sees every write:
-// serve refuses it on PostgreSQL (other replicas write) and a negative size.
-func TestServeRefusesACacheItCannotKeepFresh(t *testing.T) {
+// serve refuses a negative document cache size.
+func TestServeRefusesANegativeCacheSize(t *testing.T) {
 	sqlite := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
 	if _, stderr, code := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--db", sqlite, "--cache-size", "-2"); code == 0 || !strings.Contains(stderr, "--cache-size must be 0 or more") {
 		t.Errorf("--cache-size -2: exit %d, stderr %q", code, stderr)
-	}
-	pg := postgresDSN(t)
-	if _, stderr, code := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--db", pg, "--cache-size", "8"); code == 0 || !strings.Contains(stderr, "the document cache needs a database this process alone writes") {
-		t.Errorf("--cache-size 8 on PostgreSQL: exit %d, stderr %q", code, stderr)
 	}
 }
 
