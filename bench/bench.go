@@ -157,6 +157,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if sc.name != baselineName && len(cfg.Scenarios) > 0 && !slices.Contains(cfg.Scenarios, sc.name) {
 			continue
 		}
+		if sc.name == "collection-cursor-300" && env.deepCursor == "" {
+			continue // fewer organizations than 300 pages hold
+		}
 		fmt.Fprintf(cfg.Log, "%-22s %s…\n", sc.name, cfg.Duration)
 		res, err := measure(ctx, cfg, env, sc, srv)
 		if err != nil {

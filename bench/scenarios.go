@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -24,7 +25,15 @@ type target struct {
 	// PATCH scenario writes other organizations (the last ones).
 	etags   []string
 	created atomic.Int64
+	// deepCursor is the path of the 300th cursor page of the organizations
+	// (30 a page; the last full one of fewer), found by following next
+	// links.
+	deepCursor string
 }
+
+// deepPage is the cursor page the deep scenario reads: as deep as
+// collection-page-300's numbered page.
+const deepPage = 300
 
 // request is one request of a scenario.
 type request struct {
@@ -56,6 +65,33 @@ func (t *target) prepare(ctx context.Context) error {
 		}
 		t.etags[i] = res.Header.Get("ETag")
 	}
+	depth := min(deepPage, len(t.orgs)/30) // a smaller seed: its last full page
+	if depth < 2 {
+		return nil
+	}
+	path := "/api/organizations"
+	for range depth - 1 {
+		var page struct {
+			View struct {
+				Next string `json:"next"`
+			} `json:"view"`
+		}
+		req, err := t.newRequest(ctx, request{method: http.MethodGet, path: path})
+		if err != nil {
+			return err
+		}
+		res, err := t.client.Do(req)
+		if err != nil {
+			return fmt.Errorf("bench: prepare: %w", err)
+		}
+		err = json.NewDecoder(res.Body).Decode(&page)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK || page.View.Next == "" {
+			return fmt.Errorf("bench: prepare: GET %s: %d, next %q, %v", path, res.StatusCode, page.View.Next, err)
+		}
+		path = page.View.Next
+	}
+	t.deepCursor = path
 	return nil
 }
 
@@ -125,14 +161,19 @@ var scenarios = []scenario{
 			return request{method: http.MethodGet, path: orgPath(t.orgs[i]), header: map[string]string{"If-None-Match": t.etags[i]}}, http.StatusNotModified
 		}
 	}},
-	{"collection-page-1", "GET /api/organizations (30 per page, totalItems counted)", func(t *target, w int) func() (request, int) {
+	{"collection-page-1", "GET /api/organizations: the first page (30, by cursor; no count)", func(t *target, w int) func() (request, int) {
 		return func() (request, int) {
 			return request{method: http.MethodGet, path: "/api/organizations"}, http.StatusOK
 		}
 	}},
-	{"collection-page-300", "GET /api/organizations?page=300", func(t *target, w int) func() (request, int) {
+	{"collection-page-300", "GET /api/organizations?page=300: a deep numbered page, totalItems counted", func(t *target, w int) func() (request, int) {
 		return func() (request, int) {
 			return request{method: http.MethodGet, path: "/api/organizations?page=300"}, http.StatusOK
+		}
+	}},
+	{"collection-cursor-300", "GET /api/organizations?cursor=…: the 300th page by cursor, as deep", func(t *target, w int) func() (request, int) {
+		return func() (request, int) {
+			return request{method: http.MethodGet, path: t.deepCursor}, http.StatusOK
 		}
 	}},
 	{"members-by-org", "GET /api/members?organization={id}: a random organization's members", func(t *target, w int) func() (request, int) {

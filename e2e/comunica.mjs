@@ -44,9 +44,11 @@ deadline(75000, () => {
 
 const short = (u) => String(u).replace(base.origin, '');
 
-// totalItems as the API reports it (compacted JSON-LD).
+// totalItems as the API reports it (compacted JSON-LD): the count alone
+// (itemsPerPage=0), since a cursor page states it only when it is the
+// whole collection.
 async function totalItems(path) {
-  const res = await fetch(`${base.origin}${path}`, { headers: { Accept: 'application/ld+json', Authorization: `Bearer ${opt.key}` }, signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(`${base.origin}${path}${path.includes('?') ? '&' : '?'}itemsPerPage=0`, { headers: { Accept: 'application/ld+json', Authorization: `Bearer ${opt.key}` }, signal: AbortSignal.timeout(timeoutMs) });
   if (res.status !== 200) throw new Error(`GET ${path}: HTTP ${res.status}`);
   const body = await res.json();
   report.totals[path] = body.totalItems;

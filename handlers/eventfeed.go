@@ -85,12 +85,15 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 // follows links to their end gets there.
 func neighbours(events []*ent.Event, from *orgs.Position, forward, desc, more bool) (previous, next string) {
 	if len(events) == 0 {
+		// Nothing past the place that way: the page on the other side is
+		// the feed's end that way, read from there (before the place
+		// would leave the place itself out).
 		switch {
 		case from == nil:
 		case forward:
-			previous = cursor(*from, false)
+			previous = endCursor(false)
 		default:
-			next = cursor(*from, true)
+			next = endCursor(true)
 		}
 		return previous, next
 	}
@@ -261,6 +264,15 @@ func cursor(p orgs.Position, forward bool) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(dir + "." + strconv.FormatInt(p.XID, 10) + "." + strconv.FormatInt(p.ID, 10)))
 }
 
+// endCursor is the page at an end of the feed: the first page read
+// forward, or the last read backward.
+func endCursor(forward bool) string {
+	if forward {
+		return base64.RawURLEncoding.EncodeToString([]byte("n"))
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("p"))
+}
+
 // parseCursor reads a cursor; "" is the start of the feed.
 func parseCursor(c string) (from *orgs.Position, forward bool, err error) {
 	if c == "" {
@@ -270,6 +282,9 @@ func parseCursor(c string) (from *orgs.Position, forward bool, err error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return nil, false, bad
+	}
+	if end := string(raw); end == "n" || end == "p" {
+		return nil, end == "n", nil
 	}
 	parts := strings.Split(string(raw), ".")
 	if len(parts) != 3 || (parts[0] != "n" && parts[0] != "p") {

@@ -285,7 +285,7 @@ func TestInvitationsList(t *testing.T) {
 			pmEqual(t, "all of the organization", r.obj()["member"],
 				[]any{items["pending"], items["accepted"], items["revoked"], items["expired"]})
 		}
-		r = pmGet(e, "/api/invitations?organization="+o.id+"&order[created_at]=desc&order[id]=desc&itemsPerPage=2", o.ada)
+		r = pmGet(e, "/api/invitations?organization="+o.id+"&order[created_at]=desc&order[id]=desc&itemsPerPage=2&page=1", o.ada)
 		if pmOK(t, "ordered page", r, http.StatusOK) {
 			pmEqual(t, "ordered page", r.obj()["member"], []any{items["expired"], items["revoked"]})
 			if r.obj()["totalItems"] != float64(4) {

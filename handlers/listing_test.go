@@ -118,7 +118,7 @@ func TestShortPageCountsOnlyWhatItRead(t *testing.T) {
 		if _, err := e.db.SQL.ExecContext(context.Background(), stale, first["id"]); err != nil {
 			t.Fatal(err)
 		}
-		r := e.do(req{Path: "/api/organizations?itemsPerPage=2", Key: key})
+		r := e.do(req{Path: "/api/organizations?itemsPerPage=2&page=1", Key: key})
 		doc := r.obj()
 		view, _ := doc["view"].(map[string]any)
 		if r.Status != http.StatusOK || doc["totalItems"] != float64(4) || view["next"] == nil || len(doc["member"].([]any)) != 1 {

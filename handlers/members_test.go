@@ -188,7 +188,7 @@ func TestMembersCollection(t *testing.T) {
 
 		// Pages.
 		p := "/api/members?organization=" + o.id + "&itemsPerPage=3"
-		check("page 1", p, mbCollection(4, list("ada", "bob", "dave"), mbView(
+		check("page 1", p+"&page=1", mbCollection(4, list("ada", "bob", "dave"), mbView(
 			"first", p+"&page=1", "last", p+"&page=2", "next", p+"&page=2")))
 		check("page 2", p+"&page=2", mbCollection(4, list("vic"), mbView(
 			"first", p+"&page=1", "last", p+"&page=2", "previous", p+"&page=1")))

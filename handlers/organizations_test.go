@@ -635,7 +635,7 @@ func TestOrganizationCollection(t *testing.T) {
 		})
 
 		t.Run("pages", func(t *testing.T) {
-			otCollection(t, e, "page 1", get("/api/organizations?itemsPerPage=2"), 6, names("Personal", "Charlie"),
+			otCollection(t, e, "page 1", get("/api/organizations?itemsPerPage=2&page=1"), 6, names("Personal", "Charlie"),
 				otView(
 					"first", "/api/organizations?itemsPerPage=2&page=1",
 					"last", "/api/organizations?itemsPerPage=2&page=3",
@@ -683,7 +683,7 @@ func TestOrganizationCollection(t *testing.T) {
 		t.Run("partial", func(t *testing.T) {
 			otCollection(t, e, "partial=true", get("/api/organizations?partial=true"), -1, all,
 				otView())
-			otCollection(t, e, "partial page 1", get("/api/organizations?partial=true&itemsPerPage=2"), -1, names("Personal", "Charlie"),
+			otCollection(t, e, "partial page 1", get("/api/organizations?partial=true&itemsPerPage=2&page=1"), -1, names("Personal", "Charlie"),
 				otView(
 					"next", "/api/organizations?partial=true&itemsPerPage=2&page=2"))
 			otCollection(t, e, "partial page 2", get("/api/organizations?partial=true&itemsPerPage=2&page=2"), -1, names("Alpha", "Echo"),
@@ -827,12 +827,12 @@ func TestOrganizationCollectionPageSize(t *testing.T) {
 			otCheckSearch(t, doc["search"])
 		}
 		// Default: 30 per page.
-		check("default page 1", "/api/organizations", n+1, want(0, 30), otView(
+		check("default page 1", "/api/organizations?page=1", n+1, want(0, 30), otView(
 			"first", "/api/organizations?page=1", "last", "/api/organizations?page=4", "next", "/api/organizations?page=2"))
 		check("default page 4", "/api/organizations?page=4", n+1, want(90, n+1), otView(
 			"first", "/api/organizations?page=1", "last", "/api/organizations?page=4", "previous", "/api/organizations?page=3"))
 		// At most 100, silently; the client's value stays in the links.
-		check("itemsPerPage=500", "/api/organizations?itemsPerPage=500", n+1, want(0, 100), otView(
+		check("itemsPerPage=500", "/api/organizations?itemsPerPage=500&page=1", n+1, want(0, 100), otView(
 			"first", "/api/organizations?itemsPerPage=500&page=1", "last", "/api/organizations?itemsPerPage=500&page=2",
 			"next", "/api/organizations?itemsPerPage=500&page=2"))
 		check("itemsPerPage=100 page 2", "/api/organizations?itemsPerPage=100&page=2", n+1, want(100, n+1), otView(

@@ -80,11 +80,15 @@ func TestOrganizationQueriesAreConstant(t *testing.T) {
 				t.Errorf("GET collection: %d statements for 23 organizations, %d for 2", listBig, listSmall)
 			}
 			t.Logf("statements: item %d, collection page %d", itemBig, listBig)
-			// A page that is not full tells totalItems itself; a full one
-			// needs the count, one statement more.
-			full, fullPage := count("/api/organizations?itemsPerPage=10", key)
+			// A page that is not full tells totalItems itself; a full
+			// numbered one needs the count, one statement more; a full
+			// cursor page counts nothing.
+			full, fullPage := count("/api/organizations?itemsPerPage=10&page=1", key)
 			if full != listBig+1 || fullPage["totalItems"] != float64(23) || page["totalItems"] != float64(23) {
 				t.Errorf("a full page: %d statements (not full: %d), totalItems %v and %v; want %d, 23 and 23", full, listBig, fullPage["totalItems"], page["totalItems"], listBig+1)
+			}
+			if cursor, cursorPage := count("/api/organizations?itemsPerPage=10", key); cursor != listBig || cursorPage["totalItems"] != nil {
+				t.Errorf("a full cursor page: %d statements, totalItems %v; want %d and none", cursor, cursorPage["totalItems"], listBig)
 			}
 
 			owners, members := doc["owners"].([]any), doc["members"].([]any)

@@ -6,6 +6,8 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -117,6 +119,9 @@ func filterSlug(q hydra.Query, name string) (string, bool, error) {
 func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydra.Class, q hydra.Query,
 	list orgs.List[T], nodes func([]T) ([]*hydra.Node, error)) error {
 	ctx := r.Context()
+	if c.Resource.Cursor && !q.Paged {
+		return writeCursorPage(s, w, r, c, q, list, nodes)
+	}
 	var items []T
 	rows := 0
 	if q.ItemsPerPage > 0 { // itemsPerPage=0 asks for the count alone (a limit of 0 is none to ent)
@@ -149,6 +154,115 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydr
 		s.pagingHeaders(w.Header(), r, page)
 	}
 	return s.writeDocument(w, r, http.StatusOK, page)
+}
+
+// writeCursorPage writes the page after (or before) the place a cursor
+// names, or the first page: keyset pages, as deep as the collection is, at
+// the cost of the first. The count is stated when the first page is the
+// whole collection, or asked for alone (itemsPerPage=0); page= asks for
+// numbered pages, counted.
+func writeCursorPage[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydra.Class, q hydra.Query,
+	list orgs.List[T], nodes func([]T) ([]*hydra.Node, error)) error {
+	from, forward, err := parseListCursor(q.Cursor, list.Ordered())
+	if err != nil {
+		return err
+	}
+	page := &hydra.Collection{Class: c, Query: q, Requested: r.RequestURI}
+	if q.ItemsPerPage > 0 {
+		items, more, err := list.Seek(r.Context(), from, forward, q.ItemsPerPage)
+		if errors.Is(err, orgs.ErrBadKey) {
+			return badCursor()
+		}
+		if err != nil {
+			return fmt.Errorf("list %s: %w", c.Name, err)
+		}
+		if page.Members, err = nodes(items); err != nil {
+			return err
+		}
+		page.PreviousCursor, page.NextCursor = listNeighbours(list, items, from, forward, more)
+		page.Total, page.Counted = len(items), from == nil && !more
+	} else { // itemsPerPage=0 asks for the count alone
+		n, err := list.Count(r.Context())
+		if err != nil {
+			return fmt.Errorf("count %s: %w", c.Name, err)
+		}
+		page.Total, page.Counted = n, true
+	}
+	if c.Resource.Has(hydra.Post) {
+		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
+	}
+	if f, err := negotiate(r); err == nil && f == hydra.JSON {
+		s.pagingHeaders(w.Header(), r, page)
+	}
+	return s.writeDocument(w, r, http.StatusOK, page)
+}
+
+// listNeighbours are the cursors of a keyset page's previous and next
+// pages ("" for none): that way there are items when the read went on
+// past the page, or started at a cursor from that side. An empty page
+// links back where it came from, never to itself.
+func listNeighbours[T any](list orgs.List[T], items []T, from orgs.Key, forward, more bool) (previous, next string) {
+	order := list.Ordered()
+	if len(items) == 0 {
+		// Nothing past the place that way: the page on the other side is
+		// the list's end that way, read from there (a read from the place
+		// would leave the place itself out).
+		switch {
+		case from == nil:
+		case forward:
+			previous = listCursor(order, nil, false)
+		default:
+			next = listCursor(order, nil, true)
+		}
+		return previous, next
+	}
+	if (forward && from != nil) || (!forward && more) {
+		previous = listCursor(order, list.KeyOf(items[0]), false)
+	}
+	if (forward && more) || (!forward && from != nil) {
+		next = listCursor(order, list.KeyOf(items[len(items)-1]), true)
+	}
+	return previous, next
+}
+
+// A list's cursor is a place in its order and a direction, opaque to
+// clients: the order it was made under, "n" (the page after the place) or
+// "p" (the page before it) and the place's keys (none: the list's start,
+// or its end), as JSON in base64url. A cursor read under another order is
+// refused.
+type listCursorJSON struct {
+	Order string   `json:"o"`
+	Dir   string   `json:"d"`
+	Key   []string `json:"k"`
+}
+
+func listCursor(order string, key orgs.Key, forward bool) string {
+	dir := "p"
+	if forward {
+		dir = "n"
+	}
+	b, _ := json.Marshal(listCursorJSON{Order: order, Dir: dir, Key: key})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseListCursor reads a cursor made under the order; "" is the start.
+func parseListCursor(cursor, order string) (from orgs.Key, forward bool, err error) {
+	if cursor == "" {
+		return nil, true, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	var c listCursorJSON
+	if err != nil || json.Unmarshal(raw, &c) != nil || c.Order != order || (c.Dir != "n" && c.Dir != "p") {
+		return nil, false, badCursor()
+	}
+	if len(c.Key) == 0 { // an end of the list
+		return nil, c.Dir == "n", nil
+	}
+	return c.Key, c.Dir == "n", nil
+}
+
+func badCursor() error {
+	return problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave for this order: follow the view's next and previous links.", hydra.CursorParam))
 }
 
 // eachNode makes a page's documents one item at a time.

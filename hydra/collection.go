@@ -62,8 +62,9 @@ const MaxMetadataFilters = 10
 // CursorParam carries a cursor collection's position.
 const CursorParam = "cursor"
 
-// MaxCursorLength bounds a cursor's parameter, in bytes.
-const MaxCursorLength = 128
+// MaxCursorLength bounds a cursor's parameter, in bytes: room for a place
+// in a list sorted by a long name.
+const MaxCursorLength = 1024
 
 // OrderBy is one sort key.
 type OrderBy struct {

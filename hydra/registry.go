@@ -163,10 +163,11 @@ type Resource struct {
 	// Orderable are the properties accepted in order[...] (or order.…).
 	Orderable []string
 	// Cursor collections page by an opaque cursor (CursorParam) in the
-	// view's next and previous, newest first, with no count: a page costs
-	// the same however deep it is, and an item inserted meanwhile neither
-	// repeats nor hides one. A request with page= gets numbered pages and
-	// a count instead, as API Platform Admin asks for them.
+	// view's next and previous, with no count but on a first page that is
+	// the whole collection: a page costs the same however deep it is, and
+	// an item inserted or deleted meanwhile neither repeats nor hides
+	// another. A request with page= gets numbered pages and a count
+	// instead, as API Platform Admin asks for them.
 	Cursor bool
 	// NumericID: item ids are integers, not UUIDs.
 	NumericID bool

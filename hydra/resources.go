@@ -81,6 +81,7 @@ var (
 				{Variable: "external_id", Property: "external_id"},
 			},
 			Orderable: []string{"id", "created_at"},
+			Cursor:    true,
 		},
 	}
 
@@ -106,6 +107,7 @@ var (
 			Operations: []OpKind{GetCollection, Post, Get},
 			Filters:    []Filter{{Variable: "user", Property: "user"}},
 			Orderable:  []string{"id", "created_at"},
+			Cursor:     true,
 			Actions: []Action{
 				{Name: "revoke", Description: "Revokes the key: every replica refuses it within 2 seconds. POST /api/api_keys/{id}/revoke, no body; returns the key."},
 				{Name: "rotate", Creates: true, Description: "Makes a new key like this one (name, scope, expiry) and lets this one work for a grace period (grace_period seconds, 24 hours when not given, at most 7 days; 0 ends it now): POST /api/api_keys/{id}/rotate; returns the new key with its secret (201). Takes no Idempotency-Key: the secret is never stored, so no answer replays it."},
@@ -166,6 +168,7 @@ var (
 				{Variable: "external_id", Property: "external_id"},
 			},
 			Orderable: []string{"id", "joined_at"},
+			Cursor:    true,
 			Actions: []Action{
 				{Name: "deactivate", Description: "Deactivates the member, by an owner or admin who may manage them (never oneself): their record and role stay, they see nothing of the organization, the invitations they sent cannot be accepted, and they count as no owner (the last active owner stays). POST /api/members/{id}/deactivate, no body; returns the member. A deactivated member is answered unchanged."},
 				{Name: "reactivate", Description: "Reactivates a deactivated member with the role they held: POST /api/members/{id}/reactivate, no body; returns the member. An active member is answered unchanged."},
@@ -223,6 +226,7 @@ var (
 				{Variable: "status", Property: "status"},
 			},
 			Orderable: []string{"id", "domain", "created_at"},
+			Cursor:    true,
 			Actions: []Action{
 				{Name: "verify", Description: "Looks the TXT record up now, by an owner or admin (domains:manage): the domain becomes verified when it holds the token (422 NotUnique when another organization of the mode has it verified), failed otherwise, with the failure. POST /api/domains/{id}/verify, no body; returns the domain."},
 			},
@@ -258,6 +262,7 @@ var (
 				{Variable: "status", Property: "status"},
 			},
 			Orderable: []string{"id", "created_at"},
+			Cursor:    true,
 			Actions: []Action{
 				{Name: "accept", Description: "Accepts the invitation (the caller's email must be the invitee's): POST /api/invitations/{id}/accept, no body; returns the new Member.", Returns: nil},
 				{Name: "accept", OnCollection: true, Public: true, Title: "acceptInvitationByToken", Description: "Accepts the invitation an accept token opens, with no API key: POST /api/invitations/accept with {\"token\": …}. The invitee's user is the one with the invitation's email; when there is none it is made (with the name given) and the answer's api_key holds their first API key in the invitation's mode, with its secret, once. Returns the new Member (201). A token that opens no pending invitation — wrong, used, replaced by a resend, revoked or expired — gets one and the same 422; attempts are limited per client address."},
@@ -286,6 +291,7 @@ var (
 				{Variable: "name", Property: "name", Partial: true},
 			},
 			Orderable: []string{"id", "name", "created_at"},
+			Cursor:    true,
 		},
 	}
 
@@ -350,6 +356,7 @@ var (
 			Operations: []OpKind{GetCollection, Post, Get, Patch, Delete},
 			Filters:    []Filter{{Variable: "organization", Property: "organization"}},
 			Orderable:  []string{"id", "created_at"},
+			Cursor:     true,
 			Actions: []Action{
 				{Name: "rotate_secret", Title: "rotateWebhookEndpointSecret", Description: "Gives the endpoint a new signing secret, which signs every delivery from now on: POST /api/webhook_endpoints/{id}/rotate_secret, no body; returns the endpoint with its new secret, once. Takes no Idempotency-Key: the secret is never shown again, so no answer replays it."},
 			},
@@ -394,6 +401,7 @@ var (
 				{Variable: "status", Property: "status"},
 			},
 			Orderable: []string{"id", "created_at"},
+			Cursor:    true,
 			Actions: []Action{
 				{Name: "retry", Description: "Sends the delivery again now, before the endpoint's next event: a failed one, or a pending one waiting for its next try. The endpoint must be enabled. POST /api/webhook_deliveries/{id}/retry, no body; returns the delivery."},
 			},
@@ -456,6 +464,7 @@ var (
 			Operations:     []OpKind{GetCollection, Post, Get, Patch, Delete},
 			Filters:        []Filter{{Variable: "name", Property: "name", Partial: true}, {Variable: "external_id", Property: "external_id"}},
 			Orderable:      []string{"id", "name", "created_at"},
+			Cursor:         true,
 			Actions: []Action{
 				{Name: "transfer", Title: "transferOrganization", Description: "Hands the organization's ownership to another member in one step, by an owner (not an operator key): new_owner becomes an owner and the caller takes caller_role (admin when not given), both or neither, under the organization's lock; If-Match compares the organization's ETag. POST /api/organizations/{id}/transfer with {\"new_owner\": member IRI, \"caller_role\": …}; returns the organization."},
 			},

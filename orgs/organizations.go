@@ -71,10 +71,50 @@ func orderedByID(order []Order) (desc, ok bool) {
 // only the page's organizations are read.
 func (s *Service) organizationsByID(c Caller, desc bool) List[*ent.Organization] {
 	mine := s.client.Member.Query().Where(member.UserID(c.User.ID), member.ModeEQ(member.Mode(c.Mode)), member.StatusEQ(member.StatusActive))
-	order := member.ByOrganizationID()
-	if desc {
-		order = member.ByOrganizationID(entsql.OrderDesc())
+	byOrganization := func(desc bool) member.OrderOption {
+		if desc {
+			return member.ByOrganizationID(entsql.OrderDesc())
+		}
+		return member.ByOrganizationID()
 	}
+	// read reads the organizations of the membership rows q selects, in
+	// their order.
+	read := func(ctx context.Context, q *ent.MemberQuery) ([]*ent.Organization, int, error) {
+		var page []struct {
+			OrganizationID uuid.UUID `json:"organization_id"`
+		}
+		if err := q.Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
+			return nil, 0, err
+		}
+		ids := make([]uuid.UUID, len(page))
+		for i, m := range page {
+			ids[i] = m.OrganizationID
+		}
+		orgs, err := s.client.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		byID := make(map[uuid.UUID]*ent.Organization, len(orgs))
+		for _, o := range orgs {
+			// The mode again, here rather than in SQL (where SQLite
+			// would walk the mode index instead of the page's ids):
+			// memberships an older replica wrote during an upgrade may
+			// carry the wrong one until `orgraph migrate` repairs them.
+			if string(o.Mode) == c.Mode {
+				byID[o.ID] = o
+			}
+		}
+		ordered := make([]*ent.Organization, 0, len(orgs))
+		for _, id := range ids {
+			if o, ok := byID[id]; ok { // deleted since the index read
+				ordered = append(ordered, o)
+			}
+		}
+		// The rows the page read, not the organizations kept: a page
+		// short of one it dropped is not the last one.
+		return ordered, len(page), nil
+	}
+	keys := keysetOf[*ent.Organization]([]Order{{Field: "id", Desc: desc}})
 	return List[*ent.Organization]{
 		// Counting a column of the index keeps the count on the index
 		// (COUNT(id) would read every membership row).
@@ -82,40 +122,28 @@ func (s *Service) organizationsByID(c Caller, desc bool) List[*ent.Organization]
 			return mine.Clone().Unique(false).Select(member.FieldOrganizationID).Count(ctx)
 		},
 		page: func(ctx context.Context, offset, limit int) ([]*ent.Organization, int, error) {
-			var page []struct {
-				OrganizationID uuid.UUID `json:"organization_id"`
-			}
-			if err := mine.Clone().Order(order).Offset(offset).Limit(limit).Select(member.FieldOrganizationID).Scan(ctx, &page); err != nil {
-				return nil, 0, err
-			}
-			ids := make([]uuid.UUID, len(page))
-			for i, m := range page {
-				ids[i] = m.OrganizationID
-			}
-			orgs, err := s.client.Organization.Query().Where(organization.IDIn(ids...)).All(ctx)
+			return read(ctx, mine.Clone().Order(byOrganization(desc)).Offset(offset).Limit(limit))
+		},
+		// The index range from the place: as cheap at any depth.
+		seek: func(ctx context.Context, from Key, backward bool, limit int) ([]*ent.Organization, int, error) {
+			values, err := keys.values(from)
 			if err != nil {
 				return nil, 0, err
 			}
-			byID := make(map[uuid.UUID]*ent.Organization, len(orgs))
-			for _, o := range orgs {
-				// The mode again, here rather than in SQL (where SQLite
-				// would walk the mode index instead of the page's ids):
-				// memberships an older replica wrote during an upgrade may
-				// carry the wrong one until `orgraph migrate` repairs them.
-				if string(o.Mode) == c.Mode {
-					byID[o.ID] = o
-				}
+			q := mine.Clone().Order(byOrganization(desc != backward)).Limit(limit + 1)
+			if values != nil {
+				after, before := values[0], desc != backward
+				q.Where(func(sel *entsql.Selector) {
+					if before {
+						sel.Where(entsql.LT(sel.C(member.FieldOrganizationID), after))
+					} else {
+						sel.Where(entsql.GT(sel.C(member.FieldOrganizationID), after))
+					}
+				})
 			}
-			ordered := make([]*ent.Organization, 0, len(orgs))
-			for _, id := range ids {
-				if o, ok := byID[id]; ok { // deleted since the index read
-					ordered = append(ordered, o)
-				}
-			}
-			// The rows the page read, not the organizations kept: a page
-			// short of one it dropped is not the last one.
-			return ordered, len(page), nil
+			return read(ctx, q)
 		},
+		keys: keys,
 	}
 }
 

@@ -20,7 +20,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bench exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	want := []string{"baseline", "get-item", "get-conditional", "collection-page-1", "collection-page-300", "members-by-org", "read-mostly", "post", "patch"}
+	want := []string{"baseline", "get-item", "get-conditional", "collection-page-1", "collection-page-300", "collection-cursor-300", "members-by-org", "read-mostly", "post", "patch"}
 	for _, name := range want {
 		if !strings.Contains(stdout, "\n"+name+" ") {
 			t.Errorf("the table lacks %s:\n%s", name, stdout)

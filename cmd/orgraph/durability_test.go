@@ -543,7 +543,7 @@ func (c *durChecker) sawApplied() {
 func (c *durChecker) verify(w *durWorker) {
 	q := url.QueryEscape
 	// Organizations: none lost, none that no write explains.
-	if page, ok := c.get(w.key, "/api/organizations?name="+q(fmt.Sprintf("dur-w%d-", w.n))+"&itemsPerPage=1"); ok {
+	if page, ok := c.get(w.key, "/api/organizations?name="+q(fmt.Sprintf("dur-w%d-", w.n))+"&itemsPerPage=0"); ok { // the count alone
 		total, _ := page["totalItems"].(float64)
 		extra := int(total) - len(w.orgs) - w.extraOrgs
 		if extra < 0 || extra > len(w.maybeOrgs) {
