@@ -129,7 +129,13 @@ func TestDocumentCache(t *testing.T) {
 // listing of every organization follows any write. The bench's read-mostly
 // scenario is this: reads of some organizations between writes to others.
 func TestDocumentCacheKeepsOrganizationsAWriteDidNotChange(t *testing.T) {
-	e, statements := newCountingEnv(t, "sqlite", handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited})
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { testDocumentCacheKeepsOrganizations(t, backend) })
+	}
+}
+
+func testDocumentCacheKeepsOrganizations(t *testing.T, backend string) {
+	e, statements := newCountingEnv(t, backend, handlers.Config{CacheBytes: 1 << 20, Limiter: unlimited})
 	ada := e.key("ada@example.com", "live", "write")
 	bob := e.key("bob@example.com", "live", "write")
 	x, y := e.createOrg(ada, `{"name":"X"}`), e.createOrg(ada, `{"name":"Y"}`)

@@ -38,8 +38,9 @@ import (
 // Reading a writer's mutations needs writers to run one at a time (ent does
 // not tell which transaction a mutation runs in): SQLite's do, on its one
 // writer connection (group commit runs a batch's writers one after
-// another). With concurrent writers (PostgreSQL, where no cache uses it)
-// every commit counts as a change of everything.
+// another). With concurrent writers (PostgreSQL) a transaction's reach is
+// read off the events it records instead (beginTx), and the other
+// replicas' commits off theirs (replicas.go).
 type changeLog struct {
 	count atomic.Uint64
 	// wide is the count at the last commit that may have changed anything.
@@ -47,6 +48,10 @@ type changeLog struct {
 
 	serial bool // writers run one at a time
 	check  bool // Options.CheckChanges
+
+	// txs: the changes of each running transaction of concurrent
+	// writers (*ent.Tx → *writeChanges; beginTx).
+	txs sync.Map
 
 	mu   sync.RWMutex
 	orgs map[uuid.UUID]uint64
@@ -68,6 +73,10 @@ type writeChanges struct {
 	wide    bool
 	locked  []uuid.UUID
 	orgs    []uuid.UUID
+	// events counts the events a transaction of concurrent writers
+	// recorded; shown says it changed a row a document shows (beginTx).
+	events int
+	shown  atomic.Bool
 }
 
 // begin starts recording a writer's changes.
@@ -170,19 +179,59 @@ func (l *changeLog) mutator(next ent.Mutator, writer bool) ent.Mutator {
 		case tx == nil: // committed on its own
 			l.committed(&writeChanges{mutated: true, wide: true})
 		default:
-			// A transaction DB.Tx does not record (none on SQLite; any
-			// on PostgreSQL): counted when it commits. Commit hooks
-			// belong to the transaction, whichever handle adds them.
+			// A transaction of DB.Tx with concurrent writers (PostgreSQL;
+			// every ent transaction is one): its events say what it
+			// changed (event), counted when DB.Tx has committed it; this
+			// marks it as one that changed a shown row, so that one
+			// without an event counts as a change of everything. Commit
+			// hooks run on the handle DB.Tx commits, whichever adds them.
 			tx.OnCommit(func(next ent.Committer) ent.Committer {
 				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					err := next.Commit(ctx, tx)
-					l.committed(&writeChanges{mutated: true, wide: true})
-					return err
+					if w, ok := l.txs.Load(tx); ok {
+						w.(*writeChanges).shown.Store(true)
+					}
+					return next.Commit(ctx, tx)
 				})
 			})
 		}
 		return v, err
 	})
+}
+
+// beginTx starts recording the changes of a transaction of concurrent
+// writers (PostgreSQL) from its events; endTx stops. Such a transaction
+// changed the organizations its events name (everything for an event of
+// none: a user, an API key), the outbox's rule being that every change of
+// a row a document shows records an event in its transaction. One that
+// changed a shown row and recorded no event counts as a change of
+// everything: no event says what it did.
+func (l *changeLog) beginTx(tx *ent.Tx) *writeChanges {
+	w := &writeChanges{mutated: true}
+	l.txs.Store(tx, w)
+	return w
+}
+
+func (l *changeLog) endTx(tx *ent.Tx) {
+	if v, ok := l.txs.LoadAndDelete(tx); ok {
+		if w := v.(*writeChanges); w.shown.Load() && w.events == 0 {
+			w.wide = true
+		}
+	}
+}
+
+// event records what an event appended in tx says its transaction changed.
+func (l *changeLog) event(tx *ent.Tx, e *ent.EventCreate) {
+	v, ok := l.txs.Load(tx)
+	if !ok {
+		return
+	}
+	w := v.(*writeChanges)
+	w.events++
+	if org, ok := e.Mutation().Organization(); ok {
+		w.orgs = append(w.orgs, org)
+	} else {
+		w.wide = true
+	}
 }
 
 // record reads which organizations a mutation changes.

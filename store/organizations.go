@@ -22,9 +22,12 @@ func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, r
 	if db.commits != nil && db.commits.appendEvent(tx, e, render) {
 		return nil
 	}
-	if err := e.SetData(string(render())).Exec(ctx); err != nil {
+	db.changes.event(tx, e)
+	saved, err := e.SetData(string(render())).Save(ctx)
+	if err != nil {
 		return fmt.Errorf("append the event: %w", err)
 	}
+	db.follow.recorded(saved.ID)
 	return nil
 }
 

@@ -60,6 +60,45 @@ type follower struct {
 	// committed events read above it, already counted.
 	after   map[string]feedPosition
 	pending map[int64]bool
+	// own are the events this process recorded, by when: their
+	// transactions were counted when they committed here (a transaction
+	// that rolled back leaves its ids unread until they age out).
+	ownMu sync.Mutex
+	own   map[int64]time.Time
+}
+
+// ownEventsKept bounds how long an id of this process's is remembered.
+const ownEventsKept = time.Minute
+
+// recorded notes an event this process recorded, while it follows the
+// others: the follower does not count it again.
+func (f *follower) recorded(id int64) {
+	f.ownMu.Lock()
+	defer f.ownMu.Unlock()
+	if f.own != nil { // following
+		f.own[id] = time.Now()
+	}
+}
+
+// mine says whether this process recorded an event, and forgets it.
+func (f *follower) mine(id int64) bool {
+	f.ownMu.Lock()
+	defer f.ownMu.Unlock()
+	_, ok := f.own[id]
+	delete(f.own, id)
+	return ok
+}
+
+// forgetOld drops the ids of events that will not be read (their
+// transactions rolled back).
+func (f *follower) forgetOld() {
+	f.ownMu.Lock()
+	defer f.ownMu.Unlock()
+	for id, at := range f.own {
+		if time.Since(at) > ownEventsKept {
+			delete(f.own, id)
+		}
+	}
 }
 
 type feedPosition struct{ xid, id int64 }
@@ -77,6 +116,9 @@ func (db *DB) FollowReplicas(log func(msg string, err error)) {
 		f.db, f.log = db, log
 		f.stop, f.done = make(chan struct{}), make(chan struct{})
 		f.pending = map[int64]bool{}
+		f.ownMu.Lock()
+		f.own = map[int64]time.Time{}
+		f.ownMu.Unlock()
 		f.readOnce() // kept documents are served from the first moment
 		go f.run()
 	})
@@ -170,6 +212,7 @@ func (f *follower) read(ctx context.Context) error {
 	if wide || len(orgs) > 0 {
 		f.db.changes.committed(&writeChanges{mutated: true, wide: wide, orgs: orgs})
 	}
+	f.forgetOld()
 	return nil
 }
 
@@ -203,6 +246,9 @@ func (f *follower) readMode(ctx context.Context, mode string, from feedPosition,
 		}
 		if !final {
 			f.pending[id] = true
+		}
+		if f.mine(id) {
+			continue // counted when it committed here
 		}
 		if org.Valid {
 			*orgs = append(*orgs, org.UUID)

@@ -381,6 +381,13 @@ func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	}
 	w := db.changes.begin()
 	defer db.changes.end(w)
+	if !db.changes.serial {
+		// Concurrent writers: what this one changed is read off the
+		// events it records (AppendEvent), the outbox's rule being that
+		// every change of a row a document shows records one.
+		w = db.changes.beginTx(tx)
+		defer db.changes.endTx(tx)
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			_ = tx.Rollback()
@@ -392,6 +399,9 @@ func (db *DB) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 		return err
 	}
 	err = tx.Commit()
+	if !db.changes.serial {
+		db.changes.endTx(tx) // what its events say, now that its commit hooks have run
+	}
 	db.changes.committed(w) // even when the commit failed: it may have landed
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
