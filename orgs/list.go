@@ -23,8 +23,8 @@ type List[T any] struct {
 	count func(ctx context.Context) (int, error)
 	page  func(ctx context.Context, offset, limit int) ([]T, int, error)
 	// seek reads limit+1 items after from (before it when backward), in
-	// the order of the direction read; keys says where an item stands.
-	// (rows: how many the read found, as with page).
+	// the order of the direction read, and says how many rows it read (as
+	// page does); keys says where an item stands.
 	seek func(ctx context.Context, from Key, backward bool, limit int) ([]T, int, error)
 	keys keyset
 }
@@ -41,7 +41,7 @@ func (l List[T]) Page(ctx context.Context, offset, limit int) (items []T, rows i
 }
 
 // Key is an item's place in a list's order: the values of its sort keys,
-// the id last, as strings (Keys reads them back typed).
+// the id last, as strings (the list reads them back as its columns' types).
 type Key []string
 
 // Seek reads up to limit items from a place in the list's order: those
