@@ -188,7 +188,13 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 }
 
 func openPool(ctx context.Context, driver, source, dia string, opt Options, maxOpen, maxIdle int) (*sql.DB, error) {
-	db, err := sql.Open(driver, source)
+	var db *sql.DB
+	var err error
+	if driver == "pgx" {
+		db, err = openPostgres(source)
+	} else {
+		db, err = sql.Open(driver, source)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dia, err)
 	}
