@@ -70,10 +70,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		// The first page, when it is the only one, counts the feed.
 		page.Total, page.Counted = len(events), from == nil && !more
 	}
-	if f, err := negotiate(r); err == nil && f == hydra.JSON {
-		s.pagingHeaders(w.Header(), r, page)
-	}
-	return s.writeDocument(w, r, http.StatusOK, page)
+	return s.writeCollection(w, r, page)
 }
 
 // neighbours are the cursors of a page's previous and next pages ("" for
@@ -278,7 +275,7 @@ func parseCursor(c string) (from *orgs.Position, forward bool, err error) {
 	if c == "" {
 		return nil, true, nil
 	}
-	bad := problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave: follow the view's next and previous links.", hydra.CursorParam))
+	bad := hydra.BadCursor()
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return nil, false, bad

@@ -146,10 +146,15 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, c *hydr
 		}
 		total = n
 	}
-	if c.Resource.Has(hydra.Post) {
+	return s.writeCollection(w, r, &hydra.Collection{Class: c, Query: q, Members: members, Total: total, Requested: r.RequestURI})
+}
+
+// writeCollection writes a page of a collection with the headers API
+// Platform puts on it, and for plain JSON its place in headers.
+func (s *Server) writeCollection(w http.ResponseWriter, r *http.Request, page *hydra.Collection) error {
+	if page.Class.Resource.Has(hydra.Post) {
 		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
 	}
-	page := &hydra.Collection{Class: c, Query: q, Members: members, Total: total, Requested: r.RequestURI}
 	if f, err := negotiate(r); err == nil && f == hydra.JSON {
 		s.pagingHeaders(w.Header(), r, page)
 	}
@@ -171,7 +176,7 @@ func writeCursorPage[T any](s *Server, w http.ResponseWriter, r *http.Request, c
 	if q.ItemsPerPage > 0 {
 		items, more, err := list.Seek(r.Context(), from, forward, q.ItemsPerPage)
 		if errors.Is(err, orgs.ErrBadKey) {
-			return badCursor()
+			return hydra.BadCursor()
 		}
 		if err != nil {
 			return fmt.Errorf("list %s: %w", c.Name, err)
@@ -188,13 +193,7 @@ func writeCursorPage[T any](s *Server, w http.ResponseWriter, r *http.Request, c
 		}
 		page.Total, page.Counted = n, true
 	}
-	if c.Resource.Has(hydra.Post) {
-		w.Header().Set("Accept-Post", strings.Join(createTypes, ", ")) // API Platform 4.3+
-	}
-	if f, err := negotiate(r); err == nil && f == hydra.JSON {
-		s.pagingHeaders(w.Header(), r, page)
-	}
-	return s.writeDocument(w, r, http.StatusOK, page)
+	return s.writeCollection(w, r, page)
 }
 
 // listNeighbours are the cursors of a keyset page's previous and next
@@ -253,16 +252,12 @@ func parseListCursor(cursor, order string) (from orgs.Key, forward bool, err err
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	var c listCursorJSON
 	if err != nil || json.Unmarshal(raw, &c) != nil || c.Order != order || (c.Dir != "n" && c.Dir != "p") {
-		return nil, false, badCursor()
+		return nil, false, hydra.BadCursor()
 	}
 	if len(c.Key) == 0 { // an end of the list
 		return nil, c.Dir == "n", nil
 	}
 	return c.Key, c.Dir == "n", nil
-}
-
-func badCursor() error {
-	return problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave for this order: follow the view's next and previous links.", hydra.CursorParam))
 }
 
 // eachNode makes a page's documents one item at a time.

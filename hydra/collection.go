@@ -62,6 +62,12 @@ const MaxMetadataFilters = 10
 // CursorParam carries a cursor collection's position.
 const CursorParam = "cursor"
 
+// BadCursor is the problem of a cursor parameter this server did not give
+// (for this collection and order), whoever finds it out.
+func BadCursor() *problems.Problem {
+	return problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave: follow the view's next and previous links.", CursorParam))
+}
+
 // MaxCursorLength bounds a cursor's parameter, in bytes: room for a place
 // in a list sorted by a long name.
 const MaxCursorLength = 1024
@@ -102,7 +108,7 @@ func (r *Resource) ParseQuery(rawQuery string) (Query, *problems.Problem) {
 			q.Page, q.Paged = n, true
 		case p.Key == CursorParam && r.Cursor:
 			if len(p.Value) > MaxCursorLength || p.Value == "" {
-				return q, problems.BadRequest(fmt.Sprintf("The %q parameter is not a cursor this server gave: follow the view's next and previous links.", CursorParam))
+				return q, BadCursor()
 			}
 			q.Cursor = p.Value
 		case p.Key == "itemsPerPage":

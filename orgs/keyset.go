@@ -28,9 +28,26 @@ var (
 	uuidType = reflect.TypeFor[uuid.UUID]()
 )
 
+// keysets are the keysets made so far, by entity type and order: a list
+// is made for every request, its keyset once per order.
+var keysets sync.Map
+
 // keysetOf reads the keys' places in T (an ent entity, its fields tagged
 // with their column names, as ent generates them).
 func keysetOf[T any](keys []Order) keyset {
+	id := reflect.TypeFor[T]().String()
+	for _, k := range keys {
+		id += fmt.Sprintf(",%s %t", k.Field, k.Desc)
+	}
+	if ks, ok := keysets.Load(id); ok {
+		return ks.(keyset)
+	}
+	ks := makeKeyset[T](keys)
+	keysets.Store(id, ks)
+	return ks
+}
+
+func makeKeyset[T any](keys []Order) keyset {
 	var ks keyset
 	for _, k := range keys {
 		ks.fields = append(ks.fields, k)
@@ -58,18 +75,11 @@ func keysetOf[T any](keys []Order) keyset {
 	return ks
 }
 
-var columnFields sync.Map // reflect.Type + column → reflect.StructField
-
 // columnField is the field of an ent entity that holds a column.
 func columnField(t reflect.Type, column string) (reflect.StructField, bool) {
-	key := t.String() + "." + column
-	if f, ok := columnFields.Load(key); ok {
-		return f.(reflect.StructField), true
-	}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == column {
-			columnFields.Store(key, f)
 			return f, true
 		}
 	}
