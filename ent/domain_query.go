@@ -279,8 +279,9 @@ func (_q *DomainQuery) Clone() *DomainQuery {
 		predicates:       append([]predicate.Domain{}, _q.predicates...),
 		withOrganization: _q.withOrganization.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -553,6 +554,12 @@ func (_q *DomainQuery) ForShare(opts ...sql.LockOption) *DomainQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *DomainQuery) Modify(modifiers ...func(s *sql.Selector)) *DomainSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // DomainGroupBy is the group-by builder for Domain entities.
 type DomainGroupBy struct {
 	selector
@@ -641,4 +648,10 @@ func (_s *DomainSelect) sqlScan(ctx context.Context, root *DomainQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *DomainSelect) Modify(modifiers ...func(s *sql.Selector)) *DomainSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -19,8 +19,9 @@ import (
 // DomainUpdate is the builder for updating Domain entities.
 type DomainUpdate struct {
 	config
-	hooks    []Hook
-	mutation *DomainMutation
+	hooks     []Hook
+	mutation  *DomainMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the DomainUpdate builder.
@@ -221,6 +222,12 @@ func (_u *DomainUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *DomainUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DomainUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *DomainUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -269,6 +276,7 @@ func (_u *DomainUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.FailureCleared() {
 		_spec.ClearField(domain.FieldFailure, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{domain.Label}
@@ -284,9 +292,10 @@ func (_u *DomainUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // DomainUpdateOne is the builder for updating a single Domain entity.
 type DomainUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *DomainMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *DomainMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -494,6 +503,12 @@ func (_u *DomainUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *DomainUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DomainUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *DomainUpdateOne) sqlSave(ctx context.Context) (_node *Domain, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -559,6 +574,7 @@ func (_u *DomainUpdateOne) sqlSave(ctx context.Context) (_node *Domain, err erro
 	if _u.mutation.FailureCleared() {
 		_spec.ClearField(domain.FieldFailure, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Domain{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

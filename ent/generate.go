@@ -4,4 +4,4 @@
 // organization_owned.tmpl: the organization-owned types, read off the schemas).
 package ent
 
-//go:generate go run -mod=mod entgo.io/ent/cmd/ent generate --feature sql/upsert,sql/lock,sql/execquery,sql/versioned-migration --template ./template ./schema
+//go:generate go run -mod=mod entgo.io/ent/cmd/ent generate --feature sql/upsert,sql/lock,sql/execquery,sql/versioned-migration,sql/modifier --template ./template ./schema

@@ -254,8 +254,9 @@ func (_q *IdempotencyRecordQuery) Clone() *IdempotencyRecordQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.IdempotencyRecord{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -474,6 +475,12 @@ func (_q *IdempotencyRecordQuery) ForShare(opts ...sql.LockOption) *IdempotencyR
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *IdempotencyRecordQuery) Modify(modifiers ...func(s *sql.Selector)) *IdempotencyRecordSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // IdempotencyRecordGroupBy is the group-by builder for IdempotencyRecord entities.
 type IdempotencyRecordGroupBy struct {
 	selector
@@ -562,4 +569,10 @@ func (_s *IdempotencyRecordSelect) sqlScan(ctx context.Context, root *Idempotenc
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *IdempotencyRecordSelect) Modify(modifiers ...func(s *sql.Selector)) *IdempotencyRecordSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

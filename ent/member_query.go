@@ -304,8 +304,9 @@ func (_q *MemberQuery) Clone() *MemberQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withUser:         _q.withUser.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -628,6 +629,12 @@ func (_q *MemberQuery) ForShare(opts ...sql.LockOption) *MemberQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *MemberQuery) Modify(modifiers ...func(s *sql.Selector)) *MemberSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // MemberGroupBy is the group-by builder for Member entities.
 type MemberGroupBy struct {
 	selector
@@ -716,4 +723,10 @@ func (_s *MemberSelect) sqlScan(ctx context.Context, root *MemberQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *MemberSelect) Modify(modifiers ...func(s *sql.Selector)) *MemberSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -430,8 +430,9 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		withWebhookDeliveries: _q.withWebhookDeliveries.Clone(),
 		withDomains:           _q.withDomains.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -1007,6 +1008,12 @@ func (_q *OrganizationQuery) ForShare(opts ...sql.LockOption) *OrganizationQuery
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *OrganizationQuery) Modify(modifiers ...func(s *sql.Selector)) *OrganizationSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // OrganizationGroupBy is the group-by builder for Organization entities.
 type OrganizationGroupBy struct {
 	selector
@@ -1095,4 +1102,10 @@ func (_s *OrganizationSelect) sqlScan(ctx context.Context, root *OrganizationQue
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *OrganizationSelect) Modify(modifiers ...func(s *sql.Selector)) *OrganizationSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -279,8 +279,9 @@ func (_q *UserIdentityQuery) Clone() *UserIdentityQuery {
 		predicates: append([]predicate.UserIdentity{}, _q.predicates...),
 		withUser:   _q.withUser.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -553,6 +554,12 @@ func (_q *UserIdentityQuery) ForShare(opts ...sql.LockOption) *UserIdentityQuery
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *UserIdentityQuery) Modify(modifiers ...func(s *sql.Selector)) *UserIdentitySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // UserIdentityGroupBy is the group-by builder for UserIdentity entities.
 type UserIdentityGroupBy struct {
 	selector
@@ -641,4 +648,10 @@ func (_s *UserIdentitySelect) sqlScan(ctx context.Context, root *UserIdentityQue
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *UserIdentitySelect) Modify(modifiers ...func(s *sql.Selector)) *UserIdentitySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

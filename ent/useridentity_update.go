@@ -17,8 +17,9 @@ import (
 // UserIdentityUpdate is the builder for updating UserIdentity entities.
 type UserIdentityUpdate struct {
 	config
-	hooks    []Hook
-	mutation *UserIdentityMutation
+	hooks     []Hook
+	mutation  *UserIdentityMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the UserIdentityUpdate builder.
@@ -67,6 +68,12 @@ func (_u *UserIdentityUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UserIdentityUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UserIdentityUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UserIdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -79,6 +86,7 @@ func (_u *UserIdentityUpdate) sqlSave(ctx context.Context) (_node int, err error
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{useridentity.Label}
@@ -94,9 +102,10 @@ func (_u *UserIdentityUpdate) sqlSave(ctx context.Context) (_node int, err error
 // UserIdentityUpdateOne is the builder for updating a single UserIdentity entity.
 type UserIdentityUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *UserIdentityMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *UserIdentityMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Mutation returns the UserIdentityMutation object of the builder.
@@ -152,6 +161,12 @@ func (_u *UserIdentityUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UserIdentityUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UserIdentityUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UserIdentityUpdateOne) sqlSave(ctx context.Context) (_node *UserIdentity, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -181,6 +196,7 @@ func (_u *UserIdentityUpdateOne) sqlSave(ctx context.Context) (_node *UserIdenti
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &UserIdentity{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

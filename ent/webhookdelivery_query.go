@@ -304,8 +304,9 @@ func (_q *WebhookDeliveryQuery) Clone() *WebhookDeliveryQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withEndpoint:     _q.withEndpoint.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -631,6 +632,12 @@ func (_q *WebhookDeliveryQuery) ForShare(opts ...sql.LockOption) *WebhookDeliver
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *WebhookDeliveryQuery) Modify(modifiers ...func(s *sql.Selector)) *WebhookDeliverySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WebhookDeliveryGroupBy is the group-by builder for WebhookDelivery entities.
 type WebhookDeliveryGroupBy struct {
 	selector
@@ -719,4 +726,10 @@ func (_s *WebhookDeliverySelect) sqlScan(ctx context.Context, root *WebhookDeliv
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *WebhookDeliverySelect) Modify(modifiers ...func(s *sql.Selector)) *WebhookDeliverySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

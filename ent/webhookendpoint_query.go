@@ -305,8 +305,9 @@ func (_q *WebhookEndpointQuery) Clone() *WebhookEndpointQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withDeliveries:   _q.withDeliveries.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -631,6 +632,12 @@ func (_q *WebhookEndpointQuery) ForShare(opts ...sql.LockOption) *WebhookEndpoin
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *WebhookEndpointQuery) Modify(modifiers ...func(s *sql.Selector)) *WebhookEndpointSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WebhookEndpointGroupBy is the group-by builder for WebhookEndpoint entities.
 type WebhookEndpointGroupBy struct {
 	selector
@@ -719,4 +726,10 @@ func (_s *WebhookEndpointSelect) sqlScan(ctx context.Context, root *WebhookEndpo
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *WebhookEndpointSelect) Modify(modifiers ...func(s *sql.Selector)) *WebhookEndpointSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -64,7 +64,7 @@ func newEnv(t testing.TB, dsn string) *env {
 func newEnvWith(t testing.TB, dsn string, configure func(*handlers.Config)) (*env, *handlers.Server) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, dsn, store.Options{CheckChanges: true})
+	db, err := store.OpenWith(ctx, dsn, store.Options{CheckChanges: true, CheckConnections: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,12 +32,16 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problems.NotFound()
 	}
-	org, err := s.orgs.Organization(r.Context(), callerOf(r), id)
+	v, err := s.orgs.OrganizationView(r.Context(), callerOf(r), id)
 	if err != nil {
 		return err
 	}
-	cacheScope(w, org.ID)
-	return s.writeOrganization(w, r, http.StatusOK, org)
+	cacheScope(w, v.ID)
+	n, err := s.organizationItem(r, v)
+	if err != nil {
+		return err
+	}
+	return s.writeItem(w, r, http.StatusOK, n)
 }
 
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -213,14 +217,6 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *Server) writeOrganization(w http.ResponseWriter, r *http.Request, status int, org *ent.Organization) error {
-	n, err := s.organizationDocument(r, org)
-	if err != nil {
-		return err
-	}
-	return s.writeItem(w, r, status, n)
-}
-
 // enterToChange enters the route's organization for a write: locked, the
 // write's rule checked (a 403 before a 412), then If-Match compared with
 // the organization's document as the caller reads it.
@@ -232,40 +228,43 @@ func (s *Server) enterToChange(ctx context.Context, tx *ent.Tx, r *http.Request,
 	if err := may(sc); err != nil {
 		return nil, err
 	}
-	if err := s.organizationPrecondition(r, sc.Org); err != nil {
+	if err := s.organizationPrecondition(ctx, r, sc); err != nil {
 		return nil, err
 	}
 	return sc, nil
 }
 
 // organizationPrecondition checks If-Match against the organization's
-// document as the caller reads it.
-func (s *Server) organizationPrecondition(r *http.Request, org *ent.Organization) error {
+// document as the caller reads it, read in the write's transaction: read
+// through the pool, it would wait for a second connection while the write
+// holds one, and writers holding every connection would wait for ever.
+func (s *Server) organizationPrecondition(ctx context.Context, r *http.Request, sc *orgs.Scope) error {
 	if r.Header.Get("If-Match") == "" && !s.requireIfMatch {
 		return nil // no need to build the document
 	}
-	n, err := s.organizationDocument(r, org)
+	v, err := sc.View(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := s.organizationItemWith(r, v, sc.GrantOf)
 	if err != nil {
 		return err
 	}
 	return s.precondition(r, n)
 }
 
-// organizationDocument is an organization's own document as the caller
-// reads it, its operations included: what GET sends, and what If-Match is
-// compared with.
-func (s *Server) organizationDocument(r *http.Request, org *ent.Organization) (*hydra.Node, error) {
-	views, err := s.orgs.View(r.Context(), callerOf(r), []*ent.Organization{org})
-	if err != nil {
-		return nil, err
-	}
-	return s.organizationItem(r, views[0])
-}
-
 // organizationItem is organizationNode with the operations the caller may
 // invoke on the organization (a custom role's permissions are read for
 // them; a default role's are known).
 func (s *Server) organizationItem(r *http.Request, v orgs.OrganizationView) (*hydra.Node, error) {
+	return s.organizationItemWith(r, v, func(ctx context.Context, slug string) (orgs.Grant, error) {
+		return s.orgs.GrantIn(ctx, v.ID, slug)
+	})
+}
+
+// organizationItemWith is organizationItem reading the caller's role's
+// grant with grantOf.
+func (s *Server) organizationItemWith(r *http.Request, v orgs.OrganizationView, grantOf func(context.Context, string) (orgs.Grant, error)) (*hydra.Node, error) {
 	p := caller(r.Context())
 	n := organizationNode(v, p.User.ID)
 	if p.Operator() {
@@ -281,7 +280,7 @@ func (s *Server) organizationItem(r *http.Request, v orgs.OrganizationView) (*hy
 		return n, nil // offered nothing: no need to know the role's permissions
 	}
 	role = p.ActingRole(role)
-	grant, err := s.orgs.GrantIn(r.Context(), v.ID, role)
+	grant, err := grantOf(r.Context(), role)
 	if err != nil {
 		return nil, err
 	}

@@ -228,7 +228,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	var u *ent.User
 	err = s.answeringTx(r, func(tx *ent.Tx) error {
-		current, err := s.orgs.User(ctx, c, id)
+		current, err := s.orgs.UserIn(ctx, tx, c, id)
 		if err != nil {
 			return err
 		}

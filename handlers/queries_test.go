@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/schema"
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/handlers"
@@ -62,12 +64,11 @@ func TestOrganizationQueriesAreConstant(t *testing.T) {
 			itemBig, doc := count(big["@id"].(string), key)
 			listBig, page := count("/api/organizations?itemsPerPage=100", key)
 
-			// An organization of at most EmbedLimit members is read in three
-			// statements (it, its members with member_count, their users);
-			// a larger one in five (and its count, the ranked members),
-			// whatever its size: 60 members more change nothing.
-			if itemSmall != 3 || itemBig != 5 {
-				t.Errorf("GET item: %d statements for 1 member, %d for 31; want 3 and 5", itemSmall, itemBig)
+			// An organization is read in one statement, its member count
+			// and embedded members (with their users) beside it, whatever
+			// its size: 60 members more change nothing.
+			if itemSmall != 1 || itemBig != 1 {
+				t.Errorf("GET item: %d statements for 1 member, %d for 31; want 1 and 1", itemSmall, itemBig)
 			}
 			for i := range 60 {
 				u := e.db.User.Create().SetEmail(fmt.Sprintf("n%02d@example.com", i)).SaveX(ctx)
@@ -163,7 +164,7 @@ func newCountingEnv(t *testing.T, backend string, cfg handlers.Config) (*env, *a
 func newTracedEnvWith(t *testing.T, dsn string, trace func(context.Context, string), cfg handlers.Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, dsn, store.Options{Trace: trace, CheckChanges: true})
+	db, err := store.OpenWith(ctx, dsn, store.Options{Trace: trace, CheckChanges: true, CheckConnections: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +176,95 @@ func newTracedEnvWith(t *testing.T, dsn string, trace func(context.Context, stri
 	srv := httptest.NewServer(handlers.New(cfg))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}
+}
+
+// An organization's embedded members are read beside it as JSON
+// (orgs.embedView): each must be the member's own document, whatever its
+// columns hold — a name with quotes and accents, metadata, an external id,
+// a deactivation time — on both databases.
+func TestEmbeddedMembersAreTheirDocuments(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			e, _ := newCountingEnv(t, backend, handlers.Config{})
+			ctx := context.Background()
+			key := e.key("ada@example.com", "live", "write")
+			org := e.createOrg(key, `{"name":"Embedded"}`)
+			orgID := uuid.MustParse(org["id"].(string))
+			grace := e.db.User.Create().SetEmail("grace@example.com").SetName(`Zoë "Z" O'Brien \ 漢字`).
+				SetMetadata(map[string]string{"team": "compilers"}).SaveX(ctx)
+			e.db.Member.Create().SetOrganizationID(orgID).SetUserID(grace.ID).SetRole(schema.RoleOwner).
+				SetExternalID("ext-7").SetMetadata(map[string]string{"seat": "a\"1", "floor": "2"}).
+				SetPrivateMetadata(map[string]string{"secret": "never embedded"}).ExecX(ctx)
+			linus := e.db.User.Create().SetEmail("linus@example.com").SaveX(ctx)
+			e.db.Member.Create().SetOrganizationID(orgID).SetUserID(linus.ID).SetRole(schema.RoleViewer).
+				SetStatus(member.StatusDeactivated).SetDeactivatedAt(time.Date(2026, 11, 3, 4, 5, 6, 789, time.UTC)).ExecX(ctx)
+
+			r := e.do(req{Path: org["@id"].(string), Key: key})
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET %s: %d %s", org["@id"], r.Status, r.Body)
+			}
+			doc := r.obj()
+			if doc["member_count"] != float64(3) {
+				t.Errorf("member_count %v, want 3", doc["member_count"])
+			}
+			embedded := append(doc["members"].([]any), doc["owners"].([]any)...)
+			if len(embedded) != 5 {
+				t.Fatalf("%d members and owners embedded, want 3 and 2: %v", len(embedded), embedded)
+			}
+			for _, m := range embedded {
+				m := m.(map[string]any)
+				own := e.do(req{Path: m["@id"].(string), Key: key})
+				if own.Status != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", m["@id"], own.Status, own.Body)
+				}
+				want := own.obj()
+				for _, k := range []string{"@context", "operation"} {
+					delete(want, k)
+				}
+				if d := jsonDiff("", m, want); len(d) > 0 {
+					t.Errorf("embedded %s differs from its document:\n%s", m["email"], strings.Join(d, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// Creating an organization writes its owner's membership without reading
+// back the mode of the organization it has just written
+// (schema.WithOrganizationMode): a round trip less on PostgreSQL. Adding
+// a member to an existing organization still reads it.
+func TestCreatingAnOrganizationReadsNotItsMode(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "orgraph.db")
+			if backend == "postgres" {
+				dsn = postgresDSN(t)
+			}
+			var modeReads atomic.Int64
+			e := newTracedEnvWith(t, dsn, func(_ context.Context, s string) {
+				if strings.Contains(s, `SELECT "organizations"."mode" FROM`) || strings.Contains(s, "SELECT `organizations`.`mode` FROM") {
+					modeReads.Add(1)
+				}
+			}, handlers.Config{})
+			key := e.key("ada@example.com", "live", "write")
+			before := modeReads.Load()
+			org := e.createOrg(key, `{"name":"Fresh"}`)
+			if n := modeReads.Load() - before; n != 0 {
+				t.Errorf("creating an organization read its mode %d times", n)
+			}
+			if org["member_count"] != float64(1) {
+				t.Errorf("member_count %v", org["member_count"])
+			}
+			// The owner's membership has the organization's mode: the
+			// organization is in the owner's list of that mode.
+			list := e.do(req{Path: "/api/organizations?itemsPerPage=100", Key: key}).obj()
+			found := false
+			for _, m := range list["member"].([]any) {
+				found = found || m.(map[string]any)["@id"] == org["@id"]
+			}
+			if !found {
+				t.Errorf("the new organization is not in its owner's list")
+			}
+		})
+	}
 }

@@ -245,7 +245,7 @@ func (s *Server) getWebhookDelivery(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) retryWebhookDelivery(w http.ResponseWriter, r *http.Request) error {
 	return s.itemAction(func(tx *ent.Tx, r *http.Request, id uuid.UUID) (*hydra.Node, error) {
 		ctx := r.Context()
-		d, err := s.orgs.WebhookDelivery(ctx, callerOf(r), id)
+		d, err := s.orgs.WebhookDeliveryIn(ctx, tx, callerOf(r), id)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,8 @@ package orgs
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/orgraph/orgraph/ent"
 )
 
@@ -41,3 +43,11 @@ type Token struct {
 // ReadOnly says whether the caller may only read: a key or a token of
 // scope "read".
 func (c Caller) ReadOnly() bool { return c.scope() == "read" }
+
+// userID is the caller's user's id, uuid.Nil for none.
+func (c Caller) userID() uuid.UUID {
+	if c.User == nil {
+		return uuid.Nil
+	}
+	return c.User.ID
+}

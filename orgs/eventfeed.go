@@ -44,7 +44,9 @@ type EventFilter struct {
 
 // EventFeed is the feed as one caller reads it through one filter.
 type EventFeed struct {
-	s    *Service
+	s *Service
+	// in reads the feed in a transaction (nil: through the pool).
+	in   *ent.Client
 	c    Caller
 	f    EventFilter
 	pred []predicate.Event
@@ -145,7 +147,11 @@ func (f EventFeed) final() predicate.Event {
 
 // query is the feed's rows, final ones only.
 func (f EventFeed) query() *ent.EventQuery {
-	return f.s.client.Event.Query().Where(f.pred...).Where(f.final())
+	client := f.s.client
+	if f.in != nil {
+		client = f.in
+	}
+	return client.Event.Query().Where(f.pred...).Where(f.final())
 }
 
 // order sorts by position, newest first when desc.

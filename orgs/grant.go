@@ -151,13 +151,22 @@ func rolesHolding(m *entsql.SelectTable, perm schema.Permission) *entsql.Predica
 // Grant for "", no member): a default role's from the code, a custom
 // role's from the database.
 func (s *Service) GrantIn(ctx context.Context, orgID uuid.UUID, slug string) (Grant, error) {
+	return grantIn(ctx, s.client, orgID, slug)
+}
+
+// GrantOf is GrantIn of the scope's organization, read in its transaction.
+func (sc *Scope) GrantOf(ctx context.Context, slug string) (Grant, error) {
+	return grantIn(ctx, sc.tx.Client(), sc.Org.ID, slug)
+}
+
+func grantIn(ctx context.Context, client *ent.Client, orgID uuid.UUID, slug string) (Grant, error) {
 	if slug == "" {
 		return Grant{}, nil
 	}
 	if schema.IsDefaultRole(slug) {
 		return roleBook{}.grant(slug), nil
 	}
-	book, err := readRoleBook(ctx, s.client, orgID)
+	book, err := readRoleBook(ctx, client, orgID)
 	if err != nil {
 		return Grant{}, err
 	}

@@ -26,6 +26,18 @@ func (s *Service) Organization(ctx context.Context, c Caller, id uuid.UUID) (*en
 	return found(s.client.Organization.Query().Where(organization.ID(id), visibleOrganizations(c)).Only(ctx))
 }
 
+// OrganizationView reads an organization the caller sees with what its
+// document shows, in one statement (embedView).
+func (s *Service) OrganizationView(ctx context.Context, c Caller, id uuid.UUID) (OrganizationView, error) {
+	q := s.client.Organization.Query().Where(organization.ID(id), visibleOrganizations(c))
+	q.Modify(embedView(c.userID()))
+	o, err := found(q.Only(ctx))
+	if err != nil {
+		return OrganizationView{}, err
+	}
+	return viewOf(o)
+}
+
 // OrganizationFilter narrows the organizations listed: Name, when not
 // empty, is a part of the name, in any case.
 type OrganizationFilter struct {
@@ -164,11 +176,7 @@ type OrganizationView struct {
 // shows, ranked by a window function. The window runs only over the large
 // organizations: it costs more than the rest of the request.
 func (s *Service) View(ctx context.Context, c Caller, orgs []*ent.Organization) ([]OrganizationView, error) {
-	me := uuid.Nil
-	if c.User != nil {
-		me = c.User.ID
-	}
-	return view(ctx, s.client, me, orgs)
+	return view(ctx, s.client, c.userID(), orgs)
 }
 
 // ViewIn is View in a transaction, for no reader in particular (an event's

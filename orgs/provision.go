@@ -25,8 +25,9 @@ func Provision(ctx context.Context, tx *ent.Tx, org *ent.Organization, ownerID u
 	if err := tx.Role.CreateBulk(NewRoles(tx.Role, org.ID, now)...).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("provision roles: %w", err)
 	}
+	// The organization was just made: its mode is known.
 	owner, err := tx.Member.Create().SetOrganizationID(org.ID).SetUserID(ownerID).
-		SetRole(schema.RoleOwner).SetJoinedAt(now).Save(ctx)
+		SetRole(schema.RoleOwner).SetJoinedAt(now).Save(schema.WithOrganizationMode(ctx, org.ID, string(org.Mode)))
 	if err != nil {
 		return nil, fmt.Errorf("add owner: %w", err)
 	}

@@ -74,10 +74,19 @@ func (s *Service) Users(c Caller, f UserFilter, order []Order) List[*ent.User] {
 
 // User reads a user: the caller themself, or anyone for an operator.
 func (s *Service) User(ctx context.Context, c Caller, id uuid.UUID) (*ent.User, error) {
+	return readUser(ctx, s.client, c, id)
+}
+
+// UserIn is User read in tx.
+func (s *Service) UserIn(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*ent.User, error) {
+	return readUser(ctx, tx.Client(), c, id)
+}
+
+func readUser(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.User, error) {
 	if id != c.User.ID && !c.Operator() {
 		return nil, ErrNotFound
 	}
-	return found(s.client.User.Get(ctx, id))
+	return found(client.User.Get(ctx, id))
 }
 
 // CreateUser makes a user, for an operator. The email is taken in

@@ -272,7 +272,16 @@ func (s *Service) WebhookDeliveries(c Caller, f WebhookDeliveryFilter, order []O
 
 // WebhookDelivery reads a delivery the caller reads.
 func (s *Service) WebhookDelivery(ctx context.Context, c Caller, id uuid.UUID) (*ent.WebhookDelivery, error) {
-	return found(s.client.WebhookDelivery.Query().Where(webhookdelivery.ID(id), webhooksVisible(c, webhookdelivery.FieldMode)).Only(ctx))
+	return webhookDelivery(ctx, s.client, c, id)
+}
+
+// WebhookDeliveryIn is WebhookDelivery read in tx.
+func (s *Service) WebhookDeliveryIn(ctx context.Context, tx *ent.Tx, c Caller, id uuid.UUID) (*ent.WebhookDelivery, error) {
+	return webhookDelivery(ctx, tx.Client(), c, id)
+}
+
+func webhookDelivery(ctx context.Context, client *ent.Client, c Caller, id uuid.UUID) (*ent.WebhookDelivery, error) {
+	return found(client.WebhookDelivery.Query().Where(webhookdelivery.ID(id), webhooksVisible(c, webhookdelivery.FieldMode)).Only(ctx))
 }
 
 // RetryDelivery sends a delivery again now: a failed one (its endpoint
@@ -394,9 +403,9 @@ func (s *Service) WakeEndpoints(ctx context.Context, tx *ent.Tx, mode string, no
 	).SetNextAttemptAt(now).Exec(ctx)
 }
 
-// endpointFeed is the part of the feed an endpoint hears.
-func (s *Service) endpointFeed(ep *ent.WebhookEndpoint) EventFeed {
-	feed := EventFeed{s: s, pred: []predicate.Event{eventModeIs(string(ep.Mode))}}
+// endpointFeed is the part of the feed an endpoint hears, read in tx.
+func (s *Service) endpointFeed(tx *ent.Tx, ep *ent.WebhookEndpoint) EventFeed {
+	feed := EventFeed{s: s, in: tx.Client(), pred: []predicate.Event{eventModeIs(string(ep.Mode))}}
 	if ep.OrganizationID != nil {
 		feed.pred = append(feed.pred, eventOrganizationIs(*ep.OrganizationID))
 	}
@@ -441,7 +450,7 @@ func (s *Service) NextDelivery(ctx context.Context, tx *ent.Tx, ep *ent.WebhookE
 	if ep.CursorID != nil {
 		from = &Position{XID: *ep.CursorXid, ID: *ep.CursorID}
 	}
-	events, _, err := s.endpointFeed(ep).Seek(ctx, from, true, false, 1)
+	events, _, err := s.endpointFeed(tx, ep).Seek(ctx, from, true, false, 1)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -25,6 +26,7 @@ import (
 	"github.com/orgraph/orgraph/ent/hook"
 	"github.com/orgraph/orgraph/ent/member"
 	"github.com/orgraph/orgraph/ent/organization"
+	"github.com/orgraph/orgraph/ent/schema"
 )
 
 // DefaultDB is the database used when none is given.
@@ -130,19 +132,33 @@ type Options struct {
 	// organization it did not lock: the document cache relies on it
 	// (changes.go). It costs a query or two per such mutation.
 	CheckChanges bool
+	// CheckConnections (tests, PostgreSQL) refuses a statement sent
+	// outside a transaction by a goroutine that holds one (conncheck.go).
+	CheckConnections bool
+	heldTxs          *heldTxs
+	// Explain, when set, receives the plan of each distinct statement
+	// the server sends, the first time (explain.go): a diagnostic.
+	Explain   io.Writer
+	explainer *explainer
 	// The connection pool; zero values take the defaults below.
 	MaxOpenConns, MaxIdleConns       int
 	ConnMaxLifetime, ConnMaxIdleTime time.Duration
 }
 
-// Pool defaults. PostgreSQL: 20 connections per replica (keep replicas ×
-// MaxOpenConns under the server's max_connections, 100 by default),
-// recycled every 30 minutes so that a failover or a rebalanced pooler is
-// picked up. SQLite: one writer at a time is all it allows; a small pool of
-// readers keeps WAL's concurrent reads.
+// Pool defaults. PostgreSQL: 8 connections per replica. A PostgreSQL
+// backend runs one statement at a time on one core; more connections than
+// the database has cores to run them only queue inside it, each holding
+// its locks and memory longer: on the bench's 2-core machine (database and
+// server on the same cores) 8 connections read 25–45 % faster than 20,
+// with a lower p99, and wrote no slower (docs/performance.md). A larger
+// database server takes more (--db-max-open-conns: about twice its cores,
+// shared among the replicas), under its max_connections (100 by default).
+// Connections are recycled every 30 minutes so that a failover or a
+// rebalanced pooler is picked up. SQLite: one writer at a time is all it
+// allows; a small pool of readers keeps WAL's concurrent reads.
 const (
-	DefaultPostgresMaxOpenConns = 20
-	DefaultPostgresMaxIdleConns = 10
+	DefaultPostgresMaxOpenConns = 8
+	DefaultPostgresMaxIdleConns = 8
 	DefaultSQLiteMaxOpenConns   = 8
 	DefaultConnMaxLifetime      = 30 * time.Minute
 	DefaultConnMaxIdleTime      = 5 * time.Minute
@@ -159,6 +175,12 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	driver, source, dia, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Explain != nil {
+		opt.explainer = newExplainer(opt.Explain, dia) // one for every pool: each statement once
+	}
+	if opt.CheckConnections && dia == dialect.Postgres {
+		opt.heldTxs = &heldTxs{by: map[uint64]int{}}
 	}
 	if dia != dialect.SQLite {
 		pool, err := openPool(ctx, driver, source, dia, opt, cmp.Or(opt.MaxOpenConns, DefaultPostgresMaxOpenConns), cmp.Or(opt.MaxIdleConns, DefaultPostgresMaxIdleConns))
@@ -217,6 +239,13 @@ func entClient(db *sql.DB, dia string, opt Options, changes *changeLog, writer b
 
 func entDriver(db *sql.DB, dia string, opt Options) dialect.Driver {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if opt.explainer != nil {
+		// Under the trace, which sees the server's statements alone.
+		drv = explainDriver{Driver: drv, x: opt.explainer}
+	}
+	if opt.heldTxs != nil {
+		drv = connCheckDriver{Driver: drv, held: opt.heldTxs}
+	}
 	if opt.Trace != nil {
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) { opt.Trace(ctx, fmt.Sprint(v...)) })
 	}
@@ -232,14 +261,19 @@ func useHooks(client *ent.Client, changes *changeLog, writer bool) {
 // memberMode sets a new membership's mode to its organization's (see
 // ent/schema/member.go): a client hook, because a schema hook would import
 // the generated package into the schema's. Every client Open makes has it,
-// and so every transaction.
+// and so every transaction. It reads the organization's mode unless the
+// writer that created it says it (schema.WithOrganizationMode).
 func memberMode(next ent.Mutator) ent.Mutator {
 	return hook.MemberFunc(func(ctx context.Context, m *ent.MemberMutation) (ent.Value, error) {
 		if orgID, ok := m.OrganizationID(); ok {
-			mode, err := m.Client().Organization.Query().Where(organization.ID(orgID)).
-				Select(organization.FieldMode).String(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("member mode: %w", err)
+			mode, known := schema.OrganizationModeOf(ctx, orgID)
+			if !known {
+				var err error
+				mode, err = m.Client().Organization.Query().Where(organization.ID(orgID)).
+					Select(organization.FieldMode).String(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("member mode: %w", err)
+				}
 			}
 			m.SetMode(member.Mode(mode))
 		}

@@ -162,7 +162,7 @@ func TestEveryServeFlagHasAVariable(t *testing.T) {
 	bad := map[string]string{
 		"accept-rate-limit": "-1", "addr": "nowhere", "base-url": "ftp://example.com", "cache-size": "-1", "db": "mysql://example.com/o",
 		"db-conn-max-lifetime": "0s", "db-max-idle-conns": "-1", "db-max-open-conns": "many",
-		"idempotency-keys": "0", "idempotency-ttl": "soon", "event-retention": "-1h", "secrets-key": "short", "webhooks-allow-private": "maybe", "mercure": "perhaps", "webhook-lease": "5s", "dns-resolver": "127.0.0.1", "idle-timeout": "-1s", "pprof": "0.0.0.0:6060",
+		"idempotency-keys": "0", "idempotency-ttl": "soon", "event-retention": "-1h", "secrets-key": "short", "webhooks-allow-private": "maybe", "mercure": "perhaps", "webhook-lease": "5s", "dns-resolver": "127.0.0.1", "idle-timeout": "-1s", "pprof": "0.0.0.0:6060", "explain": "/no/such/directory/plans.txt",
 		"rate-limit": "-1", "rate-window": "0s", "read-header-timeout": "x", "read-timeout": "0s",
 		"redis": "http://cache.internal", "require-if-match": "maybe", "shutdown-timeout": "forever",
 		"write-timeout": "1", "oidc-issuer": "http://id.example.com", "oidc-audience": "dashboard", "oidc-mode": "staging",

@@ -228,6 +228,7 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 	redisURL := fs.String("redis", "", "a redis://… `URL` to share rate limits between replicas; default: in process")
 	var cacheMiB autoInt
 	fs.Var(&cacheMiB, "cache-size", fmt.Sprintf("`MiB` of rendered documents kept until a write changes them, on this replica or, within a second, another (default %d; 0 turns it off)", defaultCacheMiB))
+	explainFile := fs.String("explain", "", "write the plan of each distinct SQL statement, the first time it is sent, to this `file` (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS), which runs it once more; SQLite: EXPLAIN QUERY PLAN): a diagnostic, e.g. under orgraph bench")
 	pprofAddr := fs.String("pprof", "", "serve Go's pprof profiles on this separate loopback `address` (e.g. 127.0.0.1:6060); default: off")
 	secretsKey := fs.String("secrets-key", "", "the `key` that seals the secrets kept in the database (webhook signing secrets, the accept tokens invitation events carry for webhooks and operators): 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits, the same on every replica; webhook endpoints cannot be made without it")
 	webhookLease := fs.Duration("webhook-lease", handlers.DefaultWebhookLease, "how long a replica holds a webhook endpoint while it delivers to it: longer than an attempt (10s); a replica that dies is replaced after it")
@@ -301,6 +302,14 @@ func serve(ctx context.Context, c *command, args []string, stdout, stderr io.Wri
 		if d := fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration); d <= 0 {
 			return usagef("%s must be positive", fs.origin(name))
 		}
+	}
+	if *explainFile != "" {
+		f, err := os.Create(*explainFile)
+		if err != nil {
+			return usagef("%s: %v", fs.origin("explain"), err)
+		}
+		defer f.Close()
+		pool.Explain = f
 	}
 	for _, name := range []string{"db-max-open-conns", "db-max-idle-conns"} {
 		if n := fs.Lookup(name).Value.(flag.Getter).Get().(int); n < 0 {
