@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orgraph/orgraph/handlers"
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/store"
 	"github.com/orgraph/orgraph/swaggerui"
 )
@@ -100,7 +101,7 @@ func TestBaseURLsAndPolicies(t *testing.T) {
 // raw bytes (each written by the JSON log as a six-byte escape) and a long
 // invented method make a line of a few kilobytes, not hundreds.
 func TestAccessLogLinesAreBounded(t *testing.T) {
-	var buf lockedBuffer
+	var buf testenv.Buffer
 	srv := serverWith(t, handlers.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
 	if err != nil {
@@ -133,7 +134,7 @@ func TestAccessLogLinesAreBounded(t *testing.T) {
 // A refused Host is logged like any answer, and its detail quotes at most
 // the first 255 bytes of the header.
 func TestRefusedHostsAreLoggedAndClipped(t *testing.T) {
-	var buf lockedBuffer
+	var buf testenv.Buffer
 	srv := serverWith(t, handlers.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	res := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), "/api", "evil;"+strings.Repeat("a", 20000))
 	body, _ := io.ReadAll(res.Body)

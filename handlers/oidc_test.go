@@ -147,7 +147,7 @@ func TestOIDCTokensActAsTheirUser(t *testing.T) {
 func TestOIDCRefusesBadTokens(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		issuer := oidctest.New(t)
-		logs := &lockedBuffer{}
+		logs := &testenv.Buffer{}
 		o := oidcEnv(t, e, issuer, "live", "write", nil, logs)
 		other := oidctest.New(t)
 		valid := func() map[string]any { return person(issuer, "sub-ada", "ada@example.com", true) }

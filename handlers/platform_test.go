@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -216,7 +216,7 @@ func TestIfMatch(t *testing.T) {
 // answer's request id; the API key never appears in the log.
 func TestAccessLog(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		var buf lockedBuffer
+		var buf testenv.Buffer
 		srv := httptest.NewServer(handlers.New(handlers.Config{DB: e.db, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Limiter: unlimited}))
 		t.Cleanup(srv.Close)
 		l := &env{t: t, db: e.db, srv: srv}
@@ -247,7 +247,7 @@ func TestAccessLog(t *testing.T) {
 			if c.r.Header["X-Request-ID"] != "" && id != c.r.Header["X-Request-ID"] {
 				t.Errorf("X-Request-Id %q not echoed", id)
 			}
-			line := buf.lineWith(t, id)
+			line := lineWith(t, &buf, id)
 			for k, v := range map[string]any{"level": "INFO", "msg": "request", "method": c.want.method, "path": c.want.path, "route": c.want.route, "status": float64(c.want.status)} {
 				if line[k] != v {
 					t.Errorf("%s %s: log %s = %v, want %v\n%v", c.want.method, c.want.path, k, line[k], v, line)
@@ -269,26 +269,8 @@ func TestAccessLog(t *testing.T) {
 	})
 }
 
-// lockedBuffer collects log output written by the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // lineWith is the one access-log line of a request id.
-func (l *lockedBuffer) lineWith(t *testing.T, id string) map[string]any {
+func lineWith(t *testing.T, l *testenv.Buffer, id string) map[string]any {
 	t.Helper()
 	var found []map[string]any
 	for _, raw := range strings.Split(strings.TrimSpace(l.String()), "\n") {

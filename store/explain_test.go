@@ -1,34 +1,15 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orgraph/orgraph/ent"
 	"github.com/orgraph/orgraph/ent/user"
+	"github.com/orgraph/orgraph/internal/testenv"
 	"github.com/orgraph/orgraph/store"
 )
-
-// lockedBuffer is a bytes.Buffer for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // With Explain set, every distinct statement's plan is written once, and
 // explaining changes nothing: on PostgreSQL a write is explained by
@@ -38,7 +19,7 @@ func TestExplainWritesPlansAndChangesNothing(t *testing.T) {
 	for name, dsn := range map[string]func(*testing.T) string{"sqlite": sqliteDSN, "postgres": postgresDSN} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			var plans lockedBuffer
+			var plans testenv.Buffer
 			db, err := store.OpenWith(ctx, dsn(t), store.Options{Explain: &plans})
 			if err != nil {
 				t.Fatal(err)

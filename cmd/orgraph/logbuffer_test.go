@@ -5,10 +5,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orgraph/orgraph/internal/testenv"
 )
 
 func TestLogBufferHoldsLinesUntilAFlush(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	b := newLogBuffer(&out, time.Hour)
 	b.Write([]byte("one\n"))
 	b.Write([]byte("two\n"))
@@ -37,7 +39,7 @@ func TestLogBufferHoldsLinesUntilAFlush(t *testing.T) {
 }
 
 func TestLogBufferWritesWithinItsDelay(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	b := newLogBuffer(&out, 10*time.Millisecond)
 	var wg sync.WaitGroup
 	for i := range 8 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,10 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orgraph/orgraph/internal/testenv"
 )
 
 // These tests build the real binary and drive it as a user would.
@@ -89,29 +89,11 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that the exec copier and the test may use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // server is a running `orgraph serve`.
 type server struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *syncBuffer
+	stdout *testenv.Buffer
 	done   chan error
 }
 
@@ -141,7 +123,7 @@ func startServerWith(t *testing.T, db string, flags []string, extraEnv ...string
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = append(os.Environ(), append([]string{"ORGRAPH_DB=" + db}, extraEnv...)...)
-	stdout := &syncBuffer{}
+	stdout := &testenv.Buffer{}
 	cmd.Stdout = stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
