@@ -8,13 +8,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/orgraph/orgraph/internal/testenv"
 )
 
 // A request whose client went away mid-work fails with its context's
 // error: that is logged as an abandoned request at info level, not as a
 // server error; any other failure is still an error with its cause.
 func TestFailLogsAbandonedRequestsAsInfo(t *testing.T) {
-	logs := &erLockedBuffer{}
+	logs := &testenv.Buffer{}
 	s := New(Config{DB: migratedDB(t), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 
 	gone, cancel := context.WithCancel(context.Background())
@@ -25,7 +27,7 @@ func TestFailLogsAbandonedRequestsAsInfo(t *testing.T) {
 		t.Errorf("an abandoned request was logged as %s", line)
 	}
 
-	logs.buf.Reset()
+	logs.Reset()
 	r = httptest.NewRequest("GET", "/api/organizations", nil)
 	s.fail(httptest.NewRecorder(), r, errors.New("disk on fire"))
 	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, "disk on fire") {

@@ -10,34 +10,17 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/orgraph/orgraph/internal/testenv"
 )
-
-// erLockedBuffer is a log sink safe for the server's goroutines.
-type erLockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *erLockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *erLockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestPanicBecomesProblem: a handler that panics before answering gives the
 // client a 500 problem document that reveals nothing, not a dropped
 // connection; the panic itself goes to the log with the request id.
 func TestErrorsPanicBecomesProblem(t *testing.T) {
 	db := migratedDB(t)
-	logs := &erLockedBuffer{}
+	logs := &testenv.Buffer{}
 	s := New(Config{DB: db, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 
 	const secret = "pq: password authentication failed for user hunter2"

@@ -93,25 +93,25 @@ func (d connCheckDriver) ExecContext(ctx context.Context, query string, args ...
 	if err := d.check(query); err != nil {
 		return nil, err
 	}
-	return d.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	}).ExecContext(ctx, query, args...)
+	return d.Driver.(execQuerier).ExecContext(ctx, query, args...)
 }
 
 func (d connCheckDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := d.check(query); err != nil {
 		return nil, err
 	}
-	return d.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}).QueryContext(ctx, query, args...)
+	return d.Driver.(execQuerier).QueryContext(ctx, query, args...)
 }
 
 func (d connCheckDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err := d.check("BEGIN"); err != nil {
 		return nil, err
 	}
-	tx, err := d.Driver.Tx(ctx)
+	return d.hold(d.Driver.Tx(ctx))
+}
+
+// hold marks a transaction just begun as its goroutine's until it ends.
+func (d connCheckDriver) hold(tx dialect.Tx, err error) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -142,15 +142,11 @@ func (t *connCheckTx) Rollback() error {
 
 // ExecContext and QueryContext: ent's Tx.ExecContext needs them.
 func (t *connCheckTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	}).ExecContext(ctx, query, args...)
+	return t.Tx.(execQuerier).ExecContext(ctx, query, args...)
 }
 
 func (t *connCheckTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}).QueryContext(ctx, query, args...)
+	return t.Tx.(execQuerier).QueryContext(ctx, query, args...)
 }
 
 // BeginTx is Tx with options, when the driver has it.
@@ -158,13 +154,5 @@ func (d connCheckDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dial
 	if err := d.check("BEGIN"); err != nil {
 		return nil, err
 	}
-	tx, err := d.Driver.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
-	}).BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	id := goroutineID()
-	d.held.add(id, 1)
-	return &connCheckTx{Tx: tx, held: d.held, id: id}, nil
+	return d.hold(d.Driver.(txBeginner).BeginTx(ctx, opts))
 }

@@ -160,16 +160,12 @@ func (d explainDriver) Query(ctx context.Context, query string, args, v any) err
 // (ent's sql/execquery).
 func (d explainDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	d.x.explain(ctx, d.Driver, d.Driver.Tx, false, query, args)
-	return d.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	}).ExecContext(ctx, query, args...)
+	return d.Driver.(execQuerier).ExecContext(ctx, query, args...)
 }
 
 func (d explainDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	d.x.explain(ctx, d.Driver, d.Driver.Tx, false, query, args)
-	return d.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}).QueryContext(ctx, query, args...)
+	return d.Driver.(execQuerier).QueryContext(ctx, query, args...)
 }
 
 func (d explainDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -182,9 +178,7 @@ func (d explainDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 
 // BeginTx is Tx with options, when the driver has it.
 func (d explainDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
-	tx, err := d.Driver.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
-	}).BeginTx(ctx, opts)
+	tx, err := d.Driver.(txBeginner).BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -211,14 +205,10 @@ func (t explainTx) Query(ctx context.Context, query string, args, v any) error {
 
 func (t explainTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	t.x.explain(ctx, t.Tx, noTx, true, query, args)
-	return t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	}).ExecContext(ctx, query, args...)
+	return t.Tx.(execQuerier).ExecContext(ctx, query, args...)
 }
 
 func (t explainTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	t.x.explain(ctx, t.Tx, noTx, true, query, args)
-	return t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}).QueryContext(ctx, query, args...)
+	return t.Tx.(execQuerier).QueryContext(ctx, query, args...)
 }

@@ -393,9 +393,16 @@ func (d detachedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	return detachedTx{tx}, nil
 }
 
+// execQuerier is what ent's ExecContext and QueryContext need of a driver
+// or a transaction (the statements written by hand, the savepoints).
 type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// txBeginner is a driver that begins transactions with options.
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error)
 }
 
 type detachedTx struct{ dialect.Tx }
