@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/orgraph/orgraph/ent/user"
 	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/hydra"
+	"github.com/orgraph/orgraph/orgs"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -163,8 +165,15 @@ func newCountingEnv(t *testing.T, backend string, cfg handlers.Config) (*env, *a
 // reported to trace.
 func newTracedEnvWith(t *testing.T, dsn string, trace func(context.Context, string), cfg handlers.Config) *env {
 	t.Helper()
+	return newEnvWithOptions(t, dsn, store.Options{Trace: trace}, cfg)
+}
+
+// newEnvWithOptions opens the database with opt and the tests' checks.
+func newEnvWithOptions(t *testing.T, dsn string, opt store.Options, cfg handlers.Config) *env {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, dsn, store.Options{Trace: trace, CheckChanges: true, CheckConnections: true})
+	opt.CheckChanges, opt.CheckConnections = true, true
+	db, err := store.OpenWith(ctx, dsn, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,6 +242,48 @@ func TestEmbeddedMembersAreTheirDocuments(t *testing.T) {
 // back the mode of the organization it has just written
 // (schema.WithOrganizationMode): a round trip less on PostgreSQL. Adding
 // a member to an existing organization still reads it.
+// Creating an organization on PostgreSQL is one round trip: its row, its
+// roles, its owner and its event are sent together as one implicit
+// transaction (store/pipeline.go). A statement added to it that waits for
+// an answer makes it two.
+func TestCreatingAnOrganizationIsOneRoundTrip(t *testing.T) {
+	var mu sync.Mutex
+	trips := map[string]int{}
+	e := newEnvWithOptions(t, postgresDSN(t), store.Options{RoundTrip: func(ctx context.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		trips[orgs.RequestIDOf(ctx)]++
+	}}, handlers.Config{})
+	key := e.key("ada@example.com", "live", "write")
+	e.createOrg(key, `{"name":"First"}`) // the key is read, then kept
+	for i, body := range []string{
+		`{"name":"Fresh"}`,
+		`{"name":"Fuller","contact":{"email":"ops@fuller.test"},"metadata":{"plan":"pro"},"address":{"city":"Lyon"}}`,
+	} {
+		id := fmt.Sprintf("one-trip-%d", i)
+		r := e.do(req{Method: http.MethodPost, Path: "/api/organizations", Key: key, Body: body, Header: map[string]string{"X-Request-ID": id}})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		mu.Lock()
+		n := trips[id]
+		mu.Unlock()
+		if n != 1 {
+			t.Errorf("%s: %d round trips, want 1", body, n)
+		}
+		org := r.obj()
+		// All of it landed: the organization with its owner, and its event.
+		got := e.do(req{Path: "/api/organizations/" + org["id"].(string), Key: key}).obj()
+		if got["member_count"] != float64(1) || got["name"] != org["name"] {
+			t.Errorf("read back: %v", got)
+		}
+		events := e.do(req{Path: "/api/events?type=organization.created&organization=" + org["id"].(string), Key: key}).obj()
+		if n := len(events["member"].([]any)); n != 1 {
+			t.Errorf("%d organization.created events, want 1", n)
+		}
+	}
+}
+
 func TestCreatingAnOrganizationReadsNotItsMode(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {

@@ -116,6 +116,12 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
+// RequestIDOf is the id of the request ctx serves, if WithRequestID said.
+func RequestIDOf(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
 // change is one event about to be recorded.
 type change struct {
 	typ      string
@@ -159,7 +165,7 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, c Caller, ch change) e
 		}
 		create.SetSealed(s.sealer.Seal(plain, SealedContext(ch.typ, org)))
 	}
-	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
+	if id := RequestIDOf(ctx); id != "" {
 		create.SetRequestID(id)
 	}
 	switch {

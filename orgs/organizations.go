@@ -354,7 +354,13 @@ func (s *Service) CreateOrganization(ctx context.Context, tx *ent.Tx, c Caller, 
 		}
 		create.SetPrivateMetadata(md)
 	}
-	org, err := create.Save(ctx)
+	// Without an external id the new row can collide with none: its
+	// insert needs no answer before the rest (schema.WithDeferredInserts).
+	saveCtx := ctx
+	if in.ExternalID == nil || *in.ExternalID == "" {
+		saveCtx = schema.WithDeferredInserts(ctx)
+	}
+	org, err := create.Save(saveCtx)
 	if err != nil {
 		return nil, nil, externalIDTaken(err, fmt.Errorf("create organization: %w", err))
 	}

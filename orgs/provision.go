@@ -22,6 +22,9 @@ const (
 // Viewer) and its first owner, whose membership it returns. Every
 // organization is created through it.
 func Provision(ctx context.Context, tx *ent.Tx, org *ent.Organization, ownerID uuid.UUID, now time.Time) (*ent.Member, error) {
+	// The rows of an organization made in this transaction collide with
+	// none: their inserts need no answer (schema.WithDeferredInserts).
+	ctx = schema.WithDeferredInserts(ctx)
 	if err := tx.Role.CreateBulk(NewRoles(tx.Role, org.ID, now)...).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("provision roles: %w", err)
 	}
@@ -69,7 +72,7 @@ func personal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) (O
 		SetMode(organization.Mode(mode)).
 		SetStatusHistory([]schema.StatusChange{{Status: "ACTIVE", ChangedAt: now}}).
 		SetCreatedAt(now).SetUpdatedAt(now).
-		Save(ctx)
+		Save(schema.WithDeferredInserts(ctx)) // a new row: it collides with none
 	if err != nil {
 		return OrganizationView{}, fmt.Errorf("create personal organization: %w", err)
 	}
@@ -78,7 +81,7 @@ func personal(ctx context.Context, tx *ent.Tx, userID uuid.UUID, mode string) (O
 		return OrganizationView{}, err
 	}
 	if err := tx.Workspace.Create().SetOrganizationID(org.ID).SetName(DefaultWorkspace).
-		SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx); err != nil {
+		SetCreatedAt(now).SetUpdatedAt(now).Exec(schema.WithDeferredInserts(ctx)); err != nil {
 		return OrganizationView{}, fmt.Errorf("create default workspace: %w", err)
 	}
 	u, err := tx.User.Get(ctx, userID)

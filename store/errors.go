@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 )
@@ -63,6 +64,15 @@ func Unavailable(err error) bool {
 func retryable(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+}
+
+// refused says whether a transaction that failed is known not to have
+// committed: the database answered with an error (a held-back insert that
+// failed, pipeline.go; a serialization failure; a COMMIT that rolled
+// back), where a lost connection leaves it unknown.
+func refused(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) || errors.Is(err, pgx.ErrTxCommitRollback)
 }
 
 // backoff waits a little, more each attempt, with jitter so that the

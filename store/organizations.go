@@ -23,11 +23,16 @@ func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, r
 		return nil
 	}
 	db.changes.event(tx, e)
-	saved, err := e.SetData(string(render())).Save(ctx)
+	// On PostgreSQL the insert is held back until the commit, or the
+	// transaction's next statement that needs an answer (pipeline.go).
+	id := &returnedID{set: db.follow.recorded}
+	saved, err := e.SetData(string(render())).Save(withReturnedID(ctx, id))
 	if err != nil {
 		return fmt.Errorf("append the event: %w", err)
 	}
-	db.follow.recorded(saved.ID)
+	if !id.held {
+		db.follow.recorded(saved.ID)
+	}
 	return nil
 }
 

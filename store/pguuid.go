@@ -16,10 +16,13 @@ import (
 // driver.Valuer: it formatted every id argument as text and parsed it back
 // (14 % of a page of organizations' CPU in its profile, where a page binds
 // a few hundred ids).
-func openPostgres(source string) (*sql.DB, error) {
+func openPostgres(source string, roundTrip func(context.Context)) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(source)
 	if err != nil {
 		return nil, fmt.Errorf("parse the PostgreSQL URL: %w", err)
+	}
+	if roundTrip != nil {
+		cfg.Tracer = roundTripTracer(roundTrip)
 	}
 	return stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, conn *pgx.Conn) error {
 		m := conn.TypeMap()

@@ -16,7 +16,7 @@ import (
 // whole.
 func TestPostgresWritesUUIDsAsUUIDs(t *testing.T) {
 	ctx := context.Background()
-	db, err := openPostgres(testenv.PostgresDSN(t, "orgraph_uuid"))
+	db, err := openPostgres(testenv.PostgresDSN(t, "orgraph_uuid"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

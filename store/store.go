@@ -136,6 +136,11 @@ type Options struct {
 	// outside a transaction by a goroutine that holds one (conncheck.go).
 	CheckConnections bool
 	heldTxs          *heldTxs
+	// RoundTrip (tests, PostgreSQL), when set, is called with the
+	// context of each round trip to the database: each statement sent
+	// alone and each batch (pipeline.go), BEGIN and COMMIT included; a
+	// statement's first preparation on a connection is not counted.
+	RoundTrip func(ctx context.Context)
 	// Explain, when set, receives the plan of each distinct statement
 	// the server sends, the first time (explain.go): a diagnostic.
 	Explain   io.Writer
@@ -213,7 +218,7 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 	var db *sql.DB
 	var err error
 	if driver == "pgx" {
-		db, err = openPostgres(source)
+		db, err = openPostgres(source, opt.RoundTrip)
 	} else {
 		db, err = sql.Open(driver, source)
 	}
@@ -239,6 +244,9 @@ func entClient(db *sql.DB, dia string, opt Options, changes *changeLog, writer b
 
 func entDriver(db *sql.DB, dia string, opt Options) dialect.Driver {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if dia == dialect.Postgres {
+		drv = pipelineDriver{Driver: drv, db: db}
+	}
 	if opt.explainer != nil {
 		// Under the trace, which sees the server's statements alone.
 		drv = explainDriver{Driver: drv, x: opt.explainer}
@@ -391,7 +399,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 			worked = err == nil
 			return err
 		})
-		if committed, ok := ctx.Value(commitNoteKey{}).(*atomic.Bool); ok && worked {
+		if committed, ok := ctx.Value(commitNoteKey{}).(*atomic.Bool); ok && worked && !refused(err) {
 			committed.Store(true)
 		}
 		if err == nil || !retryable(err) || attempt == txAttempts || !backoff(ctx, attempt) {
@@ -403,8 +411,8 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 type commitNoteKey struct{}
 
 // NoteCommits returns a context under which every transaction DB.Tx tries
-// to commit sets committed (a commit that fails may still have landed): a
-// caller learns whether a request may have changed anything, whatever it
+// to commit sets committed (a commit that fails may still have landed,
+// unless the database refused it: refused): a caller learns whether a request may have changed anything, whatever it
 // answers afterwards (an Idempotency-Key must then keep even a failed
 // answer, or a retry could do the write twice).
 func NoteCommits(ctx context.Context, committed *atomic.Bool) context.Context {

@@ -79,6 +79,5 @@ func (Event) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("mode", "xid", "id"),
 		index.Fields("organization", "xid", "id"),
-
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"entgo.io/ent/schema/index"
 )
 
-
 // A membership's statuses.
 const (
 	MemberActive      = "active"
