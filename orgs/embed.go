@@ -27,7 +27,7 @@ import (
 // entities' fields, users nested as ent's edges — so that a cold item read
 // is one statement. Pages of organizations keep View's batched reads:
 // there, decoding the JSON of every member of thirty organizations costs
-// more than the two statements it would save (docs/performance.md).
+// more than the two statements it would save (docs/benchmarks.md).
 
 // The columns embedView adds.
 const (

@@ -28,7 +28,7 @@ import (
 // with EXISTS as a join, which marks its parameters as ones a new value
 // may re-plan, and go-sqlite3 clears a cached statement's bindings before
 // each run, which re-plans such a statement every time (a lookup by id
-// took twice as long; docs/performance.md has the figures).
+// took twice as long; docs/benchmarks.md has the figures).
 //
 // An operator sees every organization of its mode as its owners do: the
 // subquery then asks only that the organization is of the caller's mode.

@@ -155,7 +155,7 @@ type Options struct {
 // the database has cores to run them only queue inside it, each holding
 // its locks and memory longer: on the bench's 2-core machine (database and
 // server on the same cores) 8 connections read 25–45 % faster than 20,
-// with a lower p99, and wrote no slower (docs/performance.md). A larger
+// with a lower p99, and wrote no slower (docs/benchmarks.md). A larger
 // database server takes more (--db-max-open-conns: about twice its cores,
 // shared among the replicas), under its max_connections (100 by default).
 // Connections are recycled every 30 minutes so that a failover or a
