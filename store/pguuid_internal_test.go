@@ -27,18 +27,27 @@ func TestPostgresWritesUUIDsAsUUIDs(t *testing.T) {
 	}
 	defer conn.Close()
 	id := uuid.New()
+	var none *uuid.UUID
 	err = conn.Raw(func(driverConn any) error {
-		plan := driverConn.(*stdlib.Conn).Conn().TypeMap().PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, id)
-		if _, ok := plan.(*uuidEncodePlan); !ok {
-			t.Errorf("a uuid.UUID is written by %T", plan)
+		for _, v := range []any{id, &id, none} {
+			plan := driverConn.(*stdlib.Conn).Conn().TypeMap().PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v)
+			if _, ok := plan.(*uuidEncodePlan); !ok {
+				t.Errorf("a %T is written by %T", v, plan)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back string
-	if err := conn.QueryRowContext(ctx, "SELECT $1::uuid::text", id).Scan(&back); err != nil || back != id.String() {
-		t.Fatalf("round trip: %q, %v; want %s", back, err, id)
+	for _, v := range []any{id, &id} {
+		var back string
+		if err := conn.QueryRowContext(ctx, "SELECT $1::uuid::text", v).Scan(&back); err != nil || back != id.String() {
+			t.Fatalf("round trip of a %T: %q, %v; want %s", v, back, err, id)
+		}
+	}
+	var null bool
+	if err := conn.QueryRowContext(ctx, "SELECT $1::uuid IS NULL", none).Scan(&null); err != nil || !null {
+		t.Fatalf("a nil *uuid.UUID: null %v, %v", null, err)
 	}
 }
