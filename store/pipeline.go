@@ -98,8 +98,8 @@ type pipelinedTx struct {
 	ended bool
 }
 
-// heldStatement is a statement held back. An insert that returns its row's
-// id (the event) has returned: the id is handed to returned once it is known.
+// heldStatement is a statement held back; returned, when set, receives
+// the id the insert returns (an event's) once it is sent.
 type heldStatement struct {
 	query    string
 	args     []any
@@ -125,10 +125,7 @@ func isInsert(query string) bool { return strings.HasPrefix(query, "INSERT ") }
 
 func (t *pipelinedTx) Exec(ctx context.Context, query string, args, v any) error {
 	if v == nil && isInsert(query) && schema.InsertsDeferred(ctx) {
-		if err := t.hold(query, args, nil); err != nil {
-			return err
-		}
-		return nil
+		return t.hold(query, args, nil)
 	}
 	if err := t.send(ctx); err != nil {
 		return err
