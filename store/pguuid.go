@@ -37,20 +37,24 @@ func openPostgres(source string, roundTrip func(context.Context)) (*sql.DB, erro
 // text, parsed back (for a pointer, after a failed attempt that builds an
 // error: 6 % of a POST's CPU in its profile).
 func tryWrapUUID(value any) (pgtype.WrappedEncodePlanNextSetter, any, bool) {
-	switch u := value.(type) {
-	case uuid.UUID:
-		return &uuidEncodePlan{}, pgUUID(&u), true
-	case *uuid.UUID:
-		return &uuidEncodePlan{}, pgUUID(u), true
+	if u, ok := asPGUUID(value); ok {
+		return &uuidEncodePlan{}, u, true
 	}
 	return nil, nil, false
 }
 
-func pgUUID(u *uuid.UUID) pgtype.UUID {
-	if u == nil {
-		return pgtype.UUID{}
+// asPGUUID is a uuid.UUID or *uuid.UUID as pgx's UUID.
+func asPGUUID(value any) (pgtype.UUID, bool) {
+	switch u := value.(type) {
+	case uuid.UUID:
+		return pgtype.UUID{Bytes: u, Valid: true}, true
+	case *uuid.UUID:
+		if u == nil {
+			return pgtype.UUID{}, true
+		}
+		return pgtype.UUID{Bytes: *u, Valid: true}, true
 	}
-	return pgtype.UUID{Bytes: *u, Valid: true}
+	return pgtype.UUID{}, false
 }
 
 type uuidEncodePlan struct{ next pgtype.EncodePlan }
@@ -58,11 +62,9 @@ type uuidEncodePlan struct{ next pgtype.EncodePlan }
 func (p *uuidEncodePlan) SetNext(next pgtype.EncodePlan) { p.next = next }
 
 func (p *uuidEncodePlan) Encode(value any, buf []byte) ([]byte, error) {
-	switch u := value.(type) {
-	case uuid.UUID:
-		return p.next.Encode(pgUUID(&u), buf)
-	case *uuid.UUID:
-		return p.next.Encode(pgUUID(u), buf)
+	u, ok := asPGUUID(value)
+	if !ok {
+		return nil, fmt.Errorf("store: %T is no uuid", value)
 	}
-	return nil, fmt.Errorf("store: %T is no uuid", value)
+	return p.next.Encode(u, buf)
 }

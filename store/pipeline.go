@@ -134,33 +134,31 @@ func (t *pipelinedTx) Exec(ctx context.Context, query string, args, v any) error
 }
 
 func (t *pipelinedTx) Query(ctx context.Context, query string, args, v any) error {
-	if isInsert(query) {
-		r, returning := ctx.Value(returnedIDKey{}).(*returnedID)
-		if returning || schema.InsertsDeferred(ctx) {
-			rows, ok := v.(*entsql.Rows)
-			if !ok {
-				return fmt.Errorf("store: a held-back insert's rows are %T, not *sql.Rows", v)
-			}
-			if returning {
-				if err := t.hold(query, args, r.set); err != nil {
-					return err
-				}
-				r.held = true
-				// ent reads the new row's id off its answer: it reads a
-				// stand-in, and r.set gets the real id when it is known.
-				*rows = entsql.Rows{ColumnScanner: &heldRows{ids: 1}}
-				return nil
-			}
-			// ent's bulk inserts return the ids the rows were given (every
-			// id but an event's is made here, schema.NewID): no rows leaves
-			// them as given. An id the database would make is missed
-			// loudly: ent's single insert then reads no row and fails.
-			if err := t.hold(query, args, nil); err != nil {
-				return err
-			}
-			*rows = entsql.Rows{ColumnScanner: &heldRows{}}
-			return nil
+	r, returning := ctx.Value(returnedIDKey{}).(*returnedID)
+	if isInsert(query) && (returning || schema.InsertsDeferred(ctx)) {
+		rows, ok := v.(*entsql.Rows)
+		if !ok {
+			return fmt.Errorf("store: a held-back insert's rows are %T, not *sql.Rows", v)
 		}
+		// ent reads a new row's id off the insert's answer. An event's is
+		// a stand-in (one row, 0), and r.set gets the real id once it is
+		// known. ent's bulk inserts return the ids the rows were given
+		// (every id but an event's is made here, schema.NewID): no rows
+		// leaves them as given. An id the database would make is missed
+		// loudly: ent's single insert then reads no row and fails.
+		var set func(int64)
+		ids := 0
+		if returning {
+			set, ids = r.set, 1
+		}
+		if err := t.hold(query, args, set); err != nil {
+			return err
+		}
+		if returning {
+			r.held = true
+		}
+		*rows = entsql.Rows{ColumnScanner: &heldRows{ids: ids}}
+		return nil
 	}
 	if err := t.send(ctx); err != nil {
 		return err
@@ -203,19 +201,23 @@ func (t *pipelinedTx) send(ctx context.Context) error {
 	if t.begun && len(t.held) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
+	first := ""
 	if !t.begun {
-		b.Queue(t.begin)
+		first = t.begin
 	}
 	t.begun = true // even if the batch fails: Rollback then ends what it began
-	return t.sendBatch(ctx, b, "")
+	return t.sendBatch(ctx, first, "")
 }
 
-// sendBatch sends b, then the held statements, then last (when not empty),
-// in one round trip.
-func (t *pipelinedTx) sendBatch(ctx context.Context, b *pgx.Batch, last string) error {
+// sendBatch sends first (when not empty), the held statements, then last
+// (when not empty), in one round trip.
+func (t *pipelinedTx) sendBatch(ctx context.Context, first, last string) error {
 	held := t.held
 	t.held = nil
+	b := &pgx.Batch{}
+	if first != "" {
+		b.Queue(first)
+	}
 	for _, s := range held {
 		b.Queue(s.query, s.args...)
 	}
@@ -235,15 +237,13 @@ func (t *pipelinedTx) sendBatch(ctx context.Context, b *pgx.Batch, last string) 
 			return fmt.Errorf("store: a pipelined transaction needs pgx, not %T", driverConn)
 		}
 		results := c.Conn().SendBatch(ctx, b)
-		err := readBatch(results, b.Len()-len(held)-boolInt(last != ""), held, last)
-		return errors.Join(err, results.Close())
+		return errors.Join(readBatch(results, first, held, last), results.Close())
 	})
 }
 
-// readBatch reads a batch's answers: first the leading statements', then
-// the held statements', then last's.
-func readBatch(results pgx.BatchResults, leading int, held []heldStatement, last string) error {
-	for range leading {
+// readBatch reads a batch's answers, in the order sendBatch queued them.
+func readBatch(results pgx.BatchResults, first string, held []heldStatement, last string) error {
+	if first != "" {
 		if _, err := results.Exec(); err != nil {
 			return err
 		}
@@ -275,13 +275,6 @@ func readBatch(results pgx.BatchResults, leading int, held []heldStatement, last
 	return nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 func (t *pipelinedTx) Commit() error {
 	if t.ended {
 		return sql.ErrTxDone
@@ -292,9 +285,9 @@ func (t *pipelinedTx) Commit() error {
 		return nil // nothing was sent: nothing to commit
 	case !t.begun:
 		// One implicit transaction: all of it or nothing.
-		return t.sendBatch(t.ctx, &pgx.Batch{}, "")
+		return t.sendBatch(t.ctx, "", "")
 	}
-	err := t.sendBatch(t.ctx, &pgx.Batch{}, "COMMIT")
+	err := t.sendBatch(t.ctx, "", "COMMIT")
 	if err != nil && !errors.Is(err, pgx.ErrTxCommitRollback) {
 		// A statement before COMMIT failed, and COMMIT was not run: the
 		// transaction is still open, failed.

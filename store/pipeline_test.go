@@ -47,9 +47,10 @@ func TestPipelinedTransactions(t *testing.T) {
 	exists := func(name string) bool {
 		return db.Organization.Query().Where(organization.Name(name)).ExistX(ctx)
 	}
-	roundTrips := func(fn func() error) (int64, error) {
+	// txRoundTrips runs fn in a transaction and counts its round trips.
+	txRoundTrips := func(fn func(tx *ent.Tx) error) (int64, error) {
 		before := trips.Load()
-		err := fn()
+		err := db.Tx(ctx, fn)
 		return trips.Load() - before, err
 	}
 	backend := func(t *testing.T) int {
@@ -73,15 +74,13 @@ func TestPipelinedTransactions(t *testing.T) {
 	}
 
 	t.Run("an organization, its roles and owner in one round trip", func(t *testing.T) {
-		n, err := roundTrips(func() error {
-			return db.Tx(ctx, func(tx *ent.Tx) error {
-				org, err := newOrg(tx, "One trip")
-				if err != nil {
-					return err
-				}
-				_, err = orgs.Provision(ctx, tx, org, owner.ID, time.Now())
+		n, err := txRoundTrips(func(tx *ent.Tx) error {
+			org, err := newOrg(tx, "One trip")
+			if err != nil {
 				return err
-			})
+			}
+			_, err = orgs.Provision(ctx, tx, org, owner.ID, time.Now())
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -100,21 +99,19 @@ func TestPipelinedTransactions(t *testing.T) {
 	})
 
 	t.Run("a read sees the inserts before it", func(t *testing.T) {
-		n, err := roundTrips(func() error {
-			return db.Tx(ctx, func(tx *ent.Tx) error {
-				org, err := newOrg(tx, "Read back")
-				if err != nil {
-					return err
-				}
-				got, err := tx.Organization.Get(ctx, org.ID)
-				if err != nil {
-					return err
-				}
-				if got.Name != "Read back" {
-					t.Errorf("read %q", got.Name)
-				}
-				return nil
-			})
+		n, err := txRoundTrips(func(tx *ent.Tx) error {
+			org, err := newOrg(tx, "Read back")
+			if err != nil {
+				return err
+			}
+			got, err := tx.Organization.Get(ctx, org.ID)
+			if err != nil {
+				return err
+			}
+			if got.Name != "Read back" {
+				t.Errorf("read %q", got.Name)
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -135,14 +132,12 @@ func TestPipelinedTransactions(t *testing.T) {
 	}
 
 	t.Run("a held insert that fails fails the commit, and nothing lands", func(t *testing.T) {
-		n, err := roundTrips(func() error {
-			return db.Tx(ctx, func(tx *ent.Tx) error {
-				org, err := newOrg(tx, "Half")
-				if err != nil {
-					return err
-				}
-				return badOwner(tx, org)
-			})
+		n, err := txRoundTrips(func(tx *ent.Tx) error {
+			org, err := newOrg(tx, "Half")
+			if err != nil {
+				return err
+			}
+			return badOwner(tx, org)
 		})
 		if err == nil || !strings.Contains(err.Error(), "foreign key") {
 			t.Fatalf("the commit: %v, want a foreign key violation", err)
@@ -158,17 +153,15 @@ func TestPipelinedTransactions(t *testing.T) {
 
 	t.Run("after a read too", func(t *testing.T) {
 		before := backend(t)
-		_, err := roundTrips(func() error {
-			return db.Tx(ctx, func(tx *ent.Tx) error {
-				if _, err := tx.User.Get(ctx, owner.ID); err != nil {
-					return err
-				}
-				org, err := newOrg(tx, "Half again")
-				if err != nil {
-					return err
-				}
-				return badOwner(tx, org)
-			})
+		_, err := txRoundTrips(func(tx *ent.Tx) error {
+			if _, err := tx.User.Get(ctx, owner.ID); err != nil {
+				return err
+			}
+			org, err := newOrg(tx, "Half again")
+			if err != nil {
+				return err
+			}
+			return badOwner(tx, org)
 		})
 		if err == nil || !strings.Contains(err.Error(), "foreign key") {
 			t.Fatalf("the commit: %v, want a foreign key violation", err)
@@ -185,13 +178,11 @@ func TestPipelinedTransactions(t *testing.T) {
 	})
 
 	t.Run("a rollback sends nothing it held", func(t *testing.T) {
-		n, err := roundTrips(func() error {
-			return db.Tx(ctx, func(tx *ent.Tx) error {
-				if _, err := newOrg(tx, "Never"); err != nil {
-					return err
-				}
-				return errors.New("changed my mind")
-			})
+		n, err := txRoundTrips(func(tx *ent.Tx) error {
+			if _, err := newOrg(tx, "Never"); err != nil {
+				return err
+			}
+			return errors.New("changed my mind")
 		})
 		if err == nil {
 			t.Fatal("the transaction did not fail")
@@ -205,22 +196,20 @@ func TestPipelinedTransactions(t *testing.T) {
 	})
 
 	t.Run("inserts without the writer's word are sent at once", func(t *testing.T) {
-		_, err := roundTrips(func() error {
-			return db.Tx(ctx, func(tx *ent.Tx) error {
-				now := time.Now()
-				// The plain context: this insert's error is the writer's to map.
-				_, err := tx.Organization.Create().SetName("At once").SetMode(organization.ModeLive).
-					SetCreatedAt(now).SetUpdatedAt(now).SetExternalID("taken").Save(ctx)
-				if err != nil {
-					return err
-				}
-				_, err = tx.Organization.Create().SetName("At once 2").SetMode(organization.ModeLive).
-					SetCreatedAt(now).SetUpdatedAt(now).SetExternalID("taken").Save(ctx)
-				if !ent.IsConstraintError(err) {
-					t.Errorf("the second insert: %v, want its own constraint error", err)
-				}
+		_, err := txRoundTrips(func(tx *ent.Tx) error {
+			now := time.Now()
+			// The plain context: this insert's error is the writer's to map.
+			_, err := tx.Organization.Create().SetName("At once").SetMode(organization.ModeLive).
+				SetCreatedAt(now).SetUpdatedAt(now).SetExternalID("taken").Save(ctx)
+			if err != nil {
 				return err
-			})
+			}
+			_, err = tx.Organization.Create().SetName("At once 2").SetMode(organization.ModeLive).
+				SetCreatedAt(now).SetUpdatedAt(now).SetExternalID("taken").Save(ctx)
+			if !ent.IsConstraintError(err) {
+				t.Errorf("the second insert: %v, want its own constraint error", err)
+			}
+			return err
 		})
 		if err == nil {
 			t.Fatal("the transaction did not fail")
@@ -229,7 +218,7 @@ func TestPipelinedTransactions(t *testing.T) {
 	})
 
 	t.Run("a transaction that sent nothing costs nothing", func(t *testing.T) {
-		n, err := roundTrips(func() error { return db.Tx(ctx, func(*ent.Tx) error { return nil }) })
+		n, err := txRoundTrips(func(*ent.Tx) error { return nil })
 		if err != nil || n != 0 {
 			t.Errorf("%d round trips, %v; want 0, nil", n, err)
 		}
