@@ -229,11 +229,38 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 	db.SetMaxIdleConns(maxIdle)
 	db.SetConnMaxLifetime(cmp.Or(opt.ConnMaxLifetime, DefaultConnMaxLifetime))
 	db.SetConnMaxIdleTime(cmp.Or(opt.ConnMaxIdleTime, DefaultConnMaxIdleTime))
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, dia); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dia, err)
 	}
 	return db, nil
+}
+
+// ping opens the pool's first connection. Replicas starting at once on a
+// new SQLite file race to switch it to WAL, and SQLite takes the lock for
+// that switch without calling the busy handler: the losers are told
+// "database is locked" at once, not after the busy timeout. The switch
+// happens once per file, so such a connection is tried again, for up to
+// five seconds, the default busy timeout.
+func ping(ctx context.Context, db *sql.DB, dia string) error {
+	err := db.PingContext(ctx)
+	if dia != dialect.SQLite {
+		return err
+	}
+	for deadline := time.Now().Add(5 * time.Second); isSQLiteBusy(err) && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+		err = db.PingContext(ctx)
+	}
+	return err
+}
+
+func isSQLiteBusy(err error) bool {
+	var lite sqlite3.Error
+	return errors.As(err, &lite) && lite.Code == sqlite3.ErrBusy
 }
 
 func entClient(db *sql.DB, dia string, opt Options, changes *changeLog, writer bool) *ent.Client {
