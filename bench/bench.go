@@ -56,17 +56,22 @@ var Defaults = Config{Orgs: 10000, Members: 5, Connections: 32, Duration: 10 * t
 
 // Result is one scenario's figures.
 type Result struct {
-	Scenario    string  `json:"scenario"`
-	Requests    int     `json:"requests"`
-	Errors      int     `json:"errors"`
-	RPS         float64 `json:"requests_per_second"`
-	Ratio       float64 `json:"ratio_to_baseline"`
-	P50         float64 `json:"p50_ms"`
-	P99         float64 `json:"p99_ms"`
-	Max         float64 `json:"max_ms"`
-	PeakRSSMB   float64 `json:"server_peak_rss_mb"` // sampled during the scenario
-	FirstError  string  `json:"first_error,omitempty"`
-	Description string  `json:"description"`
+	Scenario  string  `json:"scenario"`
+	Requests  int     `json:"requests"`
+	Errors    int     `json:"errors"`
+	RPS       float64 `json:"requests_per_second"`
+	Ratio     float64 `json:"ratio_to_baseline"`
+	P50       float64 `json:"p50_ms"`
+	P99       float64 `json:"p99_ms"`
+	Max       float64 `json:"max_ms"`
+	PeakRSSMB float64 `json:"server_peak_rss_mb"` // sampled during the scenario
+	// CPU microseconds per request (bench/cpu.go): the server process's,
+	// and the whole machine's busy time (server, load generator and a
+	// local database). Zero where /proc cannot be read.
+	ServerCPUMicros  float64 `json:"server_cpu_us_per_request,omitempty"`
+	MachineCPUMicros float64 `json:"machine_cpu_us_per_request,omitempty"`
+	FirstError       string  `json:"first_error,omitempty"`
+	Description      string  `json:"description"`
 }
 
 // Report is a whole run.
@@ -356,6 +361,11 @@ func measure(ctx context.Context, cfg Config, env *target, sc scenario, srv *ser
 			profileErr = srv.profile(ctx, "profile?seconds="+strconv.Itoa(seconds), filepath.Join(cfg.ProfileDir, sc.name+".cpu.pprof"))
 		}()
 	}
+	pid := srv.cmd.Process.Pid
+	if sc.name == baselineName {
+		pid = 0 // the baseline runs in this process, not the server
+	}
+	meter := startCPUMeter(pid)
 	tally, err := load(ctx, cfg.Connections, cfg.Duration, env, sc)
 	close(stopSampling)
 	sampling.Wait()
@@ -373,6 +383,7 @@ func measure(ctx context.Context, cfg Config, env *target, sc scenario, srv *ser
 	lat := tally.latencies
 	slices.Sort(lat)
 	res.Requests, res.Errors, res.FirstError = len(lat), tally.errors, tally.firstError
+	res.ServerCPUMicros, res.MachineCPUMicros = meter.perRequest(len(lat))
 	res.RPS = float64(len(lat)) / tally.elapsed.Seconds()
 	if len(lat) > 0 {
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -447,15 +458,19 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%d organizations × %d members, %s database, %s, %d connections, %s per scenario, %d CPUs\n\n",
 		r.Orgs, r.Members, r.Database, serve, r.Connections, r.Duration, r.CPUs)
-	fmt.Fprintf(w, "%-22s %10s %7s %8s %8s %8s %7s %8s\n", "scenario", "req/s", "ratio", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB")
-	for _, res := range r.Results {
-		rss := "-"
-		if res.PeakRSSMB > 0 {
-			rss = fmt.Sprintf("%.0f", res.PeakRSSMB)
+	fmt.Fprintf(w, "%-22s %10s %7s %8s %8s %8s %7s %8s %8s %8s\n", "scenario", "req/s", "ratio", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB", "srv µs", "all µs")
+	orDash := func(v float64, format string) string {
+		if v > 0 {
+			return fmt.Sprintf(format, v)
 		}
-		fmt.Fprintf(w, "%-22s %10.0f %7.2f %8.2f %8.2f %8.2f %7d %8s\n", res.Scenario, res.RPS, res.Ratio, res.P50, res.P99, res.Max, res.Errors, rss)
+		return "-"
 	}
-	fmt.Fprintf(w, "\nserver peak RSS (VmHWM): %.0f MB\n", r.PeakRSSMB)
+	for _, res := range r.Results {
+		fmt.Fprintf(w, "%-22s %10.0f %7.2f %8.2f %8.2f %8.2f %7d %8s %8s %8s\n", res.Scenario, res.RPS, res.Ratio, res.P50, res.P99, res.Max, res.Errors,
+			orDash(res.PeakRSSMB, "%.0f"), orDash(res.ServerCPUMicros, "%.0f"), orDash(res.MachineCPUMicros, "%.0f"))
+	}
+	fmt.Fprintf(w, "\nsrv µs, all µs: CPU microseconds per request of the server process and of the whole machine (server, load, a local database)\n")
+	fmt.Fprintf(w, "server peak RSS (VmHWM): %.0f MB\n", r.PeakRSSMB)
 	for _, res := range r.Results {
 		if res.FirstError != "" {
 			fmt.Fprintf(w, "%s: first error: %s\n", res.Scenario, res.FirstError)

@@ -37,6 +37,8 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 			RPS        float64 `json:"requests_per_second"`
 			Ratio      float64 `json:"ratio_to_baseline"`
 			P50, P99   float64
+			ServerCPU  float64 `json:"server_cpu_us_per_request"`
+			MachineCPU float64 `json:"machine_cpu_us_per_request"`
 		} `json:"results"`
 	}
 	b, err := os.ReadFile(report)
@@ -52,6 +54,11 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	for i, r := range rep.Results {
 		if r.Scenario != want[i] || r.Requests == 0 || r.Errors != 0 || r.RPS <= 0 || r.Ratio <= 0 {
 			t.Errorf("%s: %d requests, %d errors (%s), %.0f req/s, ratio %.2f", r.Scenario, r.Requests, r.Errors, r.FirstError, r.RPS, r.Ratio)
+		}
+		// CPU per request: the machine's for every scenario, the server
+		// process's for all but the baseline (which runs in the bench).
+		if r.MachineCPU <= 0 || (r.ServerCPU <= 0) != (r.Scenario == "baseline") {
+			t.Errorf("%s: CPU per request %.0f µs in the server, %.0f µs in the machine", r.Scenario, r.ServerCPU, r.MachineCPU)
 		}
 	}
 	if !strings.Contains(stdout, "server defaults,") {
