@@ -252,7 +252,15 @@ func TestRDFIsomorphicWithRDFLib(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			args = append(args, files["nq"], files["ttl"], "turtle", files["nq"], files["nt"], "nt")
+			args = append(args, files["nq"], files["ttl"], "turtle")
+			// The documentation's N-Triples are its N-Quads' lines, byte
+			// for byte (TestRDFRepresentations), so rdflib's N-Quads
+			// parse is already theirs; a second comparison of its 5,500
+			// triples cost CI as much as all the other documents'
+			// together.
+			if path != "/api/docs.jsonld" {
+				args = append(args, files["nq"], files["nt"], "nt")
+			}
 		}
 		out, err := exec.Command(py, append([]string{"-c", rdflibIsomorphic}, args...)...).CombinedOutput()
 		if err != nil || len(out) > 0 {
