@@ -37,6 +37,15 @@ type env struct {
 	check func(r *http.Request, body string, res *response)
 }
 
+// The package's slowest tests (TestOpenAPIDescribesTheAnswers,
+// TestPermissionMatrix, TestRDFRepresentations, TestRDFIsomorphicWithRDFLib,
+// TestNegotiation: minutes under the race detector) call t.Parallel. Go
+// runs them after every other test of the package, two at a time on two
+// cores, instead of one after another while the second core idles: the
+// package is the longest part of CI. Each has its own server, SQLite file
+// and PostgreSQL schema and touches nothing process-wide (no clock, no
+// environment variable, no default logger); a test that does must not be
+// made parallel. The browser tests stay sequential: their waits are timed.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {

@@ -59,6 +59,7 @@ func canonicalNQuads(t *testing.T, s string) string {
 }
 
 func TestNegotiation(t *testing.T) {
+	t.Parallel() // one of the package's slowest; it shares no process-wide state (harness_test.go)
 	eachBackend(t, func(t *testing.T, e *env) {
 		key := e.key("ada@example.com", "live", "write")
 		org := e.createOrg(key, `{"name":"Acme","contact":{"email":"ops@acme.test"}}`)

@@ -128,6 +128,7 @@ func TestSwaggerUIServed(t *testing.T) {
 // that every required one is there, 304s included. The walk exercises
 // every header and media type the document names.
 func TestOpenAPIDescribesTheAnswers(t *testing.T) {
+	t.Parallel() // one of the package's slowest; it shares no process-wide state (harness_test.go)
 	eachBackend(t, func(t *testing.T, e *env) {
 		v := newOAValidator(t, e)
 		e.check = v.check

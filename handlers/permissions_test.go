@@ -766,6 +766,7 @@ var pmActions = []pmAction{
 }
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel() // one of the package's slowest; it shares no process-wide state (harness_test.go)
 	eachBackend(t, func(t *testing.T, e *env) {
 		c := pmNewCast(t, e)
 		actors := [pmColumns]pmActor{

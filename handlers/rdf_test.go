@@ -75,6 +75,7 @@ func withSuffix(path, ext string) string {
 // Accept or by the .ttl and .nt suffixes, tagged and revalidated like the
 // other formats, and hold exactly the N-Quads rendering's graph.
 func TestRDFRepresentations(t *testing.T) {
+	t.Parallel() // one of the package's slowest; it shares no process-wide state (harness_test.go)
 	eachBackend(t, func(t *testing.T, e *env) {
 		key, item, paths := rdfFixture(t, e)
 		for _, path := range paths {
@@ -221,6 +222,7 @@ for nq, other, fmt in zip(*[iter(sys.argv[1:])] * 3):
 // every kind of document into graphs isomorphic to the N-Quads'. Skipped
 // without a Python that has rdflib (ORGRAPH_TEST_PYTHON names one).
 func TestRDFIsomorphicWithRDFLib(t *testing.T) {
+	t.Parallel() // one of the package's slowest; it shares no process-wide state (harness_test.go)
 	py := rdflibPython()
 	if py == "" {
 		t.Skip("no python3 with rdflib (Debian: python3-rdflib; or set ORGRAPH_TEST_PYTHON)")
