@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -240,14 +241,14 @@ func openPool(ctx context.Context, driver, source, dia string, opt Options, maxO
 // new SQLite file race to switch it to WAL, and SQLite takes the lock for
 // that switch without calling the busy handler: the losers are told
 // "database is locked" at once, not after the busy timeout. The switch
-// happens once per file, so such a connection is tried again, for up to
-// five seconds, the default busy timeout.
+// happens once per file, so such a connection is tried again, for as long
+// as the default busy timeout.
 func ping(ctx context.Context, db *sql.DB, dia string) error {
 	err := db.PingContext(ctx)
 	if dia != dialect.SQLite {
 		return err
 	}
-	for deadline := time.Now().Add(5 * time.Second); isSQLiteBusy(err) && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(sqliteBusyTimeout); isSQLiteBusy(err) && time.Now().Before(deadline); {
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())
@@ -257,6 +258,11 @@ func ping(ctx context.Context, db *sql.DB, dia string) error {
 	}
 	return err
 }
+
+// sqliteBusyTimeout is how long a SQLite statement waits for a lock held
+// by another connection or process before "database is locked" (the DSN's
+// _busy_timeout unless it sets one).
+const sqliteBusyTimeout = 5 * time.Second
 
 func isSQLiteBusy(err error) bool {
 	var lite sqlite3.Error
@@ -360,7 +366,7 @@ func parseDSN(dsn string) (driver, source, dia string, err error) {
 		// Commits are synced (FULL; the driver's default, NORMAL, syncs the
 		// WAL only at checkpoints: a power loss could take back acknowledged
 		// writes); group commit shares each sync among the batch's writers.
-		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": "5000", "_txlock": "immediate", "_foreign_keys": "on", "_stmt_cache_size": "128", "_synchronous": "FULL"} {
+		for k, def := range map[string]string{"_journal_mode": "WAL", "_busy_timeout": strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10), "_txlock": "immediate", "_foreign_keys": "on", "_stmt_cache_size": "128", "_synchronous": "FULL"} {
 			if v.Get(k) == "" {
 				v.Set(k, def)
 			}
