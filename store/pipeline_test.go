@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,8 +29,18 @@ import (
 func TestPipelinedTransactions(t *testing.T) {
 	ctx := context.Background()
 	var trips atomic.Int64
-	// One connection: a transaction left open on it would show.
-	db, err := store.OpenWith(ctx, postgresDSN(t), store.Options{RoundTrip: func(context.Context) { trips.Add(1) }, MaxOpenConns: 1, MaxIdleConns: 1})
+	// One connection: a transaction left open on it would show. Its
+	// application_name (the test's schema, unique) tells it apart from the
+	// connections of tests running beside it in other packages, which
+	// share the database.
+	dsn, err := url.Parse(postgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dsn.Query()
+	q.Set("application_name", q.Get("search_path"))
+	dsn.RawQuery = q.Encode()
+	db, err := store.OpenWith(ctx, dsn.String(), store.Options{RoundTrip: func(context.Context) { trips.Add(1) }, MaxOpenConns: 1, MaxIdleConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +76,8 @@ func TestPipelinedTransactions(t *testing.T) {
 		t.Helper()
 		var open int
 		if err := db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			WHERE datname = current_database() AND application_name = current_setting('application_name')
+			AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
 			t.Fatal(err)
 		}
 		if open != 0 {
