@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orgraph/orgraph/handlers"
 	"github.com/orgraph/orgraph/store"
 )
 
@@ -128,7 +129,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err := db.Migrate(ctx); err != nil {
 			return nil, err
 		}
-		return seed(ctx, db, cfg)
+		// The events of the seeded writes, rendered as the server renders
+		// them; the key's too.
+		record := handlers.EventRecorder(db)
+		db.SetRecorder(record)
+		return seed(ctx, db, cfg, record)
 	}()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -78,6 +79,41 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 		if st, err := os.Stat(filepath.Join(dir, "profiles", file)); err != nil || st.Size() == 0 {
 			t.Errorf("profile %s: %v", file, err)
 		}
+	}
+
+	// The seed records the events the API records for what it seeds (one
+	// organization.created per organization, a member.added per member
+	// beside its owner), rendered as the server renders them: the outbox
+	// is measured against a feed that has rows.
+	seeded := filepath.Join(dir, "seeded.db")
+	if _, stderr, code := runCmd(t, "bench", "--db", "sqlite:"+seeded, "--orgs", "7", "--members", "3", "--connections", "1",
+		"--duration", "50ms", "--warmup", "0s", "--scenarios", "get-item"); code != 0 {
+		t.Fatalf("bench on a named database: %s", stderr)
+	}
+	raw, err := sql.Open("sqlite3", seeded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	counts := map[string]int{}
+	rows, err := raw.Query(`SELECT type, COUNT(*) FROM events WHERE actor_type = 'system' AND json_extract(data, '$."@type"') IS NOT NULL GROUP BY type`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var typ string
+		var n int
+		if err := rows.Scan(&typ, &n); err != nil {
+			t.Fatal(err)
+		}
+		counts[typ] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The bench key's own organization is the eighth (keys create makes it).
+	if counts["organization.created"] != 7+1 || counts["member.added"] != 7*2 {
+		t.Errorf("the seed recorded %v, want 8 organization.created and 14 member.added with their documents", counts)
 	}
 
 	if _, _, code := runCmd(t, "bench", "--scenarios", "nope"); code == 0 {
