@@ -5,14 +5,17 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"slices"
 	"strings"
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/orgraph/orgraph/ent/migrate/migrations"
 )
@@ -165,7 +168,68 @@ func (db *DB) MigrateTo(ctx context.Context, version string) ([]string, error) {
 			return done, err
 		}
 	}
+	if err := db.compressEventsWithLZ4(ctx); err != nil {
+		return done, err
+	}
 	return done, nil
+}
+
+// eventsCompressionLockWait bounds how long compressEventsWithLZ4 waits
+// for the events table: its ALTER takes a lock every write waits behind.
+const eventsCompressionLockWait = "1s"
+
+// compressEventsWithLZ4 has PostgreSQL compress the events' documents
+// with LZ4 rather than its default, pglz, where the server has LZ4
+// (version 14 and later, built with it, as the common packages are).
+// Every write inserts an event whose document (an organization's, with
+// its members, 2.9 KB) is compressed in the write's transaction: pglz was
+// the largest part of the event's insert in a profile (18 µs a write);
+// LZ4 costs a few, compresses these documents about as well, and
+// decompresses faster for the feed. With it, PATCH throughput rose 5.6 %
+// (median of four alternating pairs, orgraph bench; docs/benchmarks.md).
+//
+// It is a storage setting of the server's build, not of the schema, so
+// it is not a versioned migration (a file would fail on a server without
+// LZ4): every migrate checks the column and sets it once. It changes the
+// catalog only (stored documents stay as they are; new ones use LZ4), but
+// takes a lock that conflicts with writes: it waits at most
+// eventsCompressionLockWait for it, and if writes hold the table longer it
+// leaves pglz in place until the next migrate.
+func (db *DB) compressEventsWithLZ4(ctx context.Context) error {
+	if db.Dialect != dialect.Postgres {
+		return nil
+	}
+	var supported bool
+	err := db.SQL.QueryRowContext(ctx, `SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&supported)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !supported) {
+		return nil // before version 14, or built without LZ4
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: read the server's compression methods: %w", err)
+	}
+	err = db.migrationTx(ctx, func(tx *sql.Tx) error {
+		var method string
+		err := tx.QueryRowContext(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'data'`).Scan(&method)
+		if err != nil {
+			return fmt.Errorf("migrate: read the events' compression: %w", err)
+		}
+		if method == "l" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '"+eventsCompressionLockWait+"'"); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE "events" ALTER COLUMN "data" SET COMPRESSION lz4`); err != nil {
+			return fmt.Errorf("migrate: compress the events with LZ4: %w", err)
+		}
+		return nil
+	})
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "55P03" { // lock_not_available
+		slog.Info("the events table was busy: its documents stay compressed with pglz until the next migrate", "waited", eventsCompressionLockWait)
+		return nil
+	}
+	return err
 }
 
 // memberModeMigration added members.mode, which the store's hook keeps

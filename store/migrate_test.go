@@ -345,3 +345,66 @@ func TestMigrateRepairsMemberModesOfOldReplicas(t *testing.T) {
 		}
 	})
 }
+
+// On PostgreSQL with LZ4, migrate has the events' documents compressed
+// with it; a migrate that finds the table held by a write leaves pglz and
+// goes on, and the next one sets LZ4.
+func TestMigrateCompressesEventsWithLZ4(t *testing.T) {
+	ctx := context.Background()
+	db := openRaw(t, postgresDSN(t))
+	var lz4 bool
+	if err := db.SQL.QueryRowContext(ctx, `SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&lz4); err != nil || !lz4 {
+		t.Skipf("this PostgreSQL has no LZ4 (%v)", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	method := func() string {
+		t.Helper()
+		var m string
+		if err := db.SQL.QueryRowContext(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'data'`).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := method(); m != "l" {
+		t.Fatalf("events.data is compressed with %q after migrate, want l (LZ4)", m)
+	}
+	insert := `INSERT INTO events (type, mode, actor_type, data, created_at) VALUES ('organization.updated', 'live', 'system', $1, now()) RETURNING id`
+	doc := `{"@type": "Organization", "name": "` + strings.Repeat("Lyon ", 600) + `"}`
+	var id int64
+	if err := db.SQL.QueryRowContext(ctx, insert, doc).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	if err := db.SQL.QueryRowContext(ctx, `SELECT pg_column_compression(data) FROM events WHERE id = $1`, id).Scan(&stored); err != nil || stored != "lz4" {
+		t.Errorf("a document of %d bytes is stored compressed with %q (%v), want lz4", len(doc), stored, err)
+	}
+
+	// A write holds the table: migrate goes on without it.
+	if _, err := db.SQL.ExecContext(ctx, `ALTER TABLE events ALTER COLUMN data SET COMPRESSION pglz`); err != nil {
+		t.Fatal(err)
+	}
+	writing, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writing.ExecContext(ctx, insert, doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Errorf("migrate while a write holds the events: %v", err)
+	}
+	if m := method(); m != "p" {
+		t.Errorf("events.data is compressed with %q while a write held the table, want p (left as it was)", m)
+	}
+	if err := writing.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := method(); m != "l" {
+		t.Errorf("events.data is compressed with %q after the write, want l", m)
+	}
+}
