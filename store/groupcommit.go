@@ -132,6 +132,10 @@ func (g *groupCommitter) insertEvents(tx *ent.Tx) error {
 // id and xid, which are the database's.
 const eventColumns = `INSERT INTO "events" ("type", "mode", "organization", "actor_type", "actor_id", "request_id", "data", "previous", "sealed", "created_at") VALUES `
 
+// postgresEventInsert inserts one event on PostgreSQL, returning the id
+// the database gave it.
+const postgresEventInsert = eventColumns + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING "id"`
+
 // eventsInsert is the one INSERT of a batch's events.
 func eventsInsert(events []*ent.EventCreate) (string, []any, error) {
 	var b strings.Builder
@@ -143,34 +147,44 @@ func eventsInsert(events []*ent.EventCreate) (string, []any, error) {
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		m := e.Mutation()
-		typ, _ := m.GetType()
-		mode, _ := m.Mode()
-		actor, _ := m.ActorType()
-		data, _ := m.Data()
-		created, ok := m.CreatedAt()
-		if !ok {
-			created = schema.Now()
+		var err error
+		if args, err = appendEventValues(args, e); err != nil {
+			return "", nil, err
 		}
-		// The checks ent's create runs on these fields (the schema's).
-		requestID, _ := m.RequestID()
-		if err := errors.Join(event.TypeValidator(typ), event.ModeValidator(mode), event.ActorTypeValidator(actor), event.RequestIDValidator(requestID)); err != nil {
-			return "", nil, fmt.Errorf("the %s event: %w", typ, err)
-		}
-		args = append(args, typ, string(mode), optional(m.Organization()), string(actor), optional(m.ActorID()))
-		args = append(args, optional(m.RequestID()), data)
-		if previous, ok := m.Previous(); ok {
-			buf, err := json.Marshal(previous)
-			if err != nil {
-				return "", nil, fmt.Errorf("encode the %s event's previous values: %w", typ, err)
-			}
-			args = append(args, json.RawMessage(buf))
-		} else {
-			args = append(args, nil)
-		}
-		args = append(args, optional(m.Sealed()), created)
 	}
 	return b.String(), args, nil
+}
+
+// appendEventValues appends the values of an event's row, in
+// eventColumns' order, after the checks ent's create runs on them (the
+// schema's validators). They are bound as ent binds them (a JSON field as
+// its encoding), so ent reads the rows back unchanged.
+func appendEventValues(args []any, e *ent.EventCreate) ([]any, error) {
+	m := e.Mutation()
+	typ, _ := m.GetType()
+	mode, _ := m.Mode()
+	actor, _ := m.ActorType()
+	data, _ := m.Data()
+	created, ok := m.CreatedAt()
+	if !ok {
+		created = schema.Now()
+	}
+	requestID, _ := m.RequestID()
+	if err := errors.Join(event.TypeValidator(typ), event.ModeValidator(mode), event.ActorTypeValidator(actor), event.RequestIDValidator(requestID)); err != nil {
+		return nil, fmt.Errorf("the %s event: %w", typ, err)
+	}
+	args = append(args, typ, string(mode), optional(m.Organization()), string(actor), optional(m.ActorID()))
+	args = append(args, optional(m.RequestID()), data)
+	if previous, ok := m.Previous(); ok {
+		buf, err := json.Marshal(previous)
+		if err != nil {
+			return nil, fmt.Errorf("encode the %s event's previous values: %w", typ, err)
+		}
+		args = append(args, json.RawMessage(buf))
+	} else {
+		args = append(args, nil)
+	}
+	return append(args, optional(m.Sealed()), created), nil
 }
 
 // optional is a mutation's value of an optional field, or NULL.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -134,30 +135,21 @@ func (t *pipelinedTx) Exec(ctx context.Context, query string, args, v any) error
 }
 
 func (t *pipelinedTx) Query(ctx context.Context, query string, args, v any) error {
-	r, returning := ctx.Value(returnedIDKey{}).(*returnedID)
-	if isInsert(query) && (returning || schema.InsertsDeferred(ctx)) {
+	if isInsert(query) && schema.InsertsDeferred(ctx) {
 		rows, ok := v.(*entsql.Rows)
 		if !ok {
 			return fmt.Errorf("store: a held-back insert's rows are %T, not *sql.Rows", v)
 		}
-		// ent reads a new row's id off the insert's answer. An event's is
-		// a stand-in (one row, 0), and r.set gets the real id once it is
-		// known. ent's bulk inserts return the ids the rows were given
-		// (every id but an event's is made here, schema.NewID): no rows
-		// leaves them as given. An id the database would make is missed
-		// loudly: ent's single insert then reads no row and fails.
-		var set func(int64)
-		ids := 0
-		if returning {
-			set, ids = r.set, 1
-		}
-		if err := t.hold(query, args, set); err != nil {
+		// ent reads a new row's id off the insert's answer. Its bulk
+		// inserts return the ids the rows were given (every id but an
+		// event's is made here, schema.NewID, and events are inserted by
+		// ExecContext): no rows leaves them as given. An id the database
+		// would make is missed loudly: ent's single insert then reads no
+		// row and fails.
+		if err := t.hold(query, args, nil); err != nil {
 			return err
 		}
-		if returning {
-			r.held = true
-		}
-		*rows = entsql.Rows{ColumnScanner: &heldRows{ids: ids}}
+		*rows = entsql.Rows{ColumnScanner: heldRows{}}
 		return nil
 	}
 	if err := t.send(ctx); err != nil {
@@ -166,7 +158,17 @@ func (t *pipelinedTx) Query(ctx context.Context, query string, args, v any) erro
 	return entsql.Conn{ExecQuerier: t.conn}.Query(ctx, query, args, v)
 }
 
+// ExecContext sends a statement written by hand, or holds it back when it
+// is an insert that returns its id under withReturnedID (AppendEvent's):
+// its result is then a stand-in, and the id goes to the returnedID.
 func (t *pipelinedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if r, ok := ctx.Value(returnedIDKey{}).(*returnedID); ok && isInsert(query) {
+		if err := t.hold(query, args, r.set); err != nil {
+			return nil, err
+		}
+		r.held = true
+		return driver.RowsAffected(1), nil
+	}
 	if err := t.send(ctx); err != nil {
 		return nil, err
 	}
@@ -319,37 +321,17 @@ func (t *pipelinedTx) end() {
 	}
 }
 
-// heldRows answers a held-back insert: ids rows of one column, 0.
-type heldRows struct{ ids int }
+// heldRows answers a held-back insert: no rows (ent keeps the ids it
+// gave).
+type heldRows struct{}
 
-func (r *heldRows) Close() error                            { return nil }
-func (r *heldRows) ColumnTypes() ([]*sql.ColumnType, error) { return nil, nil }
-func (r *heldRows) Columns() ([]string, error)              { return []string{"id"}, nil }
-func (r *heldRows) Err() error                              { return nil }
-func (r *heldRows) NextResultSet() bool                     { return false }
-
-func (r *heldRows) Next() bool {
-	if r.ids == 0 {
-		return false
-	}
-	r.ids--
-	return true
-}
-
-func (r *heldRows) Scan(dest ...any) error {
-	if len(dest) != 1 {
-		return fmt.Errorf("store: a held-back insert returns one column, not %d", len(dest))
-	}
-	switch d := dest[0].(type) {
-	case *int64:
-		*d = 0
-	case *any:
-		*d = int64(0)
-	default:
-		return fmt.Errorf("store: a held-back insert returns an int64, not %T", dest[0])
-	}
-	return nil
-}
+func (heldRows) Close() error                            { return nil }
+func (heldRows) ColumnTypes() ([]*sql.ColumnType, error) { return nil, nil }
+func (heldRows) Columns() ([]string, error)              { return []string{"id"}, nil }
+func (heldRows) Err() error                              { return nil }
+func (heldRows) NextResultSet() bool                     { return false }
+func (heldRows) Next() bool                              { return false }
+func (heldRows) Scan(...any) error                       { return errors.New("store: a held-back insert has no rows") }
 
 // roundTripTracer sees each statement sent alone and each batch
 // (Options.RoundTrip).
