@@ -81,7 +81,9 @@ func (eventDocuments) Prepare(ctx context.Context, tx *ent.Tx, subject any) (fun
 		n := build()
 		n.Context = hydra.ContextsPath + n.Class.Name
 		n.Snapshot = true
-		return n.AppendJSON(make([]byte, 0, 2048), hydra.LinkedData)
+		// An organization's document with its members is 2.5–3 KB: room
+		// for it at once rather than a copy at 2 KB.
+		return n.AppendJSON(make([]byte, 0, 4096), hydra.LinkedData)
 	}, nil
 }
 

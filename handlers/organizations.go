@@ -373,16 +373,23 @@ func organizationNode(v orgs.OrganizationView, callerID uuid.UUID) *hydra.Node {
 
 	// Members holds the first EmbedLimit to join and the first EmbedLimit
 	// owners (the caller's own membership rides along for current_user_role).
+	// An owner among the members is one node in both lists (written
+	// twice, built once).
 	owners, all := []*hydra.Node{}, []*hydra.Node{}
 	for _, m := range v.Members {
 		if m.UserID == callerID {
 			n.Set("current_user_role", string(m.Role))
 		}
-		if orgs.IsOwner(m) && len(owners) < hydra.EmbedLimit {
-			owners = append(owners, memberNode(m))
-		}
+		var node *hydra.Node
 		if len(all) < hydra.EmbedLimit {
-			all = append(all, memberNode(m))
+			node = memberNode(m)
+			all = append(all, node)
+		}
+		if orgs.IsOwner(m) && len(owners) < hydra.EmbedLimit {
+			if node == nil {
+				node = memberNode(m)
+			}
+			owners = append(owners, node)
 		}
 	}
 	return n.Set("owners", owners).Set("members", all)

@@ -184,8 +184,9 @@ func (s *Server) changeMemberStatus(w http.ResponseWriter, r *http.Request,
 }
 
 func memberNode(m *ent.Member) *hydra.Node {
-	n := hydra.NewNode(hydra.Member, hydra.Member.IRI(m.ID.String())).
-		Set("id", m.ID.String()).
+	id := m.ID.String()
+	n := hydra.NewNode(hydra.Member, hydra.Member.IRI(id)).
+		Set("id", id).
 		Set("organization", hydra.Organization.IRI(m.OrganizationID.String())).
 		Set("user", hydra.User.IRI(m.UserID.String())).
 		Set("role", string(m.Role)).

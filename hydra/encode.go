@@ -159,8 +159,25 @@ const TimeLayout = "2006-01-02T15:04:05-07:00"
 
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, TimeLayout)
+	b = appendUTC(b, t.UTC())
 	return append(b, '"')
+}
+
+// appendUTC writes a UTC time in TimeLayout digit by digit: every document
+// has several times, and AppendFormat reads its layout anew for each
+// (a tenth of an organization's encoding). Years outside 0–9999, which
+// the layout writes otherwise, go through AppendFormat.
+func appendUTC(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, TimeLayout)
+	}
+	hour, minute, second := t.Clock()
+	return append(b,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+second/10), byte('0'+second%10), '+', '0', '0', ':', '0', '0')
 }
 
 const hexDigits = "0123456789abcdef"
