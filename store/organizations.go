@@ -29,8 +29,8 @@ func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, r
 		// The insert is held back until the commit, or the transaction's
 		// next statement that needs an answer (pipeline.go), and written
 		// here rather than by ent's create, whose generic statement
-		// building cost more than the rest of the event's part of a
-		// write on the server (as the group commit's insert on SQLite).
+		// building was 20 µs of the event's 44 in the server, more than
+		// rendering its document (as the group commit writes SQLite's).
 		args, err := appendEventValues(make([]any, 0, 10), e)
 		if err != nil {
 			return fmt.Errorf("append the event: %w", err)
