@@ -30,13 +30,12 @@ const seedBatch = 500
 // each with its four roles and cfg.Members members in all (the owner and
 // people drawn from a pool), the way the API would have made them: with
 // the events the API records (organization.created, member.added), by
-// record (nil: none, for a server built without them). A database that has
-// served writes holds their events, and the outbox is measured against
-// such a table: its indexes the size they would be, and the planner's
-// statistics of a table with rows. Against an empty one, analyzed so, the
-// feed's readers got plans for an empty table (a sequential scan) that
-// they kept as it grew, which cost a write on PostgreSQL more than its
-// event did.
+// record (nil records none). A database that has served writes holds
+// their events, and the outbox is measured against such a table: its
+// indexes the size they would be, and the planner's statistics of a table
+// with rows. Against an empty one, analyzed so, the feed's background
+// readers got plans for an empty table (a sequential scan) that they kept
+// as it grew: about 20 µs of PostgreSQL's time per write.
 func seed(ctx context.Context, db *store.DB, cfg Config, record store.Recorder) (*seeded, error) {
 	key, err := db.CreateKey(ctx, store.NewKey{Email: "bench@orgraph.test", Name: "bench", Mode: "live", Scope: "write"})
 	if err != nil {
