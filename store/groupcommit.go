@@ -73,7 +73,8 @@ type pendingEvent struct {
 	render func() []byte
 }
 
-// renderEvents sets the data of a writer's events. A renderer that panics
+// renderEvents sets the data of a writer's events, packed (eventdata.go:
+// the group commit is SQLite's). A renderer that panics
 // fails the batch rather than the process: the writer was already told its
 // function succeeded.
 func renderEvents(events []pendingEvent) (err error) {
@@ -83,7 +84,7 @@ func renderEvents(events []pendingEvent) (err error) {
 		}
 	}()
 	for _, e := range events {
-		e.create.SetData(string(e.render()))
+		e.create.SetData(string(packDocument(e.render())))
 	}
 	return nil
 }
@@ -174,7 +175,7 @@ func appendEventValues(args []any, e *ent.EventCreate) ([]any, error) {
 		return nil, fmt.Errorf("the %s event: %w", typ, err)
 	}
 	args = append(args, typ, string(mode), optional(m.Organization()), string(actor), optional(m.ActorID()))
-	args = append(args, optional(m.RequestID()), data)
+	args = append(args, optional(m.RequestID()), eventDataValue(data))
 	if previous, ok := m.Previous(); ok {
 		buf, err := json.Marshal(previous)
 		if err != nil {

@@ -211,6 +211,9 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	db := &DB{Client: entClient(reader, dia, opt, changes, false), SQL: writer, Dialect: dia, readers: reader, changes: changes}
 	db.writer = ent.NewClient(ent.Driver(detachedDriver{entDriver(writer, dia, opt)}))
 	useHooks(db.writer, changes, true)
+	// Events' documents are stored packed on SQLite (eventdata.go).
+	db.Client.Event.Intercept(unpackEvents())
+	db.writer.Event.Intercept(unpackEvents())
 	db.commits = newGroupCommitter(db.writer, changes)
 	return db, nil
 }

@@ -1,0 +1,5 @@
+-- From this version on, an event's document ("events"."data") is stored
+-- compressed (Snappy, behind a zero byte: store/eventdata.go); the rows
+-- written before read unchanged. The schema does not change: this
+-- migration is here so that an older orgraph, which would read such a
+-- document as JSON, refuses the database instead.
