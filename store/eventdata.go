@@ -15,8 +15,8 @@ import (
 // own: each event made every commit write and sync a page more, and every
 // checkpoint copy it, on the one writer's path each write waits for.
 // Compressed it takes about 900 bytes, four to a page; PATCH on SQLite
-// measured 6–8 % faster for it (docs/benchmarks.md), and the events table,
-// the largest one a busy server keeps, a third of its size. PostgreSQL
+// measured 7 % faster for it and POST 9 % (docs/benchmarks.md), and the
+// events table, the largest one a busy server keeps, a third of its size. PostgreSQL
 // compresses the column itself (TOAST, with LZ4: migrate.go), so there the
 // document is stored as rendered.
 //
