@@ -2,8 +2,11 @@ package store
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/orgraph/orgraph/ent"
 )
 
 // organizationDocument is an organization's document as an event carries
@@ -18,7 +21,7 @@ func organizationDocument(n int) []byte {
 }
 
 // What packing costs a write (on the writer's goroutine, after its turn)
-// and unpacking a read of the feed (once an event a page).
+// and unpacking a read of the feed (a page of 30 events).
 func BenchmarkPackDocument(b *testing.B) {
 	doc := organizationDocument(5)
 	b.SetBytes(int64(len(doc)))
@@ -28,13 +31,33 @@ func BenchmarkPackDocument(b *testing.B) {
 	b.ReportMetric(float64(len(packDocument(doc))), "packed-bytes")
 }
 
-func BenchmarkUnpackDocument(b *testing.B) {
+func BenchmarkUnpackDocuments(b *testing.B) {
 	doc := organizationDocument(5)
 	packed := string(packDocument(doc))
-	b.SetBytes(int64(len(doc)))
+	page := make([]*ent.Event, 30)
+	b.SetBytes(int64(len(doc) * len(page)))
 	for b.Loop() {
-		if _, err := unpackDocument(packed); err != nil {
+		for i := range page {
+			page[i] = &ent.Event{ID: int64(i), Data: packed}
+		}
+		if err := unpackDocuments(page); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A damaged row whose header claims a huge document is refused before
+// anything is allocated for it: bad data never costs unbounded memory.
+func TestUnpackingACorruptDocumentAllocatesLittle(t *testing.T) {
+	events := []*ent.Event{{ID: 7, Data: "\x00\xff\xff\xff\xff\x0f" + "not snappy"}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := unpackDocuments(events)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "event 7") {
+		t.Errorf("unpacking a corrupt document: %v; want an error naming the event", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("unpacking a corrupt document allocated %d bytes", n)
 	}
 }

@@ -68,6 +68,20 @@ func TestEventDocumentsAreStoredPackedOnSQLite(t *testing.T) {
 	if got, err := db.Event.Query().Where(event.TypeEQ("organization.created")).Only(ctx); err != nil || got.Data != earlier {
 		t.Errorf("an earlier row read back: %v, %v; want its document unchanged", got, err)
 	}
+	// A page that mixes them, with a second packed document: each event
+	// gets its own (a page's documents are unpacked together).
+	const second = `{"@type":"Member","email":"second@example.com"}`
+	err = db.Tx(ctx, func(tx *ent.Tx) error {
+		return db.AppendEvent(ctx, tx, tx.Event.Create().SetType("member.added").SetMode(event.ModeLive).
+			SetActorType(event.ActorTypeSystem).SetCreatedAt(time.Now()), func() []byte { return []byte(second) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.Event.Query().Order(event.ByID()).All(ctx)
+	if err != nil || len(page) != 3 || page[0].Data != doc || page[1].Data != earlier || page[2].Data != second {
+		t.Errorf("a page of packed and earlier documents read back: %v, %v", page, err)
+	}
 
 	// A packed document that does not unpack: an error naming the event.
 	res, err := db.SQL.ExecContext(ctx, `INSERT INTO events (type, mode, actor_type, data, created_at) VALUES ('organization.deleted', 'live', 'system', x'00ffffffff0f', ?)`, time.Now())
