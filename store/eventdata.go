@@ -21,9 +21,10 @@ import (
 // (docs/benchmarks.md). PostgreSQL compresses the column itself (TOAST,
 // with LZ4: migrate.go), so there the document is stored as rendered.
 //
-// The compression is the store's alone: a document is packed when its
-// event is written and unpacked when an event is read (unpackEvents), so
-// that everything above the store reads events as rendered.
+// The compression is the store's alone: the group commit (SQLite's every
+// write) packs a document when it writes its event, and every read of
+// events unpacks (unpackEvents), so that everything above the store reads
+// events as rendered; a document not packed reads as it is.
 
 // packedMark begins a document stored compressed. A JSON document never
 // begins with a zero byte, so the rows written before documents were packed

@@ -24,11 +24,7 @@ func (db *DB) AppendEvent(ctx context.Context, tx *ent.Tx, e *ent.EventCreate, r
 		return nil
 	}
 	db.changes.event(tx, e)
-	if db.Dialect == dialect.SQLite {
-		e.SetData(string(packDocument(render()))) // eventdata.go
-	} else {
-		e.SetData(string(render()))
-	}
+	e.SetData(string(render()))
 	if db.Dialect == dialect.Postgres {
 		// The insert is held back until the commit, or the transaction's
 		// next statement that needs an answer (pipeline.go), and written
